@@ -1,0 +1,174 @@
+//! The client end to end on literal XML: sign in, roster, presence, pushes, requests.
+
+use minidom::Element;
+use xmpp_parsers::jid::BareJid;
+use xmpp_parsers::ns;
+
+use super::*;
+use crate::service::presence::Availability;
+use crate::xmpp::testing::{config, sign_in, BOUND};
+
+fn frames(c: &mut Client) -> Vec<Element> {
+    std::iter::from_fn(|| c.poll_transmit())
+        .map(|f| f.parse().unwrap())
+        .collect()
+}
+
+fn updates(c: &mut Client) -> Vec<Update> {
+    std::iter::from_fn(|| c.poll_update()).collect()
+}
+
+fn t() -> Instant {
+    Instant(0)
+}
+
+/// Signs in and returns the client and the id of its roster request.
+fn signed_in() -> (Client, String) {
+    let mut c = Client::new(config());
+    c.handle_connected(t());
+    let mut last = vec![];
+    sign_in(|frame| {
+        c.handle_frame(t(), frame);
+        last = frames(&mut c);
+        last.clone()
+    });
+    // After binding: the roster get, then initial presence — in that order.
+    assert_eq!(last.len(), 2, "{last:?}");
+    assert!(last[0].is("iq", ns::DEFAULT_NS) && last[0].has_child("query", ns::ROSTER));
+    assert!(last[1].is("presence", ns::DEFAULT_NS) && last[1].attr("type").is_none());
+    assert_eq!(
+        updates(&mut c),
+        vec![Update::Online(BOUND.parse().unwrap())]
+    );
+    let id = last[0].attr("id").unwrap().to_owned();
+    (c, id)
+}
+
+fn with_roster() -> Client {
+    let (mut c, id) = signed_in();
+    c.handle_frame(
+        t(),
+        &format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'>\
+         <item jid='juliet@example.com' name='Juliet' subscription='both'/>\
+         <item jid='nurse@example.com' subscription='to'/></query></iq>"
+    ),
+    );
+    assert_eq!(
+        updates(&mut c),
+        vec![Update::Roster(RosterChange::Replaced)]
+    );
+    c
+}
+
+#[test]
+fn roster_is_fetched_after_sign_in() {
+    let c = with_roster();
+    assert_eq!(c.roster().len(), 2);
+}
+
+#[test]
+fn contact_presence_goes_online_and_offline() {
+    let mut c = with_roster();
+    let juliet = BareJid::new("juliet@example.com").unwrap();
+    c.handle_frame(t(), "<presence xmlns='jabber:client' from='juliet@example.com/balcony'><show>dnd</show></presence>");
+    assert_eq!(updates(&mut c), vec![Update::Presence(juliet.clone())]);
+    assert_eq!(
+        c.presence().availability(&juliet),
+        Availability::DoNotDisturb
+    );
+    c.handle_frame(
+        t(),
+        "<presence xmlns='jabber:client' type='unavailable' from='juliet@example.com/balcony'/>",
+    );
+    assert_eq!(updates(&mut c), vec![Update::Presence(juliet.clone())]);
+    assert_eq!(c.presence().availability(&juliet), Availability::Offline);
+}
+
+#[test]
+fn roster_push_is_applied_and_acknowledged() {
+    let mut c = with_roster();
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='set' id='push1'><query xmlns='jabber:iq:roster' ver='2'><item jid='carol@example.com' name='Carol' subscription='none'/></query></iq>");
+    let carol = BareJid::new("carol@example.com").unwrap();
+    assert_eq!(
+        updates(&mut c),
+        vec![Update::Roster(RosterChange::Upserted(carol.clone()))]
+    );
+    let reply = frames(&mut c);
+    assert_eq!(reply[0].attr("type"), Some("result"));
+    assert_eq!(reply[0].attr("id"), Some("push1"));
+    assert_eq!(c.roster().get(&carol).unwrap().display_name(), "Carol");
+}
+
+#[test]
+fn roster_push_from_a_contact_is_refused() {
+    let mut c = with_roster();
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='set' id='evil' from='juliet@example.com/balcony'><query xmlns='jabber:iq:roster'><item jid='mallory@evil.example' name='Bank' subscription='both'/></query></iq>");
+    assert!(updates(&mut c).is_empty());
+    assert!(!c
+        .roster()
+        .contains(&BareJid::new("mallory@evil.example").unwrap()));
+    let reply = frames(&mut c);
+    assert_eq!(reply[0].attr("type"), Some("error"));
+    assert_eq!(reply[0].attr("to"), Some("juliet@example.com/balcony"));
+}
+
+#[test]
+fn pings_disco_and_unknown_requests_are_answered() {
+    let mut c = with_roster();
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='get' id='p' from='example.org'><ping xmlns='urn:xmpp:ping'/></iq>");
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='get' id='d' from='juliet@example.com/balcony'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='get' id='u' from='juliet@example.com/balcony'><time xmlns='urn:xmpp:time:unknown'/></iq>");
+    let replies = frames(&mut c);
+    assert_eq!(replies.len(), 3);
+    assert_eq!(
+        (replies[0].attr("id"), replies[0].attr("type")),
+        (Some("p"), Some("result"))
+    );
+    assert_eq!(
+        (replies[1].attr("id"), replies[1].attr("type")),
+        (Some("d"), Some("result"))
+    );
+    let info = replies[1].get_child("query", ns::DISCO_INFO).unwrap();
+    assert!(info.children().any(|f| f.attr("var") == Some(ns::PING)));
+    assert_eq!(
+        (replies[2].attr("id"), replies[2].attr("type")),
+        (Some("u"), Some("error"))
+    );
+}
+
+#[test]
+fn sign_out_says_unavailable_then_closes() {
+    let mut c = with_roster();
+    c.close(t());
+    let sent = frames(&mut c);
+    assert_eq!(sent[0].attr("type"), Some("unavailable"));
+    assert!(sent[1].is("close", ns::WEBSOCKET));
+    c.handle_disconnected(t());
+    assert_eq!(
+        updates(&mut c),
+        vec![Update::Closed(CloseReason::Requested)]
+    );
+}
+
+#[test]
+fn connection_loss_turns_everyone_offline() {
+    let mut c = with_roster();
+    let juliet = BareJid::new("juliet@example.com").unwrap();
+    c.handle_frame(
+        t(),
+        "<presence xmlns='jabber:client' from='juliet@example.com/balcony'/>",
+    );
+    updates(&mut c);
+    c.handle_disconnected(t());
+    assert_eq!(
+        updates(&mut c),
+        vec![Update::Closed(CloseReason::ConnectionLost)]
+    );
+    assert_eq!(c.presence().availability(&juliet), Availability::Offline);
+    assert_eq!(
+        c.roster().len(),
+        2,
+        "the contact list stays for the next session"
+    );
+}

@@ -1,0 +1,10 @@
+//! Services turn session events into changes of the user's world (contacts, presence,
+//! and later the feed), and answer the requests the server sends us. Pure Rust: the
+//! `Client` here is driven the same way as the session it wraps.
+
+pub mod presence;
+pub mod roster;
+
+mod client;
+
+pub use client::{Client, Update};

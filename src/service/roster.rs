@@ -1,0 +1,268 @@
+//! RFC 6121 §2: the contact list — initial fetch, and pushes applied as they come.
+
+use std::collections::BTreeMap;
+
+use minidom::Element;
+use xmpp_parsers::jid::{BareJid, Jid};
+use xmpp_parsers::roster::{Ask, Item, Roster as RosterQuery, Subscription};
+
+/// One entry of the contact list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contact {
+    pub jid: BareJid,
+    /// The name the user gave this contact, if any.
+    pub name: Option<String>,
+    pub subscription: Subscription,
+    /// We asked to see their presence and they have not answered yet.
+    pub pending_out: bool,
+    pub groups: Vec<String>,
+}
+
+impl Contact {
+    fn from_item(item: Item) -> Contact {
+        Contact {
+            name: item
+                .name
+                .map(|n| n.trim().to_owned())
+                .filter(|n| !n.is_empty()),
+            pending_out: item.ask == Ask::Subscribe,
+            groups: item.groups.into_iter().map(|g| g.0).collect(),
+            subscription: item.subscription,
+            jid: item.jid,
+        }
+    }
+
+    /// The roster name, else the JID's local part, else the whole JID (a server or gateway).
+    pub fn display_name(&self) -> String {
+        match (&self.name, self.jid.node()) {
+            (Some(name), _) => name.clone(),
+            (None, Some(node)) => node.to_string(),
+            (None, None) => self.jid.to_string(),
+        }
+    }
+}
+
+/// How the contact list changed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RosterChange {
+    /// The whole list was replaced by a fetch result.
+    Replaced,
+    Upserted(BareJid),
+    Removed(BareJid),
+}
+
+/// Why a roster push was not applied.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PushRejected {
+    /// RFC 6121 §2.1.6: only our own account may push (CVE-2015-8688 class).
+    ForeignSender(Jid),
+    /// RFC 6121 §2.1.6: a push carries exactly one item.
+    NotOneItem(usize),
+    Malformed,
+}
+
+/// The user's contact list, as the server last told it.
+#[derive(Clone, Debug, Default)]
+pub struct Roster {
+    version: Option<String>,
+    contacts: BTreeMap<BareJid, Contact>,
+}
+
+impl Roster {
+    pub fn version(&self) -> Option<&str> {
+        self.version.as_deref()
+    }
+
+    pub fn len(&self) -> usize {
+        self.contacts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.contacts.is_empty()
+    }
+
+    pub fn get(&self, jid: &BareJid) -> Option<&Contact> {
+        self.contacts.get(jid)
+    }
+
+    pub fn contains(&self, jid: &BareJid) -> bool {
+        self.contacts.contains_key(jid)
+    }
+
+    pub fn contacts(&self) -> impl Iterator<Item = &Contact> {
+        self.contacts.values()
+    }
+
+    /// Applies the answer to a roster get. An empty answer (XEP-0237: "unchanged")
+    /// keeps what we have.
+    pub fn apply_result(&mut self, payload: Option<Element>) -> Result<RosterChange, PushRejected> {
+        let Some(payload) = payload else {
+            return Ok(RosterChange::Replaced);
+        };
+        let query = RosterQuery::try_from(payload).map_err(|_| PushRejected::Malformed)?;
+        self.version = query.ver;
+        self.contacts = query
+            .items
+            .into_iter()
+            .filter(|i| i.subscription != Subscription::Remove)
+            .map(|i| (i.jid.clone(), Contact::from_item(i)))
+            .collect();
+        Ok(RosterChange::Replaced)
+    }
+
+    /// Applies a roster push after checking that it comes from our own account.
+    pub fn apply_push(
+        &mut self,
+        account: &BareJid,
+        from: Option<&Jid>,
+        payload: Element,
+    ) -> Result<RosterChange, PushRejected> {
+        if let Some(from) = from {
+            if from.to_bare() != *account || from.resource().is_some() {
+                return Err(PushRejected::ForeignSender(from.clone()));
+            }
+        }
+        let query = RosterQuery::try_from(payload).map_err(|_| PushRejected::Malformed)?;
+        let [item] = <[Item; 1]>::try_from(query.items)
+            .map_err(|items| PushRejected::NotOneItem(items.len()))?;
+        if query.ver.is_some() {
+            self.version = query.ver;
+        }
+        let jid = item.jid.clone();
+        if item.subscription == Subscription::Remove {
+            self.contacts.remove(&jid);
+            Ok(RosterChange::Removed(jid))
+        } else {
+            self.contacts.insert(jid.clone(), Contact::from_item(item));
+            Ok(RosterChange::Upserted(jid))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn el(xml: &str) -> Element {
+        xml.parse().unwrap()
+    }
+
+    fn account() -> BareJid {
+        BareJid::new("romeo@example.net").unwrap()
+    }
+
+    const RESULT: &str = "<query xmlns='jabber:iq:roster' ver='ver11'>\
+        <item jid='juliet@example.com' name='Juliet' subscription='both'><group>Friends</group></item>\
+        <item jid='mercutio@example.com' subscription='from'/>\
+        <item jid='benvolio@example.net' name='  ' subscription='to' ask='subscribe'/>\
+        <item jid='irc.example.org' subscription='both'/>\
+        </query>";
+
+    #[test]
+    fn roster_result_is_parsed() {
+        let mut r = Roster::default();
+        assert_eq!(r.apply_result(Some(el(RESULT))), Ok(RosterChange::Replaced));
+        assert_eq!(r.len(), 4);
+        assert_eq!(r.version(), Some("ver11"));
+        let juliet = r.get(&BareJid::new("juliet@example.com").unwrap()).unwrap();
+        assert_eq!(juliet.display_name(), "Juliet");
+        assert_eq!(juliet.subscription, Subscription::Both);
+        assert_eq!(juliet.groups, vec!["Friends".to_owned()]);
+        let mercutio = r
+            .get(&BareJid::new("mercutio@example.com").unwrap())
+            .unwrap();
+        assert_eq!(
+            mercutio.display_name(),
+            "mercutio",
+            "no name: the local part"
+        );
+        let benvolio = r
+            .get(&BareJid::new("benvolio@example.net").unwrap())
+            .unwrap();
+        assert_eq!(
+            benvolio.display_name(),
+            "benvolio",
+            "a blank name counts as none"
+        );
+        assert!(benvolio.pending_out);
+        let gateway = r.get(&BareJid::new("irc.example.org").unwrap()).unwrap();
+        assert_eq!(gateway.display_name(), "irc.example.org");
+    }
+
+    #[test]
+    fn empty_result_keeps_a_versioned_roster() {
+        let mut r = Roster::default();
+        r.apply_result(Some(el(RESULT))).unwrap();
+        r.apply_result(None).unwrap();
+        assert_eq!(r.len(), 4);
+    }
+
+    #[test]
+    fn push_adds_updates_and_removes() {
+        let mut r = Roster::default();
+        r.apply_result(Some(el(RESULT))).unwrap();
+        let add = el("<query xmlns='jabber:iq:roster' ver='ver12'><item jid='nurse@example.com' name='Nurse' subscription='none'/></query>");
+        let nurse = BareJid::new("nurse@example.com").unwrap();
+        assert_eq!(
+            r.apply_push(&account(), None, add),
+            Ok(RosterChange::Upserted(nurse.clone()))
+        );
+        assert_eq!(r.get(&nurse).unwrap().display_name(), "Nurse");
+        assert_eq!(r.version(), Some("ver12"));
+
+        let from_self: Jid = "romeo@example.net".parse().unwrap();
+        let rename = el("<query xmlns='jabber:iq:roster'><item jid='nurse@example.com' name='Angelica' subscription='both'/></query>");
+        r.apply_push(&account(), Some(&from_self), rename).unwrap();
+        assert_eq!(r.get(&nurse).unwrap().display_name(), "Angelica");
+
+        let remove = el("<query xmlns='jabber:iq:roster'><item jid='nurse@example.com' subscription='remove'/></query>");
+        assert_eq!(
+            r.apply_push(&account(), None, remove),
+            Ok(RosterChange::Removed(nurse.clone()))
+        );
+        assert!(!r.contains(&nurse));
+    }
+
+    #[test]
+    fn push_from_anyone_but_our_account_is_ignored() {
+        // CVE-2015-8688 class: a contact forging a push to plant or rename entries.
+        let mut r = Roster::default();
+        r.apply_result(Some(el(RESULT))).unwrap();
+        let forged = "<query xmlns='jabber:iq:roster'><item jid='mallory@evil.example' name='Your bank' subscription='both'/></query>";
+        for from in [
+            "mallory@evil.example",
+            "romeo@example.net/phone",
+            "example.net",
+            "juliet@example.com",
+        ] {
+            let from: Jid = from.parse().unwrap();
+            assert_eq!(
+                r.apply_push(&account(), Some(&from), el(forged)),
+                Err(PushRejected::ForeignSender(from.clone()))
+            );
+        }
+        assert!(!r.contains(&BareJid::new("mallory@evil.example").unwrap()));
+        assert_eq!(r.len(), 4);
+    }
+
+    #[test]
+    fn push_must_carry_exactly_one_item() {
+        let mut r = Roster::default();
+        let two = el("<query xmlns='jabber:iq:roster'><item jid='a@b'/><item jid='c@d'/></query>");
+        assert_eq!(
+            r.apply_push(&account(), None, two),
+            Err(PushRejected::NotOneItem(2))
+        );
+        let none = el("<query xmlns='jabber:iq:roster'/>");
+        assert_eq!(
+            r.apply_push(&account(), None, none),
+            Err(PushRejected::NotOneItem(0))
+        );
+        let bad = el("<query xmlns='jabber:iq:roster'><item/></query>");
+        assert_eq!(
+            r.apply_push(&account(), None, bad),
+            Err(PushRejected::Malformed)
+        );
+        assert!(r.is_empty());
+    }
+}

@@ -1,0 +1,352 @@
+//! RFC 5802 / RFC 7677: the client side of SASL SCRAM-SHA-1 and SCRAM-SHA-256.
+//!
+//! The hash primitives come from the `sasl` crate; the exchange is ours so that the
+//! nonce is an input (the session core draws no randomness and reads no clock) and so
+//! that a stored salted password can stand in for the password (see [`Secret`]).
+
+use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+use sasl::common::scram::{ScramProvider, Sha1, Sha256};
+use sasl::common::Password;
+
+/// The SCRAM variants Kith speaks, strongest first. PLAIN is deliberately absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScramHash {
+    Sha256,
+    Sha1,
+}
+
+impl ScramHash {
+    pub const PREFERENCE: [ScramHash; 2] = [ScramHash::Sha256, ScramHash::Sha1];
+
+    pub fn mechanism(self) -> &'static str {
+        match self {
+            ScramHash::Sha256 => "SCRAM-SHA-256",
+            ScramHash::Sha1 => "SCRAM-SHA-1",
+        }
+    }
+
+    fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
+        // HMAC accepts keys of any length, so the error branch cannot happen.
+        match self {
+            ScramHash::Sha256 => Sha256::hmac(data, key).unwrap_or_default(),
+            ScramHash::Sha1 => Sha1::hmac(data, key).unwrap_or_default(),
+        }
+    }
+
+    fn hash(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            ScramHash::Sha256 => Sha256::hash(data),
+            ScramHash::Sha1 => Sha1::hash(data),
+        }
+    }
+
+    fn salted_password(self, password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
+        let password = Password::Plain(password.to_owned());
+        match self {
+            ScramHash::Sha256 => Sha256::derive(&password, salt, iterations),
+            ScramHash::Sha1 => Sha1::derive(&password, salt, iterations),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// Why a SCRAM exchange was abandoned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScramError {
+    /// The server's message is not a SCRAM message we can read.
+    Malformed(&'static str),
+    /// The server nonce does not extend ours (RFC 5802 §5.1 `r`).
+    NonceMismatch,
+    /// Fewer PBKDF2 rounds than RFC 7677 §4 asks for: a downgrade we refuse.
+    TooFewIterations(u32),
+    /// The server could not prove it knows our password (RFC 5802 §5.1 `v`).
+    BadServerSignature,
+    /// The server rejected us inside the SCRAM exchange (`e=`).
+    ServerError(String),
+    /// A message arrived out of order.
+    OutOfOrder,
+}
+
+/// Lowest iteration count we accept; RFC 7677 §4 recommends at least 4096.
+pub const MIN_ITERATIONS: u32 = 4096;
+
+enum Step {
+    Start,
+    SentFirst,
+    SentFinal { server_signature: Vec<u8> },
+    Done,
+}
+
+/// One SCRAM exchange: `client_first`, then `handle_server_first`, then `handle_server_final`.
+pub struct ScramClient {
+    hash: ScramHash,
+    username: String,
+    password: String,
+    nonce: String,
+    step: Step,
+}
+
+// Hand-written so that the password never lands in a log.
+impl std::fmt::Debug for ScramClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScramClient")
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScramClient {
+    /// `nonce` must be fresh and random per exchange; the driver draws it.
+    pub fn new(hash: ScramHash, username: &str, password: &str, nonce: &str) -> Self {
+        ScramClient {
+            hash,
+            username: username.to_owned(),
+            password: password.to_owned(),
+            nonce: nonce.to_owned(),
+            step: Step::Start,
+        }
+    }
+
+    pub fn hash(&self) -> ScramHash {
+        self.hash
+    }
+
+    fn client_first_bare(&self) -> String {
+        // RFC 5802 §5.1: `=` and `,` in the name are escaped.
+        let name = self.username.replace('=', "=3D").replace(',', "=2C");
+        format!("n={name},r={}", self.nonce)
+    }
+
+    /// `n,,` (no channel binding: the browser cannot see TLS) + the bare first message.
+    pub fn client_first(&mut self) -> Vec<u8> {
+        self.step = Step::SentFirst;
+        format!("n,,{}", self.client_first_bare()).into_bytes()
+    }
+
+    pub fn handle_server_first(&mut self, message: &[u8]) -> Result<Vec<u8>, ScramError> {
+        if !matches!(self.step, Step::SentFirst) {
+            return Err(ScramError::OutOfOrder);
+        }
+        let text = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
+        let mut nonce = None;
+        let mut salt = None;
+        let mut iterations = None;
+        for field in text.split(',') {
+            match field.split_once('=') {
+                Some(("r", v)) => nonce = Some(v),
+                Some(("s", v)) => salt = Some(v),
+                Some(("i", v)) => iterations = Some(v),
+                Some(("e", v)) => return Err(ScramError::ServerError(v.to_owned())),
+                Some(("m", _)) => return Err(ScramError::Malformed("mandatory extension")),
+                _ => {}
+            }
+        }
+        let nonce = nonce.ok_or(ScramError::Malformed("no nonce"))?;
+        if !nonce.starts_with(&self.nonce) || nonce.len() == self.nonce.len() {
+            return Err(ScramError::NonceMismatch);
+        }
+        let salt = BASE64
+            .decode(salt.ok_or(ScramError::Malformed("no salt"))?)
+            .map_err(|_| ScramError::Malformed("salt is not base64"))?;
+        let iterations: u32 = iterations
+            .ok_or(ScramError::Malformed("no iteration count"))?
+            .parse()
+            .map_err(|_| ScramError::Malformed("iteration count is not a number"))?;
+        if iterations < MIN_ITERATIONS {
+            return Err(ScramError::TooFewIterations(iterations));
+        }
+
+        let h = self.hash;
+        let salted = h.salted_password(&self.password, &salt, iterations);
+        let client_key = h.hmac(&salted, b"Client Key");
+        let server_key = h.hmac(&salted, b"Server Key");
+        let stored_key = h.hash(&client_key);
+        // "biws" is base64("n,,"): the GS2 header without channel binding.
+        let final_bare = format!("c=biws,r={nonce}");
+        let auth_message = format!("{},{text},{final_bare}", self.client_first_bare());
+        let client_signature = h.hmac(&stored_key, auth_message.as_bytes());
+        let proof: Vec<u8> = client_key
+            .iter()
+            .zip(&client_signature)
+            .map(|(a, b)| a ^ b)
+            .collect();
+        let server_signature = h.hmac(&server_key, auth_message.as_bytes());
+        self.step = Step::SentFinal { server_signature };
+        Ok(format!("{final_bare},p={}", BASE64.encode(proof)).into_bytes())
+    }
+
+    /// Verifies `v=`; authentication only counts once this returns `Ok`.
+    pub fn handle_server_final(&mut self, message: &[u8]) -> Result<(), ScramError> {
+        let Step::SentFinal { server_signature } = &self.step else {
+            return Err(ScramError::OutOfOrder);
+        };
+        let text = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
+        let mut verifier = None;
+        for field in text.split(',') {
+            match field.split_once('=') {
+                Some(("v", v)) => verifier = Some(v),
+                Some(("e", v)) => return Err(ScramError::ServerError(v.to_owned())),
+                _ => {}
+            }
+        }
+        let verifier = BASE64
+            .decode(verifier.ok_or(ScramError::BadServerSignature)?)
+            .map_err(|_| ScramError::BadServerSignature)?;
+        // Compare without an early exit so timing says nothing about the prefix.
+        let same = verifier.len() == server_signature.len()
+            && verifier
+                .iter()
+                .zip(server_signature)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if !same {
+            return Err(ScramError::BadServerSignature);
+        }
+        self.step = Step::Done;
+        Ok(())
+    }
+
+    pub fn is_done(&self) -> bool {
+        matches!(self.step, Step::Done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc5802_sha1_example() {
+        let mut c = ScramClient::new(
+            ScramHash::Sha1,
+            "user",
+            "pencil",
+            "fyko+d2lbbFgONRv9qkxdawL",
+        );
+        assert_eq!(c.client_first(), b"n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
+        let reply = c
+            .handle_server_first(
+                b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
+            )
+            .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&reply).unwrap(),
+            "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="
+        );
+        c.handle_server_final(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=")
+            .unwrap();
+        assert!(c.is_done());
+    }
+
+    #[test]
+    fn rfc7677_sha256_example() {
+        let mut c = ScramClient::new(ScramHash::Sha256, "user", "pencil", "rOprNGfwEbeRWgbNEkqO");
+        assert_eq!(c.client_first(), b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+        let reply = c
+            .handle_server_first(
+                b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
+            )
+            .unwrap();
+        assert_eq!(
+            std::str::from_utf8(&reply).unwrap(),
+            "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+        );
+        c.handle_server_final(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+            .unwrap();
+    }
+
+    fn after_first(hash: ScramHash) -> ScramClient {
+        let mut c = ScramClient::new(hash, "user", "pencil", "fyko+d2lbbFgONRv9qkxdawL");
+        c.client_first();
+        c.handle_server_first(
+            b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
+        )
+        .unwrap();
+        c
+    }
+
+    #[test]
+    fn bad_server_signature_is_rejected() {
+        let mut c = after_first(ScramHash::Sha1);
+        // One bit off the RFC's verifier.
+        assert_eq!(
+            c.handle_server_final(b"v=rmF9pqV8S7suAoZWja4dJRkFsKU="),
+            Err(ScramError::BadServerSignature)
+        );
+        assert!(!c.is_done());
+        let mut c = after_first(ScramHash::Sha1);
+        assert_eq!(
+            c.handle_server_final(b""),
+            Err(ScramError::BadServerSignature)
+        );
+        let mut c = after_first(ScramHash::Sha1);
+        assert_eq!(
+            c.handle_server_final(b"v=not base64!"),
+            Err(ScramError::BadServerSignature)
+        );
+    }
+
+    #[test]
+    fn server_must_extend_our_nonce() {
+        let mut c = ScramClient::new(ScramHash::Sha1, "user", "pencil", "abc");
+        c.client_first();
+        assert_eq!(
+            c.handle_server_first(b"r=xyz123,s=QSXCR+Q6sek8bf92,i=4096"),
+            Err(ScramError::NonceMismatch)
+        );
+        let mut c = ScramClient::new(ScramHash::Sha1, "user", "pencil", "abc");
+        c.client_first();
+        assert_eq!(
+            c.handle_server_first(b"r=abc,s=QSXCR+Q6sek8bf92,i=4096"),
+            Err(ScramError::NonceMismatch)
+        );
+    }
+
+    #[test]
+    fn weak_iteration_count_and_garbage_are_refused() {
+        let mut c = ScramClient::new(ScramHash::Sha256, "user", "pencil", "abc");
+        c.client_first();
+        assert_eq!(
+            c.handle_server_first(b"r=abcdef,s=QSXCR+Q6sek8bf92,i=1"),
+            Err(ScramError::TooFewIterations(1))
+        );
+        for bad in [
+            &b"garbage"[..],
+            b"r=abcdef,i=4096",
+            b"r=abcdef,s=%%%,i=4096",
+            b"\xff\xfe",
+        ] {
+            let mut c = ScramClient::new(ScramHash::Sha256, "user", "pencil", "abc");
+            c.client_first();
+            assert!(
+                matches!(c.handle_server_first(bad), Err(ScramError::Malformed(_))),
+                "{bad:?}"
+            );
+        }
+        let mut c = ScramClient::new(ScramHash::Sha256, "user", "pencil", "abc");
+        c.client_first();
+        assert_eq!(
+            c.handle_server_first(b"e=unknown-user"),
+            Err(ScramError::ServerError("unknown-user".into()))
+        );
+    }
+
+    #[test]
+    fn messages_out_of_order_are_refused() {
+        let mut c = ScramClient::new(ScramHash::Sha1, "user", "pencil", "abc");
+        assert_eq!(
+            c.handle_server_final(b"v=AAAA"),
+            Err(ScramError::OutOfOrder)
+        );
+        assert_eq!(
+            c.handle_server_first(b"r=abcd,s=AAAA,i=4096"),
+            Err(ScramError::OutOfOrder)
+        );
+    }
+
+    #[test]
+    fn username_is_escaped() {
+        let mut c = ScramClient::new(ScramHash::Sha1, "a=b,c", "p", "n");
+        assert_eq!(c.client_first(), b"n,,n=a=3Db=2Cc,r=n");
+    }
+}

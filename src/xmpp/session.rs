@@ -1,0 +1,637 @@
+//! The client session: RFC 6120 stream negotiation (SASL SCRAM, resource binding) over
+//! RFC 7395 framing, and iq bookkeeping — with no I/O, no clock and no randomness.
+//!
+//! # Driving a [`Session`]
+//! Inputs, each taking `now`:
+//! - [`Session::handle_connected`] once the WebSocket is open;
+//! - [`Session::handle_frame`] for every text frame received;
+//! - [`Session::handle_timeout`] when the instant from [`Session::poll_timeout`] passes;
+//! - [`Session::handle_disconnected`] when the socket closed, for whatever reason.
+//!
+//! Commands: [`Session::send_iq_get`], [`Session::send_iq_set`], [`Session::send_stanza`],
+//! [`Session::close`].
+//!
+//! Outputs, drained after every input or command, in this order:
+//! [`Session::poll_transmit`] (frames to write), [`Session::poll_event`] (what happened),
+//! [`Session::poll_timeout`] (when to call `handle_timeout` next).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use minidom::Element;
+use xmpp_parsers::bind::{BindQuery, BindResponse};
+use xmpp_parsers::iq::{Iq, IqGetPayload, IqSetPayload};
+use xmpp_parsers::jid::{BareJid, FullJid, Jid};
+use xmpp_parsers::message::Message;
+use xmpp_parsers::ns;
+use xmpp_parsers::presence::Presence;
+use xmpp_parsers::sasl::{
+    Auth, Challenge, DefinedCondition as SaslCondition, Failure, Mechanism, Response, Success,
+};
+use xmpp_parsers::stanza_error::StanzaError;
+use xmpp_parsers::stream_error::StreamError;
+use xmpp_parsers::stream_features::StreamFeatures;
+
+use super::framing::{close_frame, open_frame, parse_frame, to_frame, DEFAULT_MAX_FRAME_BYTES};
+use super::scram::{ScramClient, ScramError, ScramHash};
+use super::time::Instant;
+
+/// What a session needs to know before it starts.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    pub jid: BareJid,
+    pub password: String,
+    /// A fresh random SCRAM client nonce (printable, no commas), drawn by the driver.
+    pub nonce: String,
+    /// Resource to ask for; `None` lets the server choose.
+    pub resource: Option<String>,
+    pub max_frame_bytes: usize,
+    /// How long an iq may go unanswered before it resolves as [`IqOutcome::Timeout`].
+    pub iq_timeout_ms: u64,
+}
+
+impl SessionConfig {
+    pub fn new(jid: BareJid, password: impl Into<String>, nonce: impl Into<String>) -> Self {
+        SessionConfig {
+            jid,
+            password: password.into(),
+            nonce: nonce.into(),
+            resource: None,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            iq_timeout_ms: 30_000,
+        }
+    }
+}
+
+/// The one outcome every iq we send gets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IqOutcome {
+    Result(Option<Element>),
+    Error(StanzaError),
+    Timeout,
+    /// The connection ended before an answer came.
+    Disconnected,
+}
+
+/// Why the session ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CloseReason {
+    /// We asked to close.
+    Requested,
+    /// SASL failed: the server said no to these credentials (or for another reason).
+    AuthFailed(SaslCondition),
+    /// The server offers no mechanism we are willing to use.
+    NoUsableMechanism(Vec<String>),
+    /// The server could not prove it knows our password, or broke the SCRAM exchange.
+    Scram(ScramError),
+    /// The server ended the stream with an error (RFC 6120 §4.9).
+    StreamError {
+        condition: String,
+        text: Option<String>,
+    },
+    /// The server closed the stream without an error.
+    ServerClosed,
+    /// The socket went away without a close.
+    ConnectionLost,
+    /// The server broke the protocol (bad XML, missing binding, …).
+    Protocol(String),
+}
+
+impl CloseReason {
+    /// A sentence for the person using the app.
+    pub fn describe(&self) -> String {
+        match self {
+            CloseReason::Requested => "Signed out".into(),
+            CloseReason::AuthFailed(SaslCondition::NotAuthorized)
+            | CloseReason::AuthFailed(SaslCondition::CredentialsExpired) => {
+                "Wrong Jabber ID or password".into()
+            }
+            CloseReason::AuthFailed(SaslCondition::AccountDisabled) => {
+                "This account is disabled on its server".into()
+            }
+            CloseReason::AuthFailed(other) => format!(
+                "The server refused to sign you in ({})",
+                words(&format!("{other:?}"))
+            ),
+            CloseReason::NoUsableMechanism(offered) => format!(
+                "The server offers no secure way to sign in (it offers: {})",
+                if offered.is_empty() {
+                    "nothing".into()
+                } else {
+                    offered.join(", ")
+                }
+            ),
+            CloseReason::Scram(ScramError::BadServerSignature) => {
+                "The server could not prove it knows your password; the connection was closed for your safety".into()
+            }
+            CloseReason::Scram(e) => format!("Signing in failed: the server broke the exchange ({e:?})"),
+            CloseReason::StreamError { condition, text } => match text {
+                Some(t) => format!("The server ended the session: {} ({t})", words(condition)),
+                None => format!("The server ended the session: {}", words(condition)),
+            },
+            CloseReason::ServerClosed => "The server closed the connection".into(),
+            CloseReason::ConnectionLost => "Connection lost".into(),
+            CloseReason::Protocol(what) => format!("The server sent something Kith cannot read: {what}"),
+        }
+    }
+}
+
+/// `system-shutdown` / `SystemShutdown` → `system shutdown`.
+fn words(condition: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in condition.chars().enumerate() {
+        if c == '-' || c == '_' {
+            out.push(' ');
+        } else if c.is_uppercase() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What the session tells its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Signed in and bound: stanzas may flow.
+    Online(FullJid),
+    Presence(Presence),
+    Message(Message),
+    /// An iq get or set addressed to us; the owner must answer it (RFC 6120 §8.2.3).
+    IqRequest(Iq),
+    IqResponse {
+        id: String,
+        outcome: IqOutcome,
+    },
+    /// The session is over; emitted exactly once.
+    Closed(CloseReason),
+}
+
+#[derive(Debug)]
+enum Phase {
+    Idle,
+    AwaitOpen,
+    AwaitFeatures,
+    Authenticating(Box<ScramClient>),
+    Binding { id: String },
+    Online { jid: FullJid },
+    Closing,
+    Closed,
+}
+
+struct PendingIq {
+    to: Option<Jid>,
+    deadline: Instant,
+}
+
+/// A client-to-server XMPP session; see the module docs for how to drive it.
+pub struct Session {
+    config: SessionConfig,
+    phase: Phase,
+    authenticated: bool,
+    transmit: VecDeque<String>,
+    events: VecDeque<Event>,
+    pending: BTreeMap<String, PendingIq>,
+    next_id: u64,
+    id_prefix: String,
+}
+
+/// Stanzas sent before sign-in finished or after the session ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotOnline;
+
+impl Session {
+    pub fn new(config: SessionConfig) -> Self {
+        // Ids carry part of the random nonce so they do not repeat across sessions.
+        let id_prefix: String = config
+            .nonce
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .take(6)
+            .collect();
+        Session {
+            config,
+            phase: Phase::Idle,
+            authenticated: false,
+            transmit: VecDeque::new(),
+            events: VecDeque::new(),
+            pending: BTreeMap::new(),
+            next_id: 0,
+            id_prefix,
+        }
+    }
+
+    pub fn jid(&self) -> &BareJid {
+        &self.config.jid
+    }
+
+    /// The bound full JID, once online.
+    pub fn bound_jid(&self) -> Option<&FullJid> {
+        match &self.phase {
+            Phase::Online { jid } => Some(jid),
+            _ => None,
+        }
+    }
+
+    pub fn is_online(&self) -> bool {
+        matches!(self.phase, Phase::Online { .. })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    // ---- inputs -------------------------------------------------------------------
+
+    pub fn handle_connected(&mut self, _now: Instant) {
+        if matches!(self.phase, Phase::Idle) {
+            self.open_stream();
+        }
+    }
+
+    pub fn handle_frame(&mut self, now: Instant, frame: &str) {
+        if matches!(self.phase, Phase::Closed) {
+            return;
+        }
+        let element = match parse_frame(frame, self.config.max_frame_bytes) {
+            Ok(el) => el,
+            Err(e) => return self.fail(CloseReason::Protocol(format!("{e:?}"))),
+        };
+        self.handle_element(now, element);
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let expired: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.deadline <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            self.pending.remove(&id);
+            self.events.push_back(Event::IqResponse {
+                id,
+                outcome: IqOutcome::Timeout,
+            });
+        }
+    }
+
+    pub fn handle_disconnected(&mut self, _now: Instant) {
+        let reason = match self.phase {
+            Phase::Closed => return,
+            Phase::Closing => CloseReason::Requested,
+            _ => CloseReason::ConnectionLost,
+        };
+        self.finish(reason);
+    }
+
+    // ---- commands -----------------------------------------------------------------
+
+    /// Sends an iq get; its answer comes back as [`Event::IqResponse`] with the returned id.
+    pub fn send_iq_get(
+        &mut self,
+        now: Instant,
+        to: Option<Jid>,
+        payload: impl IqGetPayload,
+    ) -> Result<String, NotOnline> {
+        let id = self.fresh_id();
+        self.send_iq(now, to, Iq::from_get(id.clone(), payload))?;
+        Ok(id)
+    }
+
+    pub fn send_iq_set(
+        &mut self,
+        now: Instant,
+        to: Option<Jid>,
+        payload: impl IqSetPayload,
+    ) -> Result<String, NotOnline> {
+        let id = self.fresh_id();
+        self.send_iq(now, to, Iq::from_set(id.clone(), payload))?;
+        Ok(id)
+    }
+
+    fn send_iq(&mut self, now: Instant, to: Option<Jid>, iq: Iq) -> Result<(), NotOnline> {
+        if !self.is_online() {
+            return Err(NotOnline);
+        }
+        let id = iq_id(&iq).to_owned();
+        let iq = match &to {
+            Some(to) => iq.with_to(to.clone()),
+            None => iq,
+        };
+        self.pending.insert(
+            id,
+            PendingIq {
+                to,
+                deadline: now + self.config.iq_timeout_ms,
+            },
+        );
+        self.transmit.push_back(to_frame(&Element::from(iq)));
+        Ok(())
+    }
+
+    /// Sends a presence, message or iq answer as it is.
+    pub fn send_stanza(&mut self, stanza: impl Into<Element>) -> Result<(), NotOnline> {
+        if !self.is_online() {
+            return Err(NotOnline);
+        }
+        self.transmit.push_back(to_frame(&stanza.into()));
+        Ok(())
+    }
+
+    /// Ends the stream politely (RFC 7395 §3.6); `Closed(Requested)` follows.
+    pub fn close(&mut self, _now: Instant) {
+        match self.phase {
+            Phase::Closed | Phase::Closing => {}
+            Phase::Idle => self.finish(CloseReason::Requested),
+            _ => {
+                self.transmit.push_back(close_frame());
+                self.phase = Phase::Closing;
+            }
+        }
+    }
+
+    // ---- outputs ------------------------------------------------------------------
+
+    pub fn poll_transmit(&mut self) -> Option<String> {
+        self.transmit.pop_front()
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.pending.values().map(|p| p.deadline).min()
+    }
+
+    // ---- internals ----------------------------------------------------------------
+
+    fn fresh_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("{}-{}", self.id_prefix, self.next_id)
+    }
+
+    fn open_stream(&mut self) {
+        let domain = BareJid::from_parts(None, &self.config.jid.domain());
+        self.transmit.push_back(open_frame(&domain));
+        self.phase = Phase::AwaitOpen;
+    }
+
+    fn handle_element(&mut self, now: Instant, el: Element) {
+        if el.is("close", ns::WEBSOCKET) {
+            return self.handle_server_close();
+        }
+        if el.is("error", ns::STREAM) {
+            let reason = match StreamError::try_from(el) {
+                Ok(e) => CloseReason::StreamError {
+                    condition: e.condition.to_string(),
+                    text: e.texts.values().next().cloned(),
+                },
+                Err(_) => CloseReason::StreamError {
+                    condition: "undefined-condition".into(),
+                    text: None,
+                },
+            };
+            return self.fail(reason);
+        }
+        match &mut self.phase {
+            Phase::AwaitOpen => {
+                if el.is("open", ns::WEBSOCKET) {
+                    self.phase = Phase::AwaitFeatures;
+                } else {
+                    self.fail(CloseReason::Protocol("expected <open/>".into()));
+                }
+            }
+            Phase::AwaitFeatures => {
+                if !el.is("features", ns::STREAM) {
+                    return self.fail(CloseReason::Protocol("expected stream features".into()));
+                }
+                match StreamFeatures::try_from(el) {
+                    Ok(features) => self.handle_features(features),
+                    Err(e) => self.fail(CloseReason::Protocol(format!("stream features: {e}"))),
+                }
+            }
+            Phase::Authenticating(_) => self.handle_sasl(el),
+            Phase::Binding { .. } => self.handle_bind(el),
+            Phase::Online { .. } | Phase::Closing => self.handle_stanza(now, el),
+            Phase::Idle | Phase::Closed => {}
+        }
+    }
+
+    fn handle_features(&mut self, features: StreamFeatures) {
+        if !self.authenticated {
+            let offered = &features.sasl_mechanisms;
+            let Some(hash) = ScramHash::PREFERENCE
+                .into_iter()
+                .find(|h| offered.contains(h.mechanism()))
+            else {
+                return self.fail(CloseReason::NoUsableMechanism(
+                    offered.iter().cloned().collect(),
+                ));
+            };
+            let username = self
+                .config
+                .jid
+                .node()
+                .map(|n| n.to_string())
+                .unwrap_or_default();
+            let mut scram =
+                ScramClient::new(hash, &username, &self.config.password, &self.config.nonce);
+            let auth = Auth {
+                mechanism: match hash {
+                    ScramHash::Sha256 => Mechanism::ScramSha256,
+                    ScramHash::Sha1 => Mechanism::ScramSha1,
+                },
+                data: scram.client_first(),
+            };
+            self.transmit.push_back(to_frame(&Element::from(auth)));
+            self.phase = Phase::Authenticating(Box::new(scram));
+        } else if features.can_bind() {
+            let id = self.fresh_id();
+            let iq = Iq::from_set(id.clone(), BindQuery::new(self.config.resource.clone()));
+            self.transmit.push_back(to_frame(&Element::from(iq)));
+            self.phase = Phase::Binding { id };
+        } else {
+            self.fail(CloseReason::Protocol(
+                "the server offers no resource binding".into(),
+            ));
+        }
+    }
+
+    fn handle_sasl(&mut self, el: Element) {
+        let Phase::Authenticating(scram) = &mut self.phase else {
+            return;
+        };
+        if !el.has_ns(ns::SASL) {
+            return self.fail(CloseReason::Protocol(format!(
+                "<{}/> during SASL",
+                el.name()
+            )));
+        }
+        match el.name() {
+            "challenge" => {
+                let Ok(challenge) = Challenge::try_from(el) else {
+                    return self.fail(CloseReason::Scram(ScramError::Malformed(
+                        "challenge is not base64",
+                    )));
+                };
+                match scram.handle_server_first(&challenge.data) {
+                    Ok(reply) => {
+                        let response = Response { data: reply };
+                        self.transmit.push_back(to_frame(&Element::from(response)));
+                    }
+                    Err(e) => self.fail(CloseReason::Scram(e)),
+                }
+            }
+            "success" => {
+                let Ok(success) = Success::try_from(el) else {
+                    return self.fail(CloseReason::Scram(ScramError::BadServerSignature));
+                };
+                match scram.handle_server_final(&success.data) {
+                    Ok(()) => {
+                        // RFC 6120 §6.4.6: a fresh stream after SASL success.
+                        self.authenticated = true;
+                        self.open_stream();
+                    }
+                    Err(e) => self.fail(CloseReason::Scram(e)),
+                }
+            }
+            "failure" => {
+                let condition = Failure::try_from(el)
+                    .map(|f| f.defined_condition)
+                    .unwrap_or(SaslCondition::NotAuthorized);
+                self.fail(CloseReason::AuthFailed(condition));
+            }
+            other => self.fail(CloseReason::Protocol(format!("unexpected SASL <{other}/>"))),
+        }
+    }
+
+    fn handle_bind(&mut self, el: Element) {
+        let Phase::Binding { id } = &self.phase else {
+            return;
+        };
+        if !el.is("iq", ns::DEFAULT_NS) || el.attr("id") != Some(id.as_str()) {
+            // Nothing else is expected before binding ends; ignore rather than fail.
+            return;
+        }
+        let bound = match Iq::try_from(el) {
+            Ok(Iq::Result {
+                payload: Some(payload),
+                ..
+            }) => BindResponse::try_from(payload).ok().map(FullJid::from),
+            _ => None,
+        };
+        match bound {
+            Some(jid) if jid.to_bare() == self.config.jid => {
+                self.phase = Phase::Online { jid: jid.clone() };
+                self.events.push_back(Event::Online(jid));
+            }
+            Some(jid) => self.fail(CloseReason::Protocol(format!(
+                "bound to {jid}, which is not our account"
+            ))),
+            None => self.fail(CloseReason::Protocol("resource binding failed".into())),
+        }
+    }
+
+    fn handle_stanza(&mut self, _now: Instant, el: Element) {
+        if !el.has_ns(ns::DEFAULT_NS) {
+            return; // Unknown top-level elements are ignored (RFC 6120 §8).
+        }
+        match el.name() {
+            "iq" => match Iq::try_from(el) {
+                Ok(iq) => self.handle_iq(iq),
+                Err(_) => {} // Unparseable iqs have no id we could trust to answer.
+            },
+            "presence" => {
+                if let Ok(p) = Presence::try_from(el) {
+                    self.events.push_back(Event::Presence(p));
+                }
+            }
+            "message" => {
+                if let Ok(m) = Message::try_from(el) {
+                    self.events.push_back(Event::Message(m));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn handle_iq(&mut self, iq: Iq) {
+        let (id, from, outcome) = match iq {
+            Iq::Get { .. } | Iq::Set { .. } => {
+                self.events.push_back(Event::IqRequest(iq));
+                return;
+            }
+            Iq::Result {
+                id, from, payload, ..
+            } => (id, from, IqOutcome::Result(payload)),
+            Iq::Error {
+                id, from, error, ..
+            } => (id, from, IqOutcome::Error(error)),
+        };
+        let Some(pending) = self.pending.get(&id) else {
+            return; // Not ours, or already resolved.
+        };
+        if !self.response_from_matches(pending.to.as_ref(), from.as_ref()) {
+            return; // A spoofed answer: keep waiting for the real one.
+        }
+        self.pending.remove(&id);
+        self.events.push_back(Event::IqResponse { id, outcome });
+    }
+
+    /// RFC 6120 §8.1.2.1: an answer comes from whom we asked; for requests to our own
+    /// account the server may leave `from` out or use our bare or full JID.
+    fn response_from_matches(&self, to: Option<&Jid>, from: Option<&Jid>) -> bool {
+        let own = &self.config.jid;
+        let is_own = |j: &Jid| j.to_bare() == *own;
+        match (to, from) {
+            (None, None) => true,
+            (None, Some(f)) => is_own(f),
+            (Some(t), None) => is_own(t),
+            (Some(t), Some(f)) => t == f || (is_own(t) && is_own(f)),
+        }
+    }
+
+    fn handle_server_close(&mut self) {
+        if matches!(self.phase, Phase::Closing) {
+            return self.finish(CloseReason::Requested);
+        }
+        // RFC 7395 §3.6: answer the server's close with ours.
+        self.transmit.push_back(close_frame());
+        self.finish(CloseReason::ServerClosed);
+    }
+
+    /// Ends the session because of a problem; tells the server when we still can.
+    fn fail(&mut self, reason: CloseReason) {
+        if !matches!(self.phase, Phase::Idle | Phase::Closed) {
+            self.transmit.push_back(close_frame());
+        }
+        self.finish(reason);
+    }
+
+    fn finish(&mut self, reason: CloseReason) {
+        if matches!(self.phase, Phase::Closed) {
+            return;
+        }
+        self.phase = Phase::Closed;
+        for (id, _) in std::mem::take(&mut self.pending) {
+            self.events.push_back(Event::IqResponse {
+                id,
+                outcome: IqOutcome::Disconnected,
+            });
+        }
+        self.events.push_back(Event::Closed(reason));
+    }
+}
+
+fn iq_id(iq: &Iq) -> &str {
+    match iq {
+        Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
+            id
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The server's side of a sign-in, as literal frames, shared by the native tests.
+
+use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+use minidom::Element;
+use xmpp_parsers::jid::BareJid;
+
+use super::SessionConfig;
+
+pub const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='example.org' id='s1' version='1.0' xml:lang='en'/>";
+pub const SASL_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
+pub const BIND_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>";
+// RFC 5802 §5: user "user", password "pencil".
+pub const NONCE: &str = "fyko+d2lbbFgONRv9qkxdawL";
+pub const SERVER_FIRST: &str =
+    "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
+pub const SERVER_FINAL: &str = "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=";
+pub const BOUND: &str = "user@example.org/kith";
+
+pub fn config() -> SessionConfig {
+    SessionConfig::new(BareJid::new("user@example.org").unwrap(), "pencil", NONCE)
+}
+
+/// A SASL element carrying `payload` in base64.
+pub fn sasl(name: &str, payload: &str) -> String {
+    format!(
+        "<{name} xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</{name}>",
+        BASE64.encode(payload)
+    )
+}
+
+/// Plays the server through SCRAM-SHA-1 and binding to [`BOUND`]. `feed` hands one frame
+/// to the code under test and returns the frames it sent back.
+pub fn sign_in(mut feed: impl FnMut(&str) -> Vec<Element>) {
+    feed(OPEN);
+    feed(SASL_FEATURES);
+    feed(&sasl("challenge", SERVER_FIRST));
+    feed(&sasl("success", SERVER_FINAL));
+    feed(OPEN);
+    let sent = feed(BIND_FEATURES);
+    let id = sent
+        .last()
+        .and_then(|bind| bind.attr("id"))
+        .expect("a bind request")
+        .to_owned();
+    feed(&format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>{BOUND}</jid></bind></iq>"
+    ));
+}

@@ -1,0 +1,447 @@
+//! Session tests in the quinn-proto manner: a scripted server speaks literal XML frames,
+//! time is virtual, and every frame and event is checked.
+
+use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+use minidom::Element;
+use xmpp_parsers::jid::Jid;
+use xmpp_parsers::ns;
+use xmpp_parsers::roster::Roster;
+use xmpp_parsers::sasl::DefinedCondition as SaslCondition;
+
+use super::*;
+
+use super::testing::*;
+
+fn new_session() -> Session {
+    Session::new(config())
+}
+
+fn drain_frames(s: &mut Session) -> Vec<Element> {
+    std::iter::from_fn(|| s.poll_transmit())
+        .map(|f| {
+            f.parse::<Element>()
+                .expect("we only send well-formed frames")
+        })
+        .collect()
+}
+
+fn drain_events(s: &mut Session) -> Vec<Event> {
+    std::iter::from_fn(|| s.poll_event()).collect()
+}
+
+fn online_session() -> Session {
+    let mut s = new_session();
+    s.handle_connected(Instant(0));
+    sign_in(|frame| {
+        s.handle_frame(Instant(0), frame);
+        drain_frames(&mut s)
+    });
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::Online(BOUND.parse().unwrap())]
+    );
+    s
+}
+
+#[test]
+fn handshake_runs_scram_sha1_then_binds() {
+    let mut s = new_session();
+    let t = Instant(0);
+    s.handle_connected(t);
+    let open = drain_frames(&mut s);
+    assert_eq!(open.len(), 1);
+    assert!(open[0].is("open", ns::WEBSOCKET));
+    assert_eq!(open[0].attr("to"), Some("example.org"));
+
+    s.handle_frame(t, OPEN);
+    s.handle_frame(t, SASL_FEATURES);
+    let auth = drain_frames(&mut s);
+    assert!(auth[0].is("auth", ns::SASL));
+    assert_eq!(
+        auth[0].attr("mechanism"),
+        Some("SCRAM-SHA-1"),
+        "PLAIN is never chosen"
+    );
+    assert_eq!(
+        BASE64.decode(auth[0].text()).unwrap(),
+        b"n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"
+    );
+
+    s.handle_frame(t, &sasl("challenge", SERVER_FIRST));
+    let response = drain_frames(&mut s);
+    assert!(response[0].is("response", ns::SASL));
+    assert_eq!(
+        BASE64.decode(response[0].text()).unwrap(),
+        b"c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="
+    );
+
+    s.handle_frame(t, &sasl("success", SERVER_FINAL));
+    let reopen = drain_frames(&mut s);
+    assert!(
+        reopen[0].is("open", ns::WEBSOCKET),
+        "stream restarts after SASL"
+    );
+    s.handle_frame(t, OPEN);
+    s.handle_frame(t, BIND_FEATURES);
+    let bind = drain_frames(&mut s);
+    assert!(bind[0].is("iq", ns::DEFAULT_NS));
+    assert!(bind[0].has_child("bind", ns::BIND));
+    assert!(
+        drain_events(&mut s).is_empty(),
+        "not online before the bind result"
+    );
+    assert!(!s.is_online());
+}
+
+#[test]
+fn full_handshake_goes_online() {
+    let s = online_session();
+    assert_eq!(s.bound_jid().unwrap().to_string(), "user@example.org/kith");
+}
+
+#[test]
+fn scram_sha256_is_preferred_over_sha1() {
+    let mut s = new_session();
+    s.handle_connected(Instant(0));
+    s.handle_frame(Instant(0), OPEN);
+    s.handle_frame(Instant(0), "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>SCRAM-SHA-256</mechanism></mechanisms></stream:features>");
+    let frames = drain_frames(&mut s);
+    assert_eq!(
+        frames.last().unwrap().attr("mechanism"),
+        Some("SCRAM-SHA-256")
+    );
+}
+
+#[test]
+fn plain_only_server_is_refused() {
+    let mut s = new_session();
+    s.handle_connected(Instant(0));
+    s.handle_frame(Instant(0), OPEN);
+    s.handle_frame(Instant(0), "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>");
+    let frames = drain_frames(&mut s);
+    assert!(
+        frames.iter().all(|f| !f.is("auth", ns::SASL)),
+        "no password leaves over PLAIN"
+    );
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::Closed(CloseReason::NoUsableMechanism(vec![
+            "PLAIN".into()
+        ]))]
+    );
+}
+
+#[test]
+fn wrong_password_is_reported_in_words() {
+    let mut s = new_session();
+    s.handle_connected(Instant(0));
+    s.handle_frame(Instant(0), OPEN);
+    s.handle_frame(Instant(0), SASL_FEATURES);
+    s.handle_frame(
+        Instant(0),
+        "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><not-authorized/></failure>",
+    );
+    let events = drain_events(&mut s);
+    assert_eq!(
+        events,
+        vec![Event::Closed(CloseReason::AuthFailed(
+            SaslCondition::NotAuthorized
+        ))]
+    );
+    let Event::Closed(reason) = &events[0] else {
+        unreachable!()
+    };
+    assert_eq!(reason.describe(), "Wrong Jabber ID or password");
+    assert!(s.is_closed());
+}
+
+#[test]
+fn bad_server_signature_never_goes_online() {
+    let mut s = new_session();
+    s.handle_connected(Instant(0));
+    s.handle_frame(Instant(0), OPEN);
+    s.handle_frame(Instant(0), SASL_FEATURES);
+    s.handle_frame(Instant(0), &sasl("challenge", SERVER_FIRST));
+    s.handle_frame(
+        Instant(0),
+        &sasl("success", "v=AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+    );
+    let frames = drain_frames(&mut s);
+    assert!(frames.last().unwrap().is("close", ns::WEBSOCKET));
+    assert!(frames
+        .iter()
+        .all(|f| !f.is("open", ns::WEBSOCKET) || f.attr("to").is_some()));
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::Closed(CloseReason::Scram(
+            scram::ScramError::BadServerSignature
+        ))]
+    );
+    // A bind offer after that must not bring the session back.
+    s.handle_frame(Instant(0), OPEN);
+    s.handle_frame(Instant(0), BIND_FEATURES);
+    assert!(!s.is_online());
+    assert!(drain_events(&mut s).is_empty());
+}
+
+#[test]
+fn stream_error_condition_is_described() {
+    let mut s = online_session();
+    s.handle_frame(
+        Instant(5),
+        "<stream:error xmlns:stream='http://etherx.jabber.org/streams'><system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Restarting</text></stream:error>",
+    );
+    let events = drain_events(&mut s);
+    let Some(Event::Closed(reason)) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        reason,
+        &CloseReason::StreamError {
+            condition: "system-shutdown".into(),
+            text: Some("Restarting".into())
+        }
+    );
+    assert_eq!(
+        reason.describe(),
+        "The server ended the session: system shutdown (Restarting)"
+    );
+}
+
+#[test]
+fn iq_result_resolves_the_request() {
+    let mut s = online_session();
+    let id = s
+        .send_iq_get(
+            Instant(10),
+            None,
+            Roster {
+                ver: None,
+                items: vec![],
+            },
+        )
+        .unwrap();
+    let sent = drain_frames(&mut s);
+    assert_eq!(sent[0].attr("type"), Some("get"));
+    assert!(sent[0].has_child("query", ns::ROSTER));
+    s.handle_frame(
+        Instant(20),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
+    );
+    let events = drain_events(&mut s);
+    assert!(
+        matches!(&events[..], [Event::IqResponse { id: got, outcome: IqOutcome::Result(Some(_)) }] if *got == id)
+    );
+    assert_eq!(s.poll_timeout(), None);
+}
+
+#[test]
+fn spoofed_iq_result_is_ignored() {
+    let mut s = online_session();
+    let id = s
+        .send_iq_get(
+            Instant(0),
+            None,
+            Roster {
+                ver: None,
+                items: vec![],
+            },
+        )
+        .unwrap();
+    s.handle_frame(
+        Instant(1),
+        &format!(
+            "<iq xmlns='jabber:client' type='result' from='mallory@evil.example/x' id='{id}'/>"
+        ),
+    );
+    assert!(drain_events(&mut s).is_empty());
+    // The real answer, from our own bare JID, still resolves it.
+    s.handle_frame(
+        Instant(2),
+        &format!("<iq xmlns='jabber:client' type='result' from='user@example.org' id='{id}'/>"),
+    );
+    assert_eq!(drain_events(&mut s).len(), 1);
+}
+
+#[test]
+fn iq_to_a_contact_must_be_answered_by_that_contact() {
+    let mut s = online_session();
+    let to: Jid = "juliet@example.com".parse().unwrap();
+    let id = s
+        .send_iq_get(
+            Instant(0),
+            Some(to),
+            xmpp_parsers::disco::DiscoInfoQuery { node: None },
+        )
+        .unwrap();
+    s.handle_frame(
+        Instant(1),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
+    );
+    assert!(
+        drain_events(&mut s).is_empty(),
+        "no from is not the contact"
+    );
+    s.handle_frame(
+        Instant(1),
+        &format!("<iq xmlns='jabber:client' type='result' from='juliet@example.com' id='{id}'/>"),
+    );
+    assert_eq!(drain_events(&mut s).len(), 1);
+}
+
+#[test]
+fn unanswered_iq_times_out_once() {
+    let mut s = online_session();
+    let id = s
+        .send_iq_get(
+            Instant(1_000),
+            None,
+            Roster {
+                ver: None,
+                items: vec![],
+            },
+        )
+        .unwrap();
+    assert_eq!(s.poll_timeout(), Some(Instant(31_000)));
+    s.handle_timeout(Instant(30_999));
+    assert!(drain_events(&mut s).is_empty());
+    s.handle_timeout(Instant(31_000));
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::IqResponse {
+            id: id.clone(),
+            outcome: IqOutcome::Timeout
+        }]
+    );
+    // A late answer finds nothing waiting.
+    s.handle_frame(
+        Instant(40_000),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
+    );
+    assert!(drain_events(&mut s).is_empty());
+}
+
+#[test]
+fn connection_loss_resolves_pending_iqs_and_closes() {
+    let mut s = online_session();
+    let id = s
+        .send_iq_get(
+            Instant(0),
+            None,
+            Roster {
+                ver: None,
+                items: vec![],
+            },
+        )
+        .unwrap();
+    s.handle_disconnected(Instant(5));
+    assert_eq!(
+        drain_events(&mut s),
+        vec![
+            Event::IqResponse {
+                id,
+                outcome: IqOutcome::Disconnected
+            },
+            Event::Closed(CloseReason::ConnectionLost)
+        ]
+    );
+    s.handle_disconnected(Instant(6));
+    assert!(
+        drain_events(&mut s).is_empty(),
+        "Closed is emitted exactly once"
+    );
+    assert_eq!(
+        s.send_iq_get(
+            Instant(7),
+            None,
+            Roster {
+                ver: None,
+                items: vec![]
+            }
+        ),
+        Err(session::NotOnline)
+    );
+}
+
+#[test]
+fn close_sends_framing_close_and_waits_for_the_server() {
+    let mut s = online_session();
+    s.close(Instant(0));
+    let frames = drain_frames(&mut s);
+    assert!(frames[0].is("close", ns::WEBSOCKET));
+    assert!(drain_events(&mut s).is_empty());
+    s.handle_frame(
+        Instant(1),
+        "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>",
+    );
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::Closed(CloseReason::Requested)]
+    );
+}
+
+#[test]
+fn server_close_is_answered() {
+    let mut s = online_session();
+    s.handle_frame(
+        Instant(1),
+        "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>",
+    );
+    assert!(drain_frames(&mut s)[0].is("close", ns::WEBSOCKET));
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::Closed(CloseReason::ServerClosed)]
+    );
+}
+
+#[test]
+fn inbound_stanzas_become_events() {
+    let mut s = online_session();
+    s.handle_frame(Instant(1), "<presence xmlns='jabber:client' from='juliet@example.com/balcony'><show>away</show></presence>");
+    s.handle_frame(Instant(1), "<iq xmlns='jabber:client' type='get' id='p1' from='example.org'><ping xmlns='urn:xmpp:ping'/></iq>");
+    s.handle_frame(Instant(1), "<message xmlns='jabber:client' from='juliet@example.com/balcony'><body>hi</body></message>");
+    s.handle_frame(Instant(1), "<unknown xmlns='urn:example:whatever'/>");
+    let events = drain_events(&mut s);
+    assert!(matches!(events[0], Event::Presence(_)));
+    assert!(matches!(events[1], Event::IqRequest(_)));
+    assert!(matches!(events[2], Event::Message(_)));
+    assert_eq!(events.len(), 3, "unknown elements are ignored");
+    assert!(s.is_online());
+}
+
+#[test]
+fn malformed_xml_closes_with_a_protocol_error() {
+    let mut s = online_session();
+    s.handle_frame(Instant(1), "<presence xmlns='jabber:client'");
+    let events = drain_events(&mut s);
+    assert!(matches!(
+        events.last(),
+        Some(Event::Closed(CloseReason::Protocol(_)))
+    ));
+}
+
+#[test]
+fn bind_to_another_account_is_refused() {
+    let mut s = new_session();
+    let t = Instant(0);
+    s.handle_connected(t);
+    for f in [OPEN, SASL_FEATURES] {
+        s.handle_frame(t, f);
+    }
+    s.handle_frame(t, &sasl("challenge", SERVER_FIRST));
+    s.handle_frame(t, &sasl("success", SERVER_FINAL));
+    s.handle_frame(t, OPEN);
+    s.handle_frame(t, BIND_FEATURES);
+    let id = drain_frames(&mut s)
+        .last()
+        .unwrap()
+        .attr("id")
+        .unwrap()
+        .to_owned();
+    s.handle_frame(t, &format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>other@example.org/x</jid></bind></iq>"));
+    assert!(!s.is_online());
+    assert!(matches!(
+        drain_events(&mut s).last(),
+        Some(Event::Closed(CloseReason::Protocol(_)))
+    ));
+}
