@@ -376,7 +376,7 @@ impl Session {
     }
 
     fn open_stream(&mut self) {
-        let domain = BareJid::from_parts(None, &self.config.jid.domain());
+        let domain = BareJid::from_parts(None, self.config.jid.domain());
         self.transmit.push_back(open_frame(&domain));
         self.phase = Phase::AwaitOpen;
     }
@@ -542,10 +542,12 @@ impl Session {
             return; // Unknown top-level elements are ignored (RFC 6120 §8).
         }
         match el.name() {
-            "iq" => match Iq::try_from(el) {
-                Ok(iq) => self.handle_iq(iq),
-                Err(_) => {} // Unparseable iqs have no id we could trust to answer.
-            },
+            "iq" => {
+                // Unparseable iqs have no id we could trust to answer.
+                if let Ok(iq) = Iq::try_from(el) {
+                    self.handle_iq(iq);
+                }
+            }
             "presence" => {
                 if let Ok(p) = Presence::try_from(el) {
                     self.events.push_back(Event::Presence(p));

@@ -1,0 +1,54 @@
+//! Finding the WebSocket endpoint: the host's `config.json`, else XEP-0156 discovery.
+
+use gloo_net::http::Request;
+
+use crate::config::AppConfig;
+use crate::proto::host_meta::{discovery_urls, HostMeta};
+
+/// Reads `config.json` beside `index.html`. Missing is fine; broken is reported.
+pub async fn load_config() -> Result<AppConfig, String> {
+    // Relative, so a deployment under a sub-path finds its own file.
+    let response = match Request::get("config.json").send().await {
+        Ok(r) => r,
+        Err(_) => return Ok(AppConfig::default()),
+    };
+    if !response.ok() {
+        return Ok(AppConfig::default());
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|e| format!("config.json could not be read: {e}"))?;
+    AppConfig::from_json(&text)
+}
+
+/// The WebSocket URL for `domain`, or a sentence naming every place we looked.
+pub async fn websocket_url(config: &AppConfig, domain: &str) -> Result<String, String> {
+    if let Some(url) = config.websocket_url_for(domain) {
+        return Ok(url.to_owned());
+    }
+    let urls = discovery_urls(domain);
+    for (i, url) in urls.iter().enumerate() {
+        let Ok(response) = Request::get(url).send().await else {
+            continue;
+        };
+        if !response.ok() {
+            continue;
+        }
+        let Ok(text) = response.text().await else {
+            continue;
+        };
+        let meta = if i == 0 {
+            HostMeta::from_xrd(&text)
+        } else {
+            HostMeta::from_jrd(&text)
+        };
+        if let Some(ws) = meta.ok().as_ref().and_then(HostMeta::websocket_url) {
+            return Ok(ws.to_owned());
+        }
+    }
+    Err(format!(
+        "Could not find how to connect to {domain}: nothing usable at {} or {}",
+        urls[0], urls[1]
+    ))
+}

@@ -1,0 +1,6 @@
+//! The only code that touches the network: the WebSocket that carries the session, and
+//! the HTTP fetches that find where to open it.
+
+pub mod account;
+pub mod endpoint;
+pub mod socket;

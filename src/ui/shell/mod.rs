@@ -1,0 +1,45 @@
+//! What frames every signed-in screen: navigation, connection status, sign out, alerts.
+
+use leptos::prelude::*;
+
+use crate::net::account::sign_out;
+use crate::state::{AppState, Route};
+use crate::ui::{contacts::ContactsScreen, feed::FeedScreen};
+
+/// The page's one alert region; present only while there is something to say.
+#[component]
+pub fn Alert() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <Show when=move || state.alert.with(Option::is_some)>
+            <p class="alert" role="alert">{move || state.alert.get().unwrap_or_default()}</p>
+        </Show>
+    }
+}
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let link = move |route: Route, name: &'static str| {
+        let current = move || (state.route.get() == route).then_some("page");
+        view! { <a href=route.href() aria-current=current>{name}</a> }
+    };
+    view! {
+        <header class="shell">
+            <span class="brand">"Kith"</span>
+            <nav aria-label="Main">{link(Route::Feed, "Feed")} {link(Route::Contacts, "Contacts")}</nav>
+            <p role="status" class="connection" data-status=move || state.status.get().label()>
+                {move || state.status.get().label()}
+            </p>
+            <span class="account">{move || state.account.get().unwrap_or_default()}</span>
+            <button type="button" on:click=move |_| sign_out()>"Sign out"</button>
+        </header>
+        <Alert/>
+        <main class="screen">
+            {move || match state.route.get() {
+                Route::Feed => view! { <FeedScreen/> }.into_any(),
+                Route::Contacts => view! { <ContactsScreen/> }.into_any(),
+            }}
+        </main>
+    }
+}
