@@ -1,0 +1,91 @@
+// Shared setup for the end-to-end tests: where things are, the demo accounts, the
+// browser, and signing in through the UI.
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const need = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set; run the suite through scripts/test`);
+  return value;
+};
+/** The app (built dist/ served over HTTP) and Prosody's WebSocket endpoint. */
+export const KITH_URL = need('KITH_URL');
+export const KITH_WS = need('KITH_WS');
+
+// Demo accounts: scripts/demo.env is the one place they are defined.
+const env = Object.fromEntries(
+  readFileSync(new URL('../../scripts/demo.env', import.meta.url), 'utf8')
+    .split('\n').filter((l) => /^\w+=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)),
+);
+const account = (who) => ({
+  jid: `${env[`KITH_${who}`]}@${env.KITH_DOMAIN}`,
+  name: env[`KITH_${who}_NAME`],
+  password: env[`KITH_${who}_PASSWORD`],
+});
+export const ALICE = account('ALICE');
+export const BOB = account('BOB');
+export const DOMAIN = env.KITH_DOMAIN;
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    // Root in a container: no sandbox. The rest keeps Chromium from phoning home.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+const artifacts = new URL('../../target/e2e/', import.meta.url);
+
+/**
+ * Run `body(page)` in a fresh browser context (no shared storage between tests).
+ * On failure, leave a screenshot, the accessibility tree and the browser console in
+ * target/e2e/ — the tree is what getByRole sees.
+ */
+export async function withPage(browser, name, body) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  const logs = [];
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.stack ?? e}`));
+  try {
+    await body(page);
+  } catch (e) {
+    const file = name.replace(/\W+/g, '-');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: new URL(`${file}.png`, artifacts).pathname, fullPage: true }).catch(() => {});
+    const tree = await page.locator('body').ariaSnapshot().catch((err) => `(no snapshot: ${err})`);
+    writeFileSync(new URL(`${file}.txt`, artifacts),
+      `${String(e.stack).replace(/\x1b\[\d+m/g, '')}\n\nURL: ${page.url()}\n\nAccessibility tree:\n${tree}\n\nConsole:\n${logs.join('\n')}\n`);
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+/** The login form as a screen reader user meets it. */
+export async function signIn(page, { jid, password }) {
+  await page.goto(KITH_URL);
+  await page.getByRole('textbox', { name: 'Jabber ID' }).fill(jid);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Sign in and wait until the connection status says Online. */
+export async function signInOnline(page, who) {
+  await signIn(page, who);
+  await page.getByRole('status').filter({ hasText: /online/i }).waitFor();
+}
+
+/** The Contacts screen's list, reached through the navigation. */
+export async function openContacts(page) {
+  await page.getByRole('navigation').getByRole('link', { name: 'Contacts' }).click();
+  const list = page.getByRole('list', { name: 'Contacts' });
+  await list.waitFor();
+  return list;
+}
+
+/** The list item of one contact, found by bare JID. */
+export const contactItem = (list, jid) => list.getByRole('listitem').filter({ hasText: jid });

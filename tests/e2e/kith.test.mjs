@@ -1,0 +1,95 @@
+// End-to-end: the built app in headless Chromium against the test Prosody.
+// Elements are found only by role and accessible name: those names are the app's
+// interface contract (see DESIGN.md, "Test pyramid").
+import { after, before, test } from 'node:test';
+import {
+  ALICE, BOB, DOMAIN, KITH_WS, contactItem, launchBrowser, openContacts, signIn,
+  signInOnline, withPage,
+} from './kith.mjs';
+import { XmppClient } from './xmpp.mjs';
+
+let browser;
+before(async () => { browser = await launchBrowser(); });
+after(() => browser?.close());
+
+// Named, so that the failure artifacts in target/e2e/ are named too.
+const e2e = (name, body) => test(name, () => withPage(browser, name, body));
+
+e2e('alice signs in and sees Bob among her contacts', async (page) => {
+  await signInOnline(page, ALICE);
+  const nav = page.getByRole('navigation');
+  await nav.getByRole('link', { name: 'Feed' }).waitFor();
+  await nav.getByRole('link', { name: 'Contacts' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  const list = await openContacts(page);
+  await contactItem(list, BOB.jid).filter({ hasText: new RegExp(BOB.name) }).waitFor();
+});
+
+e2e('a wrong password is refused with an alert', async (page) => {
+  await signIn(page, { jid: ALICE.jid, password: 'not-the-password' });
+  await page.getByRole('alert').filter({ hasText: 'Wrong Jabber ID or password' }).waitFor();
+  await page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
+});
+
+e2e("Bob's presence shows in alice's contacts", async (page) => {
+  await signInOnline(page, ALICE);
+  const bob = contactItem(await openContacts(page), BOB.jid);
+  await bob.waitFor();
+  const client = await XmppClient.connect({ url: KITH_WS, ...BOB });
+  try {
+    client.presence();
+    await bob.filter({ hasText: /online|available/i }).waitFor();
+    client.presence({ type: 'unavailable' });
+    await bob.filter({ hasText: /offline/i }).waitFor();
+  } finally {
+    await client.close();
+  }
+});
+
+e2e('a contact added on another device appears without reload', async (page) => {
+  const carol = { jid: `carol@${DOMAIN}`, name: 'Carol' };
+  await signInOnline(page, ALICE);
+  const list = await openContacts(page);
+  await contactItem(list, BOB.jid).waitFor(); // the roster has loaded
+  const otherDevice = await XmppClient.connect({ url: KITH_WS, ...ALICE, resource: 'e2e-other-device' });
+  try {
+    await otherDevice.rosterSet(carol);
+    await contactItem(list, carol.jid).filter({ hasText: /Carol/ }).waitFor();
+  } finally {
+    await otherDevice.rosterRemove(carol.jid); // keep runs repeatable
+    await otherDevice.close();
+  }
+});
+
+e2e('signing out returns to the login form', async (page) => {
+  await signInOnline(page, ALICE);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
+});
+
+e2e('an unreachable server is named in the alert', async (page) => {
+  // The host's config points at a port where nothing listens.
+  const dead = 'ws://127.0.0.1:9/xmpp-websocket';
+  await page.route('**/config.json', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ default_domain: DOMAIN, websocket_url: dead }),
+  }));
+  await signIn(page, ALICE);
+  await page.getByRole('alert').filter({ hasText: dead }).waitFor();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor(); // usable again
+});
+
+e2e('failed endpoint discovery names the URLs it tried', async (page) => {
+  await signIn(page, { jid: 'someone@nowhere.invalid', password: 'x' });
+  const alert = page.getByRole('alert');
+  await alert.filter({ hasText: 'https://nowhere.invalid/.well-known/host-meta' }).waitFor();
+  await alert.filter({ hasText: 'host-meta.json' }).waitFor();
+});
+
+e2e('a malformed Jabber ID is refused before connecting', async (page) => {
+  const sockets = [];
+  page.on('websocket', (ws) => sockets.push(ws.url()));
+  await signIn(page, { jid: 'alice@@localhost', password: 'x' });
+  await page.getByRole('alert').filter({ hasText: 'not a valid Jabber ID' }).waitFor();
+  if (sockets.length) throw new Error(`a socket was opened: ${sockets}`);
+});
