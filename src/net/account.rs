@@ -2,25 +2,17 @@
 
 use std::cell::RefCell;
 
+use leptos::prelude::Set;
 use xmpp_parsers::jid::BareJid;
 
 use super::endpoint::{load_config, websocket_url};
-use super::socket::Connection;
+use super::socket::{Connection, Sinks};
 use crate::state::AppState;
 use crate::xmpp::SessionConfig;
 
 thread_local! {
     /// The account's one live connection.
     static CURRENT: RefCell<Option<Connection>> = const { RefCell::new(None) };
-}
-
-/// A fresh SCRAM client nonce: 18 random bytes, base64 (no commas, as RFC 5802 needs).
-fn fresh_nonce() -> Result<String, String> {
-    use base64::{engine::general_purpose::STANDARD, Engine};
-    let mut bytes = [0u8; 18];
-    getrandom::getrandom(&mut bytes)
-        .map_err(|_| "This browser cannot make random numbers".to_owned())?;
-    Ok(STANDARD.encode(bytes))
 }
 
 pub async fn sign_in(state: AppState, jid: BareJid, password: String) {
@@ -34,20 +26,14 @@ pub async fn sign_in(state: AppState, jid: BareJid, password: String) {
         Ok(url) => url,
         Err(message) => return state.failed(message),
     };
-    let nonce = match fresh_nonce() {
-        Ok(n) => n,
-        Err(message) => return state.failed(message),
+    let session = SessionConfig::new(jid, password);
+    let sinks = Sinks {
+        update: Box::new(move |client, update| state.apply(client, update)),
+        failure: Box::new(move |message| state.failed(message)),
+        retry: Box::new(move |at| state.retry_at.set(at)),
     };
-    let session = SessionConfig::new(jid, password, nonce);
-    match Connection::open(
-        &url,
-        session,
-        move |client, update| state.apply(client, update),
-        move |message| state.failed(message),
-    ) {
-        Ok(connection) => CURRENT.with(|c| *c.borrow_mut() = Some(connection)),
-        Err(message) => state.failed(message),
-    }
+    let connection = Connection::open(&url, session, sinks);
+    CURRENT.with(|c| *c.borrow_mut() = Some(connection));
 }
 
 /// Ends the current session, if any; the state hears `Closed(Requested)`.

@@ -1,12 +1,28 @@
 //! Finding the WebSocket endpoint: the host's `config.json`, else XEP-0156 discovery.
 
+use std::cell::RefCell;
+
 use gloo_net::http::Request;
 
 use crate::config::AppConfig;
 use crate::proto::host_meta::{discovery_urls, HostMeta};
 
-/// Reads `config.json` beside `index.html`. Missing is fine; broken is reported.
+thread_local! {
+    /// `config.json` as first read: it does not change while the page lives.
+    static CONFIG: RefCell<Option<AppConfig>> = const { RefCell::new(None) };
+}
+
+/// Reads `config.json` beside `index.html`, once. Missing is fine; broken is reported.
 pub async fn load_config() -> Result<AppConfig, String> {
+    if let Some(config) = CONFIG.with(|c| c.borrow().clone()) {
+        return Ok(config);
+    }
+    let config = fetch_config().await?;
+    CONFIG.with(|c| *c.borrow_mut() = Some(config.clone()));
+    Ok(config)
+}
+
+async fn fetch_config() -> Result<AppConfig, String> {
     // Relative, so a deployment under a sub-path finds its own file.
     let response = match Request::get("config.json").send().await {
         Ok(r) => r,

@@ -1,5 +1,7 @@
-//! The thin driver between a browser WebSocket and the sans-IO [`Client`]: it shuttles
-//! frames both ways, keeps the one timer the client asks for, and does nothing else.
+//! The thin driver between browser WebSockets and the sans-IO [`Client`]: it shuttles
+//! frames both ways, keeps the timers the client asks for, and opens a new socket when
+//! one drops (with backoff, and at once when the browser comes back online or the tab
+//! becomes visible). Everything else happens in the client.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -9,6 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
 use crate::service::{Client, Update};
+use crate::xmpp::backoff::Backoff;
 use crate::xmpp::{Instant, SessionConfig};
 
 /// RFC 7395 §3.1: the WebSocket subprotocol both sides must agree on.
@@ -19,117 +22,278 @@ const CLOSE_GRACE_MS: i32 = 1_000;
 
 type UpdateSink = Box<dyn Fn(&Client, Update)>;
 type FailureSink = Box<dyn Fn(String)>;
+type RetrySink = Box<dyn Fn(Option<f64>)>;
+/// A listener on a window or document event, kept so that sign-out can remove it.
+type Listener = (
+    web_sys::EventTarget,
+    &'static str,
+    Closure<dyn FnMut(Event)>,
+);
+
+/// What the app hears from a connection.
+pub struct Sinks {
+    pub update: UpdateSink,
+    /// The very first socket could not be opened: sign-in failed, with a sentence.
+    pub failure: FailureSink,
+    /// The next reconnection attempt is planned for this time (ms since the epoch), or
+    /// `None` when one is under way.
+    pub retry: RetrySink,
+}
 
 struct Driver {
     client: Client,
-    socket: WebSocket,
     url: String,
+    socket: Option<WebSocket>,
+    /// Bumped for every socket, so that events of a dead socket are ignored.
+    generation: u32,
+    /// The current socket opened.
     opened: bool,
-    timer: Option<i32>,
-    on_update: UpdateSink,
-    on_failure: FailureSink,
+    /// Some socket opened once: later failures are retried, not reported as sign-in errors.
+    ever_opened: bool,
+    /// Signing out: never reconnect.
+    closing: bool,
+    backoff: Backoff,
+    timer: Option<(i32, Instant)>,
+    retry_timer: Option<i32>,
+    sinks: Sinks,
+    /// `online` and `visibilitychange` listeners, removed on sign-out.
+    listeners: Vec<Listener>,
 }
 
-/// One live connection. Dropping it does not close it; call [`Connection::close`].
+/// One account's connection, across sockets. Call [`Connection::close`] to sign out.
 #[derive(Clone)]
 pub struct Connection {
     driver: Rc<RefCell<Driver>>,
 }
 
+/// Milliseconds since the UNIX epoch, never going back within the page's life.
 pub fn now() -> Instant {
     let millis = web_sys::window()
         .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or_default();
+        .map(|p| p.time_origin() + p.now())
+        .unwrap_or_else(js_sys::Date::now);
     Instant(millis as u64)
 }
 
+fn random_u32() -> u32 {
+    let mut bytes = [0u8; 4];
+    let _ = getrandom::getrandom(&mut bytes);
+    u32::from_le_bytes(bytes)
+}
+
+/// A fresh SCRAM client nonce: 18 random bytes, base64 (no commas, as RFC 5802 needs).
+fn fresh_nonce() -> String {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    let mut bytes = [0u8; 18];
+    // Without randomness the nonce would be predictable; the browser always has it.
+    getrandom::getrandom(&mut bytes).expect("the browser's crypto.getRandomValues");
+    STANDARD.encode(bytes)
+}
+
 impl Connection {
-    /// Opens the socket and signs in; progress arrives through `on_update`, and a socket
-    /// that never opens through `on_failure` with a sentence naming the URL.
-    pub fn open(
-        url: &str,
-        config: SessionConfig,
-        on_update: impl Fn(&Client, Update) + 'static,
-        on_failure: impl Fn(String) + 'static,
-    ) -> Result<Connection, String> {
-        let socket = WebSocket::new_with_str(url, SUBPROTOCOL)
-            .map_err(|_| format!("“{url}” is not a WebSocket address Kith can open"))?;
+    /// Opens the first socket and signs in; everything after arrives through `sinks`.
+    pub fn open(url: &str, config: SessionConfig, sinks: Sinks) -> Connection {
         let driver = Rc::new(RefCell::new(Driver {
             client: Client::new(config),
-            socket: socket.clone(),
             url: url.to_owned(),
+            socket: None,
+            generation: 0,
             opened: false,
+            ever_opened: false,
+            closing: false,
+            backoff: Backoff::default(),
             timer: None,
-            on_update: Box::new(on_update),
-            on_failure: Box::new(on_failure),
+            retry_timer: None,
+            sinks,
+            listeners: Vec::new(),
         }));
         let connection = Connection { driver };
-
-        let c = connection.clone();
-        let on_open = Closure::<dyn FnMut(Event)>::new(move |_| c.on_open());
-        let c = connection.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            // RFC 7395 §3.2: XMPP travels in text frames only; binary frames are ignored.
-            if let Some(frame) = e.data().as_string() {
-                c.input(|client, now| client.handle_frame(now, &frame));
-            }
-        });
-        let c = connection.clone();
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_| c.on_close());
-        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        // The socket owns its handlers for its whole life; they go when the page does.
-        on_open.forget();
-        on_message.forget();
-        on_close.forget();
-        Ok(connection)
+        connection.listen_for_return();
+        connection.connect();
+        connection
     }
 
     /// Signs out: unavailable presence and `<close/>`, then the socket goes.
     pub fn close(&self) {
+        {
+            let mut d = self.driver.borrow_mut();
+            d.closing = true;
+            if let Some(id) = d.retry_timer.take() {
+                clear_timeout(id);
+            }
+            for (target, name, listener) in d.listeners.drain(..) {
+                let _ = target
+                    .remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref());
+            }
+        }
         self.input(|client, now| client.close(now));
         let socket = self.driver.borrow().socket.clone();
-        let close = Closure::once_into_js(move || {
-            let _ = socket.close();
-        });
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                close.unchecked_ref(),
-                CLOSE_GRACE_MS,
-            );
+        if let Some(socket) = socket {
+            let close = Closure::once_into_js(move || {
+                let _ = socket.close();
+            });
+            set_timeout(close.unchecked_ref(), CLOSE_GRACE_MS);
         }
     }
 
-    fn on_open(&self) {
-        let (agreed, url) = {
+    /// Opens a socket now, unless one is open or we are signing out.
+    fn connect(&self) {
+        let (url, generation) = {
+            let mut d = self.driver.borrow_mut();
+            if d.closing || d.socket.is_some() || d.client.is_closed() {
+                return;
+            }
+            if let Some(id) = d.retry_timer.take() {
+                clear_timeout(id);
+            }
+            d.generation += 1;
+            d.opened = false;
+            (d.url.clone(), d.generation)
+        };
+        (self.driver.borrow().sinks.retry)(None);
+        let socket = match WebSocket::new_with_str(&url, SUBPROTOCOL) {
+            Ok(s) => s,
+            Err(_) => {
+                let first = !self.driver.borrow().ever_opened;
+                if first {
+                    (self.driver.borrow().sinks.failure)(format!(
+                        "“{url}” is not a WebSocket address Kith can open"
+                    ));
+                }
+                return;
+            }
+        };
+        let c = self.clone();
+        let on_open = Closure::<dyn FnMut(Event)>::new(move |_| c.on_open(generation));
+        let c = self.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            // RFC 7395 §3.2: XMPP travels in text frames only; binary frames are ignored.
+            if let Some(frame) = e.data().as_string() {
+                if c.current(generation) {
+                    c.input(|client, now| client.handle_frame(now, &frame));
+                }
+            }
+        });
+        let c = self.clone();
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_| c.on_close(generation));
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        // Each socket owns its handlers for its life; they hold the driver, so they are
+        // small leaks per socket, bounded by the reconnection backoff.
+        on_open.forget();
+        on_message.forget();
+        on_close.forget();
+        self.driver.borrow_mut().socket = Some(socket);
+    }
+
+    fn current(&self, generation: u32) -> bool {
+        self.driver.borrow().generation == generation
+    }
+
+    fn on_open(&self, generation: u32) {
+        if !self.current(generation) {
+            return;
+        }
+        let (agreed, url, socket) = {
             let d = self.driver.borrow();
-            (d.socket.protocol() == SUBPROTOCOL, d.url.clone())
+            let socket = d.socket.clone();
+            let agreed = socket.as_ref().is_some_and(|s| s.protocol() == SUBPROTOCOL);
+            (agreed, d.url.clone(), socket)
         };
         if !agreed {
-            let socket = self.driver.borrow().socket.clone();
-            self.driver.borrow_mut().opened = true;
-            self.input(|client, now| client.handle_disconnected(now));
-            let _ = socket.close();
-            (self.driver.borrow().on_failure)(format!(
+            if let Some(socket) = socket {
+                let _ = socket.close();
+            }
+            self.driver.borrow_mut().closing = true;
+            (self.driver.borrow().sinks.failure)(format!(
                 "The server at {url} does not speak XMPP over WebSocket"
             ));
             return;
         }
-        self.driver.borrow_mut().opened = true;
-        self.input(|client, now| client.handle_connected(now));
+        {
+            let mut d = self.driver.borrow_mut();
+            d.opened = true;
+            d.ever_opened = true;
+        }
+        let nonce = fresh_nonce();
+        self.input(|client, now| client.handle_connected(now, &nonce));
     }
 
-    fn on_close(&self) {
-        let (opened, url) = {
-            let d = self.driver.borrow();
-            (d.opened, d.url.clone())
+    fn on_close(&self, generation: u32) {
+        if !self.current(generation) {
+            return;
+        }
+        let (opened, ever_opened, url) = {
+            let mut d = self.driver.borrow_mut();
+            d.socket = None;
+            (d.opened, d.ever_opened, d.url.clone())
         };
         if opened {
             self.input(|client, now| client.handle_disconnected(now));
-        } else {
-            (self.driver.borrow().on_failure)(format!("Could not connect to the server at {url}"));
+        }
+        let (closing, closed) = {
+            let d = self.driver.borrow();
+            (d.closing, d.client.is_closed())
+        };
+        if closing || closed {
+            return;
+        }
+        if !ever_opened {
+            // The first socket never opened: wrong address or server down at sign-in.
+            self.driver.borrow_mut().closing = true;
+            (self.driver.borrow().sinks.failure)(format!(
+                "Could not connect to the server at {url}"
+            ));
+            return;
+        }
+        self.schedule_reconnect();
+    }
+
+    fn schedule_reconnect(&self) {
+        let delay = self.driver.borrow_mut().backoff.next_delay(random_u32());
+        let c = self.clone();
+        let retry = Closure::once_into_js(move || {
+            c.driver.borrow_mut().retry_timer = None;
+            c.connect();
+        });
+        let id = set_timeout(retry.unchecked_ref(), delay.min(i32::MAX as u64) as i32);
+        self.driver.borrow_mut().retry_timer = id;
+        let at = now().0 as f64 + delay as f64;
+        (self.driver.borrow().sinks.retry)(Some(at));
+    }
+
+    /// Coming back online or to the tab is the best moment to reconnect: no waiting for
+    /// the backoff timer.
+    fn listen_for_return(&self) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let c = self.clone();
+        let online = Closure::<dyn FnMut(Event)>::new(move |_| c.connect());
+        let c = self.clone();
+        let visible = Closure::<dyn FnMut(Event)>::new(move |_| {
+            let shown = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            if shown {
+                c.connect();
+            }
+        });
+        let mut targets = vec![(window.clone().unchecked_into(), "online", online)];
+        if let Some(doc) = window.document() {
+            targets.push((doc.unchecked_into(), "visibilitychange", visible));
+        }
+        for (target, name, listener) in targets {
+            let _ = web_sys::EventTarget::add_event_listener_with_callback(
+                &target,
+                name,
+                listener.as_ref().unchecked_ref(),
+            );
+            self.driver
+                .borrow_mut()
+                .listeners
+                .push((target, name, listener));
         }
     }
 
@@ -140,43 +304,64 @@ impl Connection {
             let mut d = self.driver.borrow_mut();
             let d = &mut *d;
             handle(&mut d.client, now());
+            let open = d
+                .socket
+                .as_ref()
+                .filter(|s| s.ready_state() == WebSocket::OPEN);
             while let Some(frame) = d.client.poll_transmit() {
-                if d.socket.ready_state() == WebSocket::OPEN {
-                    let _ = d.socket.send_with_str(&frame);
+                if let Some(socket) = open {
+                    let _ = socket.send_with_str(&frame);
+                }
+            }
+            if d.client.wants_socket_closed() {
+                if let Some(socket) = open {
+                    let _ = socket.close();
                 }
             }
             let updates: Vec<Update> = std::iter::from_fn(|| d.client.poll_update()).collect();
-            if d.client.is_closed() && d.socket.ready_state() == WebSocket::OPEN {
-                let _ = d.socket.close();
+            if updates
+                .iter()
+                .any(|u| matches!(u, Update::Online(_) | Update::Resumed))
+            {
+                d.backoff.reset();
             }
             updates
         };
         self.arm_timer();
         let d = self.driver.borrow();
         for update in updates {
-            (d.on_update)(&d.client, update);
+            (d.sinks.update)(&d.client, update);
         }
     }
 
     fn arm_timer(&self) {
-        let Some(window) = web_sys::window() else {
-            return;
-        };
         let mut d = self.driver.borrow_mut();
-        if let Some(id) = d.timer.take() {
-            window.clear_timeout_with_handle(id);
+        let deadline = d.client.poll_timeout();
+        if d.timer.map(|(_, at)| at) == deadline {
+            return; // Already armed for that instant: no churn on every frame.
         }
-        let Some(deadline) = d.client.poll_timeout() else {
-            return;
-        };
+        if let Some((id, _)) = d.timer.take() {
+            clear_timeout(id);
+        }
+        let Some(deadline) = deadline else { return };
         let delay = deadline.millis_since(now()).min(i32::MAX as u64) as i32;
         let c = self.clone();
         let fire = Closure::once_into_js(move || {
             c.driver.borrow_mut().timer = None;
             c.input(|client, now| client.handle_timeout(now));
         });
-        d.timer = window
-            .set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), delay)
-            .ok();
+        d.timer = set_timeout(fire.unchecked_ref(), delay).map(|id| (id, deadline));
+    }
+}
+
+fn set_timeout(callback: &js_sys::Function, ms: i32) -> Option<i32> {
+    web_sys::window()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(callback, ms)
+        .ok()
+}
+
+fn clear_timeout(id: i32) {
+    if let Some(window) = web_sys::window() {
+        window.clear_timeout_with_handle(id);
     }
 }

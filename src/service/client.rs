@@ -22,6 +22,10 @@ use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, Session, SessionConfig
 #[derive(Clone, Debug, PartialEq)]
 pub enum Update {
     Online(FullJid),
+    /// The stream came back as it was (XEP-0198): nothing to fetch again.
+    Resumed,
+    /// The socket is gone; the driver should reconnect.
+    Disconnected,
     Closed(CloseReason),
     Roster(RosterChange),
     /// The shown availability of this contact may have changed.
@@ -63,10 +67,16 @@ impl Client {
         self.session.is_closed()
     }
 
+    /// The stream on the current socket has ended (for good, or until a reconnection).
+    pub fn wants_socket_closed(&self) -> bool {
+        self.session.wants_socket_closed()
+    }
+
     // ---- inputs -------------------------------------------------------------------
 
-    pub fn handle_connected(&mut self, now: Instant) {
-        self.session.handle_connected(now);
+    /// `nonce`: fresh randomness for this connection's SCRAM exchange.
+    pub fn handle_connected(&mut self, now: Instant, nonce: &str) {
+        self.session.handle_connected(now, nonce);
         self.process(now);
     }
 
@@ -89,7 +99,7 @@ impl Client {
         // RFC 6121 §4.5: say goodbye before the stream ends.
         let _ = self
             .session
-            .send_stanza(Presence::new(PresenceType::Unavailable));
+            .send_stanza(now, Presence::new(PresenceType::Unavailable));
         self.session.close(now);
         self.process(now);
     }
@@ -121,11 +131,18 @@ impl Client {
                         items: vec![],
                     };
                     self.roster_request = self.session.send_iq_get(now, None, query).ok();
-                    let _ = self.session.send_stanza(Presence::new(PresenceType::None));
+                    let _ = self
+                        .session
+                        .send_stanza(now, Presence::new(PresenceType::None));
+                    // A new stream: presence from the old one is stale.
+                    self.presence.clear();
                     self.updates.push_back(Update::Online(jid));
                 }
                 Event::IqResponse { id, outcome } => self.handle_iq_response(id, outcome),
-                Event::IqRequest(iq) => self.handle_iq_request(iq),
+                Event::IqRequest(iq) => self.handle_iq_request(now, iq),
+                Event::Resumed => self.updates.push_back(Update::Resumed),
+                Event::Resent(_) => {} // The outbox (a later issue) tracks these.
+                Event::Disconnected => self.updates.push_back(Update::Disconnected),
                 Event::Presence(p) => {
                     if let Some(jid) = self.presence.apply(&p) {
                         self.updates.push_back(Update::Presence(jid));
@@ -152,7 +169,7 @@ impl Client {
         }
     }
 
-    fn handle_iq_request(&mut self, iq: Iq) {
+    fn handle_iq_request(&mut self, now: Instant, iq: Iq) {
         let (Iq::Get {
             from, id, payload, ..
         }
@@ -202,7 +219,7 @@ impl Client {
                 payload: None,
             },
         };
-        let _ = self.session.send_stanza(reply);
+        let _ = self.session.send_stanza(now, reply);
     }
 
     /// XEP-0030: who we are and what we understand.

@@ -68,6 +68,8 @@ pub struct AppState {
     /// The problem to show in the page's alert region.
     pub alert: RwSignal<Option<String>>,
     pub route: RwSignal<Route>,
+    /// When the next reconnection attempt is due (ms since the epoch), while waiting.
+    pub retry_at: RwSignal<Option<f64>>,
     /// Contacts sorted by name; replaced only when the roster itself changes.
     pub contacts: RwSignal<Vec<ContactRow>>,
     /// Each contact's availability signal, by bare JID, so presence touches one row.
@@ -87,6 +89,7 @@ impl AppState {
             status: RwSignal::new(ConnectionStatus::Offline),
             alert: RwSignal::new(None),
             route: RwSignal::new(Route::Feed),
+            retry_at: RwSignal::new(None),
             contacts: RwSignal::new(Vec::new()),
             availability: StoredValue::new(HashMap::new()),
         }
@@ -100,6 +103,12 @@ impl AppState {
                 self.alert.set(None);
                 self.account.set(Some(jid.to_bare().to_string()));
             }
+            Update::Resumed => {
+                self.status.set(ConnectionStatus::Online);
+                self.alert.set(None);
+            }
+            // The session lives on; the driver is reconnecting.
+            Update::Disconnected => self.status.set(ConnectionStatus::Connecting),
             Update::Roster(_) => self.rebuild_contacts(client),
             Update::Presence(jid) => {
                 let key = jid.to_string();
@@ -115,6 +124,7 @@ impl AppState {
     /// The session ended: back to a usable sign-in screen, saying why unless we asked.
     pub fn closed(&self, reason: &CloseReason) {
         self.status.set(ConnectionStatus::Offline);
+        self.retry_at.set(None);
         self.account.set(None);
         self.alert.set(match reason {
             CloseReason::Requested => None,

@@ -1,15 +1,19 @@
 //! The sans-IO XMPP core: no sockets, no timers, no browser APIs. Pure Rust, driven by
 //! values and tested natively.
 
+pub mod backoff;
 pub mod framing;
 pub mod scram;
 pub mod session;
+pub mod sm;
 pub mod time;
 
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sm;
 
 pub use session::{CloseReason, Event, IqOutcome, Session, SessionConfig};
 pub use time::Instant;

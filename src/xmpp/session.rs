@@ -2,14 +2,20 @@
 //! RFC 7395 framing, and iq bookkeeping — with no I/O, no clock and no randomness.
 //!
 //! # Driving a [`Session`]
-//! Inputs, each taking `now`:
-//! - [`Session::handle_connected`] once the WebSocket is open;
+//! Inputs, each taking `now` (milliseconds since the UNIX epoch, never going back):
+//! - [`Session::handle_connected`] once a WebSocket is open, with a fresh SCRAM nonce;
 //! - [`Session::handle_frame`] for every text frame received;
 //! - [`Session::handle_timeout`] when the instant from [`Session::poll_timeout`] passes;
 //! - [`Session::handle_disconnected`] when the socket closed, for whatever reason.
 //!
 //! Commands: [`Session::send_iq_get`], [`Session::send_iq_set`], [`Session::send_stanza`],
 //! [`Session::close`].
+//!
+//! A session outlives its sockets: when one drops, the session reports
+//! [`Event::Disconnected`] and waits for the driver to open another and call
+//! `handle_connected` again. With XEP-0198 the stream is then resumed (nothing lost, nothing
+//! repeated); without it, or when resumption fails, a new stream is bound and [`Event::Online`]
+//! comes again. Only [`Event::Closed`] is final.
 //!
 //! Outputs, drained after every input or command, in this order:
 //! [`Session::poll_transmit`] (frames to write), [`Session::poll_event`] (what happened),
@@ -19,6 +25,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use minidom::Element;
 use xmpp_parsers::bind::{BindQuery, BindResponse};
+use xmpp_parsers::delay::Delay;
 use xmpp_parsers::iq::{Iq, IqGetPayload, IqSetPayload};
 use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::message::Message;
@@ -27,12 +34,14 @@ use xmpp_parsers::presence::Presence;
 use xmpp_parsers::sasl::{
     Auth, Challenge, DefinedCondition as SaslCondition, Failure, Mechanism, Response, Success,
 };
+use xmpp_parsers::sm::{Enable, Enabled, Failed, Resume, Resumed, StreamId, A, R};
 use xmpp_parsers::stanza_error::StanzaError;
 use xmpp_parsers::stream_error::StreamError;
 use xmpp_parsers::stream_features::StreamFeatures;
 
 use super::framing::{close_frame, open_frame, parse_frame, to_frame, DEFAULT_MAX_FRAME_BYTES};
 use super::scram::{ScramClient, ScramError, ScramHash};
+use super::sm::{AckState, OverAck, Unacked};
 use super::time::Instant;
 
 /// What a session needs to know before it starts.
@@ -40,8 +49,6 @@ use super::time::Instant;
 pub struct SessionConfig {
     pub jid: BareJid,
     pub password: String,
-    /// A fresh random SCRAM client nonce (printable, no commas), drawn by the driver.
-    pub nonce: String,
     /// Resource to ask for; `None` lets the server choose.
     pub resource: Option<String>,
     pub max_frame_bytes: usize,
@@ -50,11 +57,10 @@ pub struct SessionConfig {
 }
 
 impl SessionConfig {
-    pub fn new(jid: BareJid, password: impl Into<String>, nonce: impl Into<String>) -> Self {
+    pub fn new(jid: BareJid, password: impl Into<String>) -> Self {
         SessionConfig {
             jid,
             password: password.into(),
-            nonce: nonce.into(),
             resource: None,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             iq_timeout_ms: 30_000,
@@ -88,15 +94,29 @@ pub enum CloseReason {
         condition: String,
         text: Option<String>,
     },
-    /// The server closed the stream without an error.
-    ServerClosed,
-    /// The socket went away without a close.
-    ConnectionLost,
     /// The server broke the protocol (bad XML, missing binding, …).
     Protocol(String),
 }
 
 impl CloseReason {
+    /// Whether trying again cannot help: wrong credentials, an unsafe server, or one that
+    /// told us to stop. A restarting server, a timeout or garbled XML are worth a retry.
+    pub fn is_final(&self) -> bool {
+        match self {
+            CloseReason::StreamError { condition, .. } => !matches!(
+                condition.as_str(),
+                "system-shutdown"
+                    | "connection-timeout"
+                    | "reset"
+                    | "internal-server-error"
+                    | "remote-connection-failed"
+                    | "see-other-host"
+            ),
+            CloseReason::Protocol(_) => false,
+            _ => true,
+        }
+    }
+
     /// A sentence for the person using the app.
     pub fn describe(&self) -> String {
         match self {
@@ -128,8 +148,6 @@ impl CloseReason {
                 Some(t) => format!("The server ended the session: {} ({t})", words(condition)),
                 None => format!("The server ended the session: {}", words(condition)),
             },
-            CloseReason::ServerClosed => "The server closed the connection".into(),
-            CloseReason::ConnectionLost => "Connection lost".into(),
             CloseReason::Protocol(what) => format!("The server sent something Kith cannot read: {what}"),
         }
     }
@@ -156,8 +174,16 @@ fn words(condition: &str) -> String {
 /// What the session tells its owner.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// Signed in and bound: stanzas may flow.
+    /// Signed in and bound to a new stream: stanzas may flow; what the server knew of the
+    /// previous stream (roster pushes, presence) must be fetched again.
     Online(FullJid),
+    /// The previous stream was resumed (XEP-0198): nothing was lost.
+    Resumed,
+    /// Stanzas the server never acknowledged, sent again on a new stream after resumption
+    /// failed (messages carry a XEP-0203 delay stamp); their ids, in order.
+    Resent(Vec<String>),
+    /// The socket went away; open another and call `handle_connected`.
+    Disconnected,
     Presence(Presence),
     Message(Message),
     /// An iq get or set addressed to us; the owner must answer it (RFC 6120 §8.2.3).
@@ -176,10 +202,28 @@ enum Phase {
     AwaitOpen,
     AwaitFeatures,
     Authenticating(Box<ScramClient>),
-    Binding { id: String },
-    Online { jid: FullJid },
+    /// XEP-0198 §5: asked to resume `previd` instead of binding.
+    Resuming,
+    Binding {
+        id: String,
+    },
+    Online {
+        jid: FullJid,
+    },
+    /// Between sockets; the stream may still be resumable.
+    Disconnected,
     Closing,
     Closed,
+}
+
+/// XEP-0198 state that survives a socket.
+#[derive(Debug, Default)]
+struct StreamManagement {
+    acks: AckState,
+    /// The server agreed (`<enabled/>`): count inbound stanzas and answer `<r/>`.
+    enabled: bool,
+    /// Set when the server allows resumption.
+    resume_id: Option<String>,
 }
 
 struct PendingIq {
@@ -197,6 +241,16 @@ pub struct Session {
     pending: BTreeMap<String, PendingIq>,
     next_id: u64,
     id_prefix: String,
+    /// The SCRAM nonce of the current connection.
+    nonce: String,
+    /// Offered in the post-authentication features.
+    sm_offered: bool,
+    sm: Option<StreamManagement>,
+    /// The full JID of the stream being resumed.
+    bound: Option<FullJid>,
+    /// Unacknowledged stanzas from a stream that could not be resumed, sent once the new
+    /// stream is bound.
+    to_resend: Vec<Unacked>,
 }
 
 /// Stanzas sent before sign-in finished or after the session ended.
@@ -205,13 +259,6 @@ pub struct NotOnline;
 
 impl Session {
     pub fn new(config: SessionConfig) -> Self {
-        // Ids carry part of the random nonce so they do not repeat across sessions.
-        let id_prefix: String = config
-            .nonce
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .take(6)
-            .collect();
         Session {
             config,
             phase: Phase::Idle,
@@ -220,7 +267,12 @@ impl Session {
             events: VecDeque::new(),
             pending: BTreeMap::new(),
             next_id: 0,
-            id_prefix,
+            id_prefix: String::new(),
+            nonce: String::new(),
+            sm_offered: false,
+            sm: None,
+            bound: None,
+            to_resend: Vec::new(),
         }
     }
 
@@ -246,10 +298,24 @@ impl Session {
 
     // ---- inputs -------------------------------------------------------------------
 
-    pub fn handle_connected(&mut self, _now: Instant) {
-        if matches!(self.phase, Phase::Idle) {
-            self.open_stream();
+    /// A socket is open. `nonce` must be fresh and random (printable, no commas): SCRAM
+    /// runs again on every connection.
+    pub fn handle_connected(&mut self, _now: Instant, nonce: &str) {
+        if !matches!(self.phase, Phase::Idle | Phase::Disconnected) {
+            return;
         }
+        if self.id_prefix.is_empty() {
+            // Ids carry part of the first nonce so they do not repeat across sessions.
+            self.id_prefix = nonce
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .take(6)
+                .collect();
+        }
+        self.nonce = nonce.to_owned();
+        self.authenticated = false;
+        self.transmit.clear();
+        self.open_stream();
     }
 
     pub fn handle_frame(&mut self, now: Instant, frame: &str) {
@@ -264,28 +330,36 @@ impl Session {
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
-        let expired: Vec<String> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| p.deadline <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in expired {
-            self.pending.remove(&id);
-            self.events.push_back(Event::IqResponse {
-                id,
-                outcome: IqOutcome::Timeout,
-            });
-        }
+        self.resolve_pending(|_, p| p.deadline <= now, IqOutcome::Timeout);
     }
 
     pub fn handle_disconnected(&mut self, _now: Instant) {
-        let reason = match self.phase {
-            Phase::Closed => return,
-            Phase::Closing => CloseReason::Requested,
-            _ => CloseReason::ConnectionLost,
-        };
-        self.finish(reason);
+        match self.phase {
+            Phase::Closed | Phase::Disconnected | Phase::Idle => return,
+            Phase::Closing => return self.finish(CloseReason::Requested),
+            _ => {}
+        }
+        self.lose_stream(true);
+    }
+
+    /// The stream is gone, but not the session: the driver reconnects. If the server keeps
+    /// the stream for resumption, pending iqs and unacked stanzas wait for it; otherwise
+    /// unacked stanzas wait for the next stream and pending iqs fail.
+    fn lose_stream(&mut self, may_resume: bool) {
+        self.phase = Phase::Disconnected;
+        self.transmit.clear();
+        if !(may_resume && self.resumable()) {
+            if let Some(mut sm) = self.sm.take() {
+                self.to_resend.extend(sm.acks.take_unacked());
+            }
+            self.fail_pending_unless_resent();
+        }
+        self.events.push_back(Event::Disconnected);
+    }
+
+    /// Whether a lost socket can be followed by a resumption of the same stream.
+    pub fn resumable(&self) -> bool {
+        self.sm.as_ref().is_some_and(|sm| sm.resume_id.is_some())
     }
 
     // ---- commands -----------------------------------------------------------------
@@ -329,25 +403,42 @@ impl Session {
                 deadline: now + self.config.iq_timeout_ms,
             },
         );
-        self.transmit.push_back(to_frame(&Element::from(iq)));
+        self.transmit_stanza(now, to_frame(&Element::from(iq)));
         Ok(())
     }
 
     /// Sends a presence, message or iq answer as it is.
-    pub fn send_stanza(&mut self, stanza: impl Into<Element>) -> Result<(), NotOnline> {
+    pub fn send_stanza(
+        &mut self,
+        now: Instant,
+        stanza: impl Into<Element>,
+    ) -> Result<(), NotOnline> {
         if !self.is_online() {
             return Err(NotOnline);
         }
-        self.transmit.push_back(to_frame(&stanza.into()));
+        self.transmit_stanza(now, to_frame(&stanza.into()));
         Ok(())
+    }
+
+    /// Every stanza leaves through here, so XEP-0198 counts each exactly once.
+    fn transmit_stanza(&mut self, now: Instant, frame: String) {
+        if let Some(sm) = &mut self.sm {
+            sm.acks.on_sent(frame.clone(), now);
+        }
+        self.transmit.push_back(frame);
     }
 
     /// Ends the stream politely (RFC 7395 §3.6); `Closed(Requested)` follows.
     pub fn close(&mut self, _now: Instant) {
         match self.phase {
             Phase::Closed | Phase::Closing => {}
-            Phase::Idle => self.finish(CloseReason::Requested),
+            Phase::Idle | Phase::Disconnected => self.finish(CloseReason::Requested),
             _ => {
+                if let Some(sm) = self.sm.as_ref().filter(|sm| sm.enabled) {
+                    // XEP-0198 §3: a last ack tells the server what we handled.
+                    self.transmit
+                        .push_back(to_frame(&Element::from(A::new(sm.acks.inbound()))));
+                }
                 self.transmit.push_back(close_frame());
                 self.phase = Phase::Closing;
             }
@@ -357,6 +448,13 @@ impl Session {
     // ---- outputs ------------------------------------------------------------------
 
     pub fn poll_transmit(&mut self) -> Option<String> {
+        if self.transmit.is_empty() && self.is_online() {
+            // One ack request per batch of stanzas (XEP-0198 §4).
+            if let Some(sm) = self.sm.as_mut().filter(|sm| sm.acks.wants_ack_request()) {
+                sm.acks.ack_requested();
+                return Some(to_frame(&Element::from(R)));
+            }
+        }
         self.transmit.pop_front()
     }
 
@@ -398,6 +496,9 @@ impl Session {
             };
             return self.fail(reason);
         }
+        if el.has_ns(ns::SM) {
+            return self.handle_sm(now, el);
+        }
         match &mut self.phase {
             Phase::AwaitOpen => {
                 if el.is("open", ns::WEBSOCKET) {
@@ -416,9 +517,9 @@ impl Session {
                 }
             }
             Phase::Authenticating(_) => self.handle_sasl(el),
-            Phase::Binding { .. } => self.handle_bind(el),
+            Phase::Binding { .. } => self.handle_bind(now, el),
             Phase::Online { .. } | Phase::Closing => self.handle_stanza(now, el),
-            Phase::Idle | Phase::Closed => {}
+            Phase::Resuming | Phase::Idle | Phase::Disconnected | Phase::Closed => {}
         }
     }
 
@@ -439,8 +540,7 @@ impl Session {
                 .node()
                 .map(|n| n.to_string())
                 .unwrap_or_default();
-            let mut scram =
-                ScramClient::new(hash, &username, &self.config.password, &self.config.nonce);
+            let mut scram = ScramClient::new(hash, &username, &self.config.password, &self.nonce);
             let auth = Auth {
                 mechanism: match hash {
                     ScramHash::Sha256 => Mechanism::ScramSha256,
@@ -450,11 +550,22 @@ impl Session {
             };
             self.transmit.push_back(to_frame(&Element::from(auth)));
             self.phase = Phase::Authenticating(Box::new(scram));
+        } else if let (Some(previd), true) = (
+            self.sm.as_ref().and_then(|sm| sm.resume_id.clone()),
+            features.stream_management.is_some(),
+        ) {
+            // XEP-0198 §5: resume instead of binding; `h` tells what we handled.
+            let h = self.sm.as_ref().map_or(0, |sm| sm.acks.inbound());
+            let resume = Resume {
+                h,
+                previd: StreamId(previd),
+            };
+            self.transmit.push_back(to_frame(&Element::from(resume)));
+            self.sm_offered = true;
+            self.phase = Phase::Resuming;
         } else if features.can_bind() {
-            let id = self.fresh_id();
-            let iq = Iq::from_set(id.clone(), BindQuery::new(self.config.resource.clone()));
-            self.transmit.push_back(to_frame(&Element::from(iq)));
-            self.phase = Phase::Binding { id };
+            self.sm_offered = features.stream_management.is_some();
+            self.bind();
         } else {
             self.fail(CloseReason::Protocol(
                 "the server offers no resource binding".into(),
@@ -510,7 +621,14 @@ impl Session {
         }
     }
 
-    fn handle_bind(&mut self, el: Element) {
+    fn bind(&mut self) {
+        let id = self.fresh_id();
+        let iq = Iq::from_set(id.clone(), BindQuery::new(self.config.resource.clone()));
+        self.transmit.push_back(to_frame(&Element::from(iq)));
+        self.phase = Phase::Binding { id };
+    }
+
+    fn handle_bind(&mut self, now: Instant, el: Element) {
         let Phase::Binding { id } = &self.phase else {
             return;
         };
@@ -528,7 +646,16 @@ impl Session {
         match bound {
             Some(jid) if jid.to_bare() == self.config.jid => {
                 self.phase = Phase::Online { jid: jid.clone() };
+                self.bound = Some(jid.clone());
+                self.sm = None;
+                if self.sm_offered {
+                    // XEP-0198 §3: our outbound count starts with this request.
+                    let enable = Enable::new().with_resume();
+                    self.transmit.push_back(to_frame(&Element::from(enable)));
+                    self.sm = Some(StreamManagement::default());
+                }
                 self.events.push_back(Event::Online(jid));
+                self.resend_after_failed_resume(now);
             }
             Some(jid) => self.fail(CloseReason::Protocol(format!(
                 "bound to {jid}, which is not our account"
@@ -540,6 +667,11 @@ impl Session {
     fn handle_stanza(&mut self, _now: Instant, el: Element) {
         if !el.has_ns(ns::DEFAULT_NS) {
             return; // Unknown top-level elements are ignored (RFC 6120 §8).
+        }
+        if matches!(el.name(), "iq" | "message" | "presence") {
+            if let Some(sm) = self.sm.as_mut().filter(|sm| sm.enabled) {
+                sm.acks.on_inbound_stanza();
+            }
         }
         match el.name() {
             "iq" => {
@@ -602,17 +734,35 @@ impl Session {
         if matches!(self.phase, Phase::Closing) {
             return self.finish(CloseReason::Requested);
         }
+        // A clean close ends the stream for good (no resumption); the session reconnects.
+        self.lose_stream(false);
         // RFC 7395 §3.6: answer the server's close with ours.
         self.transmit.push_back(close_frame());
-        self.finish(CloseReason::ServerClosed);
     }
 
     /// Ends the session because of a problem; tells the server when we still can.
+    /// Ends the stream because of a problem; tells the server when we still can. Problems a
+    /// new connection may not have (a restarting server, bad XML) lead to a reconnection;
+    /// the others end the session.
     fn fail(&mut self, reason: CloseReason) {
-        if !matches!(self.phase, Phase::Idle | Phase::Closed) {
+        let connected = !matches!(
+            self.phase,
+            Phase::Idle | Phase::Closed | Phase::Disconnected
+        );
+        if reason.is_final() {
+            if connected {
+                self.transmit.push_back(close_frame());
+            }
+            self.finish(reason);
+        } else if connected {
+            self.lose_stream(false);
             self.transmit.push_back(close_frame());
         }
-        self.finish(reason);
+    }
+
+    /// Whether the driver should drop the current socket: the stream on it has ended.
+    pub fn wants_socket_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed | Phase::Disconnected)
     }
 
     fn finish(&mut self, reason: CloseReason) {
@@ -620,13 +770,165 @@ impl Session {
             return;
         }
         self.phase = Phase::Closed;
-        for (id, _) in std::mem::take(&mut self.pending) {
+        self.sm = None;
+        self.fail_pending();
+        self.events.push_back(Event::Closed(reason));
+    }
+
+    fn fail_pending(&mut self) {
+        self.resolve_pending(|_, _| true, IqOutcome::Disconnected);
+    }
+
+    /// Gives each pending iq that `matches` its one outcome.
+    fn resolve_pending(&mut self, matches: impl Fn(&str, &PendingIq) -> bool, outcome: IqOutcome) {
+        let done: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(id, p)| matches(id, p))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in done {
+            self.pending.remove(&id);
             self.events.push_back(Event::IqResponse {
                 id,
-                outcome: IqOutcome::Disconnected,
+                outcome: outcome.clone(),
             });
         }
-        self.events.push_back(Event::Closed(reason));
+    }
+
+    // ---- XEP-0198 --------------------------------------------------------------------
+
+    fn handle_sm(&mut self, now: Instant, el: Element) {
+        match el.name() {
+            "enabled" => {
+                let Ok(enabled) = Enabled::try_from(el) else {
+                    return;
+                };
+                if let Some(sm) = &mut self.sm {
+                    sm.enabled = true;
+                    sm.resume_id = enabled.id.filter(|_| enabled.resume).map(|id| id.0);
+                }
+            }
+            "r" => {
+                if let Some(sm) = self.sm.as_ref().filter(|sm| sm.enabled) {
+                    let a = A::new(sm.acks.inbound());
+                    self.transmit.push_back(to_frame(&Element::from(a)));
+                }
+            }
+            "a" => {
+                let Ok(a) = A::try_from(el) else {
+                    return self.fail(CloseReason::Protocol("an unreadable <a/>".into()));
+                };
+                self.apply_ack(a.h);
+            }
+            "resumed" if matches!(self.phase, Phase::Resuming) => {
+                let Ok(resumed) = Resumed::try_from(el) else {
+                    return self.fail(CloseReason::Protocol("an unreadable <resumed/>".into()));
+                };
+                if !self.apply_ack(resumed.h) {
+                    return;
+                }
+                let Some(jid) = self.bound.clone() else {
+                    return self.fail(CloseReason::Protocol(
+                        "resumed a stream we never bound".into(),
+                    ));
+                };
+                self.phase = Phase::Online { jid };
+                // Everything the server did not handle goes again, in order, counted anew
+                // by its `h` (XEP-0198 §5).
+                let again: Vec<String> = self
+                    .sm
+                    .as_ref()
+                    .map(|sm| sm.acks.unacked().map(|u| u.frame.clone()).collect())
+                    .unwrap_or_default();
+                self.transmit.extend(again);
+                self.events.push_back(Event::Resumed);
+            }
+            "failed" if matches!(self.phase, Phase::Resuming) => {
+                let h = Failed::try_from(el).ok().and_then(|f| f.h);
+                let mut sm = self.sm.take().unwrap_or_default();
+                if let Some(h) = h {
+                    // Drop what the old stream did handle; an impossible h is ignored, and
+                    // then everything is resent rather than anything lost.
+                    let _ = sm.acks.on_ack(h);
+                }
+                // The stale id is forgotten, so it can never be tried again.
+                self.to_resend = sm.acks.take_unacked();
+                self.fail_pending_unless_resent();
+                self.bind();
+            }
+            "failed" => {
+                // The server refused <enable/>: carry on without acks.
+                self.sm = None;
+            }
+            _ => {}
+        }
+        let _ = now;
+    }
+
+    /// Applies an `h`; on an over-ack the stream is closed (XEP-0198 §4).
+    fn apply_ack(&mut self, h: u32) -> bool {
+        let Some(sm) = &mut self.sm else { return true };
+        match sm.acks.on_ack(h) {
+            Ok(_) => true,
+            Err(OverAck { h, sent }) => {
+                self.fail(CloseReason::Protocol(format!(
+                    "the server acknowledged {h} stanzas but we sent {sent}"
+                )));
+                false
+            }
+        }
+    }
+
+    /// Iqs waiting for an answer keep waiting if they are resent; the others cannot be
+    /// answered on a new stream.
+    fn fail_pending_unless_resent(&mut self) {
+        let resent: Vec<String> = self
+            .to_resend
+            .iter()
+            .filter_map(|u| u.frame.parse::<Element>().ok())
+            .filter(|el| el.name() == "iq")
+            .filter_map(|el| el.attr("id").map(str::to_owned))
+            .collect();
+        self.resolve_pending(
+            |id, _| !resent.iter().any(|r| r == id),
+            IqOutcome::Disconnected,
+        );
+    }
+
+    /// After a failed resumption: messages again with a XEP-0203 stamp of when they were
+    /// first sent, iqs again as they were; presence is not repeated (the new stream
+    /// announces itself afresh).
+    fn resend_after_failed_resume(&mut self, now: Instant) {
+        let mut ids = vec![];
+        for unacked in std::mem::take(&mut self.to_resend) {
+            let Ok(mut el) = unacked.frame.parse::<Element>() else {
+                continue;
+            };
+            match el.name() {
+                "message" => {
+                    if let Ok(stamp) = unacked.sent_at.to_xep0082().parse() {
+                        el.append_child(
+                            Delay {
+                                from: None,
+                                stamp,
+                                data: None,
+                            }
+                            .into(),
+                        );
+                    }
+                }
+                "iq" => {}
+                _ => continue,
+            }
+            if let Some(id) = el.attr("id") {
+                ids.push(id.to_owned());
+            }
+            self.transmit_stanza(now, to_frame(&el));
+        }
+        if !ids.is_empty() {
+            self.events.push_back(Event::Resent(ids));
+        }
     }
 }
 

@@ -9,6 +9,8 @@ use super::SessionConfig;
 pub const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='example.org' id='s1' version='1.0' xml:lang='en'/>";
 pub const SASL_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
 pub const BIND_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>";
+/// Post-authentication features of a server with XEP-0198.
+pub const BIND_SM_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>";
 // RFC 5802 §5: user "user", password "pencil".
 pub const NONCE: &str = "fyko+d2lbbFgONRv9qkxdawL";
 pub const SERVER_FIRST: &str =
@@ -17,7 +19,7 @@ pub const SERVER_FINAL: &str = "v=rmF9pqV8S7suAoZWja4dJRkFsKQ=";
 pub const BOUND: &str = "user@example.org/kith";
 
 pub fn config() -> SessionConfig {
-    SessionConfig::new(BareJid::new("user@example.org").unwrap(), "pencil", NONCE)
+    SessionConfig::new(BareJid::new("user@example.org").unwrap(), "pencil")
 }
 
 /// A SASL element carrying `payload` in base64.
@@ -30,13 +32,23 @@ pub fn sasl(name: &str, payload: &str) -> String {
 
 /// Plays the server through SCRAM-SHA-1 and binding to [`BOUND`]. `feed` hands one frame
 /// to the code under test and returns the frames it sent back.
-pub fn sign_in(mut feed: impl FnMut(&str) -> Vec<Element>) {
+pub fn sign_in(feed: impl FnMut(&str) -> Vec<Element>) {
+    sign_in_offering(BIND_FEATURES, feed)
+}
+
+/// SASL up to the post-authentication features; returns what the client sent on them.
+pub fn authenticate(features: &str, mut feed: impl FnMut(&str) -> Vec<Element>) -> Vec<Element> {
     feed(OPEN);
     feed(SASL_FEATURES);
     feed(&sasl("challenge", SERVER_FIRST));
     feed(&sasl("success", SERVER_FINAL));
     feed(OPEN);
-    let sent = feed(BIND_FEATURES);
+    feed(features)
+}
+
+/// [`sign_in`] with the given post-authentication features.
+pub fn sign_in_offering(features: &str, mut feed: impl FnMut(&str) -> Vec<Element>) {
+    let sent = authenticate(features, &mut feed);
     let id = sent
         .last()
         .and_then(|bind| bind.attr("id"))

@@ -31,7 +31,7 @@ fn drain_events(s: &mut Session) -> Vec<Event> {
 
 fn online_session() -> Session {
     let mut s = new_session();
-    s.handle_connected(Instant(0));
+    s.handle_connected(Instant(0), NONCE);
     sign_in(|frame| {
         s.handle_frame(Instant(0), frame);
         drain_frames(&mut s)
@@ -47,7 +47,7 @@ fn online_session() -> Session {
 fn handshake_runs_scram_sha1_then_binds() {
     let mut s = new_session();
     let t = Instant(0);
-    s.handle_connected(t);
+    s.handle_connected(t, NONCE);
     let open = drain_frames(&mut s);
     assert_eq!(open.len(), 1);
     assert!(open[0].is("open", ns::WEBSOCKET));
@@ -102,7 +102,7 @@ fn full_handshake_goes_online() {
 #[test]
 fn scram_sha256_is_preferred_over_sha1() {
     let mut s = new_session();
-    s.handle_connected(Instant(0));
+    s.handle_connected(Instant(0), NONCE);
     s.handle_frame(Instant(0), OPEN);
     s.handle_frame(Instant(0), "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>SCRAM-SHA-256</mechanism></mechanisms></stream:features>");
     let frames = drain_frames(&mut s);
@@ -115,7 +115,7 @@ fn scram_sha256_is_preferred_over_sha1() {
 #[test]
 fn plain_only_server_is_refused() {
     let mut s = new_session();
-    s.handle_connected(Instant(0));
+    s.handle_connected(Instant(0), NONCE);
     s.handle_frame(Instant(0), OPEN);
     s.handle_frame(Instant(0), "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>");
     let frames = drain_frames(&mut s);
@@ -134,7 +134,7 @@ fn plain_only_server_is_refused() {
 #[test]
 fn wrong_password_is_reported_in_words() {
     let mut s = new_session();
-    s.handle_connected(Instant(0));
+    s.handle_connected(Instant(0), NONCE);
     s.handle_frame(Instant(0), OPEN);
     s.handle_frame(Instant(0), SASL_FEATURES);
     s.handle_frame(
@@ -158,7 +158,7 @@ fn wrong_password_is_reported_in_words() {
 #[test]
 fn bad_server_signature_never_goes_online() {
     let mut s = new_session();
-    s.handle_connected(Instant(0));
+    s.handle_connected(Instant(0), NONCE);
     s.handle_frame(Instant(0), OPEN);
     s.handle_frame(Instant(0), SASL_FEATURES);
     s.handle_frame(Instant(0), &sasl("challenge", SERVER_FIRST));
@@ -189,7 +189,7 @@ fn stream_error_condition_is_described() {
     let mut s = online_session();
     s.handle_frame(
         Instant(5),
-        "<stream:error xmlns:stream='http://etherx.jabber.org/streams'><system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Restarting</text></stream:error>",
+        "<stream:error xmlns:stream='http://etherx.jabber.org/streams'><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Too many logins</text></stream:error>",
     );
     let events = drain_events(&mut s);
     let Some(Event::Closed(reason)) = events.last() else {
@@ -198,14 +198,30 @@ fn stream_error_condition_is_described() {
     assert_eq!(
         reason,
         &CloseReason::StreamError {
-            condition: "system-shutdown".into(),
-            text: Some("Restarting".into())
+            condition: "policy-violation".into(),
+            text: Some("Too many logins".into())
         }
     );
     assert_eq!(
         reason.describe(),
-        "The server ended the session: system shutdown (Restarting)"
+        "The server ended the session: policy violation (Too many logins)"
     );
+    assert!(reason.is_final());
+}
+
+#[test]
+fn server_shutdown_leads_to_a_reconnection() {
+    let mut s = online_session();
+    s.handle_frame(
+        Instant(5),
+        "<stream:error xmlns:stream='http://etherx.jabber.org/streams'><system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>",
+    );
+    assert_eq!(drain_events(&mut s), vec![Event::Disconnected]);
+    assert!(drain_frames(&mut s)[0].is("close", ns::WEBSOCKET));
+    assert!(s.wants_socket_closed() && !s.is_closed());
+    // The next socket signs in again.
+    s.handle_connected(Instant(6), NONCE);
+    assert!(drain_frames(&mut s)[0].is("open", ns::WEBSOCKET));
 }
 
 #[test]
@@ -322,7 +338,7 @@ fn unanswered_iq_times_out_once() {
 }
 
 #[test]
-fn connection_loss_resolves_pending_iqs_and_closes() {
+fn connection_loss_without_resumption_resolves_pending_iqs() {
     let mut s = online_session();
     let id = s
         .send_iq_get(
@@ -342,14 +358,12 @@ fn connection_loss_resolves_pending_iqs_and_closes() {
                 id,
                 outcome: IqOutcome::Disconnected
             },
-            Event::Closed(CloseReason::ConnectionLost)
+            Event::Disconnected
         ]
     );
     s.handle_disconnected(Instant(6));
-    assert!(
-        drain_events(&mut s).is_empty(),
-        "Closed is emitted exactly once"
-    );
+    assert!(drain_events(&mut s).is_empty(), "reported once");
+    assert!(!s.is_closed(), "the session waits for a new socket");
     assert_eq!(
         s.send_iq_get(
             Instant(7),
@@ -390,8 +404,10 @@ fn server_close_is_answered() {
     assert!(drain_frames(&mut s)[0].is("close", ns::WEBSOCKET));
     assert_eq!(
         drain_events(&mut s),
-        vec![Event::Closed(CloseReason::ServerClosed)]
+        vec![Event::Disconnected],
+        "then reconnect"
     );
+    assert!(s.wants_socket_closed());
 }
 
 #[test]
@@ -410,21 +426,18 @@ fn inbound_stanzas_become_events() {
 }
 
 #[test]
-fn malformed_xml_closes_with_a_protocol_error() {
+fn malformed_xml_drops_the_stream_for_a_new_one() {
     let mut s = online_session();
     s.handle_frame(Instant(1), "<presence xmlns='jabber:client'");
-    let events = drain_events(&mut s);
-    assert!(matches!(
-        events.last(),
-        Some(Event::Closed(CloseReason::Protocol(_)))
-    ));
+    assert_eq!(drain_events(&mut s), vec![Event::Disconnected]);
+    assert!(drain_frames(&mut s)[0].is("close", ns::WEBSOCKET));
 }
 
 #[test]
 fn bind_to_another_account_is_refused() {
     let mut s = new_session();
     let t = Instant(0);
-    s.handle_connected(t);
+    s.handle_connected(t, NONCE);
     for f in [OPEN, SASL_FEATURES] {
         s.handle_frame(t, f);
     }
@@ -440,8 +453,5 @@ fn bind_to_another_account_is_refused() {
         .to_owned();
     s.handle_frame(t, &format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>other@example.org/x</jid></bind></iq>"));
     assert!(!s.is_online());
-    assert!(matches!(
-        drain_events(&mut s).last(),
-        Some(Event::Closed(CloseReason::Protocol(_)))
-    ));
+    assert_eq!(drain_events(&mut s), vec![Event::Disconnected]);
 }

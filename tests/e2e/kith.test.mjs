@@ -1,6 +1,7 @@
 // End-to-end: the built app in headless Chromium against the test Prosody.
 // Elements are found only by role and accessible name: those names are the app's
 // interface contract (see DESIGN.md, "Test pyramid").
+import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import {
   ALICE, BOB, DOMAIN, KITH_WS, contactItem, launchBrowser, openContacts, signIn,
@@ -11,6 +12,13 @@ import { XmppClient } from './xmpp.mjs';
 let browser;
 before(async () => { browser = await launchBrowser(); });
 after(() => browser?.close());
+
+/** Stops and starts the test Prosody (same ports, same data), as an admin would. */
+function restartProsody() {
+  const ports = (process.env.KITH_PROSODY_PORTS ?? '').split(' ');
+  execFileSync(new URL('../../scripts/prosody', import.meta.url).pathname, ['start', 'test', ...ports],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 // Named, so that the failure artifacts in target/e2e/ are named too.
 const e2e = (name, body) => test(name, () => withPage(browser, name, body));
@@ -92,4 +100,22 @@ e2e('a malformed Jabber ID is refused before connecting', async (page) => {
   await signIn(page, { jid: 'alice@@localhost', password: 'x' });
   await page.getByRole('alert').filter({ hasText: 'not a valid Jabber ID' }).waitFor();
   if (sockets.length) throw new Error(`a socket was opened: ${sockets}`);
+});
+
+e2e('a server restart is survived without signing in again', async (page) => {
+  await signInOnline(page, ALICE);
+  const list = await openContacts(page);
+  await contactItem(list, BOB.jid).waitFor();
+  restartProsody();
+  // Back by itself: the status says Online again and the contacts are still there.
+  await page.getByRole('status').filter({ hasText: /online/i }).waitFor({ timeout: 30000 });
+  await contactItem(list, BOB.jid).waitFor();
+  // And the new stream works: Bob's presence arrives on it.
+  const bob = await XmppClient.connect({ url: KITH_WS, ...BOB });
+  try {
+    bob.presence();
+    await contactItem(list, BOB.jid).filter({ hasText: /online/i }).waitFor();
+  } finally {
+    await bob.close();
+  }
 });

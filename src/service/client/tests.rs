@@ -6,7 +6,7 @@ use xmpp_parsers::ns;
 
 use super::*;
 use crate::service::presence::Availability;
-use crate::xmpp::testing::{config, sign_in, BOUND};
+use crate::xmpp::testing::{config, sign_in, BOUND, NONCE};
 
 fn frames(c: &mut Client) -> Vec<Element> {
     std::iter::from_fn(|| c.poll_transmit())
@@ -22,16 +22,22 @@ fn t() -> Instant {
     Instant(0)
 }
 
-/// Signs in and returns the client and the id of its roster request.
-fn signed_in() -> (Client, String) {
-    let mut c = Client::new(config());
-    c.handle_connected(t());
+/// Plays the server's side of sign-in on a new socket; returns what the client sent last.
+fn connect_and_sign_in(c: &mut Client) -> Vec<Element> {
+    c.handle_connected(t(), NONCE);
     let mut last = vec![];
     sign_in(|frame| {
         c.handle_frame(t(), frame);
-        last = frames(&mut c);
+        last = frames(c);
         last.clone()
     });
+    last
+}
+
+/// Signs in and returns the client and the id of its roster request.
+fn signed_in() -> (Client, String) {
+    let mut c = Client::new(config());
+    let last = connect_and_sign_in(&mut c);
     // After binding: the roster get, then initial presence — in that order.
     assert_eq!(last.len(), 2, "{last:?}");
     assert!(last[0].is("iq", ns::DEFAULT_NS) && last[0].has_child("query", ns::ROSTER));
@@ -152,7 +158,7 @@ fn sign_out_says_unavailable_then_closes() {
 }
 
 #[test]
-fn connection_loss_turns_everyone_offline() {
+fn a_new_stream_after_connection_loss_refetches_and_resets_presence() {
     let mut c = with_roster();
     let juliet = BareJid::new("juliet@example.com").unwrap();
     c.handle_frame(
@@ -161,14 +167,27 @@ fn connection_loss_turns_everyone_offline() {
     );
     updates(&mut c);
     c.handle_disconnected(t());
-    assert_eq!(
-        updates(&mut c),
-        vec![Update::Closed(CloseReason::ConnectionLost)]
-    );
-    assert_eq!(c.presence().availability(&juliet), Availability::Offline);
+    assert_eq!(updates(&mut c), vec![Update::Disconnected]);
     assert_eq!(
         c.roster().len(),
         2,
-        "the contact list stays for the next session"
+        "the contact list stays while we reconnect"
     );
+    // No stream management here, so the reconnection binds a new stream.
+    c.handle_connected(t(), NONCE);
+    let mut last = vec![];
+    sign_in(|frame| {
+        c.handle_frame(t(), frame);
+        last = frames(&mut c);
+        last.clone()
+    });
+    assert!(
+        last[0].has_child("query", ns::ROSTER),
+        "the roster is fetched again"
+    );
+    assert_eq!(
+        updates(&mut c),
+        vec![Update::Online(BOUND.parse().unwrap())]
+    );
+    assert_eq!(c.presence().availability(&juliet), Availability::Offline);
 }

@@ -17,6 +17,17 @@ pub fn Alert() -> impl IntoView {
     }
 }
 
+/// `14:05:09` in the person's own time zone.
+fn clock(epoch_ms: f64) -> String {
+    let date = js_sys::Date::new(&epoch_ms.into());
+    format!(
+        "{:02}:{:02}:{:02}",
+        date.get_hours(),
+        date.get_minutes(),
+        date.get_seconds()
+    )
+}
+
 #[component]
 pub fn Shell() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -30,6 +41,7 @@ pub fn Shell() -> impl IntoView {
             <nav aria-label="Main">{link(Route::Feed, "Feed")} {link(Route::Contacts, "Contacts")}</nav>
             <p role="status" class="connection" data-status=move || state.status.get().label()>
                 {move || state.status.get().label()}
+                {move || state.retry_at.get().map(|at| format!(" — next try at {}", clock(at)))}
             </p>
             <span class="account">{move || state.account.get().unwrap_or_default()}</span>
             <button type="button" on:click=move |_| sign_out()>"Sign out"</button>
