@@ -264,7 +264,7 @@ impl Connection {
     }
 
     /// Coming back online or to the tab is the best moment to reconnect: no waiting for
-    /// the backoff timer.
+    /// the backoff timer. The tab's visibility also sets the client state (XEP-0352).
     fn listen_for_return(&self) {
         let Some(window) = web_sys::window() else {
             return;
@@ -276,6 +276,8 @@ impl Connection {
             let shown = web_sys::window()
                 .and_then(|w| w.document())
                 .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            // XEP-0352: a hidden tab lets the server hold back what can wait.
+            c.input(|client, now| client.set_active(now, shown));
             if shown {
                 c.connect();
             }

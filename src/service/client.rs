@@ -95,6 +95,12 @@ impl Client {
         self.process(now);
     }
 
+    /// XEP-0352: whether the person is looking at the app (tab visible).
+    pub fn set_active(&mut self, now: Instant, active: bool) {
+        self.session.set_active(active);
+        self.process(now);
+    }
+
     pub fn close(&mut self, now: Instant) {
         // RFC 6121 §4.5: say goodbye before the stream ends.
         let _ = self

@@ -6,8 +6,17 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use crate::service::presence::Availability;
+use crate::service::roster::RosterChange;
 use crate::service::{Client, Update};
 use crate::xmpp::CloseReason;
+
+/// A User Timing mark, so that the bench (and anyone with devtools) can see where
+/// sign-in time goes.
+fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
 
 /// Where the connection stands, as the status element says it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +108,7 @@ impl AppState {
     pub fn apply(&self, client: &Client, update: Update) {
         match update {
             Update::Online(jid) => {
+                mark("kith:online");
                 self.status.set(ConnectionStatus::Online);
                 self.alert.set(None);
                 self.account.set(Some(jid.to_bare().to_string()));
@@ -109,7 +119,12 @@ impl AppState {
             }
             // The session lives on; the driver is reconnecting.
             Update::Disconnected => self.status.set(ConnectionStatus::Connecting),
-            Update::Roster(_) => self.rebuild_contacts(client),
+            Update::Roster(change) => {
+                if change == RosterChange::Replaced {
+                    mark("kith:roster");
+                }
+                self.rebuild_contacts(client)
+            }
             Update::Presence(jid) => {
                 let key = jid.to_string();
                 let signal = self.availability.with_value(|m| m.get(&key).copied());

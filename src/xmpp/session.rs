@@ -25,11 +25,13 @@ use std::collections::{BTreeMap, VecDeque};
 
 use minidom::Element;
 use xmpp_parsers::bind::{BindQuery, BindResponse};
+use xmpp_parsers::csi::{Active, Inactive};
 use xmpp_parsers::delay::Delay;
 use xmpp_parsers::iq::{Iq, IqGetPayload, IqSetPayload};
 use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::message::Message;
 use xmpp_parsers::ns;
+use xmpp_parsers::ping::Ping;
 use xmpp_parsers::presence::Presence;
 use xmpp_parsers::sasl::{
     Auth, Challenge, DefinedCondition as SaslCondition, Failure, Mechanism, Response, Success,
@@ -54,6 +56,10 @@ pub struct SessionConfig {
     pub max_frame_bytes: usize,
     /// How long an iq may go unanswered before it resolves as [`IqOutcome::Timeout`].
     pub iq_timeout_ms: u64,
+    /// Silence on an online stream after which we ping the server (XEP-0199).
+    pub keepalive_idle_ms: u64,
+    /// How long that ping may go unanswered before the socket is declared dead.
+    pub ping_timeout_ms: u64,
 }
 
 impl SessionConfig {
@@ -64,6 +70,8 @@ impl SessionConfig {
             resource: None,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             iq_timeout_ms: 30_000,
+            keepalive_idle_ms: 30_000,
+            ping_timeout_ms: 10_000,
         }
     }
 }
@@ -251,6 +259,14 @@ pub struct Session {
     /// Unacknowledged stanzas from a stream that could not be resumed, sent once the new
     /// stream is bound.
     to_resend: Vec<Unacked>,
+    /// When the server was last heard from; silence leads to a keepalive ping.
+    last_heard: Instant,
+    /// The deadline of the keepalive ping in flight: a half-open socket shows here.
+    ping_deadline: Option<Instant>,
+    /// XEP-0352 is offered on this stream.
+    csi_offered: bool,
+    /// The app is in the background (hidden tab): the server may hold back the unimportant.
+    inactive: bool,
 }
 
 /// Stanzas sent before sign-in finished or after the session ended.
@@ -273,6 +289,10 @@ impl Session {
             sm: None,
             bound: None,
             to_resend: Vec::new(),
+            last_heard: Instant(0),
+            ping_deadline: None,
+            csi_offered: false,
+            inactive: false,
         }
     }
 
@@ -322,6 +342,9 @@ impl Session {
         if matches!(self.phase, Phase::Closed) {
             return;
         }
+        // Any frame proves the socket alive, the answer to a keepalive ping included.
+        self.last_heard = now;
+        self.ping_deadline = None;
         let element = match parse_frame(frame, self.config.max_frame_bytes) {
             Ok(el) => el,
             Err(e) => return self.fail(CloseReason::Protocol(format!("{e:?}"))),
@@ -331,6 +354,26 @@ impl Session {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.resolve_pending(|_, p| p.deadline <= now, IqOutcome::Timeout);
+        if !self.is_online() {
+            return;
+        }
+        match self.ping_deadline {
+            // A socket that swallows our ping is dead even if it never closed: drop it and
+            // let the driver reconnect (resuming, when the server allows).
+            Some(deadline) if now >= deadline => {
+                self.ping_deadline = None;
+                self.lose_stream(true);
+                self.transmit.push_back(close_frame());
+            }
+            None if now >= self.last_heard + self.config.keepalive_idle_ms => {
+                let id = self.fresh_id();
+                let server = Jid::from(BareJid::from_parts(None, self.config.jid.domain()));
+                let ping = Iq::from_get(id, Ping).with_to(server);
+                self.transmit_stanza(now, to_frame(&Element::from(ping)));
+                self.ping_deadline = Some(now + self.config.ping_timeout_ms);
+            }
+            _ => {}
+        }
     }
 
     pub fn handle_disconnected(&mut self, _now: Instant) {
@@ -445,6 +488,27 @@ impl Session {
         }
     }
 
+    /// XEP-0352: the app went to the background (`false`) or came back (`true`). Remembered
+    /// across reconnections; sent only where the server supports it.
+    pub fn set_active(&mut self, active: bool) {
+        if self.inactive != active {
+            return;
+        }
+        self.inactive = !active;
+        if self.is_online() && self.csi_offered {
+            self.send_csi();
+        }
+    }
+
+    fn send_csi(&mut self) {
+        let el = if self.inactive {
+            Element::from(Inactive)
+        } else {
+            Element::from(Active)
+        };
+        self.transmit.push_back(to_frame(&el));
+    }
+
     // ---- outputs ------------------------------------------------------------------
 
     pub fn poll_transmit(&mut self) -> Option<String> {
@@ -463,7 +527,15 @@ impl Session {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.pending.values().map(|p| p.deadline).min()
+        let keepalive = self.is_online().then(|| {
+            self.ping_deadline
+                .unwrap_or(self.last_heard + self.config.keepalive_idle_ms)
+        });
+        self.pending
+            .values()
+            .map(|p| p.deadline)
+            .chain(keepalive)
+            .min()
     }
 
     // ---- internals ----------------------------------------------------------------
@@ -565,6 +637,7 @@ impl Session {
             self.phase = Phase::Resuming;
         } else if features.can_bind() {
             self.sm_offered = features.stream_management.is_some();
+            self.csi_offered = features.others.iter().any(|f| f.is("csi", ns::CSI));
             self.bind();
         } else {
             self.fail(CloseReason::Protocol(
@@ -646,6 +719,7 @@ impl Session {
         match bound {
             Some(jid) if jid.to_bare() == self.config.jid => {
                 self.phase = Phase::Online { jid: jid.clone() };
+                self.last_heard = now;
                 self.bound = Some(jid.clone());
                 self.sm = None;
                 if self.sm_offered {
@@ -655,6 +729,10 @@ impl Session {
                     self.sm = Some(StreamManagement::default());
                 }
                 self.events.push_back(Event::Online(jid));
+                if self.inactive && self.csi_offered {
+                    // A new stream starts active (XEP-0352 §4); say we are not.
+                    self.send_csi();
+                }
                 self.resend_after_failed_resume(now);
             }
             Some(jid) => self.fail(CloseReason::Protocol(format!(
@@ -834,6 +912,7 @@ impl Session {
                     ));
                 };
                 self.phase = Phase::Online { jid };
+                self.last_heard = now;
                 // Everything the server did not handle goes again, in order, counted anew
                 // by its `h` (XEP-0198 §5).
                 let again: Vec<String> = self
@@ -863,7 +942,6 @@ impl Session {
             }
             _ => {}
         }
-        let _ = now;
     }
 
     /// Applies an `h`; on an over-ack the stream is closed (XEP-0198 §4).

@@ -248,7 +248,11 @@ fn iq_result_resolves_the_request() {
     assert!(
         matches!(&events[..], [Event::IqResponse { id: got, outcome: IqOutcome::Result(Some(_)) }] if *got == id)
     );
-    assert_eq!(s.poll_timeout(), None);
+    assert_eq!(
+        s.poll_timeout(),
+        Some(Instant(30_020)),
+        "only the keepalive is left to wait for"
+    );
 }
 
 #[test]
@@ -318,7 +322,7 @@ fn unanswered_iq_times_out_once() {
             },
         )
         .unwrap();
-    assert_eq!(s.poll_timeout(), Some(Instant(31_000)));
+    // (The keepalive ping falls due first, at 30 000; it yields a frame, not an event.)
     s.handle_timeout(Instant(30_999));
     assert!(drain_events(&mut s).is_empty());
     s.handle_timeout(Instant(31_000));
@@ -454,4 +458,92 @@ fn bind_to_another_account_is_refused() {
     s.handle_frame(t, &format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>other@example.org/x</jid></bind></iq>"));
     assert!(!s.is_online());
     assert_eq!(drain_events(&mut s), vec![Event::Disconnected]);
+}
+
+#[test]
+fn silence_brings_a_keepalive_ping() {
+    let mut s = online_session();
+    assert_eq!(s.poll_timeout(), Some(Instant(30_000)));
+    // Traffic pushes the ping back.
+    s.handle_frame(
+        Instant(20_000),
+        "<presence xmlns='jabber:client' from='juliet@example.com/x'/>",
+    );
+    drain_events(&mut s);
+    assert_eq!(s.poll_timeout(), Some(Instant(50_000)));
+    s.handle_timeout(Instant(49_999));
+    assert!(drain_frames(&mut s).is_empty());
+    s.handle_timeout(Instant(50_000));
+    let ping = drain_frames(&mut s);
+    assert!(ping[0].is("iq", ns::DEFAULT_NS) && ping[0].has_child("ping", ns::PING));
+    assert_eq!(ping[0].attr("to"), Some("example.org"));
+    assert_eq!(
+        s.poll_timeout(),
+        Some(Instant(60_000)),
+        "the ping's deadline"
+    );
+    // The answer (like any frame) proves the socket alive.
+    let id = ping[0].attr("id").unwrap();
+    s.handle_frame(
+        Instant(50_010),
+        &format!("<iq xmlns='jabber:client' type='result' from='example.org' id='{id}'/>"),
+    );
+    assert!(
+        drain_events(&mut s).is_empty(),
+        "the pong is ours, not the app's"
+    );
+    s.handle_timeout(Instant(60_000));
+    assert!(s.is_online());
+    assert_eq!(s.poll_timeout(), Some(Instant(80_010)));
+}
+
+#[test]
+fn an_unanswered_ping_declares_the_socket_dead() {
+    // A half-open socket: nothing arrives, nothing closes.
+    let mut s = online_session();
+    s.handle_timeout(Instant(30_000));
+    drain_frames(&mut s);
+    s.handle_timeout(Instant(40_000));
+    assert_eq!(drain_events(&mut s), vec![Event::Disconnected]);
+    assert!(s.wants_socket_closed());
+    assert!(!s.is_online());
+    assert_eq!(s.poll_timeout(), None, "no keepalive between sockets");
+}
+
+#[test]
+fn client_state_follows_the_tab_where_the_server_supports_it() {
+    let mut s = new_session();
+    s.handle_connected(Instant(0), NONCE);
+    s.set_active(false); // hidden before we were even online
+    sign_in_offering(BIND_CSI_FEATURES, |f| {
+        s.handle_frame(Instant(0), f);
+        drain_frames(&mut s)
+    });
+    // After binding we said so (the last frame the sign-in produced went by already):
+    s.set_active(true);
+    let active = drain_frames(&mut s);
+    assert!(active[0].is("active", ns::CSI));
+    s.set_active(true);
+    assert!(drain_frames(&mut s).is_empty(), "no repeat for no change");
+    s.set_active(false);
+    assert!(drain_frames(&mut s)[0].is("inactive", ns::CSI));
+
+    // A server without CSI hears nothing of it.
+    let mut plain = online_session();
+    plain.set_active(false);
+    assert!(drain_frames(&mut plain).is_empty());
+}
+
+#[test]
+fn a_hidden_tab_says_inactive_on_its_new_stream() {
+    let mut s = new_session();
+    s.handle_connected(Instant(0), NONCE);
+    s.set_active(false);
+    let mut last = vec![];
+    sign_in_offering(BIND_CSI_FEATURES, |f| {
+        s.handle_frame(Instant(0), f);
+        last = drain_frames(&mut s);
+        last.clone()
+    });
+    assert!(last.iter().any(|f| f.is("inactive", ns::CSI)), "{last:?}");
 }

@@ -83,11 +83,17 @@ async function coldSignIn(browser, contacts) {
     }, expected, { polling: 'raf' }).then((h) => h.jsonValue());
     const probe = await page.evaluate(() => ({
       click: window.__kith_click,
+      online: performance.getEntriesByName('kith:online')[0]?.startTime,
+      roster: performance.getEntriesByName('kith:roster')[0]?.startTime,
       longest: window.__kith_longest_task,
       wasm: window.__kith_wasm?.memory?.buffer?.byteLength ?? null,
       heap: performance.memory?.usedJSHeapSize ?? null,
     }));
-    return { fromNavigation: at, fromClick: at - probe.click, longestTask: probe.longest, wasmMemory: probe.wasm, jsHeap: probe.heap };
+    return {
+      fromNavigation: at, fromClick: at - probe.click, longestTask: probe.longest, wasmMemory: probe.wasm, jsHeap: probe.heap,
+      // Where the time goes: sign-in (SASL + bind), waiting for the roster, rendering it.
+      clickToOnline: probe.online - probe.click, onlineToRoster: probe.roster - probe.online, rosterToRendered: at - probe.roster,
+    };
   });
 }
 
@@ -119,6 +125,9 @@ async function main() {
         return {
           navigationToContactsMs: stats(runs.map((r) => r.fromNavigation)),
           signInClickToContactsMs: stats(runs.map((r) => r.fromClick)),
+          clickToOnlineMs: stats(runs.map((r) => r.clickToOnline)),
+          onlineToRosterMs: stats(runs.map((r) => r.onlineToRoster)),
+          rosterToRenderedMs: stats(runs.map((r) => r.rosterToRendered)),
           longestTaskMs: stats(runs.map((r) => r.longestTask)),
           wasmMemoryBytes: stats(runs.map((r) => r.wasmMemory)),
           jsHeapBytes: stats(runs.map((r) => r.jsHeap)),
@@ -152,6 +161,9 @@ function printTable(report) {
     console.log(`${name}:`);
     console.log(`  navigation → contacts rendered  ${ms(r.navigationToContactsMs)}`);
     console.log(`  Sign in click → rendered        ${ms(r.signInClickToContactsMs)}`);
+    console.log(`    click → online (SASL, bind)     ${ms(r.clickToOnlineMs)}`);
+    console.log(`    online → roster received      ${ms(r.onlineToRosterMs)}`);
+    console.log(`    roster → list painted         ${ms(r.rosterToRenderedMs)}`);
     console.log(`  longest main-thread task        ${ms(r.longestTaskMs)}`);
     console.log(`  wasm memory / JS heap           ${mib(r.wasmMemoryBytes)} / ${mib(r.jsHeapBytes)}`);
   }
