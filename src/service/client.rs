@@ -130,21 +130,19 @@ impl Client {
         while let Some(event) = self.session.poll_event() {
             match event {
                 Event::Online(jid) => {
-                    // RFC 6121 §2.2: ask for the roster, then announce ourselves; the server
-                    // answers in order, so the roster arrives before contacts' presence.
+                    // RFC 6121 §2.2: the roster first, initial presence once it is here.
+                    // Sent together, a server answers the presence's probes (one per
+                    // contact) before it flushes the roster: seconds for a large one.
                     let query = RosterQuery {
                         ver: None,
                         items: vec![],
                     };
                     self.roster_request = self.session.send_iq_get(now, None, query).ok();
-                    let _ = self
-                        .session
-                        .send_stanza(now, Presence::new(PresenceType::None));
                     // A new stream: presence from the old one is stale.
                     self.presence.clear();
                     self.updates.push_back(Update::Online(jid));
                 }
-                Event::IqResponse { id, outcome } => self.handle_iq_response(id, outcome),
+                Event::IqResponse { id, outcome } => self.handle_iq_response(now, id, outcome),
                 Event::IqRequest(iq) => self.handle_iq_request(now, iq),
                 Event::Resumed => self.updates.push_back(Update::Resumed),
                 Event::Resent(_) => {} // The outbox (a later issue) tracks these.
@@ -163,7 +161,7 @@ impl Client {
         }
     }
 
-    fn handle_iq_response(&mut self, id: String, outcome: IqOutcome) {
+    fn handle_iq_response(&mut self, now: Instant, id: String, outcome: IqOutcome) {
         if self.roster_request.as_deref() != Some(id.as_str()) {
             return;
         }
@@ -173,6 +171,10 @@ impl Client {
                 self.updates.push_back(Update::Roster(change));
             }
         }
+        // Whatever became of the roster, we are here: announce ourselves.
+        let _ = self
+            .session
+            .send_stanza(now, Presence::new(PresenceType::None));
     }
 
     fn handle_iq_request(&mut self, now: Instant, iq: Iq) {

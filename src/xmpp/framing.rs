@@ -80,6 +80,31 @@ mod tests {
     }
 
     #[test]
+    fn dtds_entities_and_processing_instructions_are_refused() {
+        // RFC 6120 §11.1: no DTDs, no entity references beyond the predefined five, no
+        // processing instructions — each is a classic way to blow up or probe a parser.
+        for hostile in [
+            "<!DOCTYPE message [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;'>]><message xmlns='jabber:client'>&b;</message>",
+            "<!DOCTYPE message SYSTEM 'file:///etc/passwd'><message xmlns='jabber:client'/>",
+            "<message xmlns='jabber:client'>&xxe;</message>",
+            "<?xml-stylesheet href='x'?><message xmlns='jabber:client'/>",
+            "<message xmlns='jabber:client'><?php echo 1; ?></message>",
+        ] {
+            assert!(
+                matches!(parse_frame(hostile, DEFAULT_MAX_FRAME_BYTES), Err(FrameError::NotWellFormed(_))),
+                "{hostile}"
+            );
+        }
+        // The predefined entities and character references are XML, and fine.
+        let ok = parse_frame(
+            "<body xmlns='jabber:client'>&lt;&gt;&amp;&apos;&quot;&#x2665;</body>",
+            DEFAULT_MAX_FRAME_BYTES,
+        )
+        .unwrap();
+        assert_eq!(ok.text(), "<>&'\"♥");
+    }
+
+    #[test]
     fn malformed_frames_are_errors_not_panics() {
         for bad in [
             "",

@@ -8,8 +8,8 @@ pub mod session;
 pub mod sm;
 pub mod time;
 
-#[cfg(test)]
-pub(crate) mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

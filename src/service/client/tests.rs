@@ -38,10 +38,9 @@ fn connect_and_sign_in(c: &mut Client) -> Vec<Element> {
 fn signed_in() -> (Client, String) {
     let mut c = Client::new(config());
     let last = connect_and_sign_in(&mut c);
-    // After binding: the roster get, then initial presence — in that order.
-    assert_eq!(last.len(), 2, "{last:?}");
+    // After binding: the roster get, and no presence until the roster is here.
+    assert_eq!(last.len(), 1, "{last:?}");
     assert!(last[0].is("iq", ns::DEFAULT_NS) && last[0].has_child("query", ns::ROSTER));
-    assert!(last[1].is("presence", ns::DEFAULT_NS) && last[1].attr("type").is_none());
     assert_eq!(
         updates(&mut c),
         vec![Update::Online(BOUND.parse().unwrap())]
@@ -64,7 +63,18 @@ fn with_roster() -> Client {
         updates(&mut c),
         vec![Update::Roster(RosterChange::Replaced)]
     );
+    let presence = frames(&mut c);
+    assert!(presence[0].is("presence", ns::DEFAULT_NS) && presence[0].attr("type").is_none());
     c
+}
+
+#[test]
+fn initial_presence_follows_even_a_failed_roster_request() {
+    let (mut c, id) = signed_in();
+    c.handle_frame(t(), &format!(
+        "<iq xmlns='jabber:client' type='error' id='{id}'><error type='wait'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
+    ));
+    assert!(frames(&mut c)[0].is("presence", ns::DEFAULT_NS));
 }
 
 #[test]
