@@ -151,6 +151,7 @@ impl Connection {
             (d.url.clone(), d.generation)
         };
         (self.driver.borrow().sinks.retry)(None);
+        crate::state::mark("kith:connect");
         let socket = match WebSocket::new_with_str(&url, SUBPROTOCOL) {
             Ok(s) => s,
             Err(_) => {

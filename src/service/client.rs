@@ -30,6 +30,8 @@ pub enum Update {
     Roster(RosterChange),
     /// The shown availability of this contact may have changed.
     Presence(BareJid),
+    /// A message with a body arrived.
+    Message { from: Option<String>, id: Option<String> },
 }
 
 pub struct Client {
@@ -152,7 +154,16 @@ impl Client {
                         self.updates.push_back(Update::Presence(jid));
                     }
                 }
-                Event::Message(_) => {} // Chat arrives with a later issue.
+                Event::Message(message) => {
+                    // Chat itself arrives with a later issue; until then the app only
+                    // notes which messages with a body reached it.
+                    if !message.bodies.is_empty() {
+                        self.updates.push_back(Update::Message {
+                            from: message.from.map(|j| j.to_string()),
+                            id: message.id.map(|id| id.0),
+                        });
+                    }
+                }
                 Event::Closed(reason) => {
                     self.presence.clear();
                     self.updates.push_back(Update::Closed(reason));

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::service::presence::Availability;
 use crate::service::roster::RosterChange;
@@ -12,10 +13,27 @@ use crate::xmpp::CloseReason;
 
 /// A User Timing mark, so that the bench (and anyone with devtools) can see where
 /// sign-in time goes.
-fn mark(name: &str) {
+pub fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
     }
+}
+
+/// Until the chat screen exists, the ids of messages received are kept in
+/// `window.__kith_received`: the fault-injection tests count them there (each exactly once).
+fn note_received(id: Option<String>) {
+    let Some(window) = web_sys::window() else { return };
+    let key = wasm_bindgen::JsValue::from_str("__kith_received");
+    // (Not `Array::from`: that would copy the array, and the push would be lost.)
+    let log = match js_sys::Reflect::get(&window, &key).map(|v| v.dyn_into::<js_sys::Array>()) {
+        Ok(Ok(log)) => log,
+        _ => {
+            let log = js_sys::Array::new();
+            let _ = js_sys::Reflect::set(&window, &key, &log);
+            log
+        }
+    };
+    log.push(&id.unwrap_or_default().into());
 }
 
 /// Where the connection stands, as the status element says it.
@@ -114,6 +132,7 @@ impl AppState {
                 self.account.set(Some(jid.to_bare().to_string()));
             }
             Update::Resumed => {
+                mark("kith:resumed");
                 self.status.set(ConnectionStatus::Online);
                 self.alert.set(None);
             }
@@ -133,6 +152,7 @@ impl AppState {
                 }
             }
             Update::Closed(reason) => self.closed(&reason),
+            Update::Message { id, .. } => note_received(id),
         }
     }
 

@@ -89,6 +89,11 @@ async function coldSignIn(browser, contacts) {
       wasm: window.__kith_wasm?.memory?.buffer?.byteLength ?? null,
       heap: performance.memory?.usedJSHeapSize ?? null,
     }));
+    // Sign out properly and let the server settle, so the next run does not share the
+    // server with this session's teardown (5,000 unavailable presences, hibernation).
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
+    await new Promise((r) => setTimeout(r, 1500 + contacts / 2));
     return {
       fromNavigation: at, fromClick: at - probe.click, longestTask: probe.longest, wasmMemory: probe.wasm, jsHeap: probe.heap,
       // Where the time goes: sign-in (SASL + bind), waiting for the roster, rendering it.

@@ -7,6 +7,7 @@ import {
   ALICE, BOB, DOMAIN, KITH_WS, contactItem, launchBrowser, openContacts, signIn,
   signInOnline, withPage,
 } from './kith.mjs';
+import { FaultProxy } from './proxy.mjs';
 import { XmppClient } from './xmpp.mjs';
 
 let browser;
@@ -117,5 +118,63 @@ e2e('a server restart is survived without signing in again', async (page) => {
     await contactItem(list, BOB.jid).filter({ hasText: /online/i }).waitFor();
   } finally {
     await bob.close();
+  }
+});
+
+/** How many times the app has come online or resumed (User Timing marks it sets). */
+const reconnections = (page) => page.evaluate(() =>
+  performance.getEntriesByName('kith:online').length + performance.getEntriesByName('kith:resumed').length);
+
+e2e('200 messages across 20 network cuts arrive exactly once', async (page) => {
+  const proxy = await FaultProxy.start(Number(new URL(KITH_WS).port));
+  const viaProxy = `ws://127.0.0.1:${proxy.port}/xmpp-websocket`;
+  await page.route('**/config.json', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ default_domain: DOMAIN, websocket_url: viaProxy }),
+  }));
+  const bob = await XmppClient.connect({ url: KITH_WS, ...BOB });
+  const resumes = [];
+  try {
+    await signInOnline(page, ALICE);
+    const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+    let sent = 0;
+    for (let cut = 0; cut < 20; cut++) {
+      const before = await reconnections(page);
+      // Ten messages, with the cut falling somewhere among or just after them.
+      const cutAfter = Math.floor(Math.random() * 11);
+      for (let i = 0; i < 10; i++) {
+        if (i === cutAfter) proxy.cut();
+        bob.send(`<message xmlns='jabber:client' type='chat' to='${ALICE.jid}' id='m${sent}'><body>${sent}</body></message>`);
+        sent++;
+        await sleep(Math.random() * 15);
+      }
+      if (cutAfter === 10) proxy.cut();
+      // Wait until the app is back on a stream (resumed, or bound anew).
+      for (let t = 0; (await reconnections(page)) === before; t++) {
+        if (t > 300) throw new Error(`no reconnection after cut ${cut}`);
+        await sleep(100);
+      }
+      resumes.push(await page.evaluate(() => {
+        const last = (name) => performance.getEntriesByName(name).at(-1)?.startTime ?? NaN;
+        return last('kith:resumed') - last('kith:connect');
+      }));
+    }
+    const received = async () => page.evaluate(() => window.__kith_received ?? []);
+    for (let t = 0; (await received()).length < sent; t++) {
+      if (t > 100) break;
+      await sleep(100);
+    }
+    await sleep(500); // room for a duplicate to show up
+    const ids = await received();
+    const missing = [...Array(sent).keys()].map((i) => `m${i}`).filter((id) => !ids.includes(id));
+    const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (missing.length || duplicates.length || ids.length !== sent) {
+      throw new Error(`received ${ids.length} of ${sent}; missing ${missing}; duplicated ${duplicates}`);
+    }
+    const sorted = resumes.filter(Number.isFinite).sort((a, b) => a - b);
+    console.log(`# socket open → resumed, over ${sorted.length} resumptions: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`);
+  } finally {
+    await bob.close();
+    await proxy.close();
   }
 });

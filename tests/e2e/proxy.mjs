@@ -1,0 +1,51 @@
+// A loopback TCP proxy between the browser and Prosody that can cut or stall every
+// connection through it on command: the network failing the way mobile networks do.
+import net from 'node:net';
+
+export class FaultProxy {
+  #server; #pairs = new Set(); #stalled = false;
+
+  /** Listens on a free loopback port and forwards to 127.0.0.1:`targetPort`. */
+  static async start(targetPort) {
+    const proxy = new FaultProxy();
+    proxy.#server = net.createServer((client) => {
+      const upstream = net.connect(targetPort, '127.0.0.1');
+      const pair = { client, upstream };
+      proxy.#pairs.add(pair);
+      const drop = () => { client.destroy(); upstream.destroy(); proxy.#pairs.delete(pair); };
+      client.on('error', drop).on('close', drop);
+      upstream.on('error', drop).on('close', drop);
+      client.pipe(upstream);
+      upstream.pipe(client);
+      if (proxy.#stalled) { client.pause(); upstream.pause(); }
+    });
+    await new Promise((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
+    return proxy;
+  }
+
+  get port() { return this.#server.address().port; }
+
+  /** Every connection dies at once, mid-frame or not; new ones are accepted. */
+  cut() {
+    for (const { client, upstream } of this.#pairs) { client.destroy(); upstream.destroy(); }
+    this.#pairs.clear();
+  }
+
+  /** Bytes stop flowing both ways, but no socket closes: a half-open network. */
+  stall() {
+    this.#stalled = true;
+    for (const { client, upstream } of this.#pairs) { client.pause(); upstream.pause(); }
+  }
+
+  unstall() {
+    this.#stalled = false;
+    for (const { client, upstream } of this.#pairs) { client.resume(); upstream.resume(); }
+  }
+
+  get connections() { return this.#pairs.size; }
+
+  async close() {
+    this.cut();
+    await new Promise((resolve) => this.#server.close(resolve));
+  }
+}
