@@ -303,7 +303,7 @@ impl Connection {
     /// Feeds one input to the client, then writes what it wants written, reports what
     /// changed, and re-arms the timer.
     fn input(&self, handle: impl FnOnce(&mut Client, Instant)) {
-        let updates = {
+        let (updates, dropped) = {
             let mut d = self.driver.borrow_mut();
             let d = &mut *d;
             handle(&mut d.client, now());
@@ -316,9 +316,15 @@ impl Connection {
                     let _ = socket.send_with_str(&frame);
                 }
             }
-            if d.client.wants_socket_closed() {
-                if let Some(socket) = open {
+            // The stream on this socket is over (a dead peer, an error, a final close):
+            // let it go now rather than wait for its close handshake, which a half-open
+            // network never completes, and ignore anything it still says.
+            let mut dropped = false;
+            if d.client.wants_socket_closed() && !d.closing {
+                if let Some(socket) = d.socket.take() {
                     let _ = socket.close();
+                    d.generation += 1;
+                    dropped = true;
                 }
             }
             let updates: Vec<Update> = std::iter::from_fn(|| d.client.poll_update()).collect();
@@ -328,12 +334,17 @@ impl Connection {
             {
                 d.backoff.reset();
             }
-            updates
+            (updates, dropped && !d.client.is_closed())
         };
         self.arm_timer();
-        let d = self.driver.borrow();
-        for update in updates {
-            (d.sinks.update)(&d.client, update);
+        {
+            let d = self.driver.borrow();
+            for update in updates {
+                (d.sinks.update)(&d.client, update);
+            }
+        }
+        if dropped {
+            self.schedule_reconnect();
         }
     }
 

@@ -31,7 +31,10 @@ pub enum Update {
     /// The shown availability of this contact may have changed.
     Presence(BareJid),
     /// A message with a body arrived.
-    Message { from: Option<String>, id: Option<String> },
+    Message {
+        from: Option<String>,
+        id: Option<String>,
+    },
 }
 
 pub struct Client {

@@ -22,7 +22,9 @@ pub fn mark(name: &str) {
 /// Until the chat screen exists, the ids of messages received are kept in
 /// `window.__kith_received`: the fault-injection tests count them there (each exactly once).
 fn note_received(id: Option<String>) {
-    let Some(window) = web_sys::window() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
     let key = wasm_bindgen::JsValue::from_str("__kith_received");
     // (Not `Array::from`: that would copy the array, and the push would be lost.)
     let log = match js_sys::Reflect::get(&window, &key).map(|v| v.dyn_into::<js_sys::Array>()) {

@@ -178,3 +178,24 @@ e2e('200 messages across 20 network cuts arrive exactly once', async (page) => {
     await proxy.close();
   }
 });
+
+e2e('a stalled connection is detected and recovered', async (page) => {
+  const proxy = await FaultProxy.start(Number(new URL(KITH_WS).port));
+  await page.route('**/config.json', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ default_domain: DOMAIN, websocket_url: `ws://127.0.0.1:${proxy.port}/xmpp-websocket` }),
+  }));
+  try {
+    await signInOnline(page, ALICE);
+    const before = await reconnections(page);
+    // Bytes stop both ways and nothing closes: only the keepalive can notice (30 s of
+    // silence, then a ping that gets no answer in 10 s).
+    proxy.stall();
+    await page.getByRole('status').filter({ hasText: /connecting/i }).waitFor({ timeout: 60000 });
+    proxy.unstall();
+    await page.getByRole('status').filter({ hasText: /online/i }).waitFor({ timeout: 30000 });
+    if ((await reconnections(page)) <= before) throw new Error('Online again without a new stream');
+  } finally {
+    await proxy.close();
+  }
+});
