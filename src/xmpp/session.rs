@@ -38,10 +38,12 @@ use xmpp_parsers::sasl::{
 };
 use xmpp_parsers::sm::{Enable, Enabled, Failed, Resume, Resumed, StreamId, A, R};
 use xmpp_parsers::stanza_error::StanzaError;
-use xmpp_parsers::stream_error::StreamError;
+use xmpp_parsers::stream_error::{DefinedCondition as StreamCondition, StreamError};
 use xmpp_parsers::stream_features::StreamFeatures;
 
-use super::framing::{close_frame, open_frame, parse_frame, to_frame, DEFAULT_MAX_FRAME_BYTES};
+use super::framing::{
+    close_frame, open_frame, parse_frame, to_frame, FrameError, DEFAULT_MAX_FRAME_BYTES,
+};
 use super::scram::{ScramClient, ScramError, ScramHash};
 use super::sm::{AckState, OverAck, Unacked};
 use super::time::Instant;
@@ -347,7 +349,24 @@ impl Session {
         self.ping_deadline = None;
         let element = match parse_frame(frame, self.config.max_frame_bytes) {
             Ok(el) => el,
-            Err(e) => return self.fail(CloseReason::Protocol(format!("{e:?}"))),
+            Err(e) => {
+                // RFC 6120 §4.9.3: tell the server why before closing.
+                let condition = match e {
+                    FrameError::TooLarge { .. } => StreamCondition::PolicyViolation,
+                    FrameError::NotWellFormed(_) => StreamCondition::NotWellFormed,
+                };
+                let was_connected = !matches!(self.phase, Phase::Idle | Phase::Disconnected);
+                self.fail(CloseReason::Protocol(format!("{e:?}")));
+                if was_connected {
+                    let error = StreamError {
+                        condition,
+                        texts: Default::default(),
+                        application_specific: vec![],
+                    };
+                    self.transmit.push_front(to_frame(&Element::from(error)));
+                }
+                return;
+            }
         };
         self.handle_element(now, element);
     }

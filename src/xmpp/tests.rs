@@ -434,7 +434,30 @@ fn malformed_xml_drops_the_stream_for_a_new_one() {
     let mut s = online_session();
     s.handle_frame(Instant(1), "<presence xmlns='jabber:client'");
     assert_eq!(drain_events(&mut s), vec![Event::Disconnected]);
-    assert!(drain_frames(&mut s)[0].is("close", ns::WEBSOCKET));
+    let out = drain_frames(&mut s);
+    assert!(
+        out[0].is("error", ns::STREAM) && out[0].has_child("not-well-formed", ns::XMPP_STREAMS)
+    );
+    assert!(out[1].is("close", ns::WEBSOCKET));
+}
+
+#[test]
+fn an_oversized_frame_is_a_policy_violation() {
+    let mut config = config();
+    config.max_frame_bytes = 200;
+    let mut s = Session::new(config);
+    s.handle_connected(Instant(0), NONCE);
+    s.handle_frame(Instant(0), OPEN);
+    drain_frames(&mut s);
+    s.handle_frame(
+        Instant(0),
+        &format!("<x xmlns='urn:example'>{}</x>", "a".repeat(300)),
+    );
+    let out = drain_frames(&mut s);
+    assert!(
+        out[0].has_child("policy-violation", ns::XMPP_STREAMS),
+        "{out:?}"
+    );
 }
 
 #[test]

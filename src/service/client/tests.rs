@@ -201,3 +201,38 @@ fn a_new_stream_after_connection_loss_refetches_and_resets_presence() {
     );
     assert_eq!(c.presence().availability(&juliet), Availability::Offline);
 }
+
+#[test]
+fn a_forged_carbon_is_not_taken_for_the_forwarded_message() {
+    // CVE-2017-5589 class: a contact wraps a message "from" someone else in a carbon.
+    // Kith does not unwrap carbons yet; whatever reads them later must check that the
+    // wrapper comes from our own bare JID. Until then the forgery must not surface at all.
+    let mut c = with_roster();
+    c.handle_frame(
+        t(),
+        "<message xmlns='jabber:client' from='mallory@evil.example/x' to='user@example.org/kith'>\
+         <received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>\
+         <message xmlns='jabber:client' from='juliet@example.com/balcony' to='user@example.org'>\
+         <body>Send me your password</body></message></forwarded></received></message>",
+    );
+    assert!(
+        updates(&mut c).is_empty(),
+        "no message appears, from Juliet or anyone"
+    );
+}
+
+#[test]
+fn a_message_with_a_body_is_noted() {
+    let mut c = with_roster();
+    c.handle_frame(
+        t(),
+        "<message xmlns='jabber:client' type='chat' id='m1' from='juliet@example.com/balcony'><body>hi</body></message>",
+    );
+    assert_eq!(
+        updates(&mut c),
+        vec![Update::Message {
+            from: Some("juliet@example.com/balcony".into()),
+            id: Some("m1".into())
+        }]
+    );
+}
