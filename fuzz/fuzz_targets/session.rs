@@ -7,6 +7,7 @@ use kith::xmpp::testing::{config, sign_in_offering, BIND_SM_FEATURES, NONCE};
 use kith::xmpp::Instant;
 use libfuzzer_sys::fuzz_target;
 use minidom::Element;
+use std::sync::OnceLock;
 
 fn drain(client: &mut Client, closed: &mut u32) -> Vec<Element> {
     let sent = std::iter::from_fn(|| client.poll_transmit())
@@ -20,15 +21,27 @@ fn drain(client: &mut Client, closed: &mut u32) -> Vec<Element> {
     sent
 }
 
+/// Signed in once (SCRAM's PBKDF2 would otherwise dominate every run), cloned per input.
+fn signed_in() -> Client {
+    static CLIENT: OnceLock<Client> = OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            let mut client = Client::new(config());
+            let mut closed = 0;
+            client.handle_connected(Instant(0), NONCE);
+            sign_in_offering(BIND_SM_FEATURES, |frame| {
+                client.handle_frame(Instant(0), frame);
+                drain(&mut client, &mut closed)
+            });
+            client
+        })
+        .clone()
+}
+
 fuzz_target!(|data: &[u8]| {
-    let mut client = Client::new(config());
+    let mut client = signed_in();
     let mut closed = 0;
     let mut now = 0u64;
-    client.handle_connected(Instant(now), NONCE);
-    sign_in_offering(BIND_SM_FEATURES, |frame| {
-        client.handle_frame(Instant(now), frame);
-        drain(&mut client, &mut closed)
-    });
     // Steps are separated by NUL; a step's first byte may pick a non-frame input.
     for step in data.split(|b| *b == 0) {
         now += 1 + u64::from(step.first().copied().unwrap_or(0)) * 500;

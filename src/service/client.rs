@@ -37,6 +37,7 @@ pub enum Update {
     },
 }
 
+#[derive(Clone)]
 pub struct Client {
     session: Session,
     roster: Roster,

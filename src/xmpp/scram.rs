@@ -70,6 +70,7 @@ pub enum ScramError {
 /// Lowest iteration count we accept; RFC 7677 §4 recommends at least 4096.
 pub const MIN_ITERATIONS: u32 = 4096;
 
+#[derive(Clone)]
 enum Step {
     Start,
     SentFirst,
@@ -78,6 +79,7 @@ enum Step {
 }
 
 /// One SCRAM exchange: `client_first`, then `handle_server_first`, then `handle_server_final`.
+#[derive(Clone)]
 pub struct ScramClient {
     hash: ScramHash,
     username: String,

@@ -206,7 +206,7 @@ pub enum Event {
     Closed(CloseReason),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Phase {
     Idle,
     AwaitOpen,
@@ -227,7 +227,7 @@ enum Phase {
 }
 
 /// XEP-0198 state that survives a socket.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct StreamManagement {
     acks: AckState,
     /// The server agreed (`<enabled/>`): count inbound stanzas and answer `<r/>`.
@@ -236,12 +236,14 @@ struct StreamManagement {
     resume_id: Option<String>,
 }
 
+#[derive(Clone)]
 struct PendingIq {
     to: Option<Jid>,
     deadline: Instant,
 }
 
 /// A client-to-server XMPP session; see the module docs for how to drive it.
+#[derive(Clone)]
 pub struct Session {
     config: SessionConfig,
     phase: Phase,

@@ -135,7 +135,11 @@ e2e('200 messages across 20 network cuts arrive exactly once', async (page) => {
   const bob = await XmppClient.connect({ url: KITH_WS, ...BOB });
   const resumes = [];
   try {
+    bob.presence();
     await signInOnline(page, ALICE);
+    // Messages to a bare JID reach only available resources: start once Bob sees
+    // Alice's presence (before it, the server would keep them for her archive instead).
+    await bob.next(new RegExp(`<presence(?![^>]*type=)[^>]*from='${ALICE.jid}/`), 15000);
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     let sent = 0;
     for (let cut = 0; cut < 20; cut++) {
