@@ -14,6 +14,12 @@ let browser;
 before(async () => { browser = await launchBrowser(); });
 after(() => browser?.close());
 
+/** The host's config.json, as this page sees it, pointing at `websocketUrl`. */
+const serveConfig = (page, websocketUrl) => page.route('**/config.json', (route) => route.fulfill({
+  contentType: 'application/json',
+  body: JSON.stringify({ default_domain: DOMAIN, websocket_url: websocketUrl }),
+}));
+
 /** Stops and starts the test Prosody (same ports, same data), as an admin would. */
 function restartProsody() {
   const ports = (process.env.KITH_PROSODY_PORTS ?? '').split(' ');
@@ -79,10 +85,7 @@ e2e('signing out returns to the login form', async (page) => {
 e2e('an unreachable server is named in the alert', async (page) => {
   // The host's config points at a port where nothing listens.
   const dead = 'ws://127.0.0.1:9/xmpp-websocket';
-  await page.route('**/config.json', (route) => route.fulfill({
-    contentType: 'application/json',
-    body: JSON.stringify({ default_domain: DOMAIN, websocket_url: dead }),
-  }));
+  await serveConfig(page, dead);
   await signIn(page, ALICE);
   await page.getByRole('alert').filter({ hasText: dead }).waitFor();
   await page.getByRole('button', { name: 'Sign in' }).waitFor(); // usable again
@@ -128,10 +131,7 @@ const reconnections = (page) => page.evaluate(() =>
 e2e('200 messages across 20 network cuts arrive exactly once', async (page) => {
   const proxy = await FaultProxy.start(Number(new URL(KITH_WS).port));
   const viaProxy = `ws://127.0.0.1:${proxy.port}/xmpp-websocket`;
-  await page.route('**/config.json', (route) => route.fulfill({
-    contentType: 'application/json',
-    body: JSON.stringify({ default_domain: DOMAIN, websocket_url: viaProxy }),
-  }));
+  await serveConfig(page, viaProxy);
   const bob = await XmppClient.connect({ url: KITH_WS, ...BOB });
   const resumes = [];
   try {
@@ -185,10 +185,7 @@ e2e('200 messages across 20 network cuts arrive exactly once', async (page) => {
 
 e2e('a stalled connection is detected and recovered', async (page) => {
   const proxy = await FaultProxy.start(Number(new URL(KITH_WS).port));
-  await page.route('**/config.json', (route) => route.fulfill({
-    contentType: 'application/json',
-    body: JSON.stringify({ default_domain: DOMAIN, websocket_url: `ws://127.0.0.1:${proxy.port}/xmpp-websocket` }),
-  }));
+  await serveConfig(page, `ws://127.0.0.1:${proxy.port}/xmpp-websocket`);
   try {
     await signInOnline(page, ALICE);
     const before = await reconnections(page);
