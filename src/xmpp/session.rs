@@ -742,7 +742,11 @@ impl Session {
                 self.phase = Phase::Online { jid: jid.clone() };
                 self.last_heard = now;
                 self.bound = Some(jid.clone());
-                self.sm = None;
+                if let Some(mut old) = self.sm.take() {
+                    // We could not even try to resume (the server stopped offering XEP-0198):
+                    // what the old stream never confirmed goes on the new one.
+                    self.to_resend.extend(old.acks.take_unacked());
+                }
                 if self.sm_offered {
                     // XEP-0198 §3: our outbound count starts with this request.
                     let enable = Enable::new().with_resume();

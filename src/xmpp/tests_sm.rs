@@ -329,3 +329,29 @@ fn a_stale_resumption_id_is_not_tried_twice() {
         "binds instead of resuming sm-1: {sent:?}"
     );
 }
+
+#[test]
+fn unacked_stanzas_survive_a_server_that_stopped_offering_stream_management() {
+    let mut s = managed();
+    send_messages(&mut s, 0, 2);
+    s.handle_disconnected(Instant(2));
+    events(&mut s);
+    s.handle_connected(Instant(3), NONCE);
+    // The restarted server has no XEP-0198 any more: bind, and resend what was unacked.
+    let mut after_bind = vec![];
+    sign_in(|f| {
+        s.handle_frame(Instant(3), f);
+        after_bind = frames(&mut s);
+        after_bind.clone()
+    });
+    let resent: Vec<_> = after_bind
+        .iter()
+        .filter(|f| f.is("message", ns::DEFAULT_NS))
+        .map(|f| f.attr("id").unwrap())
+        .collect();
+    assert_eq!(resent, vec!["m0", "m1"]);
+    assert_eq!(
+        events(&mut s).last(),
+        Some(&Event::Resent(vec!["m0".into(), "m1".into()]))
+    );
+}
