@@ -155,8 +155,11 @@ impl Connection {
         let socket = match WebSocket::new_with_str(&url, SUBPROTOCOL) {
             Ok(s) => s,
             Err(_) => {
-                let first = !self.driver.borrow().ever_opened;
-                if first {
+                if self.driver.borrow().ever_opened {
+                    // A later attempt the browser refused outright: try again later, as
+                    // for any failed attempt.
+                    self.schedule_reconnect();
+                } else {
                     (self.driver.borrow().sinks.failure)(format!(
                         "“{url}” is not a WebSocket address Kith can open"
                     ));

@@ -4,7 +4,6 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::config::account_jid;
 use crate::net::account::sign_in;
 use crate::state::{AppState, ConnectionStatus};
 use crate::ui::shell::Alert;
@@ -22,19 +21,10 @@ pub fn LoginScreen() -> impl IntoView {
         if busy() {
             return;
         }
-        // The host's default domain lets people type only their name; the JID is checked
-        // here, before anything goes on the wire.
         spawn_local(async move {
-            let config = crate::net::endpoint::load_config()
-                .await
-                .unwrap_or_default();
-            match account_jid(&jid.get_untracked(), config.default_domain.as_deref()) {
-                Ok(account) => {
-                    jid_error.set(None);
-                    sign_in(state, account, password.get_untracked()).await;
-                }
-                Err(message) => jid_error.set(Some(message)),
-            }
+            let typed = jid.get_untracked();
+            let outcome = sign_in(state, &typed, password.get_untracked()).await;
+            jid_error.set(outcome.err());
         });
     };
 
