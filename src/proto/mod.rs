@@ -2,4 +2,10 @@
 
 /// XEP-0156: Discovering Alternative XMPP Connection Methods (host-meta).
 pub mod host_meta;
+/// Markdown, the source format of posts, rendered to sanitised nodes and XHTML.
+pub mod markdown;
 pub mod ns;
+/// XEP-0277: Microblogging over XMPP (Atom entries).
+pub mod xep0277;
+/// The XHTML/HTML allowlist sanitiser every piece of untrusted markup goes through.
+pub mod xhtml;

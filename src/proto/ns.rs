@@ -4,3 +4,7 @@
 pub const XRD: &str = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
 /// XEP-0156 §3: the link relation of an XMPP-over-WebSocket endpoint.
 pub const ALT_CONNECTIONS_WEBSOCKET: &str = "urn:xmpp:alt-connections:websocket";
+/// RFC 4287: Atom, the envelope of a XEP-0277 microblog entry.
+pub const ATOM: &str = "http://www.w3.org/2005/Atom";
+/// XEP-0277 §4: a post's comments live on the node with this prefix followed by the post id.
+pub const MICROBLOG_COMMENTS_PREFIX: &str = "urn:xmpp:microblog:0:comments/";
