@@ -9,10 +9,17 @@ use xmpp_parsers::websocket::Open;
 /// Frames larger than this are refused before any XML is built from them.
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 1024 * 1024;
 
+/// Deeper element nesting than this is refused before minidom builds a tree: its
+/// elements drop, clone and compare recursively, and a hostile stanza thousands of
+/// levels deep would exhaust the (small) wasm stack. Real stanzas stay far below: a
+/// pubsub event with an Atom entry and rich XHTML is some 20 levels.
+pub const MAX_DEPTH: usize = 128;
+
 /// Why an incoming frame could not be turned into an element.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FrameError {
     TooLarge { bytes: usize, limit: usize },
+    TooDeep,
     NotWellFormed(String),
 }
 
@@ -24,9 +31,63 @@ pub fn parse_frame(frame: &str, limit: usize) -> Result<Element, FrameError> {
             limit,
         });
     }
+    if nesting_exceeds(frame, MAX_DEPTH) {
+        return Err(FrameError::TooDeep);
+    }
     frame
         .parse::<Element>()
         .map_err(|e| FrameError::NotWellFormed(e.to_string()))
+}
+
+/// A linear pre-scan of tag nesting. It only has to be right for well-formed XML (the
+/// parser refuses the rest): `<` cannot appear inside attribute values, comments and
+/// CDATA are skipped, and `/>` closes what it opens.
+fn nesting_exceeds(frame: &str, limit: usize) -> bool {
+    let bytes = frame.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += offset + 1;
+        let rest = &bytes[i..];
+        let skip_to = |end: &[u8]| rest.windows(end.len()).position(|w| w == end);
+        match rest.first() {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(b'!') if rest.starts_with(b"!--") => match skip_to(b"-->") {
+                Some(end) => i += end,
+                None => return false,
+            },
+            Some(b'!') if rest.starts_with(b"![CDATA[") => match skip_to(b"]]>") {
+                Some(end) => i += end,
+                None => return false,
+            },
+            Some(b'!' | b'?') | None => {}
+            Some(_) => {
+                let mut quote = None;
+                let mut end = None;
+                for (j, &b) in rest.iter().enumerate() {
+                    match (quote, b) {
+                        (Some(q), _) if b == q => quote = None,
+                        (Some(_), _) => {}
+                        (None, b'"' | b'\'') => quote = Some(b),
+                        (None, b'>') => {
+                            end = Some(j);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                let Some(end) = end else { return false };
+                if rest[..end].last() != Some(&b'/') {
+                    depth += 1;
+                    if depth > limit {
+                        return true;
+                    }
+                }
+                i += end;
+            }
+        }
+    }
+    false
 }
 
 /// Serialises an element into one frame.
@@ -77,6 +138,28 @@ mod tests {
             })
         );
         assert!(parse_frame(&big, 1000).is_ok());
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_refused_before_parsing() {
+        let deep = |n: usize| format!("{}{}", "<a xmlns='x'>".repeat(n), "</a>".repeat(n));
+        assert!(parse_frame(&deep(MAX_DEPTH), DEFAULT_MAX_FRAME_BYTES).is_ok());
+        assert_eq!(
+            parse_frame(&deep(MAX_DEPTH + 1), DEFAULT_MAX_FRAME_BYTES),
+            Err(FrameError::TooDeep)
+        );
+        // A million-level bomb is refused in linear time, not by the stack.
+        assert_eq!(
+            parse_frame(&"<a>".repeat(1_000_000), 10 * 1024 * 1024),
+            Err(FrameError::TooDeep)
+        );
+        // Siblings, empty elements, `>` in attributes, comments and CDATA do not nest.
+        let wide = format!(
+            "<m xmlns='x'>{}<b t='1>2'/><!-- <c><c><c> --><![CDATA[<d><d>]]></m>",
+            "<a/><b></b>".repeat(10_000)
+        );
+        assert!(!nesting_exceeds(&wide, 3));
+        assert!(nesting_exceeds("<a><b><c><d/></c></b></a>", 2));
     }
 
     #[test]

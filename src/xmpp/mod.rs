@@ -15,5 +15,6 @@ mod tests;
 #[cfg(test)]
 mod tests_sm;
 
+pub use scram::{ScramHash, ScramKeys, Secret};
 pub use session::{CloseReason, Event, IqOutcome, Session, SessionConfig};
 pub use time::Instant;

@@ -2,7 +2,8 @@
 //!
 //! The hash primitives come from the `sasl` crate; the exchange is ours so that the
 //! nonce is an input (the session core draws no randomness and reads no clock) and so
-//! that a stored salted password can stand in for the password (see [`Secret`]).
+//! that keys remembered from an earlier exchange can stand in for the password (see
+//! [`Secret`]).
 
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use sasl::common::scram::{ScramProvider, Sha1, Sha256};
@@ -50,6 +51,44 @@ impl ScramHash {
     }
 }
 
+/// What proves who we are: the password, or the keys an earlier exchange derived from it
+/// (RFC 5802 §3: ClientKey and ServerKey are all a client needs). Keys let "Remember me"
+/// work without ever storing the password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Secret {
+    Password(String),
+    Keys(ScramKeys),
+}
+
+// Hand-written so that no secret lands in a log.
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Secret::Password(_) => "Secret::Password(..)",
+            Secret::Keys(_) => "Secret::Keys(..)",
+        })
+    }
+}
+
+impl std::fmt::Debug for ScramKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScramKeys")
+            .field("hash", &self.hash)
+            .field("iterations", &self.iterations)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keys valid while the server keeps this salt and iteration count for the account.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScramKeys {
+    pub hash: ScramHash,
+    pub salt: Vec<u8>,
+    pub iterations: u32,
+    pub client_key: Vec<u8>,
+    pub server_key: Vec<u8>,
+}
+
 /// Why a SCRAM exchange was abandoned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScramError {
@@ -65,6 +104,9 @@ pub enum ScramError {
     ServerError(String),
     /// A message arrived out of order.
     OutOfOrder,
+    /// The remembered keys were made for another salt, iteration count or hash: the
+    /// password changed (or the server re-hashed it); only the password can sign in now.
+    KeysOutdated,
 }
 
 /// Lowest iteration count we accept; RFC 7677 §4 recommends at least 4096.
@@ -74,8 +116,11 @@ pub const MIN_ITERATIONS: u32 = 4096;
 enum Step {
     Start,
     SentFirst,
-    SentFinal { server_signature: Vec<u8> },
-    Done,
+    SentFinal {
+        server_signature: Vec<u8>,
+        keys: ScramKeys,
+    },
+    Done(ScramKeys),
 }
 
 /// One SCRAM exchange: `client_first`, then `handle_server_first`, then `handle_server_final`.
@@ -83,7 +128,7 @@ enum Step {
 pub struct ScramClient {
     hash: ScramHash,
     username: String,
-    password: String,
+    secret: Secret,
     nonce: String,
     step: Step,
 }
@@ -100,12 +145,29 @@ impl std::fmt::Debug for ScramClient {
 impl ScramClient {
     /// `nonce` must be fresh and random per exchange; the driver draws it.
     pub fn new(hash: ScramHash, username: &str, password: &str, nonce: &str) -> Self {
+        Self::with_secret(
+            hash,
+            username,
+            &Secret::Password(password.to_owned()),
+            nonce,
+        )
+    }
+
+    pub fn with_secret(hash: ScramHash, username: &str, secret: &Secret, nonce: &str) -> Self {
         ScramClient {
             hash,
             username: username.to_owned(),
-            password: password.to_owned(),
+            secret: secret.clone(),
             nonce: nonce.to_owned(),
             step: Step::Start,
+        }
+    }
+
+    /// The keys of a verified exchange, to remember instead of the password.
+    pub fn keys(&self) -> Option<&ScramKeys> {
+        match &self.step {
+            Step::Done(keys) => Some(keys),
+            _ => None,
         }
     }
 
@@ -159,10 +221,26 @@ impl ScramClient {
         }
 
         let h = self.hash;
-        let salted = h.salted_password(&self.password, &salt, iterations);
-        let client_key = h.hmac(&salted, b"Client Key");
-        let server_key = h.hmac(&salted, b"Server Key");
-        let stored_key = h.hash(&client_key);
+        let keys = match &self.secret {
+            Secret::Password(password) => {
+                let salted = h.salted_password(password, &salt, iterations);
+                ScramKeys {
+                    hash: h,
+                    client_key: h.hmac(&salted, b"Client Key"),
+                    server_key: h.hmac(&salted, b"Server Key"),
+                    salt,
+                    iterations,
+                }
+            }
+            Secret::Keys(keys) => {
+                if keys.hash != h || keys.salt != salt || keys.iterations != iterations {
+                    return Err(ScramError::KeysOutdated);
+                }
+                keys.clone()
+            }
+        };
+        let (client_key, server_key) = (&keys.client_key, &keys.server_key);
+        let stored_key = h.hash(client_key);
         // "biws" is base64("n,,"): the GS2 header without channel binding.
         let final_bare = format!("c=biws,r={nonce}");
         let auth_message = format!("{},{text},{final_bare}", self.client_first_bare());
@@ -172,14 +250,21 @@ impl ScramClient {
             .zip(&client_signature)
             .map(|(a, b)| a ^ b)
             .collect();
-        let server_signature = h.hmac(&server_key, auth_message.as_bytes());
-        self.step = Step::SentFinal { server_signature };
+        let server_signature = h.hmac(server_key, auth_message.as_bytes());
+        self.step = Step::SentFinal {
+            server_signature,
+            keys,
+        };
         Ok(format!("{final_bare},p={}", BASE64.encode(proof)).into_bytes())
     }
 
     /// Verifies `v=`; authentication only counts once this returns `Ok`.
     pub fn handle_server_final(&mut self, message: &[u8]) -> Result<(), ScramError> {
-        let Step::SentFinal { server_signature } = &self.step else {
+        let Step::SentFinal {
+            server_signature,
+            keys,
+        } = &self.step
+        else {
             return Err(ScramError::OutOfOrder);
         };
         let text = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
@@ -204,12 +289,12 @@ impl ScramClient {
         if !same {
             return Err(ScramError::BadServerSignature);
         }
-        self.step = Step::Done;
+        self.step = Step::Done(keys.clone());
         Ok(())
     }
 
     pub fn is_done(&self) -> bool {
-        matches!(self.step, Step::Done)
+        matches!(self.step, Step::Done(_))
     }
 }
 
@@ -238,6 +323,64 @@ mod tests {
         c.handle_server_final(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=")
             .unwrap();
         assert!(c.is_done());
+    }
+
+    const SERVER_FIRST: &[u8] =
+        b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
+    const CLIENT_FINAL: &str =
+        "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=";
+
+    fn keys_from_password() -> ScramKeys {
+        let mut c = ScramClient::new(
+            ScramHash::Sha1,
+            "user",
+            "pencil",
+            "fyko+d2lbbFgONRv9qkxdawL",
+        );
+        c.client_first();
+        c.handle_server_first(SERVER_FIRST).unwrap();
+        assert_eq!(c.keys(), None, "no keys before the server proved itself");
+        c.handle_server_final(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=")
+            .unwrap();
+        c.keys().cloned().unwrap()
+    }
+
+    #[test]
+    fn remembered_keys_sign_in_like_the_password() {
+        let keys = keys_from_password();
+        assert_eq!((keys.salt.len(), keys.iterations), (12, 4096));
+        let secret = Secret::Keys(keys);
+        let mut c =
+            ScramClient::with_secret(ScramHash::Sha1, "user", &secret, "fyko+d2lbbFgONRv9qkxdawL");
+        c.client_first();
+        let reply = c.handle_server_first(SERVER_FIRST).unwrap();
+        assert_eq!(std::str::from_utf8(&reply).unwrap(), CLIENT_FINAL);
+        c.handle_server_final(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=")
+            .unwrap();
+        assert!(c.is_done());
+        assert!(!format!("{secret:?}").contains("key"), "keys never printed");
+    }
+
+    #[test]
+    fn remembered_keys_for_another_salt_or_count_are_refused() {
+        let keys = keys_from_password();
+        for server_first in [
+            &b"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf93,i=4096"[..],
+            &b"r=fyko+d2lbbFgONRv9qkxdawL3rfc,s=QSXCR+Q6sek8bf92,i=8192"[..],
+        ] {
+            let secret = Secret::Keys(keys.clone());
+            let mut c = ScramClient::with_secret(
+                ScramHash::Sha1,
+                "user",
+                &secret,
+                "fyko+d2lbbFgONRv9qkxdawL",
+            );
+            c.client_first();
+            assert_eq!(
+                c.handle_server_first(server_first),
+                Err(ScramError::KeysOutdated)
+            );
+        }
     }
 
     #[test]

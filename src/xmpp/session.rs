@@ -44,7 +44,7 @@ use xmpp_parsers::stream_features::StreamFeatures;
 use super::framing::{
     close_frame, open_frame, parse_frame, to_frame, FrameError, DEFAULT_MAX_FRAME_BYTES,
 };
-use super::scram::{ScramClient, ScramError, ScramHash};
+use super::scram::{ScramClient, ScramError, ScramHash, ScramKeys, Secret};
 use super::sm::{AckState, OverAck, Unacked};
 use super::time::Instant;
 
@@ -52,7 +52,9 @@ use super::time::Instant;
 #[derive(Clone, Debug)]
 pub struct SessionConfig {
     pub jid: BareJid,
-    pub password: String,
+    /// The password until the first sign-in succeeds, then the keys derived from it: a
+    /// reconnection needs no password in memory.
+    pub secret: Secret,
     /// Resource to ask for; `None` lets the server choose.
     pub resource: Option<String>,
     pub max_frame_bytes: usize,
@@ -66,9 +68,13 @@ pub struct SessionConfig {
 
 impl SessionConfig {
     pub fn new(jid: BareJid, password: impl Into<String>) -> Self {
+        Self::with_secret(jid, Secret::Password(password.into()))
+    }
+
+    pub fn with_secret(jid: BareJid, secret: Secret) -> Self {
         SessionConfig {
             jid,
-            password: password.into(),
+            secret,
             resource: None,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             iq_timeout_ms: 30_000,
@@ -152,6 +158,9 @@ impl CloseReason {
             ),
             CloseReason::Scram(ScramError::BadServerSignature) => {
                 "The server could not prove it knows your password; the connection was closed for your safety".into()
+            }
+            CloseReason::Scram(ScramError::KeysOutdated) => {
+                "The sign-in remembered on this device no longer works (was the password changed?). Sign in with your password.".into()
             }
             CloseReason::Scram(e) => format!("Signing in failed: the server broke the exchange ({e:?})"),
             CloseReason::StreamError { condition, text } => match text {
@@ -269,6 +278,8 @@ pub struct Session {
     ping_deadline: Option<Instant>,
     /// XEP-0352 is offered on this stream.
     csi_offered: bool,
+    /// XEP-0237: the server keeps roster versions, so a cached roster can be reused.
+    roster_versioning: bool,
     /// The app is in the background (hidden tab): the server may hold back the unimportant.
     inactive: bool,
 }
@@ -296,12 +307,26 @@ impl Session {
             last_heard: Instant(0),
             ping_deadline: None,
             csi_offered: false,
+            roster_versioning: false,
             inactive: false,
         }
     }
 
     pub fn jid(&self) -> &BareJid {
         &self.config.jid
+    }
+
+    /// The keys of the last successful sign-in, for "Remember me on this device".
+    pub fn scram_keys(&self) -> Option<&ScramKeys> {
+        match &self.config.secret {
+            Secret::Keys(keys) if self.authenticated => Some(keys),
+            _ => None,
+        }
+    }
+
+    /// RFC 6121 §2.6: whether the server advertised roster versioning on this stream.
+    pub fn offers_roster_versioning(&self) -> bool {
+        self.roster_versioning
     }
 
     /// The bound full JID, once online.
@@ -351,10 +376,21 @@ impl Session {
         self.ping_deadline = None;
         let element = match parse_frame(frame, self.config.max_frame_bytes) {
             Ok(el) => el,
+            // Anyone can send us such a stanza; dropping the stream for it would let a
+            // stranger cut us off (and a resumed stream would bring it back). It counts
+            // as handled, unread.
+            Err(FrameError::TooDeep) if matches!(self.phase, Phase::Online { .. }) => {
+                if let Some(sm) = self.sm.as_mut().filter(|sm| sm.enabled) {
+                    sm.acks.on_inbound_stanza();
+                }
+                return;
+            }
             Err(e) => {
                 // RFC 6120 §4.9.3: tell the server why before closing.
                 let condition = match e {
-                    FrameError::TooLarge { .. } => StreamCondition::PolicyViolation,
+                    FrameError::TooLarge { .. } | FrameError::TooDeep => {
+                        StreamCondition::PolicyViolation
+                    }
                     FrameError::NotWellFormed(_) => StreamCondition::NotWellFormed,
                 };
                 let was_connected = !matches!(self.phase, Phase::Idle | Phase::Disconnected);
@@ -449,6 +485,16 @@ impl Session {
         let id = self.fresh_id();
         self.send_iq(now, to, Iq::from_set(id.clone(), payload))?;
         Ok(id)
+    }
+
+    /// Sends an iq built by the caller, under the caller's id (the outbox's, stable across
+    /// retries); its answer comes back as [`Event::IqResponse`] with that id.
+    pub fn send_prepared_iq(&mut self, now: Instant, iq: Iq) -> Result<(), NotOnline> {
+        let to = match &iq {
+            Iq::Get { to, .. } | Iq::Set { to, .. } => to.clone(),
+            Iq::Result { .. } | Iq::Error { .. } => return self.send_stanza(now, iq),
+        };
+        self.send_iq(now, to, iq)
     }
 
     fn send_iq(&mut self, now: Instant, to: Option<Jid>, iq: Iq) -> Result<(), NotOnline> {
@@ -619,10 +665,19 @@ impl Session {
     fn handle_features(&mut self, features: StreamFeatures) {
         if !self.authenticated {
             let offered = &features.sasl_mechanisms;
-            let Some(hash) = ScramHash::PREFERENCE
-                .into_iter()
+            let usable = match &self.config.secret {
+                Secret::Password(_) => &ScramHash::PREFERENCE[..],
+                // Remembered keys work with the hash they were made with, only.
+                Secret::Keys(keys) => std::slice::from_ref(&keys.hash),
+            };
+            let Some(hash) = usable
+                .iter()
+                .copied()
                 .find(|h| offered.contains(h.mechanism()))
             else {
+                if matches!(self.config.secret, Secret::Keys(_)) {
+                    return self.fail(CloseReason::Scram(ScramError::KeysOutdated));
+                }
                 return self.fail(CloseReason::NoUsableMechanism(
                     offered.iter().cloned().collect(),
                 ));
@@ -633,7 +688,8 @@ impl Session {
                 .node()
                 .map(|n| n.to_string())
                 .unwrap_or_default();
-            let mut scram = ScramClient::new(hash, &username, &self.config.password, &self.nonce);
+            let mut scram =
+                ScramClient::with_secret(hash, &username, &self.config.secret, &self.nonce);
             let auth = Auth {
                 mechanism: match hash {
                     ScramHash::Sha256 => Mechanism::ScramSha256,
@@ -659,6 +715,10 @@ impl Session {
         } else if features.can_bind() {
             self.sm_offered = features.stream_management.is_some();
             self.csi_offered = features.others.iter().any(|f| f.is("csi", ns::CSI));
+            self.roster_versioning = features
+                .others
+                .iter()
+                .any(|f| f.is("ver", "urn:xmpp:features:rosterver"));
             self.bind();
         } else {
             self.fail(CloseReason::Protocol(
@@ -698,6 +758,9 @@ impl Session {
                 };
                 match scram.handle_server_final(&success.data) {
                     Ok(()) => {
+                        if let Some(keys) = scram.keys() {
+                            self.config.secret = Secret::Keys(keys.clone());
+                        }
                         // RFC 6120 §6.4.6: a fresh stream after SASL success.
                         self.authenticated = true;
                         self.open_stream();

@@ -100,6 +100,49 @@ fn full_handshake_goes_online() {
 }
 
 #[test]
+fn after_sign_in_only_keys_are_kept_and_they_sign_in_again() {
+    let s = online_session();
+    let keys = s
+        .scram_keys()
+        .cloned()
+        .expect("keys of the verified exchange");
+    assert_eq!(keys.hash, ScramHash::Sha1);
+    // A second session from the remembered keys alone, as after a reload.
+    let mut again = Session::new(SessionConfig::with_secret(config().jid, Secret::Keys(keys)));
+    again.handle_connected(Instant(0), NONCE);
+    sign_in(|frame| {
+        again.handle_frame(Instant(0), frame);
+        drain_frames(&mut again)
+    });
+    assert!(matches!(
+        drain_events(&mut again).as_slice(),
+        [Event::Online(_)]
+    ));
+}
+
+#[test]
+fn remembered_keys_for_a_hash_the_server_dropped_ask_for_the_password() {
+    let mut keys = online_session().scram_keys().cloned().unwrap();
+    keys.hash = ScramHash::Sha256; // SASL_FEATURES offers SHA-1 only.
+    let mut s = Session::new(SessionConfig::with_secret(config().jid, Secret::Keys(keys)));
+    s.handle_connected(Instant(0), NONCE);
+    s.handle_frame(Instant(0), OPEN);
+    s.handle_frame(Instant(0), SASL_FEATURES);
+    let events = drain_events(&mut s);
+    assert_eq!(
+        events,
+        vec![Event::Closed(CloseReason::Scram(
+            scram::ScramError::KeysOutdated
+        ))]
+    );
+    let Event::Closed(reason) = &events[0] else {
+        unreachable!()
+    };
+    assert!(reason.is_final());
+    assert!(reason.describe().contains("Sign in with your password"));
+}
+
+#[test]
 fn scram_sha256_is_preferred_over_sha1() {
     let mut s = new_session();
     s.handle_connected(Instant(0), NONCE);

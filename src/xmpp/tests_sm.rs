@@ -355,3 +355,22 @@ fn unacked_stanzas_survive_a_server_that_stopped_offering_stream_management() {
         Some(&Event::Resent(vec!["m0".into(), "m1".into()]))
     );
 }
+
+#[test]
+fn a_stanza_nested_too_deep_is_counted_and_skipped_not_fatal() {
+    // A stranger's hostile message must neither crash us nor cut the stream.
+    let mut s = managed();
+    let depth = crate::xmpp::framing::MAX_DEPTH + 10;
+    let bomb = format!(
+        "<message xmlns='jabber:client' from='mallory@evil.example/x'>{}{}</message>",
+        "<x xmlns='urn:evil'>".repeat(depth),
+        "</x>".repeat(depth)
+    );
+    s.handle_frame(Instant(5), &bomb);
+    assert!(events(&mut s).is_empty());
+    assert!(s.is_online());
+    s.handle_frame(Instant(6), &sm("r", ""));
+    let answer = frames(&mut s);
+    assert!(is_sm(&answer[0], "a"));
+    assert_eq!(answer[0].attr("h"), Some("1"), "the bomb counts as handled");
+}
