@@ -9,6 +9,7 @@
 pub mod config;
 pub mod proto;
 pub mod service;
+pub mod store;
 pub mod xmpp;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,24 +1,140 @@
-//! Signing in and out: find the endpoint, open the connection, feed the app state.
+//! The signed-in account, end to end: the device store (opened once), the warm start
+//! from it, the connection — held by one tab per account (see [`super::tabs`]) — and
+//! every change persisted before the other tabs hear of it.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
-use leptos::prelude::Set;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use xmpp_parsers::jid::BareJid;
 
 use super::endpoint::{load_config, websocket_url};
-use super::socket::{Connection, Sinks};
+use super::socket::{now, Connection, Sinks};
+use super::tabs::{TabChannel, TabLock};
 use crate::config::account_jid;
-use crate::state::AppState;
-use crate::xmpp::SessionConfig;
+use crate::service::outbox::{EntryState, Outbox, OutboxEntry};
+use crate::service::roster::{Roster, RosterChange, RosterEdit};
+use crate::service::{Client, Update};
+use crate::state::{AppState, ConnectionStatus, PendingWrite};
+use crate::store::device::{open_device_store, DeviceStore};
+use crate::store::{AccountRecord, CursorRecord, OutboxRecord, RememberedKeys, Store, StoreError};
+use crate::xmpp::{CloseReason, ScramHash, ScramKeys, Secret, SessionConfig};
+
+/// The IndexedDB database's name.
+const DATABASE: &str = "kith";
+/// Cursor keeping the WebSocket URL last used, so a warm start needs no discovery.
+const ENDPOINT: &str = "websocket-url";
 
 thread_local! {
-    /// The account's one live connection.
-    static CURRENT: RefCell<Option<Connection>> = const { RefCell::new(None) };
+    static STORE: RefCell<Option<Rc<DeviceStore>>> = const { RefCell::new(None) };
+    static LIVE: RefCell<Option<Live>> = const { RefCell::new(None) };
+}
+
+/// The account this tab shows.
+struct Live {
+    jid: BareJid,
+    /// Set once this tab holds the account's lock and has connected.
+    connection: Rc<RefCell<Option<Connection>>>,
+    lock: TabLock,
+    channel: Rc<TabChannel>,
+}
+
+/// The device store, opened on first use. A browser that refuses storage gets a memory
+/// store and the app says so once.
+async fn store(state: AppState) -> Rc<DeviceStore> {
+    if let Some(store) = STORE.with(|s| s.borrow().clone()) {
+        return store;
+    }
+    let (store, trouble) = open_device_store(DATABASE).await;
+    // Another caller may have opened it meanwhile; keep the first.
+    if let Some(store) = STORE.with(|s| s.borrow().clone()) {
+        return store;
+    }
+    if let Some(trouble) = trouble {
+        state.notice.set(Some(trouble.describe()));
+    }
+    store.on_version_change(move || {
+        state.notice.set(Some(
+            "A newer Kith opened in another tab. Reload this tab to keep using it.".into(),
+        ))
+    });
+    let store = Rc::new(store);
+    STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
+    store
+}
+
+/// A failed write is not a failed action: the app keeps the change in memory and says
+/// that this device may forget it.
+fn storage_trouble(state: AppState, result: Result<(), StoreError>) {
+    if let Err(e) = result {
+        state.notice.set(Some(e.describe()));
+    }
+}
+
+/// At page load: if this device remembers an account, show its cached world at once and
+/// connect in the background. Otherwise the sign-in screen stays.
+pub async fn boot(state: AppState) {
+    let store = store(state).await;
+    let Ok(Some(record)) = store.last_account().await else {
+        return;
+    };
+    let (Some(keys), Ok(jid)) = (
+        record.keys.as_ref().and_then(keys_from_record),
+        BareJid::new(&record.jid),
+    ) else {
+        return;
+    };
+    let (roster, outbox) = cached(&store, &jid).await;
+    state.show_cached(
+        jid.as_str(),
+        &roster,
+        outbox.iter().map(PendingWrite::from_record).collect(),
+    );
+    state.status.set(ConnectionStatus::Offline);
+    let url = match store.cursor(jid.as_str(), ENDPOINT).await {
+        Ok(Some(url)) => url,
+        _ => match endpoint(jid.domain().as_str()).await {
+            Ok(url) => url,
+            Err(message) => {
+                state.alert.set(Some(message));
+                return;
+            }
+        },
+    };
+    start(
+        state,
+        store,
+        jid,
+        Secret::Keys(keys),
+        true,
+        roster,
+        outbox,
+        url,
+    );
+}
+
+async fn endpoint(domain: &str) -> Result<String, String> {
+    let config = load_config().await?;
+    websocket_url(&config, domain).await
+}
+
+async fn cached(store: &DeviceStore, jid: &BareJid) -> (Roster, Vec<OutboxRecord>) {
+    let roster = store.roster(jid.as_str()).await.unwrap_or_default();
+    let outbox = store.outbox(jid.as_str()).await.unwrap_or_default();
+    (Roster::restore(&roster), outbox)
 }
 
 /// Signs in with what was typed. A Jabber ID that cannot be one comes back as `Err`, a
 /// sentence for beside the field, before anything goes on the wire; every later problem
-/// reaches the state's alert.
-pub async fn sign_in(state: AppState, typed_jid: &str, password: String) -> Result<(), String> {
+/// reaches the state's alert. `remember` keeps SCRAM keys (never the password) so that
+/// a reload signs in by itself.
+pub async fn sign_in(
+    state: AppState,
+    typed_jid: &str,
+    password: String,
+    remember: bool,
+) -> Result<(), String> {
     let config = match load_config().await {
         Ok(c) => c,
         Err(message) => {
@@ -28,7 +144,7 @@ pub async fn sign_in(state: AppState, typed_jid: &str, password: String) -> Resu
     };
     // The host's default domain lets people type only their name.
     let jid = account_jid(typed_jid, config.default_domain.as_deref())?;
-    sign_out();
+    leave(false);
     state.connecting();
     let url = match websocket_url(&config, jid.domain().as_ref()).await {
         Ok(url) => url,
@@ -37,20 +153,430 @@ pub async fn sign_in(state: AppState, typed_jid: &str, password: String) -> Resu
             return Ok(());
         }
     };
-    let session = SessionConfig::new(jid, password);
-    let sinks = Sinks {
-        update: Box::new(move |client, update| state.apply(client, update)),
-        failure: Box::new(move |message| state.failed(message)),
-        retry: Box::new(move |at| state.retry_at.set(at)),
-    };
-    let connection = Connection::open(&url, session, sinks);
-    CURRENT.with(|c| *c.borrow_mut() = Some(connection));
+    let store = store(state).await;
+    // Whatever this device cached for the account: its roster version spares a refetch,
+    // its outbox goes out once online.
+    let (roster, outbox) = cached(&store, &jid).await;
+    state
+        .pending
+        .set(outbox.iter().map(PendingWrite::from_record).collect());
+    start(
+        state,
+        store,
+        jid,
+        Secret::Password(password),
+        remember,
+        roster,
+        outbox,
+        url,
+    );
     Ok(())
 }
 
-/// Ends the current session, if any; the state hears `Closed(Requested)`.
-pub fn sign_out() {
-    if let Some(connection) = CURRENT.with(|c| c.borrow_mut().take()) {
+/// Connects once this tab holds the account's lock; until then it follows the tab that
+/// does. `warm`: the cached world is already on screen, so a first failure to connect
+/// is retried rather than sending the person back to the sign-in screen.
+#[allow(clippy::too_many_arguments)]
+fn start(
+    state: AppState,
+    store: Rc<DeviceStore>,
+    jid: BareJid,
+    secret: Secret,
+    remember: bool,
+    roster: Roster,
+    outbox: Vec<OutboxRecord>,
+    url: String,
+) {
+    let warm = matches!(secret, Secret::Keys(_));
+    let connection: Rc<RefCell<Option<Connection>>> = Rc::new(RefCell::new(None));
+    let channel = Rc::new(TabChannel::open(
+        &format!("kith:{jid}"),
+        heard(state, store.clone(), jid.clone(), connection.clone()),
+    ));
+    let acquired = {
+        let (store, jid, connection, channel) = (
+            store.clone(),
+            jid.clone(),
+            connection.clone(),
+            channel.clone(),
+        );
+        move || {
+            state.elsewhere.set(false);
+            let entries = outbox.iter().map(entry_from_record).collect();
+            let client = Client::restore(
+                SessionConfig::with_secret(jid.clone(), secret),
+                roster,
+                Outbox::restore(entries),
+            );
+            let sinks = sinks(state, store, jid, remember, url.clone(), channel);
+            *connection.borrow_mut() = Some(Connection::open(&url, client, sinks, warm));
+        }
+    };
+    let waiting = {
+        let channel = channel.clone();
+        move || {
+            state.elsewhere.set(true);
+            channel.post("status?");
+        }
+    };
+    let lock = TabLock::acquire(&format!("kith:{jid}"), acquired, waiting);
+    LIVE.with(|l| {
+        *l.borrow_mut() = Some(Live {
+            jid,
+            connection,
+            lock,
+            channel,
+        })
+    });
+}
+
+fn entry_from_record(record: &OutboxRecord) -> OutboxEntry {
+    OutboxEntry {
+        id: record.id.clone(),
+        queue: record.queue.clone(),
+        payload: record.payload.clone(),
+        state: match &record.failed {
+            Some(reason) => EntryState::Failed(reason.clone()),
+            None => EntryState::Pending,
+        },
+    }
+}
+
+/// What the connection's changes do: persist first, then show, then tell other tabs.
+fn sinks(
+    state: AppState,
+    store: Rc<DeviceStore>,
+    jid: BareJid,
+    remember: bool,
+    url: String,
+    channel: Rc<TabChannel>,
+) -> Sinks {
+    let update = {
+        let channel = channel.clone();
+        move |client: &Client, update: Update| {
+            persist(
+                state, &store, &jid, remember, &url, client, &update, &channel,
+            );
+            if let Update::Online(_) | Update::Resumed | Update::Disconnected = update {
+                let status = match update {
+                    Update::Disconnected => ConnectionStatus::Connecting,
+                    _ => ConnectionStatus::Online,
+                };
+                channel.post(&format!("status:{}", status.label()));
+            }
+            state.apply(client, update);
+        }
+    };
+    Sinks {
+        update: Box::new(update),
+        failure: Box::new(move |message| {
+            channel.post("status:Offline");
+            state.failed(message)
+        }),
+        retry: Box::new(move |at| state.retry_at.set(at)),
+    }
+}
+
+/// Writes what `update` changed to the device store; other tabs hear once it is there.
+#[allow(clippy::too_many_arguments)]
+fn persist(
+    state: AppState,
+    store: &Rc<DeviceStore>,
+    jid: &BareJid,
+    remember: bool,
+    url: &str,
+    client: &Client,
+    update: &Update,
+    channel: &Rc<TabChannel>,
+) {
+    let account = jid.to_string();
+    let (store, channel) = (store.clone(), channel.clone());
+    match update {
+        Update::Online(_) => {
+            let record = AccountRecord {
+                jid: account.clone(),
+                keys: remember
+                    .then(|| client.scram_keys().map(keys_to_record))
+                    .flatten(),
+                last_used: now().0 as f64,
+            };
+            let endpoint = CursorRecord {
+                account,
+                key: ENDPOINT.into(),
+                value: url.to_owned(),
+            };
+            spawn_local(async move {
+                storage_trouble(state, store.put_account(&record).await);
+                storage_trouble(state, store.put_cursor(&endpoint).await);
+            });
+        }
+        Update::Roster(change) => {
+            let roster = client.roster();
+            let version = roster.version().map(str::to_owned);
+            let write = match change {
+                RosterChange::Replaced => Ok(roster.to_cache(jid)),
+                RosterChange::Upserted(contact) => Err(roster
+                    .get(contact)
+                    .map(|c| c.to_record(jid))
+                    .ok_or_else(|| contact.to_string())),
+                RosterChange::Removed(contact) => Err(Err(contact.to_string())),
+            };
+            spawn_local(async move {
+                let result = match &write {
+                    Ok(full) => store.replace_roster(&account, full).await,
+                    Err(one) => {
+                        let one = one.as_ref().map_err(String::as_str);
+                        store
+                            .update_contact(&account, version.as_deref(), one)
+                            .await
+                    }
+                };
+                storage_trouble(state, result);
+                channel.post("roster");
+            });
+        }
+        Update::Delivered(id) => {
+            let id = id.clone();
+            spawn_local(async move {
+                storage_trouble(state, store.delete_outbox(&account, &id).await);
+                channel.post("outbox");
+            });
+        }
+        Update::Refused { id, reason } => {
+            let (id, reason) = (id.clone(), reason.clone());
+            spawn_local(async move {
+                let Ok(entries) = store.outbox(&account).await else {
+                    return;
+                };
+                if let Some(mut record) = entries.into_iter().find(|r| r.id == id) {
+                    record.failed = Some(reason);
+                    storage_trouble(state, store.put_outbox(&record).await);
+                }
+                channel.post("outbox");
+            });
+        }
+        Update::Closed(reason) if !matches!(reason, CloseReason::Requested) => {
+            // Remembered keys that no longer sign in must not be tried at every load.
+            if matches!(reason, CloseReason::AuthFailed(_) | CloseReason::Scram(_)) {
+                spawn_local(async move {
+                    if let Ok(Some(mut record)) = store.last_account().await {
+                        if record.jid == account {
+                            record.keys = None;
+                            storage_trouble(state, store.put_account(&record).await);
+                        }
+                    }
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What this tab does when another tab of the same account speaks.
+fn heard(
+    state: AppState,
+    store: Rc<DeviceStore>,
+    jid: BareJid,
+    connection: Rc<RefCell<Option<Connection>>>,
+) -> impl Fn(String) + 'static {
+    move |message: String| {
+        let leader = connection.borrow().clone();
+        match (message.as_str(), leader) {
+            // A follower wrote to the shared outbox: the tab holding the connection sends.
+            ("outbox", Some(leader)) => {
+                let (store, jid) = (store.clone(), jid.clone());
+                spawn_local(async move {
+                    let Ok(records) = store.outbox(jid.as_str()).await else {
+                        return;
+                    };
+                    for record in records.iter().filter(|r| r.failed.is_none()) {
+                        leader.submit(entry_from_record(record));
+                    }
+                    state.set_pending(records.iter().map(PendingWrite::from_record).collect());
+                });
+            }
+            ("status?", Some(_)) => {
+                let label = state.status.get_untracked().label();
+                if let Some(live) = LIVE.with(|l| l.borrow().as_ref().map(|l| l.channel.clone())) {
+                    live.post(&format!("status:{label}"));
+                }
+            }
+            ("outbox", None) | ("roster", None) => {
+                let (store, jid) = (store.clone(), jid.clone());
+                spawn_local(async move {
+                    let (roster, outbox) = cached(&store, &jid).await;
+                    state
+                        .pending
+                        .set(outbox.iter().map(PendingWrite::from_record).collect());
+                    state.set_roster(&roster);
+                });
+            }
+            ("signout", _) => {
+                leave(false);
+                state.closed(&CloseReason::Requested);
+            }
+            (status, None) if status.starts_with("status:") => {
+                state.status.set(match &status["status:".len()..] {
+                    "Online" => ConnectionStatus::Online,
+                    "Connecting" => ConnectionStatus::Connecting,
+                    _ => ConnectionStatus::Offline,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Stores a roster change in the outbox, durably, then hands it to whichever tab holds
+/// the connection. Shown as **Pending** until the server confirms.
+pub async fn edit_roster(state: AppState, edit: RosterEdit) {
+    let Some((jid, connection, channel)) = LIVE.with(|l| {
+        l.borrow().as_ref().map(|l| {
+            (
+                l.jid.clone(),
+                l.connection.borrow().clone(),
+                l.channel.clone(),
+            )
+        })
+    }) else {
+        return;
+    };
+    let id = fresh_id();
+    let record = OutboxRecord {
+        account: jid.to_string(),
+        id: id.clone(),
+        queue: "roster".into(),
+        seq: now().0 as f64,
+        kind: "roster".into(),
+        payload: String::from(&minidom::Element::from(edit.to_iq(&id))),
+        failed: None,
+    };
+    state.set_pending(
+        state
+            .pending
+            .get_untracked()
+            .into_iter()
+            .chain([PendingWrite::from_record(&record)])
+            .collect(),
+    );
+    let store = store(state).await;
+    storage_trouble(state, store.put_outbox(&record).await);
+    match connection {
+        Some(connection) => connection.submit(entry_from_record(&record)),
+        None => channel.post("outbox"),
+    }
+}
+
+/// The person dealt with a refused write: try it again as it is, or drop it.
+pub async fn settle_refused(state: AppState, id: String, retry: bool) {
+    let Some((jid, connection, channel)) = LIVE.with(|l| {
+        l.borrow().as_ref().map(|l| {
+            (
+                l.jid.clone(),
+                l.connection.borrow().clone(),
+                l.channel.clone(),
+            )
+        })
+    }) else {
+        return;
+    };
+    let store = store(state).await;
+    let Ok(records) = store.outbox(jid.as_str()).await else {
+        return;
+    };
+    let Some(mut record) = records.into_iter().find(|r| r.id == id) else {
+        return;
+    };
+    let mut pending = state.pending.get_untracked();
+    if retry {
+        record.failed = None;
+        storage_trouble(state, store.put_outbox(&record).await);
+        if let Some(w) = pending.iter_mut().find(|w| w.id == id) {
+            w.failed = None;
+        }
+        match &connection {
+            Some(c) => c.retry(&id, None),
+            None => channel.post("outbox"),
+        }
+    } else {
+        storage_trouble(state, store.delete_outbox(jid.as_str(), &id).await);
+        pending.retain(|w| w.id != id);
+        if let Some(c) = &connection {
+            c.discard(&id);
+        }
+        channel.post("outbox");
+    }
+    state.set_pending(pending);
+}
+
+/// Signs out. `wipe` deletes everything this device keeps for the account; otherwise
+/// the cache stays (for a faster next sign-in) but the remembered keys go, so the next
+/// visit asks for the password.
+pub async fn sign_out(state: AppState, wipe: bool) {
+    let jid = LIVE.with(|l| l.borrow().as_ref().map(|l| l.jid.to_string()));
+    leave(true);
+    state.closed(&CloseReason::Requested);
+    let (Some(jid), Some(store)) = (jid, STORE.with(|s| s.borrow().clone())) else {
+        return;
+    };
+    let result = if wipe {
+        store.wipe_account(&jid).await
+    } else {
+        match store.last_account().await {
+            Ok(Some(mut record)) if record.jid == jid => {
+                record.keys = None;
+                store.put_account(&record).await
+            }
+            other => other.map(|_| ()),
+        }
+    };
+    storage_trouble(state, result);
+}
+
+/// Ends this tab's part: closes the connection (if it held it), lets the lock go and,
+/// when `tell` is set, makes the other tabs of the account sign out too.
+fn leave(tell: bool) {
+    let Some(live) = LIVE.with(|l| l.borrow_mut().take()) else {
+        return;
+    };
+    if let Some(connection) = live.connection.borrow_mut().take() {
         connection.close();
     }
+    if tell {
+        live.channel.post("signout");
+    }
+    live.lock.release();
+    live.channel.close();
+}
+
+fn keys_to_record(keys: &ScramKeys) -> RememberedKeys {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    RememberedKeys {
+        mechanism: keys.hash.mechanism().into(),
+        salt: STANDARD.encode(&keys.salt),
+        iterations: keys.iterations,
+        client_key: STANDARD.encode(&keys.client_key),
+        server_key: STANDARD.encode(&keys.server_key),
+    }
+}
+
+fn keys_from_record(record: &RememberedKeys) -> Option<ScramKeys> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
+    Some(ScramKeys {
+        hash: ScramHash::PREFERENCE
+            .into_iter()
+            .find(|h| h.mechanism() == record.mechanism)?,
+        salt: STANDARD.decode(&record.salt).ok()?,
+        iterations: record.iterations,
+        client_key: STANDARD.decode(&record.client_key).ok()?,
+        server_key: STANDARD.decode(&record.server_key).ok()?,
+    })
+}
+
+/// A client-chosen id: random, so two tabs or devices never pick the same.
+fn fresh_id() -> String {
+    let mut bytes = [0u8; 12];
+    // The browser always has crypto.getRandomValues; without it ids would collide.
+    getrandom::getrandom(&mut bytes).expect("the browser's crypto.getRandomValues");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -17,25 +17,30 @@ pub async fn load_config() -> Result<AppConfig, String> {
     if let Some(config) = CONFIG.with(|c| c.borrow().clone()) {
         return Ok(config);
     }
-    let config = fetch_config().await?;
+    let Some(config) = fetch_config().await? else {
+        // Offline (the app shell came from the service worker): the defaults for now,
+        // and the host's file again on the next call.
+        return Ok(AppConfig::default());
+    };
     CONFIG.with(|c| *c.borrow_mut() = Some(config.clone()));
     Ok(config)
 }
 
-async fn fetch_config() -> Result<AppConfig, String> {
+/// `None` when the network did not answer at all.
+async fn fetch_config() -> Result<Option<AppConfig>, String> {
     // Relative, so a deployment under a sub-path finds its own file.
     let response = match Request::get("config.json").send().await {
         Ok(r) => r,
-        Err(_) => return Ok(AppConfig::default()),
+        Err(_) => return Ok(None),
     };
     if !response.ok() {
-        return Ok(AppConfig::default());
+        return Ok(Some(AppConfig::default()));
     }
     let text = response
         .text()
         .await
         .map_err(|e| format!("config.json could not be read: {e}"))?;
-    AppConfig::from_json(&text)
+    AppConfig::from_json(&text).map(Some)
 }
 
 /// The WebSocket URL for `domain`, or a sentence naming every place we looked.

@@ -4,3 +4,5 @@
 pub mod account;
 pub mod endpoint;
 pub mod socket;
+pub mod tabs;
+pub mod worker;

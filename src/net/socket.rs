@@ -10,9 +10,10 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
+use crate::service::outbox::OutboxEntry;
 use crate::service::{Client, Update};
 use crate::xmpp::backoff::Backoff;
-use crate::xmpp::{Instant, SessionConfig};
+use crate::xmpp::Instant;
 
 /// RFC 7395 §3.1: the WebSocket subprotocol both sides must agree on.
 const SUBPROTOCOL: &str = "xmpp";
@@ -92,14 +93,16 @@ fn fresh_nonce() -> String {
 
 impl Connection {
     /// Opens the first socket and signs in; everything after arrives through `sinks`.
-    pub fn open(url: &str, config: SessionConfig, sinks: Sinks) -> Connection {
+    /// `warm`: the person already sees the account (a warm start), so even a first
+    /// socket that fails is retried instead of reported as a failed sign-in.
+    pub fn open(url: &str, client: Client, sinks: Sinks, warm: bool) -> Connection {
         let driver = Rc::new(RefCell::new(Driver {
-            client: Client::new(config),
+            client,
             url: url.to_owned(),
             socket: None,
             generation: 0,
             opened: false,
-            ever_opened: false,
+            ever_opened: warm,
             closing: false,
             backoff: Backoff::default(),
             timer: None,
@@ -134,6 +137,27 @@ impl Connection {
             });
             set_timeout(close.unchecked_ref(), CLOSE_GRACE_MS);
         }
+    }
+
+    /// Hands a stored write to the client, which sends it when the stream allows.
+    /// An entry it already has (another tab's copy) is ignored.
+    pub fn submit(&self, entry: OutboxEntry) {
+        self.input(|client, now| {
+            let _ = client.submit(now, entry);
+        });
+    }
+
+    pub fn retry(&self, id: &str, payload: Option<String>) {
+        self.input(|client, now| client.retry(now, id, payload));
+    }
+
+    pub fn discard(&self, id: &str) {
+        self.driver.borrow_mut().client.discard(id);
+    }
+
+    /// Reads the client (roster, keys) without feeding it anything.
+    pub fn with_client<T>(&self, read: impl FnOnce(&Client) -> T) -> T {
+        read(&self.driver.borrow().client)
     }
 
     /// Opens a socket now, unless one is open or we are signing out.

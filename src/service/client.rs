@@ -14,9 +14,10 @@ use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::roster::Roster as RosterQuery;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
+use super::outbox::{DuplicateId, Outbox, OutboxEntry, Outcome};
 use super::presence::PresenceBook;
-use super::roster::{Roster, RosterChange};
-use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, Session, SessionConfig};
+use super::roster::{Roster, RosterChange, RosterEdit};
+use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
 
 /// What the app's state must reflect.
 #[derive(Clone, Debug, PartialEq)]
@@ -35,6 +36,13 @@ pub enum Update {
         from: Option<String>,
         id: Option<String>,
     },
+    /// The server acknowledged this outbox entry: it may leave the store.
+    Delivered(String),
+    /// The server refused this outbox entry for good; the person decides what next.
+    Refused {
+        id: String,
+        reason: String,
+    },
 }
 
 #[derive(Clone)]
@@ -43,18 +51,35 @@ pub struct Client {
     roster: Roster,
     presence: PresenceBook,
     roster_request: Option<String>,
+    outbox: Outbox,
     updates: VecDeque<Update>,
 }
 
 impl Client {
     pub fn new(config: SessionConfig) -> Self {
+        Self::restore(config, Roster::default(), Outbox::default())
+    }
+
+    /// Starts from what this device remembered: the roster (its version lets the server
+    /// answer "unchanged") and the writes not yet acknowledged.
+    pub fn restore(config: SessionConfig, roster: Roster, outbox: Outbox) -> Self {
         Client {
             session: Session::new(config),
-            roster: Roster::default(),
+            roster,
             presence: PresenceBook::default(),
             roster_request: None,
+            outbox,
             updates: VecDeque::new(),
         }
+    }
+
+    /// The keys of the verified sign-in, for "Remember me on this device".
+    pub fn scram_keys(&self) -> Option<&ScramKeys> {
+        self.session.scram_keys()
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
     }
 
     pub fn account(&self) -> &BareJid {
@@ -107,6 +132,24 @@ impl Client {
         self.process(now);
     }
 
+    /// Queues something the person wrote (already stored durably by the caller) and
+    /// sends it as soon as the stream allows. `payload` is an iq under the entry's `id`.
+    pub fn submit(&mut self, now: Instant, entry: OutboxEntry) -> Result<(), DuplicateId> {
+        self.outbox.enqueue(entry.id, entry.queue, entry.payload)?;
+        self.pump_outbox(now);
+        Ok(())
+    }
+
+    /// The person asked to try a refused entry again, perhaps edited.
+    pub fn retry(&mut self, now: Instant, id: &str, payload: Option<String>) {
+        self.outbox.retry(id, payload);
+        self.pump_outbox(now);
+    }
+
+    pub fn discard(&mut self, id: &str) {
+        self.outbox.discard(id);
+    }
+
     pub fn close(&mut self, now: Instant) {
         // RFC 6121 §4.5: say goodbye before the stream ends.
         let _ = self
@@ -139,10 +182,13 @@ impl Client {
                     // RFC 6121 §2.2: the roster first, initial presence once it is here.
                     // Sent together, a server answers the presence's probes (one per
                     // contact) before it flushes the roster: seconds for a large one.
-                    let query = RosterQuery {
-                        ver: None,
-                        items: vec![],
-                    };
+                    // XEP-0237: with the cached version, an unchanged roster costs nothing.
+                    // An empty `ver` says "I keep versions but have none yet".
+                    let ver = self
+                        .session
+                        .offers_roster_versioning()
+                        .then(|| self.roster.version().unwrap_or_default().to_owned());
+                    let query = RosterQuery { ver, items: vec![] };
                     self.roster_request = self.session.send_iq_get(now, None, query).ok();
                     // A new stream: presence from the old one is stale.
                     self.presence.clear();
@@ -150,7 +196,10 @@ impl Client {
                 }
                 Event::IqResponse { id, outcome } => self.handle_iq_response(now, id, outcome),
                 Event::IqRequest(iq) => self.handle_iq_request(now, iq),
-                Event::Resumed => self.updates.push_back(Update::Resumed),
+                Event::Resumed => {
+                    self.updates.push_back(Update::Resumed);
+                    self.pump_outbox(now);
+                }
                 Event::Resent(_) => {} // The outbox (a later issue) tracks these.
                 Event::Disconnected => self.updates.push_back(Update::Disconnected),
                 Event::Presence(p) => {
@@ -177,6 +226,9 @@ impl Client {
     }
 
     fn handle_iq_response(&mut self, now: Instant, id: String, outcome: IqOutcome) {
+        if self.outbox.entries().iter().any(|e| e.id == id) {
+            return self.handle_outbox_answer(now, id, outcome);
+        }
         if self.roster_request.as_deref() != Some(id.as_str()) {
             return;
         }
@@ -190,6 +242,74 @@ impl Client {
         let _ = self
             .session
             .send_stanza(now, Presence::new(PresenceType::None));
+        // Writes go after the roster, so that a roster edit lands on a known roster.
+        self.pump_outbox(now);
+    }
+
+    fn handle_outbox_answer(&mut self, now: Instant, id: String, outcome: IqOutcome) {
+        let outcome = match outcome {
+            IqOutcome::Result(_) => Outcome::Acknowledged,
+            IqOutcome::Error(error) => Outcome::from_error(&error),
+            IqOutcome::Timeout | IqOutcome::Disconnected => Outcome::Retry,
+        };
+        let payload = self
+            .outbox
+            .entries()
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.payload.clone());
+        self.outbox.on_outcome(&id, outcome.clone());
+        match outcome {
+            Outcome::Acknowledged => {
+                // RFC 6121 §3.1.1: a contact added here is also asked for their presence.
+                if let Some(RosterEdit::Set { jid, .. }) =
+                    payload.as_deref().and_then(RosterEdit::from_payload)
+                {
+                    let subscribed = self.roster.get(&jid).is_some_and(|c| {
+                        c.pending_out
+                            || matches!(
+                                c.subscription,
+                                xmpp_parsers::roster::Subscription::To
+                                    | xmpp_parsers::roster::Subscription::Both
+                            )
+                    });
+                    if !subscribed {
+                        let ask = Presence::new(PresenceType::Subscribe).with_to(jid);
+                        let _ = self.session.send_stanza(now, ask);
+                    }
+                }
+                self.updates.push_back(Update::Delivered(id));
+            }
+            Outcome::Rejected(reason) => self.updates.push_back(Update::Refused { id, reason }),
+            Outcome::Retry => {}
+        }
+        self.pump_outbox(now);
+    }
+
+    /// Sends whatever the outbox allows, while the stream is up and the roster is in.
+    fn pump_outbox(&mut self, now: Instant) {
+        if !self.session.is_online() || self.roster_request.is_some() {
+            return;
+        }
+        while let Some(entry) = self.outbox.next_to_send() {
+            let id = entry.id.clone();
+            let iq = entry
+                .payload
+                .parse::<Element>()
+                .ok()
+                .and_then(|el| Iq::try_from(el).ok());
+            let Some(iq) = iq.filter(|iq| iq_id(iq) == id) else {
+                let reason = "Kith could not read this saved change again".to_owned();
+                self.outbox
+                    .on_outcome(&id, Outcome::Rejected(reason.clone()));
+                self.updates.push_back(Update::Refused { id, reason });
+                continue;
+            };
+            if self.session.send_prepared_iq(now, iq).is_err() {
+                self.outbox.on_outcome(&id, Outcome::Retry);
+                return;
+            }
+        }
     }
 
     fn handle_iq_request(&mut self, now: Instant, iq: Iq) {
@@ -252,6 +372,14 @@ impl Client {
             identities: vec![Identity::new("client", "web", "en", "Kith")],
             features: BTreeSet::from([ns::DISCO_INFO.to_owned(), ns::PING.to_owned()]),
             extensions: vec![],
+        }
+    }
+}
+
+fn iq_id(iq: &Iq) -> &str {
+    match iq {
+        Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
+            id
         }
     }
 }

@@ -3,8 +3,11 @@
 use std::collections::BTreeMap;
 
 use minidom::Element;
+use xmpp_parsers::iq::Iq;
 use xmpp_parsers::jid::{BareJid, Jid};
-use xmpp_parsers::roster::{Ask, Item, Roster as RosterQuery, Subscription};
+use xmpp_parsers::roster::{Ask, Group, Item, Roster as RosterQuery, Subscription};
+
+use crate::store::{CachedRoster, ContactRecord};
 
 /// One entry of the contact list.
 #[derive(Clone, Debug, PartialEq)]
@@ -29,6 +32,51 @@ impl Contact {
             groups: item.groups.into_iter().map(|g| g.0).collect(),
             subscription: item.subscription,
             jid: item.jid,
+        }
+    }
+
+    /// A contact the person just added, shown until the server confirms it.
+    pub fn added(jid: BareJid, name: Option<String>) -> Contact {
+        Contact {
+            jid,
+            name,
+            subscription: Subscription::None,
+            pending_out: false,
+            groups: vec![],
+        }
+    }
+
+    /// The cached form; `None` for a record that cannot be a contact any more.
+    pub fn from_record(record: &ContactRecord) -> Option<Contact> {
+        let subscription = match record.subscription.as_str() {
+            "to" => Subscription::To,
+            "from" => Subscription::From,
+            "both" => Subscription::Both,
+            _ => Subscription::None,
+        };
+        Some(Contact {
+            jid: BareJid::new(&record.jid).ok()?,
+            name: record.name.clone(),
+            subscription,
+            pending_out: record.pending_out,
+            groups: record.groups.clone(),
+        })
+    }
+
+    pub fn to_record(&self, account: &BareJid) -> ContactRecord {
+        let subscription = match self.subscription {
+            Subscription::To => "to",
+            Subscription::From => "from",
+            Subscription::Both => "both",
+            _ => "none",
+        };
+        ContactRecord {
+            account: account.to_string(),
+            jid: self.jid.to_string(),
+            name: self.name.clone(),
+            subscription: subscription.into(),
+            pending_out: self.pending_out,
+            groups: self.groups.clone(),
         }
     }
 
@@ -69,6 +117,27 @@ pub struct Roster {
 }
 
 impl Roster {
+    /// The roster as this device cached it, to show at once and to send its version
+    /// (XEP-0237) so an unchanged roster is not fetched again.
+    pub fn restore(cached: &CachedRoster) -> Roster {
+        Roster {
+            version: cached.version.clone(),
+            contacts: cached
+                .contacts
+                .iter()
+                .filter_map(Contact::from_record)
+                .map(|c| (c.jid.clone(), c))
+                .collect(),
+        }
+    }
+
+    pub fn to_cache(&self, account: &BareJid) -> CachedRoster {
+        CachedRoster {
+            version: self.version.clone(),
+            contacts: self.contacts().map(|c| c.to_record(account)).collect(),
+        }
+    }
+
     pub fn version(&self) -> Option<&str> {
         self.version.as_deref()
     }
@@ -136,6 +205,72 @@ impl Roster {
             self.contacts.insert(jid.clone(), Contact::from_item(item));
             Ok(RosterChange::Upserted(jid))
         }
+    }
+}
+
+/// A change the person asked for, as it waits in the outbox.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RosterEdit {
+    /// Add or rename.
+    Set {
+        jid: BareJid,
+        name: Option<String>,
+    },
+    Remove(BareJid),
+}
+
+impl RosterEdit {
+    pub fn jid(&self) -> &BareJid {
+        match self {
+            RosterEdit::Set { jid, .. } | RosterEdit::Remove(jid) => jid,
+        }
+    }
+
+    /// RFC 6121 §2.3 / §2.5: a roster set carrying exactly this one item, under `id`.
+    pub fn to_iq(&self, id: &str) -> Iq {
+        let item = match self {
+            RosterEdit::Set { jid, name } => Item {
+                jid: jid.clone(),
+                name: name.clone(),
+                subscription: Subscription::None,
+                ask: Ask::None,
+                groups: Vec::<Group>::new(),
+                approved: None,
+            },
+            RosterEdit::Remove(jid) => Item {
+                jid: jid.clone(),
+                name: None,
+                subscription: Subscription::Remove,
+                ask: Ask::None,
+                groups: vec![],
+                approved: None,
+            },
+        };
+        Iq::from_set(
+            id.to_owned(),
+            RosterQuery {
+                ver: None,
+                items: vec![item],
+            },
+        )
+    }
+
+    /// Reads back an outbox payload written by [`RosterEdit::to_iq`].
+    pub fn from_payload(payload: &str) -> Option<RosterEdit> {
+        let iq = Iq::try_from(payload.parse::<Element>().ok()?).ok()?;
+        let Iq::Set { payload, .. } = iq else {
+            return None;
+        };
+        let query = RosterQuery::try_from(payload).ok()?;
+        let [item] = <[Item; 1]>::try_from(query.items).ok()?;
+        Some(if item.subscription == Subscription::Remove {
+            RosterEdit::Remove(item.jid)
+        } else {
+            RosterEdit::Set {
+                jid: item.jid,
+                name: item.name,
+            }
+        })
     }
 }
 
@@ -243,6 +378,42 @@ mod tests {
         }
         assert!(!r.contains(&BareJid::new("mallory@evil.example").unwrap()));
         assert_eq!(r.len(), 4);
+    }
+
+    #[test]
+    fn the_cache_round_trips_with_its_version() {
+        let mut r = Roster::default();
+        r.apply_result(Some(el(RESULT))).unwrap();
+        let cache = r.to_cache(&account());
+        assert_eq!(cache.version.as_deref(), Some("ver11"));
+        assert!(cache
+            .contacts
+            .iter()
+            .all(|c| c.account == "romeo@example.net"));
+        let back = Roster::restore(&cache);
+        assert_eq!(back.version(), Some("ver11"));
+        assert_eq!(
+            back.contacts().collect::<Vec<_>>(),
+            r.contacts().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn edits_travel_as_one_item_roster_sets() {
+        let juliet = BareJid::new("juliet@example.com").unwrap();
+        for edit in [
+            RosterEdit::Set {
+                jid: juliet.clone(),
+                name: Some("Juliet".into()),
+            },
+            RosterEdit::Remove(juliet.clone()),
+        ] {
+            let xml = String::from(&Element::from(edit.to_iq("out-1")));
+            assert!(xml.contains("id='out-1'"), "{xml}");
+            assert_eq!(RosterEdit::from_payload(&xml), Some(edit));
+        }
+        assert_eq!(RosterEdit::from_payload("<iq/>"), None);
+        assert_eq!(RosterEdit::from_payload("not xml"), None);
     }
 
     #[test]

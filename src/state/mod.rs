@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::service::presence::Availability;
-use crate::service::roster::RosterChange;
+use crate::service::presence::{Availability, PresenceBook};
+use crate::service::roster::{Roster, RosterChange, RosterEdit};
 use crate::service::{Client, Update};
+use crate::store::OutboxRecord;
 use crate::xmpp::CloseReason;
 
 /// A User Timing mark, so that the bench (and anyone with devtools) can see where
@@ -88,6 +89,28 @@ pub struct ContactRow {
     pub availability: RwSignal<Availability>,
 }
 
+/// Something the person wrote that the server has not acknowledged yet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingWrite {
+    pub id: String,
+    /// The roster change it makes, if it is one.
+    pub roster: Option<RosterEdit>,
+    /// The server refused it for good: why. The person retries or discards.
+    pub failed: Option<String>,
+}
+
+impl PendingWrite {
+    pub fn from_record(record: &OutboxRecord) -> PendingWrite {
+        PendingWrite {
+            id: record.id.clone(),
+            roster: (record.kind == "roster")
+                .then(|| RosterEdit::from_payload(&record.payload))
+                .flatten(),
+            failed: record.failed.clone(),
+        }
+    }
+}
+
 /// Everything the screens show, as signals.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -101,8 +124,16 @@ pub struct AppState {
     pub retry_at: RwSignal<Option<f64>>,
     /// Contacts sorted by name; replaced only when the roster itself changes.
     pub contacts: RwSignal<Vec<ContactRow>>,
+    /// Writes waiting for the server, in writing order.
+    pub pending: RwSignal<Vec<PendingWrite>>,
+    /// A lasting condition worth knowing (storage refused, another tab connected).
+    pub notice: RwSignal<Option<String>>,
+    /// Another tab of this browser holds the connection; this one shows the shared store.
+    pub elsewhere: RwSignal<bool>,
     /// Each contact's availability signal, by bare JID, so presence touches one row.
     availability: StoredValue<HashMap<String, RwSignal<Availability>>>,
+    /// The roster last shown, to rebuild the rows when pending writes change.
+    roster: StoredValue<Roster>,
 }
 
 impl Default for AppState {
@@ -120,8 +151,43 @@ impl AppState {
             route: RwSignal::new(Route::Feed),
             retry_at: RwSignal::new(None),
             contacts: RwSignal::new(Vec::new()),
+            pending: RwSignal::new(Vec::new()),
+            notice: RwSignal::new(None),
+            elsewhere: RwSignal::new(false),
             availability: StoredValue::new(HashMap::new()),
+            roster: StoredValue::new(Roster::default()),
         }
+    }
+
+    /// The warm start: the cached world on screen before any socket opens.
+    pub fn show_cached(&self, account: &str, roster: &Roster, pending: Vec<PendingWrite>) {
+        self.account.set(Some(account.to_owned()));
+        self.pending.set(pending);
+        self.show_roster(roster, None);
+        mark("kith:cached");
+    }
+
+    /// The roster as another tab stored it.
+    pub fn set_roster(&self, roster: &Roster) {
+        self.show_roster(roster, None);
+    }
+
+    /// The pending writes changed (written, acknowledged, refused, or from another tab).
+    pub fn set_pending(&self, pending: Vec<PendingWrite>) {
+        self.pending.set(pending);
+        let roster = self.roster.get_value();
+        self.show_roster(&roster, None);
+    }
+
+    /// Whether `jid` has a roster change waiting: `Some(None)` pending, `Some(Some(why))`
+    /// refused.
+    pub fn roster_write(&self, jid: &str) -> Option<PendingWrite> {
+        self.pending.with(|p| {
+            p.iter()
+                .rev()
+                .find(|w| w.roster.as_ref().is_some_and(|e| e.jid().as_str() == jid))
+                .cloned()
+        })
     }
 
     /// Reflects one change of the client's world.
@@ -144,7 +210,7 @@ impl AppState {
                 if change == RosterChange::Replaced {
                     mark("kith:roster");
                 }
-                self.rebuild_contacts(client)
+                self.show_roster(client.roster(), Some(client.presence()))
             }
             Update::Presence(jid) => {
                 let key = jid.to_string();
@@ -155,6 +221,18 @@ impl AppState {
             }
             Update::Closed(reason) => self.closed(&reason),
             Update::Message { id, .. } => note_received(id),
+            Update::Delivered(id) => {
+                let mut pending = self.pending.get_untracked();
+                pending.retain(|w| w.id != id);
+                self.set_pending(pending);
+            }
+            Update::Refused { id, reason } => {
+                let mut pending = self.pending.get_untracked();
+                if let Some(w) = pending.iter_mut().find(|w| w.id == id) {
+                    w.failed = Some(reason);
+                }
+                self.set_pending(pending);
+            }
         }
     }
 
@@ -167,6 +245,9 @@ impl AppState {
             CloseReason::Requested => None,
             other => Some(other.describe()),
         });
+        self.pending.set(Vec::new());
+        self.elsewhere.set(false);
+        self.roster.set_value(Roster::default());
         self.set_contacts(Vec::new());
     }
 
@@ -182,20 +263,35 @@ impl AppState {
         self.alert.set(Some(message));
     }
 
-    fn rebuild_contacts(&self, client: &Client) {
+    /// Rebuilds the rows from the roster plus contacts added here and not yet confirmed.
+    fn show_roster(&self, roster: &Roster, presence: Option<&PresenceBook>) {
+        self.roster.set_value(roster.clone());
         let known = self.availability.get_value();
-        let mut rows: Vec<(String, ContactRow)> = client
-            .roster()
+        let added: Vec<crate::service::roster::Contact> = self.pending.with_untracked(|p| {
+            p.iter()
+                .filter_map(|w| match &w.roster {
+                    Some(RosterEdit::Set { jid, name }) if !roster.contains(jid) => Some(
+                        crate::service::roster::Contact::added(jid.clone(), name.clone()),
+                    ),
+                    _ => None,
+                })
+                .collect()
+        });
+        let mut rows: Vec<(String, ContactRow)> = roster
             .contacts()
+            .chain(added.iter())
             .map(|c| {
                 let jid = c.jid.to_string();
-                let now = client.presence().availability(&c.jid);
+                // Without presence (warm start, a pending write changed) rows keep theirs.
+                let now = presence.map(|p| p.availability(&c.jid));
                 let availability = match known.get(&jid) {
                     Some(signal) => {
-                        signal.set(now);
+                        if let Some(now) = now {
+                            signal.set(now);
+                        }
                         *signal
                     }
-                    None => RwSignal::new(now),
+                    None => RwSignal::new(now.unwrap_or_default()),
                 };
                 let name = c.display_name();
                 (

@@ -4,9 +4,12 @@ pub mod contacts;
 pub mod feed;
 pub mod login;
 pub mod shell;
+pub mod update;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::net::account::boot;
 use crate::state::{AppState, Route};
 
 /// The whole app: the sign-in screen, or the signed-in shell around the current route.
@@ -23,12 +26,23 @@ pub fn App() -> impl IntoView {
     let listener = window_event_listener(leptos::ev::hashchange, move |_| read_route());
     on_cleanup(move || listener.remove());
 
+    // A remembered account comes back from the device store before any socket opens;
+    // until the store answered, the sign-in screen would only flash.
+    let booted = RwSignal::new(false);
+    spawn_local(async move {
+        boot(state).await;
+        booted.set(true);
+    });
+
     view! {
-        <Show
-            when=move || state.account.with(Option::is_some)
-            fallback=|| view! { <login::LoginScreen/> }
-        >
-            <shell::Shell/>
-        </Show>
+        <>
+            <update::UpdateBanner/>
+            <Show
+                when=move || state.account.with(Option::is_some)
+                fallback=move || booted.get().then(|| view! { <login::LoginScreen/> })
+            >
+                <shell::Shell/>
+            </Show>
+        </>
     }
 }

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { ALICE, KITH_URL, launchBrowser } from './kith.mjs';
+import { ALICE, KITH_URL, launchBrowser, signOut } from './kith.mjs';
 
 const RUNS = Number(process.env.KITH_BENCH_RUNS ?? 3);
 const ROSTERS = (process.env.KITH_BENCH_ROSTERS ?? '100,1000,5000').split(',').map(Number);
@@ -91,7 +91,7 @@ async function coldSignIn(browser, contacts) {
     }));
     // Sign out properly and let the server settle, so the next run does not share the
     // server with this session's teardown (5,000 unavailable presences, hibernation).
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signOut(page);
     await page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
     await new Promise((r) => setTimeout(r, 1500 + contacts / 2));
     return {

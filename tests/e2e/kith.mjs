@@ -65,17 +65,26 @@ export async function withPage(browser, name, body) {
   }
 }
 
-/** The login form as a screen reader user meets it. */
-export async function signIn(page, { jid, password }) {
+/** The login form as a screen reader user meets it; `remember` ticks "Remember me". */
+export async function signIn(page, { jid, password }, { remember = false } = {}) {
   await page.goto(KITH_URL);
   await page.getByRole('textbox', { name: 'Jabber ID' }).fill(jid);
   await page.getByLabel('Password').fill(password);
+  if (remember) await page.getByRole('checkbox', { name: 'Remember me on this device' }).check();
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Sign out, keeping this device's cache (or wiping it). */
+export async function signOut(page, { wipe = false } = {}) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('dialog', { name: 'Sign out' })
+    .getByRole('button', { name: wipe ? 'Wipe data from this device' : 'Keep data on this device' })
+    .click();
+}
+
 /** Sign in and wait until the connection status says Online. */
-export async function signInOnline(page, who) {
-  await signIn(page, who);
+export async function signInOnline(page, who, options) {
+  await signIn(page, who, options);
   await page.getByRole('status').filter({ hasText: /online/i }).waitFor();
 }
 

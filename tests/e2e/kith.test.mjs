@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import {
   ALICE, BOB, DOMAIN, KITH_WS, contactItem, launchBrowser, openContacts, signIn,
-  signInOnline, withPage,
+  signInOnline, signOut, withPage,
 } from './kith.mjs';
 import { FaultProxy } from './proxy.mjs';
 import { XmppClient } from './xmpp.mjs';
@@ -78,7 +78,7 @@ e2e('a contact added on another device appears without reload', async (page) => 
 
 e2e('signing out returns to the login form', async (page) => {
   await signInOnline(page, ALICE);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signOut(page);
   await page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
 });
 

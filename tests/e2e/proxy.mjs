@@ -3,12 +3,13 @@
 import net from 'node:net';
 
 export class FaultProxy {
-  #server; #pairs = new Set(); #stalled = false;
+  #server; #pairs = new Set(); #stalled = false; #down = false;
 
   /** Listens on a free loopback port and forwards to 127.0.0.1:`targetPort`. */
   static async start(targetPort) {
     const proxy = new FaultProxy();
     proxy.#server = net.createServer((client) => {
+      if (proxy.#down) { client.destroy(); return; }
       const upstream = net.connect(targetPort, '127.0.0.1');
       const pair = { client, upstream };
       proxy.#pairs.add(pair);
@@ -30,6 +31,14 @@ export class FaultProxy {
     for (const { client, upstream } of this.#pairs) { client.destroy(); upstream.destroy(); }
     this.#pairs.clear();
   }
+
+  /** The network is gone: every connection dies and new ones are refused until `up()`. */
+  down() {
+    this.#down = true;
+    this.cut();
+  }
+
+  up() { this.#down = false; }
 
   /** Bytes stop flowing both ways, but no socket closes: a half-open network. */
   stall() {

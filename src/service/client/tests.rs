@@ -5,7 +5,9 @@ use xmpp_parsers::jid::BareJid;
 use xmpp_parsers::ns;
 
 use super::*;
+use crate::service::outbox::{Outbox, OutboxEntry};
 use crate::service::presence::Availability;
+use crate::service::roster::{Roster, RosterEdit};
 use crate::xmpp::testing::{config, sign_in, BOUND, NONCE};
 
 fn frames(c: &mut Client) -> Vec<Element> {
@@ -234,5 +236,162 @@ fn a_message_with_a_body_is_noted() {
             from: Some("juliet@example.com/balcony".into()),
             id: Some("m1".into())
         }]
+    );
+}
+
+// ---- roster versioning (XEP-0237) and the outbox ---------------------------------------
+
+const VER_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><ver xmlns='urn:xmpp:features:rosterver'/></stream:features>";
+
+fn cached_roster() -> Roster {
+    Roster::restore(&crate::store::CachedRoster {
+        version: Some("v7".into()),
+        contacts: vec![crate::store::ContactRecord {
+            account: "user@example.org".into(),
+            jid: "juliet@example.com".into(),
+            name: Some("Juliet".into()),
+            subscription: "both".into(),
+            pending_out: false,
+            groups: vec![],
+        }],
+    })
+}
+
+/// Signs in on a server offering roster versioning; returns the roster request.
+fn sign_in_versioned(c: &mut Client) -> Element {
+    c.handle_connected(t(), NONCE);
+    let mut last = vec![];
+    crate::xmpp::testing::sign_in_offering(VER_FEATURES, |frame| {
+        c.handle_frame(t(), frame);
+        last = frames(c);
+        last.clone()
+    });
+    last.pop().expect("the roster request")
+}
+
+#[test]
+fn a_cached_roster_sends_its_version_and_an_empty_answer_keeps_it() {
+    let mut c = Client::restore(config(), cached_roster(), Outbox::default());
+    let get = sign_in_versioned(&mut c);
+    let query = get.get_child("query", ns::ROSTER).unwrap();
+    assert_eq!(query.attr("ver"), Some("v7"));
+    let id = get.attr("id").unwrap();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
+    );
+    assert_eq!(c.roster().len(), 1, "unchanged: the cache stands");
+    assert_eq!(c.roster().version(), Some("v7"));
+}
+
+#[test]
+fn without_the_feature_no_version_is_sent() {
+    // RFC 6121 §2.6.2: only when the server advertised versioning.
+    let mut c = Client::restore(config(), cached_roster(), Outbox::default());
+    c.handle_connected(t(), NONCE);
+    let mut last = vec![];
+    sign_in(|frame| {
+        c.handle_frame(t(), frame);
+        last = frames(&mut c);
+        last.clone()
+    });
+    let query = last[0].get_child("query", ns::ROSTER).unwrap();
+    assert_eq!(query.attr("ver"), None);
+}
+
+#[test]
+fn no_cache_asks_with_an_empty_version() {
+    let mut c = Client::new(config());
+    let get = sign_in_versioned(&mut c);
+    assert_eq!(
+        get.get_child("query", ns::ROSTER).unwrap().attr("ver"),
+        Some("")
+    );
+}
+
+fn add_juliet(id: &str) -> OutboxEntry {
+    let edit = RosterEdit::Set {
+        jid: BareJid::new("romeo@example.net").unwrap(),
+        name: Some("Romeo".into()),
+    };
+    OutboxEntry {
+        id: id.into(),
+        queue: "roster".into(),
+        payload: String::from(&Element::from(edit.to_iq(id))),
+        state: crate::service::outbox::EntryState::Pending,
+    }
+}
+
+#[test]
+fn an_entry_written_offline_goes_once_after_the_roster_and_leaves_on_the_result() {
+    let mut c = Client::new(config());
+    c.submit(t(), add_juliet("w1")).unwrap();
+    assert!(frames(&mut c).is_empty(), "offline: nothing on the wire");
+    let get = connect_and_sign_in(&mut c).pop().unwrap();
+    assert!(
+        get.has_child("query", ns::ROSTER),
+        "the roster first, the write waits"
+    );
+    let id = get.attr("id").unwrap();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
+    );
+    let sent = frames(&mut c);
+    let sets: Vec<_> = sent.iter().filter(|f| f.attr("id") == Some("w1")).collect();
+    assert_eq!(sets.len(), 1, "{sent:?}");
+    assert!(c.outbox().is_pending("w1"));
+    updates(&mut c);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='result' id='w1'/>");
+    assert_eq!(updates(&mut c), vec![Update::Delivered("w1".into())]);
+    assert!(c.outbox().entries().is_empty());
+    let after = frames(&mut c);
+    assert!(
+        after
+            .iter()
+            .any(|f| f.is("presence", ns::DEFAULT_NS) && f.attr("type") == Some("subscribe")),
+        "a new contact is asked for presence: {after:?}"
+    );
+}
+
+#[test]
+fn a_refused_entry_is_reported_and_not_sent_again() {
+    let mut c = with_roster();
+    c.submit(t(), add_juliet("w2")).unwrap();
+    assert_eq!(frames(&mut c).len(), 1);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='w2'><error type='cancel'><not-allowed xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    assert!(matches!(
+        updates(&mut c).as_slice(),
+        [Update::Refused { id, .. }] if id == "w2"
+    ));
+    assert!(frames(&mut c).is_empty());
+    assert!(!c.outbox().is_pending("w2"));
+    // The person retries: the same id goes again.
+    c.retry(t(), "w2", None);
+    assert_eq!(frames(&mut c)[0].attr("id"), Some("w2"));
+}
+
+#[test]
+fn a_lost_connection_resends_the_same_id_once_on_the_next_stream() {
+    let mut c = with_roster();
+    c.submit(t(), add_juliet("w3")).unwrap();
+    frames(&mut c);
+    c.handle_disconnected(t());
+    updates(&mut c);
+    let get = connect_and_sign_in(&mut c).pop().unwrap();
+    let id = get.attr("id").unwrap();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
+    );
+    let resent: Vec<_> = frames(&mut c)
+        .into_iter()
+        .filter(|f| f.attr("id") == Some("w3"))
+        .collect();
+    assert_eq!(resent.len(), 1);
+    assert_eq!(
+        c.submit(t(), add_juliet("w3")),
+        Err(crate::service::outbox::DuplicateId("w3".into())),
+        "another tab's copy of the same entry is not queued twice"
     );
 }

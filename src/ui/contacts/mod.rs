@@ -1,9 +1,14 @@
 //! The contact list, windowed: only the rows in view are in the DOM, so 5,000 contacts
 //! cost what 20 do. Every rendered row carries its position for assistive technology.
 
+use leptos::ev::SubmitEvent;
 use leptos::html::Div;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
+use xmpp_parsers::jid::BareJid;
 
+use crate::net::account::{edit_roster, settle_refused};
+use crate::service::roster::RosterEdit;
 use crate::state::{AppState, ContactRow};
 
 /// Fixed row height (CSS `--contact-row`); windowing needs it to place rows.
@@ -59,6 +64,8 @@ pub fn ContactsScreen() -> impl IntoView {
     view! {
         <section class="contacts" aria-labelledby="contacts-heading">
             <h2 id="contacts-heading">"Contacts"</h2>
+            <AddContact/>
+            <Refused/>
             <Show when=move || total() == 0>
                 <p class="empty">"No contacts yet."</p>
             </Show>
@@ -80,9 +87,130 @@ pub fn ContactsScreen() -> impl IntoView {
     }
 }
 
+/// Adds a contact: stored in the outbox first, so it works offline and survives reload.
+#[component]
+fn AddContact() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let jid = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let typed = jid.get_untracked();
+        let parsed = BareJid::new(typed.trim())
+            .ok()
+            .filter(|j| j.node().is_some());
+        let Some(contact) = parsed else {
+            error.set(Some(
+                "Enter the contact's Jabber ID, like name@example.org".into(),
+            ));
+            return;
+        };
+        if state.account.get_untracked().as_deref() == Some(contact.as_str()) {
+            error.set(Some("That is your own Jabber ID".into()));
+            return;
+        }
+        error.set(None);
+        let given = name.get_untracked().trim().to_owned();
+        let edit = RosterEdit::Set {
+            jid: contact,
+            name: (!given.is_empty()).then_some(given),
+        };
+        jid.set(String::new());
+        name.set(String::new());
+        spawn_local(edit_roster(state, edit));
+    };
+    view! {
+        <form class="add-contact" on:submit=submit novalidate>
+            <label for="add-contact-jid">"Jabber ID of new contact"</label>
+            <input
+                id="add-contact-jid"
+                type="text"
+                autocapitalize="none"
+                spellcheck="false"
+                placeholder="name@example.org"
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby="add-contact-error"
+                bind:value=jid
+            />
+            <label for="add-contact-name">"Name"</label>
+            <input id="add-contact-name" type="text" bind:value=name/>
+            <button type="submit">"Add contact"</button>
+            <Show when=move || error.with(Option::is_some)>
+                <p id="add-contact-error" class="field-error" role="alert">
+                    {move || error.get().unwrap_or_default()}
+                </p>
+            </Show>
+        </form>
+    }
+}
+
+/// Roster changes the server refused for good, with its reason: never retried by
+/// themselves, so the person chooses.
+#[component]
+fn Refused() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let refused = move || {
+        state.pending.with(|p| {
+            p.iter()
+                .filter_map(|w| {
+                    let edit = w.roster.as_ref()?;
+                    let reason = w.failed.clone()?;
+                    let what = match edit {
+                        RosterEdit::Set { jid, .. } => format!("Adding {jid}"),
+                        RosterEdit::Remove(jid) => format!("Removing {jid}"),
+                    };
+                    Some((w.id.clone(), what, reason))
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=move || !refused().is_empty()>
+            <ul class="refused" aria-label="Refused changes">
+                <For
+                    each=refused
+                    key=|(id, _, reason)| (id.clone(), reason.clone())
+                    children=move |(id, what, reason)| {
+                        let again = id.clone();
+                        view! {
+                            <li>
+                                <span>{what}" was refused: "{reason}</span>
+                                <button type="button" on:click=move |_| spawn_local(settle_refused(state, again.clone(), true))>"Try again"</button>
+                                <button type="button" class="plain" on:click=move |_| spawn_local(settle_refused(state, id.clone(), false))>"Discard"</button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+        </Show>
+    }
+}
+
 #[component]
 fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl IntoView {
+    let state = expect_context::<AppState>();
     let availability = row.availability;
+    let jid = row.jid.clone();
+    let remove_label = format!("Remove {}", row.name);
+    let marker = Signal::derive(move || {
+        state.roster_write(&jid).map(|w| match w.failed {
+            None => "Pending",
+            Some(_) => "Refused",
+        })
+    });
+    let remove = {
+        let (jid, name) = (row.jid.clone(), row.name.clone());
+        move |_| {
+            let ask = format!("Remove {name} ({jid}) from your contacts?");
+            if !window().confirm_with_message(&ask).unwrap_or(false) {
+                return;
+            }
+            if let Ok(jid) = BareJid::new(&jid) {
+                spawn_local(edit_roster(state, RosterEdit::Remove(jid)));
+            }
+        }
+    };
     view! {
         <li
             class="contact"
@@ -93,7 +221,15 @@ fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl Into
             <span class="presence-dot" data-show=move || availability.get().token() aria-hidden="true"></span>
             <span class="contact-name">{row.name}</span>
             <span class="contact-jid">{row.jid}</span>
-            <span class="contact-presence">{move || availability.get().label()}</span>
+            <span class="contact-presence">
+                {move || availability.get().label()}
+                <Show when=move || marker.with(Option::is_some)>
+                    <span class="pending">" · "{move || marker.get()}</span>
+                </Show>
+            </span>
+            <button type="button" class="plain remove" aria-label=remove_label on:click=remove>
+                "Remove"
+            </button>
         </li>
     }
 }

@@ -13,6 +13,7 @@ pub fn LoginScreen() -> impl IntoView {
     let state = expect_context::<AppState>();
     let jid = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let remember = RwSignal::new(false);
     let jid_error = RwSignal::new(None::<String>);
     let busy = move || state.status.get() == ConnectionStatus::Connecting;
 
@@ -23,7 +24,13 @@ pub fn LoginScreen() -> impl IntoView {
         }
         spawn_local(async move {
             let typed = jid.get_untracked();
-            let outcome = sign_in(state, &typed, password.get_untracked()).await;
+            let outcome = sign_in(
+                state,
+                &typed,
+                password.get_untracked(),
+                remember.get_untracked(),
+            )
+            .await;
             jid_error.set(outcome.err());
         });
     };
@@ -57,6 +64,10 @@ pub fn LoginScreen() -> impl IntoView {
                     autocomplete="current-password"
                     bind:value=password
                 />
+                <label class="check">
+                    <input type="checkbox" bind:checked=remember/>
+                    "Remember me on this device"
+                </label>
                 <button type="submit" aria-busy=move || busy().to_string()>"Sign in"</button>
                 <Show when=busy>
                     <p role="status" class="connecting">"Connecting…"</p>

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use leptos::task::spawn_local;
+
 use crate::net::account::sign_out;
 use crate::state::{AppState, Route};
 use crate::ui::{contacts::ContactsScreen, feed::FeedScreen};
@@ -28,6 +30,30 @@ fn clock(epoch_ms: f64) -> String {
     )
 }
 
+/// Sign out, choosing what this device keeps: the cache (faster next time) or nothing.
+#[component]
+fn SignOut() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let asking = RwSignal::new(false);
+    let leave = move |wipe: bool| {
+        asking.set(false);
+        spawn_local(sign_out(state, wipe));
+    };
+    view! {
+        <button type="button" aria-expanded=move || asking.get().to_string() on:click=move |_| asking.update(|a| *a = !*a)>
+            "Sign out"
+        </button>
+        <Show when=move || asking.get()>
+            <div role="dialog" aria-label="Sign out" class="sign-out">
+                <p>"Keep this account's contacts and posts on this device for next time, or wipe them?"</p>
+                <button type="button" on:click=move |_| leave(false)>"Keep data on this device"</button>
+                <button type="button" class="danger" on:click=move |_| leave(true)>"Wipe data from this device"</button>
+                <button type="button" class="plain" on:click=move |_| asking.set(false)>"Cancel"</button>
+            </div>
+        </Show>
+    }
+}
+
 #[component]
 pub fn Shell() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -41,12 +67,16 @@ pub fn Shell() -> impl IntoView {
             <nav aria-label="Main">{link(Route::Feed, "Feed")} {link(Route::Contacts, "Contacts")}</nav>
             <p role="status" class="connection" data-status=move || state.status.get().label()>
                 {move || state.status.get().label()}
+                {move || state.elsewhere.get().then_some(" (in another tab)")}
                 {move || state.retry_at.get().map(|at| format!(" — next try at {}", clock(at)))}
             </p>
             <span class="account">{move || state.account.get().unwrap_or_default()}</span>
-            <button type="button" on:click=move |_| sign_out()>"Sign out"</button>
+            <SignOut/>
         </header>
         <Alert/>
+        <Show when=move || state.notice.with(Option::is_some)>
+            <p class="notice" role="note">{move || state.notice.get().unwrap_or_default()}</p>
+        </Show>
         <main class="screen">
             {move || match state.route.get() {
                 Route::Feed => view! { <FeedScreen/> }.into_any(),

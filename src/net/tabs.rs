@@ -1,0 +1,154 @@
+//! Several tabs, one account: exactly one tab holds the connection (and so sends the
+//! outbox) — the one holding a Web Lock named after the account — and the others follow
+//! the shared store, told what changed over a BroadcastChannel. When the holder closes,
+//! the browser hands the lock to the next tab waiting for it, which connects.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{BroadcastChannel, MessageEvent};
+
+type Callback = Rc<RefCell<Option<Box<dyn FnOnce()>>>>;
+
+/// The account's lock, held or waited for; dropping it does not release it, `release`
+/// does (the lock otherwise goes with the page).
+pub struct TabLock {
+    release: Rc<RefCell<Option<Function>>>,
+    /// Taken when it runs, or dropped by `release` so a lock granted later goes unused.
+    acquired: Callback,
+}
+
+impl TabLock {
+    /// Takes the lock named `name` now if it is free, else calls `waiting` and queues
+    /// for it. `acquired` runs once, when this tab holds it. Without Web Locks (old
+    /// browsers) every tab is on its own, as before.
+    pub fn acquire(
+        name: &str,
+        acquired: impl FnOnce() + 'static,
+        waiting: impl FnOnce() + 'static,
+    ) -> TabLock {
+        let acquired: Callback = Rc::new(RefCell::new(Some(Box::new(acquired))));
+        let lock = TabLock {
+            release: Rc::new(RefCell::new(None)),
+            acquired: acquired.clone(),
+        };
+        let Some(locks) = lock_manager() else {
+            let run = acquired.borrow_mut().take();
+            if let Some(run) = run {
+                run();
+            }
+            return lock;
+        };
+        // First ask without waiting, to know whether another tab has it.
+        let (name_owned, locks_again, release) =
+            (name.to_owned(), locks.clone(), lock.release.clone());
+        let waiting: Callback = Rc::new(RefCell::new(Some(Box::new(waiting))));
+        let first = Closure::once_into_js(move |granted: JsValue| -> JsValue {
+            if granted.is_null() {
+                if let Some(tell) = waiting.borrow_mut().take() {
+                    tell();
+                }
+                request(&locks_again, &name_owned, false, acquired, release);
+                return JsValue::UNDEFINED;
+            }
+            hold(acquired, release)
+        });
+        call_request(&locks, name, true, &first);
+        lock
+    }
+
+    /// Lets the next tab have the connection (sign-out), or stops waiting for it.
+    pub fn release(&self) {
+        self.acquired.borrow_mut().take();
+        if let Some(resolve) = self.release.borrow_mut().take() {
+            let _ = resolve.call0(&JsValue::NULL);
+        }
+    }
+}
+
+fn lock_manager() -> Option<JsValue> {
+    let navigator = web_sys::window()?.navigator();
+    let locks = Reflect::get(&navigator, &"locks".into()).ok()?;
+    (!locks.is_undefined() && !locks.is_null()).then_some(locks)
+}
+
+fn request(
+    locks: &JsValue,
+    name: &str,
+    if_available: bool,
+    acquired: Callback,
+    release: Rc<RefCell<Option<Function>>>,
+) {
+    let queued = Closure::once_into_js(move |_granted: JsValue| hold(acquired, release));
+    call_request(locks, name, if_available, &queued);
+}
+
+/// `navigator.locks.request(name, {ifAvailable}, callback)`; web-sys has it only behind
+/// its unstable-API flag, so it is called by name.
+fn call_request(locks: &JsValue, name: &str, if_available: bool, callback: &JsValue) {
+    let options = Object::new();
+    let _ = Reflect::set(&options, &"ifAvailable".into(), &if_available.into());
+    let request = Reflect::get(locks, &"request".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<Function>().ok());
+    if let Some(request) = request {
+        let _ = request.call3(locks, &name.into(), &options, callback);
+    }
+}
+
+/// Runs `acquired` and returns a promise that keeps the lock until `release` resolves it.
+fn hold(acquired: Callback, release: Rc<RefCell<Option<Function>>>) -> JsValue {
+    let Some(run) = acquired.borrow_mut().take() else {
+        // Released while waiting: give the lock straight back.
+        return Promise::resolve(&JsValue::UNDEFINED).into();
+    };
+    let promise = Promise::new(&mut |resolve, _reject| {
+        *release.borrow_mut() = Some(resolve);
+    });
+    run();
+    promise.into()
+}
+
+/// What one tab tells the others about the account they share.
+pub struct TabChannel {
+    channel: Option<BroadcastChannel>,
+    _listener: Option<Closure<dyn FnMut(MessageEvent)>>,
+}
+
+impl TabChannel {
+    /// Listens on `name`; `heard` gets each text message other tabs post.
+    pub fn open(name: &str, heard: impl Fn(String) + 'static) -> TabChannel {
+        let Ok(channel) = BroadcastChannel::new(name) else {
+            return TabChannel {
+                channel: None,
+                _listener: None,
+            };
+        };
+        let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            if let Some(text) = e.data().as_string() {
+                heard(text);
+            }
+        });
+        channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
+        TabChannel {
+            channel: Some(channel),
+            _listener: Some(listener),
+        }
+    }
+
+    pub fn post(&self, message: &str) {
+        if let Some(channel) = &self.channel {
+            let _ = channel.post_message(&message.into());
+        }
+    }
+
+    pub fn close(&self) {
+        if let Some(channel) = &self.channel {
+            channel.set_onmessage(None);
+            channel.close();
+        }
+    }
+}

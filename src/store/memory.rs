@@ -1,0 +1,325 @@
+//! The store in memory: the twin of the IndexedDB store for native tests, and what the
+//! app runs on when the browser gives it no storage. Same trait, same ordering rules.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use super::*;
+
+#[derive(Default)]
+struct Tables {
+    accounts: BTreeMap<String, AccountRecord>,
+    roster_versions: BTreeMap<String, Option<String>>,
+    roster: BTreeMap<(String, String), ContactRecord>,
+    outbox: BTreeMap<(String, String), OutboxRecord>,
+    posts: BTreeMap<(String, String, String, String), PostRecord>,
+    cursors: BTreeMap<(String, String), CursorRecord>,
+}
+
+/// Data lives as long as the value; clones are independent.
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: RefCell<Tables>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+fn key2(a: &str, b: &str) -> (String, String) {
+    (a.to_owned(), b.to_owned())
+}
+
+impl Store for MemoryStore {
+    async fn last_account(&self) -> StoreResult<Option<AccountRecord>> {
+        let t = self.tables.borrow();
+        Ok(t.accounts
+            .values()
+            .max_by(|a, b| a.last_used.total_cmp(&b.last_used))
+            .cloned())
+    }
+
+    async fn put_account(&self, record: &AccountRecord) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        t.accounts.insert(record.jid.clone(), record.clone());
+        Ok(())
+    }
+
+    async fn roster(&self, account: &str) -> StoreResult<CachedRoster> {
+        let t = self.tables.borrow();
+        Ok(CachedRoster {
+            version: t.roster_versions.get(account).cloned().flatten(),
+            contacts: t
+                .roster
+                .values()
+                .filter(|c| c.account == account)
+                .cloned()
+                .collect(),
+        })
+    }
+
+    async fn replace_roster(&self, account: &str, roster: &CachedRoster) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        t.roster.retain(|(a, _), _| a != account);
+        for c in &roster.contacts {
+            t.roster.insert(key2(account, &c.jid), c.clone());
+        }
+        t.roster_versions
+            .insert(account.to_owned(), roster.version.clone());
+        Ok(())
+    }
+
+    async fn update_contact(
+        &self,
+        account: &str,
+        version: Option<&str>,
+        change: Result<&ContactRecord, &str>,
+    ) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        match change {
+            Ok(c) => {
+                t.roster.insert(key2(account, &c.jid), c.clone());
+            }
+            Err(jid) => {
+                t.roster.remove(&key2(account, jid));
+            }
+        }
+        t.roster_versions
+            .insert(account.to_owned(), version.map(str::to_owned));
+        Ok(())
+    }
+
+    async fn outbox(&self, account: &str) -> StoreResult<Vec<OutboxRecord>> {
+        let t = self.tables.borrow();
+        let mut entries: Vec<OutboxRecord> = t
+            .outbox
+            .values()
+            .filter(|r| r.account == account)
+            .cloned()
+            .collect();
+        entries.sort_by(|a, b| a.seq.total_cmp(&b.seq));
+        Ok(entries)
+    }
+
+    async fn put_outbox(&self, record: &OutboxRecord) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        t.outbox
+            .insert(key2(&record.account, &record.id), record.clone());
+        Ok(())
+    }
+
+    async fn delete_outbox(&self, account: &str, id: &str) -> StoreResult<()> {
+        self.tables.borrow_mut().outbox.remove(&key2(account, id));
+        Ok(())
+    }
+
+    async fn posts(&self, account: &str, limit: usize) -> StoreResult<Vec<PostRecord>> {
+        let t = self.tables.borrow();
+        let mut posts: Vec<PostRecord> = t
+            .posts
+            .values()
+            .filter(|p| p.account == account)
+            .cloned()
+            .collect();
+        // Newest first; ties in reverse key order, as IndexedDB's reverse cursor gives.
+        posts.sort_by(|a, b| {
+            let key = |p: &PostRecord| (p.service.clone(), p.node.clone(), p.id.clone());
+            b.published
+                .total_cmp(&a.published)
+                .then_with(|| key(b).cmp(&key(a)))
+        });
+        posts.truncate(limit);
+        Ok(posts)
+    }
+
+    async fn put_posts(&self, records: &[PostRecord]) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        for p in records {
+            let key = (
+                p.account.clone(),
+                p.service.clone(),
+                p.node.clone(),
+                p.id.clone(),
+            );
+            t.posts.insert(key, p.clone());
+        }
+        Ok(())
+    }
+
+    async fn delete_post(
+        &self,
+        account: &str,
+        service: &str,
+        node: &str,
+        id: &str,
+    ) -> StoreResult<()> {
+        let key = (
+            account.to_owned(),
+            service.to_owned(),
+            node.to_owned(),
+            id.to_owned(),
+        );
+        self.tables.borrow_mut().posts.remove(&key);
+        Ok(())
+    }
+
+    async fn cursor(&self, account: &str, key: &str) -> StoreResult<Option<String>> {
+        let t = self.tables.borrow();
+        Ok(t.cursors.get(&key2(account, key)).map(|c| c.value.clone()))
+    }
+
+    async fn put_cursor(&self, record: &CursorRecord) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        t.cursors
+            .insert(key2(&record.account, &record.key), record.clone());
+        Ok(())
+    }
+
+    async fn wipe_account(&self, account: &str) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        t.accounts.remove(account);
+        t.roster_versions.remove(account);
+        t.roster.retain(|(a, _), _| a != account);
+        t.outbox.retain(|(a, _), _| a != account);
+        t.posts.retain(|(a, ..), _| a != account);
+        t.cursors.retain(|(a, _), _| a != account);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::store::testing::ready;
+
+    pub fn contact(account: &str, jid: &str) -> ContactRecord {
+        ContactRecord {
+            account: account.into(),
+            jid: jid.into(),
+            name: None,
+            subscription: "both".into(),
+            pending_out: false,
+            groups: vec![],
+        }
+    }
+
+    pub fn entry(account: &str, id: &str, queue: &str, seq: f64) -> OutboxRecord {
+        OutboxRecord {
+            account: account.into(),
+            id: id.into(),
+            queue: queue.into(),
+            seq,
+            kind: "roster".into(),
+            payload: format!("<iq id='{id}'/>"),
+            failed: None,
+        }
+    }
+
+    pub fn post(account: &str, id: &str, published: f64) -> PostRecord {
+        PostRecord {
+            account: account.into(),
+            service: "bob@example.org".into(),
+            node: "urn:xmpp:microblog:0".into(),
+            id: id.into(),
+            author: "bob@example.org".into(),
+            published,
+            xml: format!("<entry><id>{id}</id></entry>"),
+        }
+    }
+
+    const A: &str = "alice@example.org";
+    const B: &str = "bob@example.org";
+
+    #[test]
+    fn the_newest_account_is_the_warm_start() {
+        let s = MemoryStore::new();
+        assert_eq!(ready(s.last_account()), Ok(None));
+        for (jid, at) in [(A, 2.0), (B, 1.0)] {
+            let record = AccountRecord {
+                jid: jid.into(),
+                keys: None,
+                last_used: at,
+            };
+            ready(s.put_account(&record)).unwrap();
+        }
+        assert_eq!(ready(s.last_account()).unwrap().unwrap().jid, A);
+    }
+
+    #[test]
+    fn roster_replace_and_pushes_keep_the_version() {
+        let s = MemoryStore::new();
+        let roster = CachedRoster {
+            version: Some("v1".into()),
+            contacts: vec![contact(A, "x@y"), contact(A, "z@y")],
+        };
+        ready(s.replace_roster(A, &roster)).unwrap();
+        ready(s.update_contact(A, Some("v2"), Err("x@y"))).unwrap();
+        ready(s.update_contact(A, Some("v3"), Ok(&contact(A, "w@y")))).unwrap();
+        let back = ready(s.roster(A)).unwrap();
+        assert_eq!(back.version.as_deref(), Some("v3"));
+        let jids: Vec<_> = back.contacts.iter().map(|c| c.jid.as_str()).collect();
+        assert_eq!(jids, ["w@y", "z@y"]);
+        assert_eq!(ready(s.roster(B)).unwrap(), CachedRoster::default());
+    }
+
+    #[test]
+    fn outbox_comes_back_in_writing_order() {
+        let s = MemoryStore::new();
+        for (id, seq) in [("c", 3.0), ("a", 1.0), ("b", 2.0)] {
+            ready(s.put_outbox(&entry(A, id, "q", seq))).unwrap();
+        }
+        ready(s.delete_outbox(A, "b")).unwrap();
+        let ids: Vec<_> = ready(s.outbox(A))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        assert_eq!(ids, ["a", "c"]);
+    }
+
+    #[test]
+    fn posts_newest_first_and_replaced_by_key() {
+        let s = MemoryStore::new();
+        ready(s.put_posts(&[post(A, "1", 10.0), post(A, "2", 30.0), post(A, "3", 20.0)])).unwrap();
+        // An edit republishes the same item: one record, not two.
+        ready(s.put_posts(&[post(A, "1", 40.0)])).unwrap();
+        let ids: Vec<_> = ready(s.posts(A, 3))
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(ids, ["1", "2", "3"]);
+        ready(s.delete_post(A, B, "urn:xmpp:microblog:0", "2")).unwrap();
+        assert_eq!(ready(s.posts(A, 10)).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn wipe_removes_one_account_only() {
+        let s = MemoryStore::new();
+        for account in [A, B] {
+            let record = AccountRecord {
+                jid: account.into(),
+                keys: None,
+                last_used: 1.0,
+            };
+            ready(s.put_account(&record)).unwrap();
+            ready(s.put_outbox(&entry(account, "1", "q", 1.0))).unwrap();
+            ready(s.put_posts(&[post(account, "1", 1.0)])).unwrap();
+            let cursor = CursorRecord {
+                account: account.into(),
+                key: "k".into(),
+                value: "v".into(),
+            };
+            ready(s.put_cursor(&cursor)).unwrap();
+        }
+        ready(s.wipe_account(A)).unwrap();
+        assert!(ready(s.outbox(A)).unwrap().is_empty());
+        assert!(ready(s.posts(A, 10)).unwrap().is_empty());
+        assert_eq!(ready(s.cursor(A, "k")).unwrap(), None);
+        assert_eq!(ready(s.last_account()).unwrap().unwrap().jid, B);
+        assert_eq!(ready(s.outbox(B)).unwrap().len(), 1);
+        assert_eq!(ready(s.cursor(B, "k")).unwrap().as_deref(), Some("v"));
+    }
+}
