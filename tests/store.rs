@@ -146,6 +146,7 @@ fn entry(account: &str, id: &str, queue: &str, seq: f64) -> OutboxRecord {
         queue: queue.into(),
         seq,
         kind: "roster".into(),
+        target: String::new(),
         payload: format!("<iq id='{id}'/>"),
         failed: None,
     }

@@ -164,3 +164,428 @@ async fn malformed_jid_is_refused_inline_before_connecting() {
         "nothing was opened"
     );
 }
+
+/// The feed screens: untrusted content stays inert, the windowed list keeps its ARIA
+/// positions, and the controls carry the names the end-to-end tests look for.
+mod feed {
+    use super::*;
+    use kith::proto::xep0277::{Content, Entry, Link};
+    use kith::proto::xhtml::{self, RawNode};
+    use kith::state::feed::{Body, PostKey, PostView};
+    use kith::ui::feed::render;
+    use kith::ui::feed::FeedScreen;
+
+    fn post(i: usize) -> PostView {
+        PostView {
+            key: PostKey {
+                service: "juliet@capulet.example".into(),
+                node: "urn:xmpp:microblog:0".into(),
+                id: format!("post-{i:04}"),
+            },
+            title: format!("Post number {i}"),
+            author: "juliet@capulet.example".into(),
+            author_name: "Juliet".into(),
+            published: 1_770_000_000_000.0 - i as f64 * 60_000.0,
+            body: Body::Nodes(xhtml::text_to_nodes(&format!(
+                "Body of post {i}.\nSecond line."
+            ))),
+            images: Vec::new(),
+            files: Vec::new(),
+            related: Vec::new(),
+            tags: vec!["balcony".into()],
+            has_comments: true,
+            comment_count: 0,
+            like_count: 0,
+            liked: false,
+            own: false,
+            pending: false,
+            failed: None,
+            edit_title: String::new(),
+            edit_markdown: String::new(),
+            public: false,
+        }
+    }
+
+    /// The entry as the feed would show it, built here so this test does not depend on
+    /// how `net::feed` maps entries.
+    fn view_of(entry: &Entry) -> PostView {
+        let body = match &entry.content {
+            Content::Xhtml(div) => Body::Nodes(xhtml::sanitize(&[RawNode::from_element(div)])),
+            Content::Html(html) => Body::Html(html.clone()),
+            Content::Text(text) => Body::Nodes(xhtml::text_to_nodes(text)),
+            Content::Empty => Body::Nodes(Vec::new()),
+        };
+        let (images, files) = entry.enclosures.iter().cloned().partition(|l| {
+            l.media_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with("image/"))
+        });
+        PostView {
+            title: entry.title.clone(),
+            author_name: entry.author_name.clone().unwrap_or_default(),
+            body,
+            images,
+            files,
+            related: entry.related.clone(),
+            ..post(0)
+        }
+    }
+
+    fn mount_feed(state: AppState) -> (HtmlElement, impl Sized) {
+        let root = container();
+        let handle = leptos::mount::mount_to(root.clone(), move || {
+            provide_context(state);
+            view! { <FeedScreen/> }
+        });
+        (root, handle)
+    }
+
+    fn pwned() -> bool {
+        let window = web_sys::window().unwrap();
+        !js_sys::Reflect::get(&window, &"__kith_pwned".into())
+            .unwrap()
+            .is_undefined()
+    }
+
+    fn assert_inert(root: &Element) {
+        let dangerous = query_all(
+            root,
+            "script, iframe, svg, style, object, embed, math, form, frame, link, meta, base",
+        );
+        let names: Vec<String> = dangerous.iter().map(Element::local_name).collect();
+        assert!(names.is_empty(), "dangerous elements: {names:?}");
+        for element in query_all(root, "*") {
+            for name in element.get_attribute_names().iter() {
+                let name = name.as_string().unwrap();
+                assert!(
+                    !name.starts_with("on"),
+                    "<{}> has {name}",
+                    element.local_name()
+                );
+                if matches!(
+                    name.as_str(),
+                    "href" | "src" | "action" | "formaction" | "data"
+                ) {
+                    let value = element.get_attribute(&name).unwrap();
+                    assert!(
+                        value.starts_with("http")
+                            || value.starts_with("xmpp:")
+                            || value.starts_with("mailto:")
+                            || value.starts_with('#'),
+                        "<{}> {name}={value}",
+                        element.local_name()
+                    );
+                }
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn hostile_posts_render_inert() {
+        let xml = include_str!("fixtures/xep0277/hostile-post.xml");
+        let entry = Entry::parse(&xml.parse::<minidom::Element>().unwrap()).unwrap();
+        let mut hostile = view_of(&entry);
+        // Links the parser would already drop, to check the renderer's own guard.
+        let evil = |title: &str| Link {
+            href: "javascript:window.__kith_pwned=1".into(),
+            media_type: Some("image/png".into()),
+            title: Some(title.into()),
+            length: None,
+        };
+        hostile.images.push(evil("evil image"));
+        hostile.files.push(evil("evil file"));
+        hostile.related.push(evil("evil card"));
+        let mut html = post(1);
+        html.body = Body::Html(
+            r#"<p>html ok</p><img src=x onerror="window.__kith_pwned=1"><script>window.__kith_pwned=1</script>
+            <svg><script>window.__kith_pwned=1</script></svg><a href="javascript:window.__kith_pwned=1">j</a>
+            <style>body{display:none}</style><iframe srcdoc="<script>parent.__kith_pwned=1</script>"></iframe>
+            <!-- a comment --><b onmouseover="window.__kith_pwned=1">bold</b>
+            <a href="https://example.org/">fine link</a>"#
+                .into(),
+        );
+        let state = AppState::new();
+        state.feed.timeline.set(vec![hostile, html]);
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        sleep(100).await;
+
+        let list = root
+            .query_selector("ul[aria-label='Feed']")
+            .unwrap()
+            .unwrap();
+        let articles = query_all(&list, "article");
+        assert_eq!(articles.len(), 2);
+        assert_inert(&list);
+        assert!(!pwned(), "a script ran");
+        // Markup in titles and names is shown as the text it is.
+        let heading = articles[0].query_selector("h3").unwrap().unwrap();
+        assert_eq!(
+            heading.text_content().unwrap(),
+            "<img src=x onerror=\"window.__kith_pwned=1\"> hello"
+        );
+        let first = articles[0].text_content().unwrap();
+        assert!(
+            first.contains("<script>window.__kith_pwned=1</script>"),
+            "{first}"
+        );
+        assert!(first.contains("still readable text"), "{first}");
+        let second = articles[1].text_content().unwrap();
+        assert!(
+            second.contains("html ok") && second.contains("bold"),
+            "{second}"
+        );
+        let link = articles[1]
+            .query_selector("a[href='https://example.org/']")
+            .unwrap()
+            .expect("the safe link stays");
+        assert_eq!(
+            link.get_attribute("rel").as_deref(),
+            Some("noopener noreferrer")
+        );
+
+        // The HTML path alone, on content no post list would hold.
+        let nodes = render::html_to_nodes(
+            "<img src=https://e.example/i.png onerror=alert(1)><math><mi xlink:href=javascript:x>m</mi></math><template><script>x</script></template>",
+        );
+        let div = document().create_element("div").unwrap();
+        render::append(&document(), &div, &nodes);
+        assert_inert(&div);
+        let img = div.query_selector("img").unwrap().unwrap();
+        assert_eq!(img.get_attribute("loading").as_deref(), Some("lazy"));
+        assert!(!pwned());
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_thousand_posts_render_a_window_with_titles_and_positions() {
+        let state = AppState::new();
+        state.feed.timeline.set((0..1_000).map(post).collect());
+        let started = js_sys::Date::now();
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        web_sys::console::log_1(
+            &format!(
+                "1,000-post feed mounted in {} ms",
+                js_sys::Date::now() - started
+            )
+            .into(),
+        );
+        let list = root
+            .query_selector("ul[aria-label='Feed']")
+            .unwrap()
+            .expect("a list named Feed");
+        let articles = query_all(&list, "article");
+        assert!(!articles.is_empty(), "some posts render");
+        assert!(
+            articles.len() <= 48,
+            "a window renders, got {}",
+            articles.len()
+        );
+        for (i, article) in articles.iter().enumerate() {
+            assert_eq!(
+                article.get_attribute("aria-setsize").as_deref(),
+                Some("1000")
+            );
+            assert_eq!(
+                article.get_attribute("aria-posinset"),
+                Some((i + 1).to_string())
+            );
+            let heading = article.query_selector("h3").unwrap().unwrap();
+            assert_eq!(heading.text_content().unwrap(), format!("Post number {i}"));
+            assert!(article.text_content().unwrap().contains("Juliet"));
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn scrolling_moves_the_window_and_keeps_the_dom_bounded() {
+        let state = AppState::new();
+        state.feed.timeline.set((0..1_000).map(post).collect());
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        let list: HtmlElement = root
+            .query_selector("ul[aria-label='Feed']")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        list.scroll_into_view();
+        let window = web_sys::window().unwrap();
+        window.scroll_by_with_x_and_y(0.0, 40_000.0);
+        // A frame to measure, a render, another frame for the new rows.
+        sleep(200).await;
+        let articles = query_all(&list, "article");
+        assert!(
+            !articles.is_empty() && articles.len() <= 48,
+            "{}",
+            articles.len()
+        );
+        let first: usize = articles[0]
+            .get_attribute("aria-posinset")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            first > 20,
+            "the window followed the scroll, starts at {first}"
+        );
+        for (i, article) in articles.iter().enumerate() {
+            let heading = article.query_selector("h3").unwrap().unwrap();
+            assert_eq!(
+                heading.text_content().unwrap(),
+                format!("Post number {}", first - 1 + i)
+            );
+        }
+        assert_ne!(
+            list.style().get_property_value("padding-top").unwrap(),
+            "0px"
+        );
+        window.scroll_to_with_x_and_y(0.0, 0.0);
+    }
+
+    #[wasm_bindgen_test]
+    async fn like_is_a_toggle_with_its_count() {
+        let state = AppState::new();
+        let mut liked = post(0);
+        liked.liked = true;
+        liked.like_count = 3;
+        liked.comment_count = 2;
+        state.feed.timeline.set(vec![liked, post(1)]);
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        let likes: Vec<Element> = query_all(&root, "article button")
+            .into_iter()
+            .filter(|b| b.text_content().unwrap().starts_with("Like"))
+            .collect();
+        assert_eq!(likes.len(), 2);
+        assert_eq!(
+            likes[0].get_attribute("aria-pressed").as_deref(),
+            Some("true")
+        );
+        assert_eq!(likes[0].text_content().as_deref(), Some("Like 3"));
+        assert_eq!(
+            likes[1].get_attribute("aria-pressed").as_deref(),
+            Some("false")
+        );
+        let comments = root.query_selector("article a.comments").unwrap().unwrap();
+        assert_eq!(comments.text_content().as_deref(), Some("Comments 2"));
+        assert!(comments
+            .get_attribute("href")
+            .unwrap()
+            .starts_with("#/post/"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_post_needs_a_title_and_keeps_what_was_written() {
+        let state = AppState::new();
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        for (id, name) in [
+            ("composer-title", "Title"),
+            ("composer-post", "Post"),
+            ("composer-visibility", "Visibility"),
+        ] {
+            let label = root
+                .query_selector(&format!("label[for='{id}']"))
+                .unwrap()
+                .unwrap();
+            assert_eq!(label.text_content().as_deref(), Some(name));
+        }
+        let options: Vec<String> = query_all(&root, "#composer-visibility option")
+            .iter()
+            .map(|o| o.text_content().unwrap())
+            .collect();
+        assert_eq!(options, ["Contacts", "Public"]);
+        let text: web_sys::HtmlTextAreaElement = root
+            .query_selector("#composer-post")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        text.set_value("A draft worth keeping");
+        text.dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+        let buttons = query_all(&root, "button");
+        let button = |name: &str| -> HtmlElement {
+            buttons
+                .iter()
+                .find(|b| b.text_content().as_deref() == Some(name))
+                .unwrap_or_else(|| panic!("a {name} button"))
+                .clone()
+                .unchecked_into()
+        };
+        button("Attach image");
+        button("Publish").click();
+        tick().await;
+        let alert = root
+            .query_selector("[role='alert']")
+            .unwrap()
+            .expect("an inline error");
+        assert!(alert.text_content().unwrap().contains("title"));
+        let title = root.query_selector("#composer-title").unwrap().unwrap();
+        assert_eq!(title.get_attribute("aria-invalid").as_deref(), Some("true"));
+        assert_eq!(text.value(), "A draft worth keeping");
+    }
+
+    #[wasm_bindgen_test]
+    async fn sync_new_posts_pending_and_own_post_controls() {
+        let state = AppState::new();
+        let mut own = post(0);
+        own.own = true;
+        own.pending = true;
+        own.edit_title = "Post number 0".into();
+        own.edit_markdown = "Body of *post* 0".into();
+        own.public = true;
+        let mut refused = post(1);
+        refused.failed = Some("The server is out of space.".into());
+        state.feed.timeline.set(vec![own, refused]);
+        state.feed.incoming.set(vec![post(2)]);
+        state.feed.sync.set(Some((2, 5)));
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+
+        let status = query_all(&root, "[role='status']");
+        assert!(status
+            .iter()
+            .any(|s| s.text_content().as_deref() == Some("Syncing 2 / 5 contacts")));
+        let articles = query_all(&root, "article");
+        assert!(articles[0].text_content().unwrap().contains("Pending"));
+        assert!(articles[1]
+            .text_content()
+            .unwrap()
+            .contains("The server is out of space."));
+
+        let button = |name: &str| -> HtmlElement {
+            query_all(&root, "button")
+                .into_iter()
+                .find(|b| b.text_content().as_deref() == Some(name))
+                .unwrap_or_else(|| panic!("a {name} button"))
+                .unchecked_into()
+        };
+        button("1 new post").click();
+        tick().await;
+        assert_eq!(state.feed.timeline.with_untracked(Vec::len), 3);
+        assert!(state.feed.incoming.with_untracked(Vec::is_empty));
+
+        button("Delete").click();
+        tick().await;
+        button("Delete post");
+        button("Cancel").click();
+        tick().await;
+        assert!(query_all(&root, "button")
+            .iter()
+            .all(|b| b.text_content().as_deref() != Some("Delete post")));
+
+        button("Edit").click();
+        tick().await;
+        let title: HtmlInputElement = root
+            .query_selector("#composer-title")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        assert_eq!(title.value(), "Post number 0");
+        let visibility: web_sys::HtmlSelectElement = root
+            .query_selector("#composer-visibility")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        assert_eq!(visibility.value(), "public");
+    }
+}

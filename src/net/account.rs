@@ -13,6 +13,7 @@ use super::endpoint::{load_config, websocket_url};
 use super::socket::{now, Connection, Sinks};
 use super::tabs::{TabChannel, TabLock};
 use crate::config::account_jid;
+use crate::service::feed::{Feed, FeedChange, ItemKey, CURSOR_KEY};
 use crate::service::outbox::{EntryState, Outbox, OutboxEntry};
 use crate::service::roster::{Roster, RosterChange, RosterEdit};
 use crate::service::{Client, Update};
@@ -25,6 +26,8 @@ use crate::xmpp::{CloseReason, ScramHash, ScramKeys, Secret, SessionConfig};
 const DATABASE: &str = "kith";
 /// Cursor keeping the WebSocket URL last used, so a warm start needs no discovery.
 const ENDPOINT: &str = "websocket-url";
+/// How many cached items (posts, comments, likes) a start reads back.
+const CACHED_ITEMS: usize = 3_000;
 
 thread_local! {
     static STORE: RefCell<Option<Rc<DeviceStore>>> = const { RefCell::new(None) };
@@ -36,6 +39,9 @@ struct Live {
     jid: BareJid,
     /// Set once this tab holds the account's lock and has connected.
     connection: Rc<RefCell<Option<Connection>>>,
+    /// The feed as the store has it, shown while this tab has no connection (before it
+    /// connects, or while another tab holds it).
+    feed: Rc<RefCell<Feed>>,
     lock: TabLock,
     channel: Rc<TabChannel>,
 }
@@ -92,6 +98,8 @@ pub async fn boot(state: AppState) {
         outbox.iter().map(PendingWrite::from_record).collect(),
     );
     state.status.set(ConnectionStatus::Offline);
+    let feed = cached_feed(&store, &jid).await;
+    state.show_feed(&feed);
     let url = match store.cursor(jid.as_str(), ENDPOINT).await {
         Ok(Some(url)) => url,
         _ => match endpoint(jid.domain().as_str()).await {
@@ -108,8 +116,7 @@ pub async fn boot(state: AppState) {
         jid,
         Secret::Keys(keys),
         true,
-        roster,
-        outbox,
+        (roster, outbox, feed),
         url,
     );
 }
@@ -123,6 +130,24 @@ async fn cached(store: &DeviceStore, jid: &BareJid) -> (Roster, Vec<OutboxRecord
     let roster = store.roster(jid.as_str()).await.unwrap_or_default();
     let outbox = store.outbox(jid.as_str()).await.unwrap_or_default();
     (Roster::restore(&roster), outbox)
+}
+
+/// The feed as this device cached it: posts, comments, likes and sync positions.
+async fn cached_feed(store: &DeviceStore, jid: &BareJid) -> Feed {
+    let records = store
+        .posts(jid.as_str(), CACHED_ITEMS)
+        .await
+        .unwrap_or_default();
+    let cursor = store.cursor(jid.as_str(), CURSOR_KEY).await.ok().flatten();
+    let cursors: Vec<CursorRecord> = cursor
+        .map(|value| CursorRecord {
+            account: jid.to_string(),
+            key: CURSOR_KEY.into(),
+            value,
+        })
+        .into_iter()
+        .collect();
+    Feed::restore(jid.clone(), &records, &cursors)
 }
 
 /// Signs in with what was typed. A Jabber ID that cannot be one comes back as `Err`, a
@@ -160,14 +185,14 @@ pub async fn sign_in(
     state
         .pending
         .set(outbox.iter().map(PendingWrite::from_record).collect());
+    let feed = cached_feed(&store, &jid).await;
     start(
         state,
         store,
         jid,
         Secret::Password(password),
         remember,
-        roster,
-        outbox,
+        (roster, outbox, feed),
         url,
     );
     Ok(())
@@ -176,29 +201,35 @@ pub async fn sign_in(
 /// Connects once this tab holds the account's lock; until then it follows the tab that
 /// does. `warm`: the cached world is already on screen, so a first failure to connect
 /// is retried rather than sending the person back to the sign-in screen.
-#[allow(clippy::too_many_arguments)]
 fn start(
     state: AppState,
     store: Rc<DeviceStore>,
     jid: BareJid,
     secret: Secret,
     remember: bool,
-    roster: Roster,
-    outbox: Vec<OutboxRecord>,
+    (roster, outbox, feed): (Roster, Vec<OutboxRecord>, Feed),
     url: String,
 ) {
     let warm = matches!(secret, Secret::Keys(_));
     let connection: Rc<RefCell<Option<Connection>>> = Rc::new(RefCell::new(None));
+    let view = Rc::new(RefCell::new(feed));
     let channel = Rc::new(TabChannel::open(
         &format!("kith:{jid}"),
-        heard(state, store.clone(), jid.clone(), connection.clone()),
+        heard(
+            state,
+            store.clone(),
+            jid.clone(),
+            connection.clone(),
+            view.clone(),
+        ),
     ));
     let acquired = {
-        let (store, jid, connection, channel) = (
+        let (store, jid, connection, channel, view) = (
             store.clone(),
             jid.clone(),
             connection.clone(),
             channel.clone(),
+            view.clone(),
         );
         move || {
             state.elsewhere.set(false);
@@ -207,6 +238,7 @@ fn start(
                 SessionConfig::with_secret(jid.clone(), secret),
                 roster,
                 Outbox::restore(entries),
+                view.borrow().clone(),
             );
             let sinks = sinks(state, store, jid, remember, url.clone(), channel);
             *connection.borrow_mut() = Some(Connection::open(&url, client, sinks, warm));
@@ -224,6 +256,7 @@ fn start(
         *l.borrow_mut() = Some(Live {
             jid,
             connection,
+            feed: view,
             lock,
             channel,
         })
@@ -274,6 +307,7 @@ fn sinks(
             state.failed(message)
         }),
         retry: Box::new(move |at| state.retry_at.set(at)),
+        settled: Box::new(move |client| state.show_feed(client.feed())),
     }
 }
 
@@ -355,6 +389,48 @@ fn persist(
                 channel.post("outbox");
             });
         }
+        Update::Answer { id, outcome } => super::query::answered(id, outcome.clone()),
+        Update::Feed(change) => {
+            let feed = client.feed();
+            let (writes, gone): (Vec<_>, Option<(String, String, String)>) = match change {
+                FeedChange::Upserted(key) => (feed.record(key).into_iter().collect(), None),
+                // Comments and likes are kept with the post; ones retracted while we
+                // were away stay in the cache until the post goes.
+                FeedChange::CommentsChanged(post) => (
+                    feed.comments(post)
+                        .iter()
+                        .filter_map(|c| feed.record(&c.key))
+                        .collect(),
+                    None,
+                ),
+                FeedChange::Retracted(key) => (
+                    vec![],
+                    Some((key.service.clone(), key.node.clone(), key.id.clone())),
+                ),
+                FeedChange::Cursor { key, value } => {
+                    let cursor = CursorRecord {
+                        account,
+                        key: key.clone(),
+                        value: value.clone(),
+                    };
+                    spawn_local(async move {
+                        storage_trouble(state, store.put_cursor(&cursor).await);
+                    });
+                    return;
+                }
+                FeedChange::Progress => return,
+            };
+            spawn_local(async move {
+                if !writes.is_empty() {
+                    storage_trouble(state, store.put_posts(&writes).await);
+                }
+                if let Some((service, node, id)) = gone {
+                    let result = store.delete_post(&account, &service, &node, &id).await;
+                    storage_trouble(state, result);
+                }
+                channel.post("posts");
+            });
+        }
         Update::Closed(reason) if !matches!(reason, CloseReason::Requested) => {
             // Remembered keys that no longer sign in must not be tried at every load.
             if matches!(reason, CloseReason::AuthFailed(_) | CloseReason::Scram(_)) {
@@ -378,6 +454,7 @@ fn heard(
     store: Rc<DeviceStore>,
     jid: BareJid,
     connection: Rc<RefCell<Option<Connection>>>,
+    view: Rc<RefCell<Feed>>,
 ) -> impl Fn(String) + 'static {
     move |message: String| {
         let leader = connection.borrow().clone();
@@ -411,6 +488,14 @@ fn heard(
                     state.set_roster(&roster);
                 });
             }
+            ("posts", None) => {
+                let (store, jid, view) = (store.clone(), jid.clone(), view.clone());
+                spawn_local(async move {
+                    let feed = cached_feed(&store, &jid).await;
+                    state.show_feed(&feed);
+                    *view.borrow_mut() = feed;
+                });
+            }
             ("signout", _) => {
                 leave(false);
                 state.closed(&CloseReason::Requested);
@@ -430,15 +515,7 @@ fn heard(
 /// Stores a roster change in the outbox, durably, then hands it to whichever tab holds
 /// the connection. Shown as **Pending** until the server confirms.
 pub async fn edit_roster(state: AppState, edit: RosterEdit) {
-    let Some((jid, connection, channel)) = LIVE.with(|l| {
-        l.borrow().as_ref().map(|l| {
-            (
-                l.jid.clone(),
-                l.connection.borrow().clone(),
-                l.channel.clone(),
-            )
-        })
-    }) else {
+    let Some(jid) = account() else {
         return;
     };
     let id = fresh_id();
@@ -448,22 +525,94 @@ pub async fn edit_roster(state: AppState, edit: RosterEdit) {
         queue: "roster".into(),
         seq: now().0 as f64,
         kind: "roster".into(),
+        target: edit.jid().to_string(),
         payload: String::from(&minidom::Element::from(edit.to_iq(&id))),
         failed: None,
     };
-    state.set_pending(
-        state
-            .pending
-            .get_untracked()
-            .into_iter()
-            .chain([PendingWrite::from_record(&record)])
-            .collect(),
-    );
-    let store = store(state).await;
-    storage_trouble(state, store.put_outbox(&record).await);
+    write(state, vec![record]).await;
+}
+
+/// The signed-in account of this tab.
+pub(super) fn account() -> Option<BareJid> {
+    LIVE.with(|l| l.borrow().as_ref().map(|l| l.jid.clone()))
+}
+
+/// This tab's connection, if it holds it.
+pub(super) fn connection() -> Option<Connection> {
+    LIVE.with(|l| {
+        l.borrow()
+            .as_ref()
+            .and_then(|l| l.connection.borrow().clone())
+    })
+}
+
+/// Runs `change` on the feed this tab shows: the connection's when it holds it (which
+/// redraws by itself), else the store's copy, redrawn here.
+pub(super) fn with_feed(state: AppState, change: impl FnOnce(&mut Feed, Option<&Connection>)) {
+    let Some((connection, view)) = LIVE.with(|l| {
+        l.borrow()
+            .as_ref()
+            .map(|l| (l.connection.borrow().clone(), l.feed.clone()))
+    }) else {
+        return;
+    };
     match connection {
-        Some(connection) => connection.submit(entry_from_record(&record)),
+        Some(connection) => change(&mut view.borrow_mut(), Some(&connection)),
+        None => {
+            change(&mut view.borrow_mut(), None);
+            state.show_feed(&view.borrow());
+        }
+    }
+}
+
+/// Stores writes in the outbox, durably and in order, marks them **Pending**, then hands
+/// them to whichever tab holds the connection.
+pub(super) async fn write(state: AppState, records: Vec<OutboxRecord>) {
+    let Some(channel) = LIVE.with(|l| l.borrow().as_ref().map(|l| l.channel.clone())) else {
+        return;
+    };
+    let mut pending = state.pending.get_untracked();
+    pending.extend(records.iter().map(PendingWrite::from_record));
+    state.set_pending(pending);
+    let store = store(state).await;
+    for record in &records {
+        storage_trouble(state, store.put_outbox(record).await);
+    }
+    match connection() {
+        Some(connection) => {
+            for record in &records {
+                connection.submit(entry_from_record(record));
+            }
+        }
         None => channel.post("outbox"),
+    }
+}
+
+/// A fresh outbox record for the account; `seq` keeps writing order within a burst.
+pub(super) fn record(
+    kind: &str,
+    queue: &str,
+    id: String,
+    target: &str,
+    payload: String,
+) -> OutboxRecord {
+    thread_local! {
+        static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+    }
+    let seq = LAST.with(|last| {
+        let seq = (now().0 as f64).max(last.get() + 1.0);
+        last.set(seq);
+        seq
+    });
+    OutboxRecord {
+        account: account().map(|j| j.to_string()).unwrap_or_default(),
+        id,
+        queue: queue.into(),
+        seq,
+        kind: kind.into(),
+        target: target.into(),
+        payload,
+        failed: None,
     }
 }
 
@@ -504,7 +653,20 @@ pub async fn settle_refused(state: AppState, id: String, retry: bool) {
         if let Some(c) = &connection {
             c.discard(&id);
         }
+        // A new post that will never exist leaves the timeline (and the cache) too.
+        if record.kind == "post" && !pending.iter().any(|w| w.target == record.target) {
+            let key = ItemKey::post(&jid, &record.target);
+            let result = store
+                .delete_post(jid.as_str(), &key.service, &key.node, &key.id)
+                .await;
+            storage_trouble(state, result);
+            with_feed(state, move |feed, connection| match connection {
+                Some(c) => c.act(move |client, now| client.apply_local_retract(now, &key)),
+                None => feed.apply_local_retract(&key),
+            });
+        }
         channel.post("outbox");
+        channel.post("posts");
     }
     state.set_pending(pending);
 }
@@ -574,7 +736,7 @@ fn keys_from_record(record: &RememberedKeys) -> Option<ScramKeys> {
 }
 
 /// A client-chosen id: random, so two tabs or devices never pick the same.
-fn fresh_id() -> String {
+pub(super) fn fresh_id() -> String {
     let mut bytes = [0u8; 12];
     // The browser always has crypto.getRandomValues; without it ids would collide.
     getrandom::getrandom(&mut bytes).expect("the browser's crypto.getRandomValues");

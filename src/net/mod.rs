@@ -3,6 +3,9 @@
 
 pub mod account;
 pub mod endpoint;
+pub mod feed;
+pub mod query;
 pub mod socket;
 pub mod tabs;
+pub mod upload;
 pub mod worker;

@@ -24,6 +24,7 @@ const CLOSE_GRACE_MS: i32 = 1_000;
 type UpdateSink = Box<dyn Fn(&Client, Update)>;
 type FailureSink = Box<dyn Fn(String)>;
 type RetrySink = Box<dyn Fn(Option<f64>)>;
+type SettledSink = Box<dyn Fn(&Client)>;
 /// A listener on a window or document event, kept so that sign-out can remove it.
 type Listener = (
     web_sys::EventTarget,
@@ -39,6 +40,9 @@ pub struct Sinks {
     /// The next reconnection attempt is planned for this time (ms since the epoch), or
     /// `None` when one is under way.
     pub retry: RetrySink,
+    /// After the updates of one input, when the feed or the outbox changed: one redraw
+    /// for a whole burst of sync answers.
+    pub settled: SettledSink,
 }
 
 struct Driver {
@@ -153,6 +157,11 @@ impl Connection {
 
     pub fn discard(&self, id: &str) {
         self.driver.borrow_mut().client.discard(id);
+    }
+
+    /// Feeds the client something the person did (a local echo, Load older, a query).
+    pub fn act(&self, action: impl FnOnce(&mut Client, Instant)) {
+        self.input(action);
     }
 
     /// Reads the client (roster, keys) without feeding it anything.
@@ -366,8 +375,17 @@ impl Connection {
         self.arm_timer();
         {
             let d = self.driver.borrow();
+            let redraw = updates.iter().any(|u| {
+                matches!(
+                    u,
+                    Update::Feed(_) | Update::Delivered(_) | Update::Refused { .. }
+                )
+            });
             for update in updates {
                 (d.sinks.update)(&d.client, update);
+            }
+            if redraw {
+                (d.sinks.settled)(&d.client);
             }
         }
         if dropped {

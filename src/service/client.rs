@@ -14,9 +14,11 @@ use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::roster::Roster as RosterQuery;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
+use super::feed::{self, Feed, FeedChange};
 use super::outbox::{DuplicateId, Outbox, OutboxEntry, Outcome};
 use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
+use crate::proto::xep0277::Entry;
 use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
 
 /// What the app's state must reflect.
@@ -43,6 +45,13 @@ pub enum Update {
         id: String,
         reason: String,
     },
+    /// The feed changed (posts, comments, sync progress, cursors to keep).
+    Feed(FeedChange),
+    /// The answer to a [`Client::query`].
+    Answer {
+        id: String,
+        outcome: IqOutcome,
+    },
 }
 
 #[derive(Clone)]
@@ -52,25 +61,78 @@ pub struct Client {
     presence: PresenceBook,
     roster_request: Option<String>,
     outbox: Outbox,
+    feed: Feed,
+    /// Ids of [`Client::query`] requests still unanswered.
+    queries: BTreeSet<String>,
+    /// Outbox entries already retried after reconfiguring their node: once only.
+    reconfigured: BTreeSet<String>,
     updates: VecDeque<Update>,
 }
 
 impl Client {
     pub fn new(config: SessionConfig) -> Self {
-        Self::restore(config, Roster::default(), Outbox::default())
+        let feed = Feed::new(config.jid.clone());
+        Self::restore(config, Roster::default(), Outbox::default(), feed)
     }
 
     /// Starts from what this device remembered: the roster (its version lets the server
     /// answer "unchanged") and the writes not yet acknowledged.
-    pub fn restore(config: SessionConfig, roster: Roster, outbox: Outbox) -> Self {
+    pub fn restore(config: SessionConfig, roster: Roster, outbox: Outbox, feed: Feed) -> Self {
         Client {
             session: Session::new(config),
             roster,
             presence: PresenceBook::default(),
             roster_request: None,
             outbox,
+            feed,
+            queries: BTreeSet::new(),
+            reconfigured: BTreeSet::new(),
             updates: VecDeque::new(),
         }
+    }
+
+    pub fn feed(&self) -> &Feed {
+        &self.feed
+    }
+
+    /// The person's own write, shown at once (it waits in the outbox meanwhile).
+    pub fn apply_local(&mut self, now: Instant, key: feed::ItemKey, entry: &Entry) {
+        self.feed.apply_local(key, entry);
+        self.process(now);
+    }
+
+    pub fn apply_local_retract(&mut self, now: Instant, key: &feed::ItemKey) {
+        self.feed.apply_local_retract(key);
+        self.process(now);
+    }
+
+    /// Load older posts (of one person, or for the timeline); how many feeds were asked.
+    pub fn load_older(&mut self, now: Instant, who: Option<BareJid>) -> usize {
+        let asked = self.feed.load_older(who);
+        self.process(now);
+        asked
+    }
+
+    /// A post's page opened: fetch its comments.
+    pub fn fetch_comments(&mut self, now: Instant, key: &feed::ItemKey) {
+        self.feed.fetch_comments(key);
+        self.process(now);
+    }
+
+    /// Sends a read-only request under the caller's id; the answer comes back as
+    /// [`Update::Answer`]. Not for writes: those go through the outbox.
+    pub fn query(&mut self, now: Instant, iq: Iq) {
+        let id = iq_id(&iq).to_owned();
+        match self.session.send_prepared_iq(now, iq) {
+            Ok(()) => {
+                self.queries.insert(id);
+            }
+            Err(_) => self.updates.push_back(Update::Answer {
+                id,
+                outcome: IqOutcome::Disconnected,
+            }),
+        }
+        self.process(now);
     }
 
     /// The keys of the verified sign-in, for "Remember me on this device".
@@ -176,6 +238,23 @@ impl Client {
     // ---- internals ----------------------------------------------------------------
 
     fn process(&mut self, now: Instant) {
+        self.process_session(now);
+        // Reads the feed wants, while the stream is up; a refused send is an answer too.
+        while self.session.is_online() {
+            let Some(iq) = self.feed.poll_request(now) else {
+                break;
+            };
+            let id = iq_id(&iq).to_owned();
+            if self.session.send_prepared_iq(now, iq).is_err() {
+                self.feed.handle_response(&id, &IqOutcome::Disconnected);
+            }
+        }
+        while let Some(change) = self.feed.poll_change() {
+            self.updates.push_back(Update::Feed(change));
+        }
+    }
+
+    fn process_session(&mut self, now: Instant) {
         while let Some(event) = self.session.poll_event() {
             match event {
                 Event::Online(jid) => {
@@ -207,6 +286,7 @@ impl Client {
                         self.updates.push_back(Update::Presence(jid));
                     }
                 }
+                Event::Message(message) if self.feed.handle_message(&message) => {}
                 Event::Message(message) => {
                     // Chat itself arrives with a later issue; until then the app only
                     // notes which messages with a body reached it.
@@ -226,6 +306,13 @@ impl Client {
     }
 
     fn handle_iq_response(&mut self, now: Instant, id: String, outcome: IqOutcome) {
+        if self.feed.handle_response(&id, &outcome) {
+            return;
+        }
+        if self.queries.remove(&id) {
+            self.updates.push_back(Update::Answer { id, outcome });
+            return;
+        }
         if self.outbox.entries().iter().any(|e| e.id == id) {
             return self.handle_outbox_answer(now, id, outcome);
         }
@@ -238,29 +325,67 @@ impl Client {
                 self.updates.push_back(Update::Roster(change));
             }
         }
-        // Whatever became of the roster, we are here: announce ourselves.
-        let _ = self
-            .session
-            .send_stanza(now, Presence::new(PresenceType::None));
+        // Whatever became of the roster, we are here: announce ourselves, with the
+        // XEP-0115 caps that tell the server we want microblog notifications.
+        let mut presence = Presence::new(PresenceType::None);
+        presence
+            .payloads
+            .push(feed::caps_element(&self.disco_info()));
+        let _ = self.session.send_stanza(now, presence);
+        // Then the feeds of everyone on the roster (and our own).
+        let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();
+        self.feed.start_sync(now, contacts);
+        self.feed.discover_comments_service();
         // Writes go after the roster, so that a roster edit lands on a known roster.
         self.pump_outbox(now);
     }
 
     fn handle_outbox_answer(&mut self, now: Instant, id: String, outcome: IqOutcome) {
-        let outcome = match outcome {
-            IqOutcome::Result(_) => Outcome::Acknowledged,
-            IqOutcome::Error(error) => Outcome::from_error(&error),
-            IqOutcome::Timeout | IqOutcome::Disconnected => Outcome::Retry,
-        };
         let payload = self
             .outbox
             .entries()
             .iter()
             .find(|e| e.id == id)
             .map(|e| e.payload.clone());
+        let outcome = match outcome {
+            IqOutcome::Result(_) => Outcome::Acknowledged,
+            // Creating a comments node that exists (an earlier attempt got through but
+            // its answer was lost) is what we wanted.
+            IqOutcome::Error(error)
+                if error.defined_condition == DefinedCondition::Conflict
+                    && payload.as_deref().is_some_and(is_create_node) =>
+            {
+                Outcome::Acknowledged
+            }
+            // XEP-0060 §7.1.5: the node's access model differs from the one asked for.
+            // Reconfigure it and publish once more, as Movim does.
+            IqOutcome::Error(error)
+                if feed::is_precondition_not_met(&error) && !self.reconfigured.contains(&id) =>
+            {
+                match payload.as_deref().and_then(publish_target) {
+                    Some((node, access)) => {
+                        self.reconfigured.insert(id.clone());
+                        let configure =
+                            feed::configure_node_iq(&format!("{id}-configure"), &node, access);
+                        let _ = self.session.send_prepared_iq(now, configure);
+                        Outcome::Retry
+                    }
+                    None => Outcome::from_error(&error),
+                }
+            }
+            IqOutcome::Error(error) => Outcome::from_error(&error),
+            IqOutcome::Timeout | IqOutcome::Disconnected => Outcome::Retry,
+        };
         self.outbox.on_outcome(&id, outcome.clone());
         match outcome {
             Outcome::Acknowledged => {
+                self.reconfigured.remove(&id);
+                if let Some(key) = payload
+                    .as_deref()
+                    .and_then(|p| published_item(p, self.session.jid()))
+                {
+                    self.feed.confirm(&key);
+                }
                 // RFC 6121 §3.1.1: a contact added here is also asked for their presence.
                 if let Some(RosterEdit::Set { jid, .. }) =
                     payload.as_deref().and_then(RosterEdit::from_payload)
@@ -370,10 +495,60 @@ impl Client {
         DiscoInfoResult {
             node: None,
             identities: vec![Identity::new("client", "web", "en", "Kith")],
-            features: BTreeSet::from([ns::DISCO_INFO.to_owned(), ns::PING.to_owned()]),
+            features: [ns::DISCO_INFO, ns::PING]
+                .into_iter()
+                .chain(feed::notify_features())
+                .map(str::to_owned)
+                .collect(),
             extensions: vec![],
         }
     }
+}
+
+/// Whether an outbox payload creates a pubsub node.
+fn is_create_node(payload: &str) -> bool {
+    let Ok(iq) = payload.parse::<Element>() else {
+        return false;
+    };
+    iq.get_child("pubsub", ns::PUBSUB)
+        .is_some_and(|p| p.has_child("create", ns::PUBSUB))
+}
+
+/// The item an outbox payload publishes: (service, node, item id).
+fn published_item(payload: &str, account: &BareJid) -> Option<feed::ItemKey> {
+    let iq = payload.parse::<Element>().ok()?;
+    let service = iq
+        .attr("to")
+        .map_or_else(|| account.to_string(), str::to_owned);
+    let publish = iq
+        .get_child("pubsub", ns::PUBSUB)?
+        .get_child("publish", ns::PUBSUB)?;
+    let item = publish.get_child("item", ns::PUBSUB)?.attr("id")?;
+    Some(feed::ItemKey::new(service, publish.attr("node")?, item))
+}
+
+/// The node and access model a publish asked for in its publish-options.
+fn publish_target(payload: &str) -> Option<(String, feed::Access)> {
+    let iq = payload.parse::<Element>().ok()?;
+    let pubsub = iq.get_child("pubsub", ns::PUBSUB)?;
+    let node = pubsub
+        .get_child("publish", ns::PUBSUB)?
+        .attr("node")?
+        .to_owned();
+    let open = pubsub
+        .get_child("publish-options", ns::PUBSUB)?
+        .children()
+        .flat_map(|form| form.children())
+        .any(|field| {
+            field.attr("var") == Some("pubsub#access_model")
+                && field.children().any(|v| v.text() == "open")
+        });
+    let access = if open {
+        feed::Access::Open
+    } else {
+        feed::Access::Presence
+    };
+    Some((node, access))
 }
 
 fn iq_id(iq: &Iq) -> &str {

@@ -6,6 +6,9 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+pub mod feed;
+
+use crate::service::feed::Feed;
 use crate::service::presence::{Availability, PresenceBook};
 use crate::service::roster::{Roster, RosterChange, RosterEdit};
 use crate::service::{Client, Update};
@@ -59,24 +62,54 @@ impl ConnectionStatus {
 
 /// The screen under the navigation, chosen by the URL fragment so that Kith works
 /// from any sub-path of a static host.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     Feed,
     Contacts,
+    /// `#/post/SERVICE/ITEM`: one post on a microblog node, with its comments.
+    Post(feed::PostKey),
+    /// `#/person/JID`: one person's posts.
+    Person(String),
 }
 
 impl Route {
     pub fn from_hash(hash: &str) -> Route {
-        match hash.trim_start_matches('#').trim_start_matches('/') {
-            "contacts" => Route::Contacts,
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let mut parts = path.split('/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some("contacts"), None, None) => Route::Contacts,
+            (Some("post"), Some(service), Some(id)) => {
+                match (feed::decode_component(service), feed::decode_component(id)) {
+                    (Some(service), Some(id)) => Route::Post(feed::PostKey {
+                        service,
+                        node: xmpp_parsers::ns::MICROBLOG.to_owned(),
+                        id,
+                    }),
+                    _ => Route::Feed,
+                }
+            }
+            (Some("person"), Some(jid), None) => match feed::decode_component(jid) {
+                Some(jid) => Route::Person(jid),
+                None => Route::Feed,
+            },
             _ => Route::Feed,
         }
     }
 
-    pub fn href(self) -> &'static str {
+    pub fn href(&self) -> String {
         match self {
-            Route::Feed => "#/feed",
-            Route::Contacts => "#/contacts",
+            Route::Feed => "#/feed".into(),
+            Route::Contacts => "#/contacts".into(),
+            Route::Post(key) => key.href(),
+            Route::Person(jid) => format!("#/person/{}", feed::encode_component(jid)),
+        }
+    }
+
+    /// Which entry of the main navigation this screen belongs to.
+    pub fn section(&self) -> Route {
+        match self {
+            Route::Contacts => Route::Contacts,
+            _ => Route::Feed,
         }
     }
 }
@@ -93,6 +126,10 @@ pub struct ContactRow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PendingWrite {
     pub id: String,
+    /// `roster`, `post`, `comment`, `like`, … (see `OutboxRecord::kind`).
+    pub kind: String,
+    /// What it is about: for a post, comment or like, its item id.
+    pub target: String,
     /// The roster change it makes, if it is one.
     pub roster: Option<RosterEdit>,
     /// The server refused it for good: why. The person retries or discards.
@@ -100,9 +137,26 @@ pub struct PendingWrite {
 }
 
 impl PendingWrite {
+    /// What the write was, in words, for the list of refused writes.
+    pub fn describe(&self) -> String {
+        match (&self.roster, self.kind.as_str()) {
+            (Some(RosterEdit::Set { jid, .. }), _) => format!("Adding {jid}"),
+            (Some(RosterEdit::Remove(jid)), _) => format!("Removing {jid}"),
+            (None, "post") => "Publishing a post".into(),
+            (None, "comments-node") => "Setting up a post's comments".into(),
+            (None, "comment") => "A comment".into(),
+            (None, "like") => "A like".into(),
+            (None, "unlike") => "Taking back a like".into(),
+            (None, "delete") => "Deleting a post".into(),
+            (None, _) => "A change".into(),
+        }
+    }
+
     pub fn from_record(record: &OutboxRecord) -> PendingWrite {
         PendingWrite {
             id: record.id.clone(),
+            kind: record.kind.clone(),
+            target: record.target.clone(),
             roster: (record.kind == "roster")
                 .then(|| RosterEdit::from_payload(&record.payload))
                 .flatten(),
@@ -124,6 +178,7 @@ pub struct AppState {
     pub retry_at: RwSignal<Option<f64>>,
     /// Contacts sorted by name; replaced only when the roster itself changes.
     pub contacts: RwSignal<Vec<ContactRow>>,
+    pub feed: feed::FeedState,
     /// Writes waiting for the server, in writing order.
     pub pending: RwSignal<Vec<PendingWrite>>,
     /// A lasting condition worth knowing (storage refused, another tab connected).
@@ -151,6 +206,7 @@ impl AppState {
             route: RwSignal::new(Route::Feed),
             retry_at: RwSignal::new(None),
             contacts: RwSignal::new(Vec::new()),
+            feed: feed::FeedState::new(),
             pending: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
             elsewhere: RwSignal::new(false),
@@ -165,6 +221,14 @@ impl AppState {
         self.pending.set(pending);
         self.show_roster(roster, None);
         mark("kith:cached");
+    }
+
+    /// Redraws the feed screens from the feed model, with roster names.
+    pub fn show_feed(&self, feed: &Feed) {
+        let roster = self.roster.get_value();
+        let names = |jid: &xmpp_parsers::jid::BareJid| roster.get(jid).and_then(|c| c.name.clone());
+        self.pending
+            .with_untracked(|pending| self.feed.show(feed, &names, pending));
     }
 
     /// The roster as another tab stored it.
@@ -221,6 +285,8 @@ impl AppState {
             }
             Update::Closed(reason) => self.closed(&reason),
             Update::Message { id, .. } => note_received(id),
+            // Redrawn once per burst, by `show_feed` (see `net::socket::Sinks::settled`).
+            Update::Feed(_) | Update::Answer { .. } => {}
             Update::Delivered(id) => {
                 let mut pending = self.pending.get_untracked();
                 pending.retain(|w| w.id != id);
@@ -246,6 +312,7 @@ impl AppState {
             other => Some(other.describe()),
         });
         self.pending.set(Vec::new());
+        self.feed.clear();
         self.elsewhere.set(false);
         self.roster.set_value(Roster::default());
         self.set_contacts(Vec::new());

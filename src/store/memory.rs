@@ -212,6 +212,7 @@ pub(crate) mod tests {
             queue: queue.into(),
             seq,
             kind: "roster".into(),
+            target: String::new(),
             payload: format!("<iq id='{id}'/>"),
             failed: None,
         }

@@ -104,6 +104,9 @@ pub struct OutboxRecord {
     pub seq: f64,
     /// What kind of write this is (`roster`, `post`, …), for the screen showing it.
     pub kind: String,
+    /// What it is about (a post's item id, …), so the screen can mark that **Pending**.
+    #[serde(default)]
+    pub target: String,
     /// The stanza to send, as it is.
     pub payload: String,
     /// Why the server refused it for good; `None` while it is pending.

@@ -61,13 +61,31 @@ fn with_roster() -> Client {
          <item jid='nurse@example.com' subscription='to'/></query></iq>"
     ),
     );
-    assert_eq!(
-        updates(&mut c),
-        vec![Update::Roster(RosterChange::Replaced)]
-    );
-    let presence = frames(&mut c);
-    assert!(presence[0].is("presence", ns::DEFAULT_NS) && presence[0].attr("type").is_none());
+    assert_eq!(updates(&mut c)[0], Update::Roster(RosterChange::Replaced));
+    let sent = frames(&mut c);
+    assert!(sent[0].is("presence", ns::DEFAULT_NS) && sent[0].attr("type").is_none());
+    quiet_feed(&mut c, sent);
     c
+}
+
+/// Answers the feed's sync and discovery requests with nothing, so that a test sees only
+/// what it is about.
+fn quiet_feed(c: &mut Client, mut sent: Vec<Element>) {
+    while !sent.is_empty() {
+        for iq in sent.iter().filter(|f| f.is("iq", ns::DEFAULT_NS)) {
+            let id = iq.attr("id").unwrap();
+            let to = iq
+                .attr("to")
+                .map(|t| format!(" from='{t}'"))
+                .unwrap_or_default();
+            c.handle_frame(
+                t(),
+                &format!("<iq xmlns='jabber:client' type='error' id='{id}'{to}><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+            );
+        }
+        sent = frames(c);
+    }
+    updates(c);
 }
 
 #[test]
@@ -271,7 +289,12 @@ fn sign_in_versioned(c: &mut Client) -> Element {
 
 #[test]
 fn a_cached_roster_sends_its_version_and_an_empty_answer_keeps_it() {
-    let mut c = Client::restore(config(), cached_roster(), Outbox::default());
+    let mut c = Client::restore(
+        config(),
+        cached_roster(),
+        Outbox::default(),
+        crate::service::feed::Feed::new(config().jid),
+    );
     let get = sign_in_versioned(&mut c);
     let query = get.get_child("query", ns::ROSTER).unwrap();
     assert_eq!(query.attr("ver"), Some("v7"));
@@ -287,7 +310,12 @@ fn a_cached_roster_sends_its_version_and_an_empty_answer_keeps_it() {
 #[test]
 fn without_the_feature_no_version_is_sent() {
     // RFC 6121 §2.6.2: only when the server advertised versioning.
-    let mut c = Client::restore(config(), cached_roster(), Outbox::default());
+    let mut c = Client::restore(
+        config(),
+        cached_roster(),
+        Outbox::default(),
+        crate::service::feed::Feed::new(config().jid),
+    );
     c.handle_connected(t(), NONCE);
     let mut last = vec![];
     sign_in(|frame| {
@@ -394,4 +422,136 @@ fn a_lost_connection_resends_the_same_id_once_on_the_next_stream() {
         Err(crate::service::outbox::DuplicateId("w3".into())),
         "another tab's copy of the same entry is not queued twice"
     );
+}
+
+// ---- the feed through the client ---------------------------------------------------------
+
+#[test]
+fn presence_carries_caps_and_disco_advertises_microblog_notifications() {
+    let (mut c, id) = signed_in();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
+    );
+    let sent = frames(&mut c);
+    let caps = sent[0]
+        .get_child("c", "http://jabber.org/protocol/caps")
+        .expect("caps in presence");
+    assert_eq!(caps.attr("hash"), Some("sha-1"));
+    assert!(
+        sent[1..]
+            .iter()
+            .any(|f| f.get_child("pubsub", ns::PUBSUB).is_some()),
+        "the feed sync starts: {sent:?}"
+    );
+    quiet_feed(&mut c, sent[1..].to_vec());
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='get' id='d1' from='example.org'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    let answer = String::from(&frames(&mut c)[0]);
+    assert!(answer.contains("urn:xmpp:microblog:0+notify"), "{answer}");
+}
+
+fn publish_entry(id: &str) -> OutboxEntry {
+    let entry = crate::proto::xep0277::Entry::new_post(
+        id,
+        &BareJid::new("user@example.org").unwrap(),
+        None,
+        crate::proto::xep0277::PostDraft {
+            title: "Hello".into(),
+            ..Default::default()
+        },
+        None,
+        "2026-11-27T12:00:00Z".parse().unwrap(),
+    );
+    let iq = crate::service::feed::publish_iq(
+        id,
+        None,
+        ns::MICROBLOG,
+        &entry,
+        Some(crate::service::feed::Access::Open),
+    );
+    OutboxEntry {
+        id: id.into(),
+        queue: ns::MICROBLOG.into(),
+        payload: String::from(&Element::from(iq)),
+        state: crate::service::outbox::EntryState::Pending,
+    }
+}
+
+#[test]
+fn a_publish_refused_for_its_access_model_reconfigures_the_node_and_goes_once_more() {
+    let mut c = with_roster();
+    c.submit(t(), publish_entry("p1")).unwrap();
+    assert_eq!(frames(&mut c)[0].attr("id"), Some("p1"));
+    let precondition = "<iq xmlns='jabber:client' type='error' id='p1'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/></error></iq>";
+    c.handle_frame(t(), precondition);
+    let sent = frames(&mut c);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    let configure = String::from(&sent[0]);
+    assert!(
+        configure.contains("pubsub#owner") && configure.contains("open"),
+        "{configure}"
+    );
+    assert_eq!(sent[1].attr("id"), Some("p1"), "the same item id again");
+    // A second refusal is final: no loop.
+    c.handle_frame(t(), precondition);
+    assert!(frames(&mut c).is_empty());
+    assert!(matches!(
+        updates(&mut c).as_slice(),
+        [Update::Refused { .. }]
+    ));
+}
+
+#[test]
+fn creating_a_comments_node_that_exists_counts_as_done() {
+    let mut c = with_roster();
+    let iq = crate::service::feed::create_comments_node_iq(
+        "n1",
+        &"pubsub.example.org".parse().unwrap(),
+        "urn:xmpp:microblog:0:comments/p1",
+    );
+    let entry = OutboxEntry {
+        id: "n1".into(),
+        queue: ns::MICROBLOG.into(),
+        payload: String::from(&Element::from(iq)),
+        state: crate::service::outbox::EntryState::Pending,
+    };
+    c.submit(t(), entry).unwrap();
+    frames(&mut c);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='n1' from='pubsub.example.org'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    assert_eq!(updates(&mut c), vec![Update::Delivered("n1".into())]);
+}
+
+#[test]
+fn an_acknowledged_comment_on_someone_elses_node_is_no_longer_pending() {
+    // Their node sends us no notification that would confirm it: the ack must.
+    let mut c = with_roster();
+    let node = "urn:xmpp:microblog:0:comments/p1";
+    let entry = crate::proto::xep0277::Entry::new_comment(
+        "k1",
+        &BareJid::new("user@example.org").unwrap(),
+        None,
+        "Lovely",
+        "2026-11-27T12:00:00Z".parse().unwrap(),
+    );
+    let service: xmpp_parsers::jid::Jid = "juliet@example.com".parse().unwrap();
+    let iq = crate::service::feed::publish_iq("w9", Some(service.clone()), node, &entry, None);
+    let key = crate::service::feed::ItemKey::new("juliet@example.com", node, "k1");
+    c.apply_local(t(), key.clone(), &entry);
+    assert!(c.feed().is_local(&key));
+    c.submit(
+        t(),
+        OutboxEntry {
+            id: "w9".into(),
+            queue: node.into(),
+            payload: String::from(&Element::from(iq)),
+            state: crate::service::outbox::EntryState::Pending,
+        },
+    )
+    .unwrap();
+    frames(&mut c);
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='result' id='w9' from='juliet@example.com'/>",
+    );
+    assert!(!c.feed().is_local(&key));
 }

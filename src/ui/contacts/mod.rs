@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use xmpp_parsers::jid::BareJid;
 
-use crate::net::account::{edit_roster, settle_refused};
+use crate::net::account::edit_roster;
 use crate::service::roster::RosterEdit;
 use crate::state::{AppState, ContactRow};
 
@@ -65,7 +65,6 @@ pub fn ContactsScreen() -> impl IntoView {
         <section class="contacts" aria-labelledby="contacts-heading">
             <h2 id="contacts-heading">"Contacts"</h2>
             <AddContact/>
-            <Refused/>
             <Show when=move || total() == 0>
                 <p class="empty">"No contacts yet."</p>
             </Show>
@@ -142,48 +141,6 @@ fn AddContact() -> impl IntoView {
                 </p>
             </Show>
         </form>
-    }
-}
-
-/// Roster changes the server refused for good, with its reason: never retried by
-/// themselves, so the person chooses.
-#[component]
-fn Refused() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let refused = move || {
-        state.pending.with(|p| {
-            p.iter()
-                .filter_map(|w| {
-                    let edit = w.roster.as_ref()?;
-                    let reason = w.failed.clone()?;
-                    let what = match edit {
-                        RosterEdit::Set { jid, .. } => format!("Adding {jid}"),
-                        RosterEdit::Remove(jid) => format!("Removing {jid}"),
-                    };
-                    Some((w.id.clone(), what, reason))
-                })
-                .collect::<Vec<_>>()
-        })
-    };
-    view! {
-        <Show when=move || !refused().is_empty()>
-            <ul class="refused" aria-label="Refused changes">
-                <For
-                    each=refused
-                    key=|(id, _, reason)| (id.clone(), reason.clone())
-                    children=move |(id, what, reason)| {
-                        let again = id.clone();
-                        view! {
-                            <li>
-                                <span>{what}" was refused: "{reason}</span>
-                                <button type="button" on:click=move |_| spawn_local(settle_refused(state, again.clone(), true))>"Try again"</button>
-                                <button type="button" class="plain" on:click=move |_| spawn_local(settle_refused(state, id.clone(), false))>"Discard"</button>
-                            </li>
-                        }
-                    }
-                />
-            </ul>
-        </Show>
     }
 }
 

@@ -1,14 +1,82 @@
-//! The social feed. Reading and writing posts (XEP-0277) arrive with the feed issue;
-//! until then the screen says so plainly.
+//! The social feed (XEP-0277): the timeline with its composer, a post's page with its
+//! comments, and a person's page. Post content is untrusted and becomes DOM only through
+//! [`render`].
+
+mod composer;
+mod list;
+mod page;
+mod post;
+pub mod render;
 
 use leptos::prelude::*;
 
+use crate::state::AppState;
+use composer::{Composer, ComposerDraft};
+use list::PostList;
+pub use page::PostPage;
+
 #[component]
 pub fn FeedScreen() -> impl IntoView {
+    provide_context(ComposerDraft::new());
     view! {
         <section class="feed" aria-labelledby="feed-heading">
             <h2 id="feed-heading">"Feed"</h2>
-            <p class="empty">"Posts from you and your contacts will appear here. The feed is not built yet."</p>
+            <Composer always=true/>
+            <SyncStatus/>
+            <PostList
+                label="Feed"
+                author=None
+                empty="Nothing here yet. Write a first post, or add contacts to read theirs."
+            />
         </section>
+    }
+}
+
+/// One person's posts, under their name.
+#[component]
+pub fn PersonPage(jid: String) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    provide_context(ComposerDraft::new());
+    let name = {
+        let jid = jid.clone();
+        Memo::new(move |_| {
+            let roster = state
+                .contacts
+                .with(|c| c.iter().find(|c| c.jid == jid).map(|c| c.name.clone()));
+            roster
+                .or_else(|| {
+                    state.feed.timeline.with(|t| {
+                        t.iter()
+                            .find(|p| p.author == jid)
+                            .map(|p| p.author_name.clone())
+                    })
+                })
+                .unwrap_or_else(|| jid.clone())
+        })
+    };
+    let empty = format!("No posts from {jid} yet.");
+    view! {
+        <section class="feed person" aria-labelledby="person-heading">
+            <h2 id="person-heading">{move || name.get()}</h2>
+            <p class="person-jid">{jid.clone()}</p>
+            <Composer always=false/>
+            <PostList label="Posts" author=Some(jid) empty/>
+        </section>
+    }
+}
+
+/// Progress of fetching contacts' feeds, while it runs.
+#[component]
+fn SyncStatus() -> impl IntoView {
+    let sync = expect_context::<AppState>().feed.sync;
+    view! {
+        <Show when=move || sync.with(Option::is_some)>
+            <p role="status" class="feed-sync">
+                {move || {
+                    let (done, total) = sync.get().unwrap_or_default();
+                    format!("Syncing {done} / {total} contacts")
+                }}
+            </p>
+        </Show>
     }
 }

@@ -4,9 +4,10 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
-use crate::net::account::sign_out;
+use crate::net::account::{settle_refused, sign_out};
 use crate::state::{AppState, Route};
-use crate::ui::{contacts::ContactsScreen, feed::FeedScreen};
+use crate::ui::contacts::ContactsScreen;
+use crate::ui::feed::{FeedScreen, PersonPage, PostPage};
 
 /// The page's one alert region; present only while there is something to say.
 #[component]
@@ -28,6 +29,40 @@ fn clock(epoch_ms: f64) -> String {
         date.get_minutes(),
         date.get_seconds()
     )
+}
+
+/// Writes the server refused for good, with its reason: never retried by themselves,
+/// so the person chooses.
+#[component]
+fn Refused() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let refused = move || {
+        state.pending.with(|p| {
+            p.iter()
+                .filter_map(|w| Some((w.id.clone(), w.describe(), w.failed.clone()?)))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=move || !refused().is_empty()>
+            <ul class="refused" aria-label="Refused changes">
+                <For
+                    each=refused
+                    key=|(id, _, reason)| (id.clone(), reason.clone())
+                    children=move |(id, what, reason)| {
+                        let again = id.clone();
+                        view! {
+                            <li>
+                                <span>{what}" was refused: "{reason}</span>
+                                <button type="button" on:click=move |_| spawn_local(settle_refused(state, again.clone(), true))>"Try again"</button>
+                                <button type="button" class="plain" on:click=move |_| spawn_local(settle_refused(state, id.clone(), false))>"Discard"</button>
+                            </li>
+                        }
+                    }
+                />
+            </ul>
+        </Show>
+    }
 }
 
 /// Sign out, choosing what this device keeps: the cache (faster next time) or nothing.
@@ -58,8 +93,9 @@ fn SignOut() -> impl IntoView {
 pub fn Shell() -> impl IntoView {
     let state = expect_context::<AppState>();
     let link = move |route: Route, name: &'static str| {
-        let current = move || (state.route.get() == route).then_some("page");
-        view! { <a href=route.href() aria-current=current>{name}</a> }
+        let href = route.href();
+        let current = move || state.route.with(|r| r.section() == route).then_some("page");
+        view! { <a href=href aria-current=current>{name}</a> }
     };
     view! {
         <header class="shell">
@@ -74,6 +110,7 @@ pub fn Shell() -> impl IntoView {
             <SignOut/>
         </header>
         <Alert/>
+        <Refused/>
         <Show when=move || state.notice.with(Option::is_some)>
             <p class="notice" role="note">{move || state.notice.get().unwrap_or_default()}</p>
         </Show>
@@ -81,6 +118,8 @@ pub fn Shell() -> impl IntoView {
             {move || match state.route.get() {
                 Route::Feed => view! { <FeedScreen/> }.into_any(),
                 Route::Contacts => view! { <ContactsScreen/> }.into_any(),
+                Route::Post(key) => view! { <PostPage key=key/> }.into_any(),
+                Route::Person(jid) => view! { <PersonPage jid=jid/> }.into_any(),
             }}
         </main>
     }

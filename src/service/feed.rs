@@ -1,0 +1,1421 @@
+//! The social feed (XEP-0277 on XEP-0060): the posts of the account and its contacts,
+//! their comments and likes, synced with bounded concurrency and kept current by events.
+//!
+//! Sans-IO and clock-free like [`Client`](super::Client):
+//! - inputs: [`Feed::start_sync`], [`Feed::load_older`], [`Feed::fetch_comments`],
+//!   [`Feed::discover_comments_service`], [`Feed::handle_response`] (the answers to the
+//!   iqs handed out), [`Feed::handle_message`] (pubsub events), and the local echo of the
+//!   person's own writes, [`Feed::apply_local`] / [`Feed::apply_local_retract`];
+//! - outputs, drained after every input: [`Feed::poll_request`] (iqs to send as they are,
+//!   under their own id) and [`Feed::poll_change`] (what to persist and to redraw).
+//!
+//! The feed never sends writes: the `*_iq` builders below make the payloads the outbox
+//! sends under the item id, so a retry can never duplicate a post.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use minidom::Element;
+use serde::{Deserialize, Serialize};
+use xmpp_parsers::caps::{compute_disco, hash_caps, Caps};
+use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
+use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
+use xmpp_parsers::hashes::Algo;
+use xmpp_parsers::iq::Iq;
+use xmpp_parsers::jid::{BareJid, Jid};
+use xmpp_parsers::message::Message;
+use xmpp_parsers::ns;
+use xmpp_parsers::pubsub::owner::{Owner, Payload as OwnerPayload};
+use xmpp_parsers::pubsub::pubsub::{
+    Configure, Create, Item as PubSubItem, Items, Publish, PublishOptions, Retract,
+};
+use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
+use xmpp_parsers::rsm::{SetQuery, SetResult};
+use xmpp_parsers::stanza_error::StanzaError;
+
+use crate::proto::ns::{ATOM, MICROBLOG_COMMENTS_PREFIX};
+use crate::proto::xep0277::Entry;
+use crate::store::{CursorRecord, PostRecord};
+use crate::xmpp::{Instant, IqOutcome};
+
+/// Item requests out at the same time: enough to sync a large roster quickly, few enough
+/// not to flood the server (or its s2s queues) on sign-in.
+pub const MAX_IN_FLIGHT: usize = 6;
+/// The [`CursorRecord`] key under which the feed keeps its sync positions.
+pub const CURSOR_KEY: &str = "feed";
+/// XEP-0115 `node`: who Kith is.
+pub const CAPS_NODE: &str = "https://kith.example";
+
+/// XEP-0060 §7.1.5: the form type of publish options (missing from `xmpp_parsers::ns`).
+const PUBLISH_OPTIONS: &str = "http://jabber.org/protocol/pubsub#publish-options";
+const ID_PREFIX: &str = "feed-";
+/// First page of a contact never synced before.
+const FIRST_PAGE: u32 = 20;
+/// First page of a contact whose newest post we know: usually only a few are new.
+const CATCH_UP_PAGE: u32 = 5;
+/// A page of Load older, and an RSM page while catching up.
+const PAGE: u32 = 20;
+/// Catching up stops after this many pages; the rest of the gap is left to Load older.
+const MAX_SYNC_PAGES: u8 = 4;
+/// Without RSM, paging means asking again for more: never for more than this.
+const MAX_ITEMS: u32 = 200;
+const COMMENTS_PAGE: u32 = 100;
+/// After a sync, comments are fetched for this many of the newest posts, so counts show.
+const COMMENTS_AFTER_SYNC: usize = 20;
+/// Bounds on what one stanza can make us keep (hostile or broken services).
+const MAX_ITEMS_PER_STANZA: usize = 250;
+const MAX_THREAD: usize = 2_000;
+const MAX_ENTRY_BYTES: usize = 256 * 1024;
+const MAX_ID_BYTES: usize = 512;
+/// A request nobody answered (the driver lost it) stops holding a slot after this.
+const REQUEST_TIMEOUT_MS: u64 = 120_000;
+/// Candidates asked about during service discovery, at most.
+const MAX_DISCO_CANDIDATES: usize = 8;
+
+/// Where an item lives: a post on a PEP microblog node, or a comment or like on a
+/// comments node. The store's key too ([`PostRecord`]).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ItemKey {
+    /// Bare JID of the pubsub service (for a post, the author's account).
+    pub service: String,
+    pub node: String,
+    pub id: String,
+}
+
+impl ItemKey {
+    pub fn new(service: impl Into<String>, node: impl Into<String>, id: impl Into<String>) -> Self {
+        ItemKey {
+            service: service.into(),
+            node: node.into(),
+            id: id.into(),
+        }
+    }
+
+    /// A post of `owner`'s microblog.
+    pub fn post(owner: &BareJid, id: impl Into<String>) -> Self {
+        ItemKey::new(owner.as_str(), ns::MICROBLOG, id)
+    }
+
+    fn node_key(&self) -> NodeKey {
+        NodeKey::new(&self.service, &self.node)
+    }
+}
+
+/// A post, or a comment or like: an entry and what the feed vouches for about it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Post {
+    pub key: ItemKey,
+    pub entry: Entry,
+    /// The trusted author ([`Entry::author_jid`]): the item's publisher when the service
+    /// says who published, else the node's owner.
+    pub author: BareJid,
+    /// ms since the epoch (`published`, else `updated`, else 0).
+    pub published: i64,
+    /// The `<entry/>` as received (or as published), for the store.
+    pub xml: String,
+}
+
+/// A comment is an entry on a comments node, shaped like a post.
+pub type Comment = Post;
+
+/// Who may read a node (XEP-0060 §4.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Contacts with a presence subscription: the default of a personal microblog.
+    Presence,
+    /// Anyone: public posts, and comments nodes.
+    Open,
+}
+
+impl Access {
+    fn as_str(self) -> &'static str {
+        match self {
+            Access::Presence => "presence",
+            Access::Open => "open",
+        }
+    }
+}
+
+/// What changed, for the store and the view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FeedChange {
+    /// A post, comment or like is new or changed: store [`Feed::record`] of it.
+    Upserted(ItemKey),
+    /// It is gone: delete its record.
+    Retracted(ItemKey),
+    /// The comments or likes of this post changed.
+    CommentsChanged(ItemKey),
+    /// [`Feed::progress`] changed (or the sync ended).
+    Progress,
+    /// Store this [`CursorRecord`] so the next sync fetches only what is new.
+    Cursor { key: String, value: String },
+}
+
+/// What the server's disco#items says about where comments nodes go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceHint {
+    /// A `comments.DOMAIN` service, as Movim sets servers up.
+    Found(Jid),
+    /// Ask these (other `comments.*`) with disco#info; the first pubsub service wins.
+    Ask(Vec<Jid>),
+}
+
+/// The feed model and its sync scheduler.
+#[derive(Clone, Debug)]
+pub struct Feed {
+    account: BareJid,
+    contacts: BTreeSet<BareJid>,
+    posts: BTreeMap<ItemKey, Post>,
+    threads: BTreeMap<NodeKey, Thread>,
+    sources: BTreeMap<BareJid, Source>,
+    /// Items shown from a local write and not yet seen from the server.
+    local: BTreeSet<ItemKey>,
+    queue: VecDeque<Request>,
+    in_flight: BTreeMap<String, (Request, Instant)>,
+    next_id: u64,
+    sync: Option<SyncRun>,
+    last_sync: Option<Instant>,
+    cursors_dirty: bool,
+    discovery: Discovery,
+    changes: VecDeque<FeedChange>,
+}
+
+/// A comments node, by service and node name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct NodeKey {
+    service: String,
+    node: String,
+}
+
+impl NodeKey {
+    fn new(service: &str, node: &str) -> Self {
+        NodeKey {
+            service: service.to_owned(),
+            node: node.to_owned(),
+        }
+    }
+}
+
+/// The items of one comments node, each list oldest first.
+#[derive(Clone, Debug, Default)]
+struct Thread {
+    comments: Vec<Comment>,
+    likes: Vec<Comment>,
+}
+
+impl Thread {
+    fn len(&self) -> usize {
+        self.comments.len() + self.likes.len()
+    }
+
+    fn get(&self, id: &str) -> Option<&Comment> {
+        self.comments
+            .iter()
+            .chain(&self.likes)
+            .find(|c| c.key.id == id)
+    }
+
+    fn remove(&mut self, id: &str) -> bool {
+        let before = self.len();
+        self.comments.retain(|c| c.key.id != id);
+        self.likes.retain(|c| c.key.id != id);
+        before != self.len()
+    }
+
+    fn insert(&mut self, comment: Comment) {
+        self.remove(&comment.key.id);
+        let list = if comment.entry.is_like() {
+            &mut self.likes
+        } else {
+            &mut self.comments
+        };
+        let at = list.partition_point(|c| c.published <= comment.published);
+        list.insert(at, comment);
+    }
+}
+
+/// Where the sync of one PEP microblog stands. Persisted in the cursor record.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Cursor {
+    /// The newest item id seen: a catch-up stops when it comes back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    newest: Option<String>,
+    /// The RSM `<last>` Load older continues after (XEP-0059 §2.2); `None` when the
+    /// service does not page with RSM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    older: Option<String>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Source {
+    cursor: Cursor,
+    /// The service has nothing older than what we hold (this session).
+    exhausted: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Request {
+    Page {
+        owner: BareJid,
+        kind: PageKind,
+        max: u32,
+        after: Option<String>,
+    },
+    Comments(NodeKey),
+    DiscoItems,
+    DiscoInfo(Jid),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum PageKind {
+    /// Page `page` (0 = first) of a sync that stops at `until`, the newest item id known
+    /// when it started.
+    Sync {
+        page: u8,
+        until: Option<String>,
+    },
+    Older,
+}
+
+#[derive(Clone, Debug)]
+struct SyncRun {
+    total: usize,
+    pending: BTreeSet<BareJid>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Discovery {
+    service: Option<Jid>,
+    candidates: VecDeque<Jid>,
+}
+
+/// One `<item/>` of an items result or event.
+struct ReceivedItem {
+    id: String,
+    publisher: Option<BareJid>,
+    entry: Option<Element>,
+}
+
+/// An items result: the items, how many there were, and the RSM position.
+struct ItemsPage {
+    items: Vec<ReceivedItem>,
+    count: usize,
+    last: Option<String>,
+}
+
+impl Feed {
+    pub fn new(account: BareJid) -> Self {
+        Feed {
+            account,
+            contacts: BTreeSet::new(),
+            posts: BTreeMap::new(),
+            threads: BTreeMap::new(),
+            sources: BTreeMap::new(),
+            local: BTreeSet::new(),
+            queue: VecDeque::new(),
+            in_flight: BTreeMap::new(),
+            next_id: 0,
+            sync: None,
+            last_sync: None,
+            cursors_dirty: false,
+            discovery: Discovery::default(),
+            changes: VecDeque::new(),
+        }
+    }
+
+    /// Starts from what the store kept: posts, comments and likes, and the cursor record
+    /// (records of another key are ignored, so the lead may pass them all).
+    pub fn restore(account: BareJid, records: &[PostRecord], cursors: &[CursorRecord]) -> Self {
+        let mut feed = Feed::new(account);
+        for record in records {
+            if let Some(post) = post_from_record(record) {
+                feed.insert(post);
+            }
+        }
+        let saved = cursors.iter().find(|c| c.key == CURSOR_KEY);
+        let parsed =
+            saved.and_then(|c| serde_json::from_str::<BTreeMap<String, Cursor>>(&c.value).ok());
+        for (jid, cursor) in parsed.unwrap_or_default() {
+            if let Ok(jid) = BareJid::new(&jid) {
+                feed.sources.entry(jid).or_default().cursor = cursor;
+            }
+        }
+        feed
+    }
+
+    pub fn account(&self) -> &BareJid {
+        &self.account
+    }
+
+    // ---- inputs -------------------------------------------------------------------
+
+    /// The people whose microblog events are accepted (the roster changed).
+    pub fn set_contacts(&mut self, contacts: impl IntoIterator<Item = BareJid>) {
+        self.contacts = contacts.into_iter().collect();
+    }
+
+    /// Fetches what is new from the account itself and every contact. While a sync runs,
+    /// contacts not yet part of it are added to it.
+    pub fn start_sync(&mut self, now: Instant, contacts: Vec<BareJid>) {
+        self.last_sync = Some(now);
+        self.contacts = contacts.iter().cloned().collect();
+        let run = self.sync.get_or_insert_with(|| SyncRun {
+            total: 0,
+            pending: BTreeSet::new(),
+        });
+        let mut added = vec![];
+        for jid in std::iter::once(self.account.clone()).chain(contacts) {
+            if run.pending.insert(jid.clone()) {
+                run.total += 1;
+                added.push(jid);
+            }
+        }
+        for owner in added {
+            let until = self
+                .sources
+                .entry(owner.clone())
+                .or_default()
+                .cursor
+                .newest
+                .clone();
+            let max = if until.is_some() {
+                CATCH_UP_PAGE
+            } else {
+                FIRST_PAGE
+            };
+            self.queue.push_back(Request::Page {
+                owner,
+                kind: PageKind::Sync { page: 0, until },
+                max,
+                after: None,
+            });
+        }
+        self.changes.push_back(FeedChange::Progress);
+    }
+
+    /// Asks for the next older page of one contact, or — for the timeline — of the
+    /// contacts whose oldest known post is the newest (up to [`MAX_IN_FLIGHT`] of them):
+    /// their older posts are the ones that sort next below what the timeline shows.
+    /// Returns how many contacts were asked.
+    pub fn load_older(&mut self, who: Option<BareJid>) -> usize {
+        let owners = match who {
+            Some(jid) => vec![jid],
+            None => self.timeline_frontier(),
+        };
+        let mut requests = vec![];
+        for owner in owners {
+            if let Some(request) = self.older_request(owner) {
+                if !self.is_requested(&request) {
+                    requests.push(request);
+                }
+            }
+        }
+        let asked = requests.len();
+        // The person is waiting: ahead of a running sync, in the order chosen.
+        for request in requests.into_iter().rev() {
+            self.queue.push_front(request);
+        }
+        asked
+    }
+
+    /// Fetches the comments and likes of a post (its page was opened). Returns whether a
+    /// request was queued: the post must be known and link a comments node.
+    pub fn fetch_comments(&mut self, key: &ItemKey) -> bool {
+        self.queue_comments(key, true)
+    }
+
+    /// Looks for the service the person's comments nodes go to (XEP-0030 on the account's
+    /// server); until it is found, [`Feed::comments_service`] is the account's own PEP.
+    pub fn discover_comments_service(&mut self) {
+        if self.discovery.service.is_none() && !self.is_requested(&Request::DiscoItems) {
+            self.queue.push_back(Request::DiscoItems);
+        }
+    }
+
+    /// The answer to an iq from [`Feed::poll_request`]. `false`: not one of ours.
+    pub fn handle_response(&mut self, id: &str, outcome: &IqOutcome) -> bool {
+        let Some((request, _)) = self.in_flight.remove(id) else {
+            return false;
+        };
+        // Item-not-found, forbidden, timeouts…: that request is just done, nothing more.
+        let payload = match outcome {
+            IqOutcome::Result(payload) => payload.as_ref(),
+            IqOutcome::Error(_) | IqOutcome::Timeout | IqOutcome::Disconnected => None,
+        };
+        match request {
+            Request::Page {
+                owner, kind, max, ..
+            } => match payload.and_then(read_items_result) {
+                Some(page) => self.on_page(owner, kind, max, page),
+                None if matches!(kind, PageKind::Sync { .. }) => self.finish_source(&owner),
+                None => {}
+            },
+            Request::Comments(node) => {
+                if let Some(page) = payload.and_then(read_items_result) {
+                    self.on_comments(node, page);
+                }
+            }
+            Request::DiscoItems => self.on_disco_items(payload),
+            Request::DiscoInfo(jid) => self.on_disco_info(jid, payload),
+        }
+        true
+    }
+
+    /// A message that may carry a pubsub event. `true` when it was a microblog or comments
+    /// event (consumed, even if ignored); other pubsub events are left to other services.
+    pub fn handle_message(&mut self, message: &Message) -> bool {
+        let Some(event) = message
+            .payloads
+            .iter()
+            .find(|p| p.is("event", ns::PUBSUB_EVENT))
+        else {
+            return false;
+        };
+        let Some(action) = event.children().next() else {
+            return false;
+        };
+        let Some(node) = action.attr("node") else {
+            return false;
+        };
+        // RFC 6120 §8.1.2.1: no `from` means the account's own server, on its behalf.
+        let from = message
+            .from
+            .as_ref()
+            .map_or_else(|| self.account.clone(), Jid::to_bare);
+        if node == ns::MICROBLOG {
+            if self.follows(&from) {
+                self.apply_event(&from, node, action);
+            }
+            true
+        } else if node.starts_with(MICROBLOG_COMMENTS_PREFIX) {
+            if self.knows_thread(&NodeKey::new(from.as_str(), node)) {
+                self.apply_event(&from, node, action);
+            }
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Shows the person's own post, comment or like at once, before the server has it.
+    /// The ack (or the event) carries the same key, so it replaces this, never duplicates.
+    pub fn apply_local(&mut self, key: ItemKey, entry: &Entry) {
+        let post = Post {
+            published: entry.published_or_updated_ms().unwrap_or_default(),
+            xml: String::from(&entry.to_element()),
+            author: self.account.clone(),
+            entry: entry.clone(),
+            key: key.clone(),
+        };
+        self.local.insert(key.clone());
+        self.store(post);
+    }
+
+    /// The server acknowledged the person's write of `key`: it is no longer only local.
+    /// (Comments on another account's node bring no notification that would say so.)
+    pub fn confirm(&mut self, key: &ItemKey) {
+        if self.local.remove(key) {
+            self.changes.push_back(FeedChange::Upserted(key.clone()));
+            if key.node != ns::MICROBLOG {
+                self.comments_changed(key);
+            }
+        }
+    }
+
+    /// Hides what the person just deleted (or a write the server refused for good).
+    pub fn apply_local_retract(&mut self, key: &ItemKey) {
+        self.local.remove(key);
+        self.remove(key);
+    }
+
+    // ---- outputs ------------------------------------------------------------------
+
+    /// The next iq to send, as it is. `None` when nothing waits or [`MAX_IN_FLIGHT`]
+    /// requests are out.
+    pub fn poll_request(&mut self, now: Instant) -> Option<Iq> {
+        self.reap(now);
+        if self.in_flight.len() >= MAX_IN_FLIGHT {
+            return None;
+        }
+        let request = self.queue.pop_front()?;
+        self.next_id += 1;
+        let id = format!("{ID_PREFIX}{}", self.next_id);
+        let iq = self.build(&id, &request);
+        self.in_flight.insert(id, (request, now));
+        Some(iq)
+    }
+
+    pub fn poll_change(&mut self) -> Option<FeedChange> {
+        self.changes.pop_front()
+    }
+
+    // ---- reading ------------------------------------------------------------------
+
+    /// `(done, total)` contacts while a sync runs.
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        let run = self.sync.as_ref()?;
+        Some((run.total - run.pending.len(), run.total))
+    }
+
+    /// When the last sync started.
+    pub fn last_sync(&self) -> Option<Instant> {
+        self.last_sync
+    }
+
+    /// Newest first; equal dates by key, so the order is stable.
+    pub fn timeline(&self) -> Vec<&Post> {
+        let mut posts: Vec<&Post> = self.posts.values().collect();
+        posts.sort_by(|a, b| {
+            b.published
+                .cmp(&a.published)
+                .then_with(|| a.key.cmp(&b.key))
+        });
+        posts
+    }
+
+    pub fn posts_by(&self, author: &BareJid) -> Vec<&Post> {
+        let mut posts = self.timeline();
+        posts.retain(|p| &p.author == author);
+        posts
+    }
+
+    pub fn post(&self, key: &ItemKey) -> Option<&Post> {
+        self.posts.get(key)
+    }
+
+    /// The comments of a post, oldest first; likes are not among them.
+    pub fn comments(&self, key: &ItemKey) -> &[Comment] {
+        self.thread_of(key).map_or(&[], |t| &t.comments)
+    }
+
+    /// How many people like the post, and the item id of the person's own like (to
+    /// retract it). Counted once per author: the publisher when the service names it,
+    /// else the claimed author (only a count is at stake, and an open node lets anyone
+    /// publish many items anyway).
+    pub fn likes(&self, key: &ItemKey) -> (usize, Option<&str>) {
+        let Some(thread) = self.thread_of(key) else {
+            return (0, None);
+        };
+        let likers: BTreeSet<String> = thread.likes.iter().map(liker).collect();
+        let mine = thread
+            .likes
+            .iter()
+            .find(|l| liker(l) == self.account.as_str())
+            .map(|l| l.key.id.as_str());
+        (likers.len(), mine)
+    }
+
+    /// Whether this item is shown from a local write the server has not confirmed.
+    pub fn is_local(&self, key: &ItemKey) -> bool {
+        self.local.contains(key)
+    }
+
+    /// The record to store for a post, comment or like.
+    pub fn record(&self, key: &ItemKey) -> Option<PostRecord> {
+        let post = self.item(key)?;
+        Some(PostRecord {
+            account: self.account.to_string(),
+            service: key.service.clone(),
+            node: key.node.clone(),
+            id: key.id.clone(),
+            author: post.author.to_string(),
+            published: post.published as f64,
+            xml: post.xml.clone(),
+        })
+    }
+
+    /// The sync positions to store under [`CURSOR_KEY`].
+    pub fn cursors(&self) -> Vec<(String, String)> {
+        vec![(CURSOR_KEY.to_owned(), self.cursor_value())]
+    }
+
+    /// Where the person's comments nodes are created: the discovered service, else the
+    /// account's own PEP.
+    pub fn comments_service(&self) -> Jid {
+        self.discovery
+            .service
+            .clone()
+            .unwrap_or_else(|| self.account.clone().into())
+    }
+
+    // ---- internals: scheduling ----------------------------------------------------
+
+    fn build(&self, id: &str, request: &Request) -> Iq {
+        match request {
+            Request::Page {
+                owner, max, after, ..
+            } => items_iq(
+                id,
+                owner.clone().into(),
+                ns::MICROBLOG,
+                *max,
+                after.as_deref(),
+                true,
+            ),
+            Request::Comments(node) => {
+                let service = BareJid::new(&node.service)
+                    .map_or_else(|_| self.account.clone().into(), Jid::from);
+                items_iq(id, service, &node.node, COMMENTS_PAGE, None, false)
+            }
+            Request::DiscoItems => {
+                let domain = BareJid::from_parts(None, self.account.domain());
+                disco_items_iq(id, domain.into())
+            }
+            Request::DiscoInfo(jid) => disco_info_iq(id, jid.clone()),
+        }
+    }
+
+    /// Requests the driver never answered stop holding a slot; they count as timed out.
+    fn reap(&mut self, now: Instant) {
+        let stale: Vec<String> = self
+            .in_flight
+            .iter()
+            .filter(|(_, (_, sent))| now.millis_since(*sent) > REQUEST_TIMEOUT_MS)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in stale {
+            self.handle_response(&id, &IqOutcome::Timeout);
+        }
+    }
+
+    fn is_requested(&self, request: &Request) -> bool {
+        let same = |r: &Request| match (r, request) {
+            (Request::Page { owner: a, .. }, Request::Page { owner: b, .. }) => a == b,
+            _ => r == request,
+        };
+        self.queue.iter().any(same) || self.in_flight.values().any(|(r, _)| same(r))
+    }
+
+    fn queue_comments(&mut self, key: &ItemKey, urgent: bool) -> bool {
+        let Some(node) = self.posts.get(key).and_then(comments_node) else {
+            return false;
+        };
+        let request = Request::Comments(node.clone());
+        if !self.is_requested(&request) {
+            self.threads.entry(node).or_default();
+            if urgent {
+                self.queue.push_front(request);
+            } else {
+                self.queue.push_back(request);
+            }
+        }
+        true
+    }
+
+    fn follows(&self, jid: &BareJid) -> bool {
+        *jid == self.account || self.contacts.contains(jid) || self.sources.contains_key(jid)
+    }
+
+    fn knows_thread(&self, node: &NodeKey) -> bool {
+        self.threads.contains_key(node)
+            || self
+                .posts
+                .values()
+                .any(|p| comments_node(p).as_ref() == Some(node))
+    }
+
+    fn timeline_frontier(&self) -> Vec<BareJid> {
+        let mut oldest: BTreeMap<&str, i64> = BTreeMap::new();
+        for post in self.posts.values() {
+            let at = oldest.entry(&post.key.service).or_insert(i64::MAX);
+            *at = (*at).min(post.published);
+        }
+        // A contact of whom we hold nothing comes last: nothing of theirs is on screen.
+        let mut open: Vec<(&BareJid, i64)> = self
+            .sources
+            .iter()
+            .filter(|(_, s)| !s.exhausted)
+            .map(|(jid, _)| (jid, oldest.get(jid.as_str()).copied().unwrap_or(i64::MIN)))
+            .collect();
+        open.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        open.into_iter()
+            .take(MAX_IN_FLIGHT)
+            .map(|(jid, _)| jid.clone())
+            .collect()
+    }
+
+    /// RSM `after` the older cursor when the service pages; else the same request for
+    /// more items than we hold (the overlap is de-duplicated by key).
+    fn older_request(&mut self, owner: BareJid) -> Option<Request> {
+        let held = self.held_posts(&owner) as u32;
+        let source = self.sources.entry(owner.clone()).or_default();
+        if source.exhausted {
+            return None;
+        }
+        let (max, after) = match &source.cursor.older {
+            Some(last) => (PAGE, Some(last.clone())),
+            None if held >= MAX_ITEMS => {
+                source.exhausted = true;
+                return None;
+            }
+            None => ((held + PAGE).min(MAX_ITEMS), None),
+        };
+        Some(Request::Page {
+            owner,
+            kind: PageKind::Older,
+            max,
+            after,
+        })
+    }
+
+    fn held_posts(&self, owner: &BareJid) -> usize {
+        self.posts
+            .keys()
+            .filter(|k| k.service == owner.as_str())
+            .count()
+    }
+
+    // ---- internals: results -------------------------------------------------------
+
+    fn on_page(&mut self, owner: BareJid, kind: PageKind, max: u32, page: ItemsPage) {
+        for item in &page.items {
+            self.accept(&owner, ns::MICROBLOG, item);
+        }
+        let full = page.count >= max as usize;
+        match kind {
+            PageKind::Sync { page: n, until } => {
+                let reached = until
+                    .as_ref()
+                    .is_some_and(|k| page.items.iter().any(|i| &i.id == k));
+                if n == 0 {
+                    let newest = newest_id(&page, &self.posts, &owner);
+                    self.update_cursor(&owner, |c| c.newest = newest.or(c.newest.take()));
+                }
+                let next = if until.is_none() {
+                    // Never synced: one page; Load older goes on from its end.
+                    self.set_older(&owner, page.last.clone(), !full);
+                    None
+                } else if reached || !full {
+                    None
+                } else if n + 1 >= MAX_SYNC_PAGES {
+                    // A gap is left: Load older continues right where this stopped.
+                    if page.last.is_some() {
+                        self.set_older(&owner, page.last.clone(), false);
+                    }
+                    None
+                } else {
+                    catch_up_request(&owner, n + 1, until, max, page.last.clone())
+                };
+                match next {
+                    Some(request) => self.queue.push_front(request),
+                    None => self.finish_source(&owner),
+                }
+            }
+            PageKind::Older => {
+                let exhausted = !full || (page.last.is_none() && max >= MAX_ITEMS);
+                self.set_older(&owner, page.last.clone(), exhausted);
+                self.emit_cursors();
+            }
+        }
+    }
+
+    fn set_older(&mut self, owner: &BareJid, last: Option<String>, exhausted: bool) {
+        self.update_cursor(owner, |c| c.older = last);
+        if let Some(source) = self.sources.get_mut(owner) {
+            source.exhausted = exhausted;
+        }
+    }
+
+    fn update_cursor(&mut self, owner: &BareJid, change: impl FnOnce(&mut Cursor)) {
+        let cursor = &mut self.sources.entry(owner.clone()).or_default().cursor;
+        let before = cursor.clone();
+        change(cursor);
+        self.cursors_dirty |= *cursor != before;
+    }
+
+    fn finish_source(&mut self, owner: &BareJid) {
+        let Some(run) = &mut self.sync else {
+            return;
+        };
+        if !run.pending.remove(owner) {
+            return;
+        }
+        let finished = run.pending.is_empty();
+        self.changes.push_back(FeedChange::Progress);
+        if finished {
+            self.sync = None;
+            self.emit_cursors();
+            let newest: Vec<ItemKey> = self
+                .timeline()
+                .into_iter()
+                .filter(|p| p.entry.comments.is_some())
+                .take(COMMENTS_AFTER_SYNC)
+                .map(|p| p.key.clone())
+                .collect();
+            for key in newest {
+                self.queue_comments(&key, false);
+            }
+        }
+    }
+
+    fn emit_cursors(&mut self) {
+        if std::mem::take(&mut self.cursors_dirty) {
+            self.changes.push_back(FeedChange::Cursor {
+                key: CURSOR_KEY.to_owned(),
+                value: self.cursor_value(),
+            });
+        }
+    }
+
+    fn cursor_value(&self) -> String {
+        let cursors: BTreeMap<&str, &Cursor> = self
+            .sources
+            .iter()
+            .filter(|(_, s)| s.cursor != Cursor::default())
+            .map(|(jid, s)| (jid.as_str(), &s.cursor))
+            .collect();
+        serde_json::to_string(&cursors).unwrap_or_default()
+    }
+
+    /// A complete comments result (fewer items than asked) is the whole node: what it
+    /// lacks was retracted while we were not listening, unless we just wrote it.
+    fn on_comments(&mut self, node: NodeKey, page: ItemsPage) {
+        let Ok(service) = BareJid::new(&node.service) else {
+            return;
+        };
+        for item in &page.items {
+            self.accept(&service, &node.node, item);
+        }
+        if page.count >= COMMENTS_PAGE as usize {
+            return;
+        }
+        let returned: BTreeSet<&str> = page.items.iter().map(|i| i.id.as_str()).collect();
+        let gone: Vec<ItemKey> = self
+            .threads
+            .get(&node)
+            .into_iter()
+            .flat_map(|t| t.comments.iter().chain(&t.likes))
+            .map(|c| c.key.clone())
+            .filter(|k| !returned.contains(k.id.as_str()) && !self.local.contains(k))
+            .collect();
+        for key in gone {
+            self.remove(&key);
+        }
+    }
+
+    fn on_disco_items(&mut self, payload: Option<&Element>) {
+        let items = payload.and_then(|p| DiscoItemsResult::try_from(p.clone()).ok());
+        let Some(items) = items else {
+            return;
+        };
+        match comments_service_hint(self.account.domain().as_str(), &items) {
+            ServiceHint::Found(jid) => self.discovery.service = Some(jid),
+            ServiceHint::Ask(candidates) => {
+                self.discovery.candidates = candidates.into();
+                self.ask_next_candidate();
+            }
+        }
+    }
+
+    fn on_disco_info(&mut self, jid: Jid, payload: Option<&Element>) {
+        let info = payload.and_then(|p| DiscoInfoResult::try_from(p.clone()).ok());
+        if info.as_ref().is_some_and(is_pubsub_service) {
+            self.discovery.service = Some(jid);
+            self.discovery.candidates.clear();
+        } else {
+            self.ask_next_candidate();
+        }
+    }
+
+    fn ask_next_candidate(&mut self) {
+        if let Some(jid) = self.discovery.candidates.pop_front() {
+            self.queue.push_back(Request::DiscoInfo(jid));
+        }
+    }
+
+    // ---- internals: the model -----------------------------------------------------
+
+    /// Events on a node we follow: new or edited items, retractions, a purge or deletion.
+    fn apply_event(&mut self, from: &BareJid, node: &str, action: &Element) {
+        let service = from.as_str();
+        match action.name() {
+            "items" => {
+                let (items, retracted) = read_items(action);
+                for item in &items {
+                    self.accept(from, node, item);
+                }
+                for id in retracted {
+                    self.remove(&ItemKey::new(service, node, id));
+                }
+            }
+            "purge" | "delete" => {
+                let keys: Vec<ItemKey> = self.items_of_node(service, node);
+                for key in keys {
+                    self.remove(&key);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn items_of_node(&self, service: &str, node: &str) -> Vec<ItemKey> {
+        if node == ns::MICROBLOG {
+            return self
+                .posts
+                .keys()
+                .filter(|k| k.service == service)
+                .cloned()
+                .collect();
+        }
+        self.threads
+            .get(&NodeKey::new(service, node))
+            .into_iter()
+            .flat_map(|t| t.comments.iter().chain(&t.likes))
+            .map(|c| c.key.clone())
+            .collect()
+    }
+
+    /// Takes one received item in. `service` owns the node: for PEP, the author's account.
+    fn accept(&mut self, service: &BareJid, node: &str, item: &ReceivedItem) {
+        let Some(element) = &item.entry else {
+            return;
+        };
+        let Ok(entry) = Entry::parse(element) else {
+            return;
+        };
+        let xml = String::from(element);
+        if xml.len() > MAX_ENTRY_BYTES {
+            return;
+        }
+        let key = ItemKey::new(service.as_str(), node, item.id.clone());
+        self.local.remove(&key);
+        let post = Post {
+            author: entry.author_jid(item.publisher.as_ref(), service),
+            published: entry.published_or_updated_ms().unwrap_or_default(),
+            key,
+            entry,
+            xml,
+        };
+        self.store(post);
+    }
+
+    /// Inserts or replaces an item, noting the change only when there is one.
+    fn store(&mut self, post: Post) {
+        if self.item(&post.key) == Some(&post) {
+            return;
+        }
+        let key = post.key.clone();
+        if !self.insert(post) {
+            return;
+        }
+        self.changes.push_back(FeedChange::Upserted(key.clone()));
+        self.comments_changed(&key);
+    }
+
+    /// Puts an item where it belongs; `false` when a thread is full.
+    fn insert(&mut self, post: Post) -> bool {
+        if post.key.node == ns::MICROBLOG {
+            self.posts.insert(post.key.clone(), post);
+            return true;
+        }
+        if !post.key.node.starts_with(MICROBLOG_COMMENTS_PREFIX) {
+            return false;
+        }
+        let thread = self.threads.entry(post.key.node_key()).or_default();
+        if thread.len() >= MAX_THREAD && thread.get(&post.key.id).is_none() {
+            return false;
+        }
+        thread.insert(post);
+        true
+    }
+
+    fn remove(&mut self, key: &ItemKey) {
+        if key.node == ns::MICROBLOG {
+            if let Some(post) = self.posts.remove(key) {
+                self.changes.push_back(FeedChange::Retracted(key.clone()));
+                self.drop_orphan_thread(&post);
+            }
+        } else if self
+            .threads
+            .get_mut(&key.node_key())
+            .is_some_and(|t| t.remove(&key.id))
+        {
+            self.changes.push_back(FeedChange::Retracted(key.clone()));
+            self.comments_changed(key);
+        }
+    }
+
+    /// A deleted post takes its comments along, unless another post links them too.
+    fn drop_orphan_thread(&mut self, post: &Post) {
+        let Some(node) = comments_node(post) else {
+            return;
+        };
+        if self
+            .posts
+            .values()
+            .any(|p| comments_node(p).as_ref() == Some(&node))
+        {
+            return;
+        }
+        for comment in self
+            .threads
+            .remove(&node)
+            .into_iter()
+            .flat_map(|t| t.comments.into_iter().chain(t.likes))
+        {
+            self.local.remove(&comment.key);
+            self.changes.push_back(FeedChange::Retracted(comment.key));
+        }
+    }
+
+    /// Tells every post linking to the item's comments node that its thread changed.
+    fn comments_changed(&mut self, key: &ItemKey) {
+        if key.node == ns::MICROBLOG {
+            return;
+        }
+        let node = key.node_key();
+        let posts: Vec<ItemKey> = self
+            .posts
+            .values()
+            .filter(|p| comments_node(p).as_ref() == Some(&node))
+            .map(|p| p.key.clone())
+            .collect();
+        for post in posts {
+            self.changes.push_back(FeedChange::CommentsChanged(post));
+        }
+    }
+
+    fn item(&self, key: &ItemKey) -> Option<&Post> {
+        if key.node == ns::MICROBLOG {
+            return self.posts.get(key);
+        }
+        self.threads.get(&key.node_key())?.get(&key.id)
+    }
+
+    fn thread_of(&self, key: &ItemKey) -> Option<&Thread> {
+        self.threads.get(&comments_node(self.posts.get(key)?)?)
+    }
+}
+
+fn comments_node(post: &Post) -> Option<NodeKey> {
+    let link = post.entry.comments.as_ref()?;
+    Some(NodeKey::new(link.service.to_bare().as_str(), &link.node))
+}
+
+/// Who a like counts for; see [`Feed::likes`].
+fn liker(like: &Comment) -> String {
+    // `author_jid` falls back to the service when no publisher was given.
+    if like.author.as_str() != like.key.service {
+        return like.author.to_string();
+    }
+    like.entry
+        .claimed_author()
+        .map_or_else(|| like.key.id.clone(), |jid| jid.to_string())
+}
+
+/// The id of the newest item of a first page, by date (servers differ in their order).
+fn newest_id(page: &ItemsPage, posts: &BTreeMap<ItemKey, Post>, owner: &BareJid) -> Option<String> {
+    let date = |id: &str| {
+        posts
+            .get(&ItemKey::post(owner, id))
+            .map_or(i64::MIN, |p| p.published)
+    };
+    let mut newest: Option<(&str, i64)> = None;
+    for item in &page.items {
+        let at = date(&item.id);
+        if newest.is_none_or(|(_, best)| at > best) {
+            newest = Some((&item.id, at));
+        }
+    }
+    newest.map(|(id, _)| id.to_owned())
+}
+
+/// The next page of a catch-up: RSM `after` when the service pages, else a larger
+/// `max_items` (bounded) whose overlap is de-duplicated.
+fn catch_up_request(
+    owner: &BareJid,
+    page: u8,
+    until: Option<String>,
+    max: u32,
+    last: Option<String>,
+) -> Option<Request> {
+    let (max, after) = match last {
+        Some(last) => (PAGE, Some(last)),
+        None if max >= MAX_ITEMS => return None,
+        None => ((max * 4).min(MAX_ITEMS), None),
+    };
+    Some(Request::Page {
+        owner: owner.clone(),
+        kind: PageKind::Sync { page, until },
+        max,
+        after,
+    })
+}
+
+fn post_from_record(record: &PostRecord) -> Option<Post> {
+    let element: Element = record.xml.parse().ok()?;
+    Some(Post {
+        key: ItemKey::new(&record.service, &record.node, &record.id),
+        entry: Entry::parse(&element).ok()?,
+        author: BareJid::new(&record.author).ok()?,
+        published: record.published as i64,
+        xml: record.xml.clone(),
+    })
+}
+
+// ---- wire: reading ----------------------------------------------------------------
+
+/// XEP-0060 §6.5: `<pubsub><items>…</items><set/>?</pubsub>`, read tolerantly (the
+/// xmpp-parsers type refuses the RSM sibling).
+fn read_items_result(payload: &Element) -> Option<ItemsPage> {
+    if !payload.is("pubsub", ns::PUBSUB) {
+        return None;
+    }
+    let items = payload.get_child("items", ns::PUBSUB)?;
+    let count = items
+        .children()
+        .filter(|c| c.is("item", ns::PUBSUB))
+        .count();
+    let last = payload
+        .get_child("set", ns::RSM)
+        .and_then(|set| SetResult::try_from(set.clone()).ok())
+        .and_then(|set| set.last);
+    Some(ItemsPage {
+        items: read_items(items).0,
+        count,
+        last,
+    })
+}
+
+/// The items and retractions of an `<items/>` (result or event, same shape in either
+/// namespace), bounded.
+fn read_items(items: &Element) -> (Vec<ReceivedItem>, Vec<String>) {
+    let (mut published, mut retracted) = (vec![], vec![]);
+    for child in items.children().take(MAX_ITEMS_PER_STANZA) {
+        let Some(id) = child.attr("id").filter(|id| valid_id(id)) else {
+            continue;
+        };
+        match child.name() {
+            "item" => published.push(ReceivedItem {
+                id: id.to_owned(),
+                publisher: child
+                    .attr("publisher")
+                    .and_then(|p| Jid::new(p).ok())
+                    .map(Jid::into_bare),
+                entry: child.get_child("entry", ATOM).cloned(),
+            }),
+            "retract" => retracted.push(id.to_owned()),
+            _ => {}
+        }
+    }
+    (published, retracted)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID_BYTES
+}
+
+/// Reads disco#items of the account's server: a `comments.DOMAIN` wins outright; else
+/// the `pubsub.*` items are the candidates to confirm with disco#info.
+pub fn comments_service_hint(domain: &str, items: &DiscoItemsResult) -> ServiceHint {
+    let comments = format!("comments.{domain}");
+    if let Some(item) = items.items.iter().find(|i| i.jid.as_str() == comments) {
+        return ServiceHint::Found(item.jid.clone());
+    }
+    // Other `comments.*` services are asked; a generic `pubsub.` component is not: stock
+    // Prosody lets only its admins create nodes there, while the account's own PEP
+    // takes comments nodes with an open publish model (XEP-0277 §4 leaves the choice).
+    ServiceHint::Ask(
+        items
+            .items
+            .iter()
+            .filter(|i| i.node.is_none() && i.jid.as_str().starts_with("comments."))
+            .map(|i| i.jid.clone())
+            .take(MAX_DISCO_CANDIDATES)
+            .collect(),
+    )
+}
+
+/// XEP-0060 §5.1: a pubsub service has the identity pubsub/service.
+pub fn is_pubsub_service(info: &DiscoInfoResult) -> bool {
+    info.identities
+        .iter()
+        .any(|i| i.category == "pubsub" && i.type_ == "service")
+}
+
+/// XEP-0060 §7.1.5: the node's configuration does not match the publish options. Movim's
+/// answer, followed here: reconfigure the node ([`configure_node_iq`]) and publish again,
+/// once. Decided by the pubsub condition, whatever general condition a server pairs
+/// with it (the XEP says `conflict`).
+pub fn is_precondition_not_met(error: &StanzaError) -> bool {
+    error
+        .other
+        .as_ref()
+        .is_some_and(|e| e.is("precondition-not-met", ns::PUBSUB_ERRORS))
+}
+
+// ---- wire: writing ----------------------------------------------------------------
+
+/// XEP-0060 §6.5.7 items request, with XEP-0059 paging: `max_items` for services that
+/// ignore RSM (Prosody's PEP), `<set><max/>` for those that page (ejabberd). A page
+/// `after` a position sends RSM only, since `max_items` would mean "the newest N".
+fn items_iq(id: &str, to: Jid, node: &str, max: u32, after: Option<&str>, rsm: bool) -> Iq {
+    let items = Items {
+        max_items: after.is_none().then_some(max),
+        ..Items::new(node)
+    };
+    let mut pubsub = Element::builder("pubsub", ns::PUBSUB).append(Element::from(items));
+    if rsm {
+        let set = SetQuery {
+            max: Some(max as usize),
+            after: after.map(str::to_owned),
+            before: None,
+            index: None,
+        };
+        pubsub = pubsub.append(Element::from(set));
+    }
+    Iq::Get {
+        from: None,
+        to: Some(to),
+        id: id.to_owned(),
+        payload: pubsub.build(),
+    }
+}
+
+fn disco_items_iq(id: &str, to: Jid) -> Iq {
+    Iq::from_get(
+        id,
+        DiscoItemsQuery {
+            node: None,
+            rsm: None,
+        },
+    )
+    .with_to(to)
+}
+
+fn disco_info_iq(id: &str, to: Jid) -> Iq {
+    Iq::from_get(id, DiscoInfoQuery { node: None }).with_to(to)
+}
+
+fn addressed(iq: Iq, to: Option<Jid>) -> Iq {
+    match to {
+        Some(to) => iq.with_to(to),
+        None => iq,
+    }
+}
+
+fn submit_form(form_type: &str, fields: &[(&str, &str)]) -> DataForm {
+    let fields = fields
+        .iter()
+        .map(|(var, value)| Field::new(var, FieldType::TextSingle).with_value(value))
+        .collect();
+    DataForm::new(DataFormType::Submit, form_type, fields)
+}
+
+/// XEP-0060 §7.1.5: publishes `entry` as item `entry.id` on `node` (of `service`, or the
+/// account's PEP when `None`), on condition that the node's access model is `access`.
+/// Comments and likes go to someone else's node as it is: `None`, no condition.
+pub fn publish_iq(
+    iq_id: &str,
+    service: Option<Jid>,
+    node: &str,
+    entry: &Entry,
+    access: Option<Access>,
+) -> Iq {
+    let item = PubSubItem {
+        id: Some(ItemId(entry.id.clone())),
+        publisher: None,
+        payload: Some(entry.to_element()),
+    };
+    // `max_items` too: a PEP node keeps one item unless told otherwise (XEP-0163 §8),
+    // and a microblog is every post.
+    let options = access.map(|access| PublishOptions {
+        form: Some(submit_form(
+            PUBLISH_OPTIONS,
+            &[
+                ("pubsub#access_model", access.as_str()),
+                ("pubsub#max_items", "max"),
+            ],
+        )),
+    });
+    let payload = PubSub::Publish {
+        publish: Publish {
+            node: NodeName(node.to_owned()),
+            items: vec![item],
+        },
+        publish_options: options,
+    };
+    addressed(Iq::from_set(iq_id, payload), service)
+}
+
+/// XEP-0060 §8.2.4: sets the access model of one of the account's PEP nodes.
+pub fn configure_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
+    let form = submit_form(
+        ns::PUBSUB_CONFIGURE,
+        &[
+            ("pubsub#access_model", access.as_str()),
+            ("pubsub#max_items", "max"),
+        ],
+    );
+    let payload = Owner {
+        payload: OwnerPayload::Configure {
+            node: Some(NodeName(node.to_owned())),
+            form: Some(form),
+        },
+    };
+    Iq::from_set(iq_id, payload)
+}
+
+/// XEP-0060 §8.1.3: creates a post's comments node, open for anyone to read and to
+/// comment on (XEP-0277 §4).
+pub fn create_comments_node_iq(iq_id: &str, service: &Jid, node: &str) -> Iq {
+    let form = submit_form(
+        ns::PUBSUB_CONFIGURE,
+        &[
+            ("pubsub#access_model", Access::Open.as_str()),
+            ("pubsub#publish_model", "open"),
+            ("pubsub#max_items", "max"),
+        ],
+    );
+    let payload = PubSub::Create {
+        create: Create {
+            node: Some(NodeName(node.to_owned())),
+        },
+        configure: Some(Configure { form: Some(form) }),
+    };
+    Iq::from_set(iq_id, payload).with_to(service.clone())
+}
+
+/// XEP-0060 §7.2: deletes an item, telling subscribers (so other clients drop it too).
+pub fn retract_iq(iq_id: &str, service: Option<Jid>, node: &str, item_id: &str) -> Iq {
+    let payload = PubSub::Retract(Retract {
+        node: NodeName(node.to_owned()),
+        notify: true,
+        items: vec![PubSubItem {
+            id: Some(ItemId(item_id.to_owned())),
+            publisher: None,
+            payload: None,
+        }],
+    });
+    addressed(Iq::from_set(iq_id, payload), service)
+}
+
+/// XEP-0060 §8.4: deletes a node (a deleted post's comments).
+pub fn delete_node_iq(iq_id: &str, service: Option<Jid>, node: &str) -> Iq {
+    let payload = Owner {
+        payload: OwnerPayload::Delete {
+            node: NodeName(node.to_owned()),
+            redirect_uri: None,
+        },
+    };
+    addressed(Iq::from_set(iq_id, payload), service)
+}
+
+// ---- caps -------------------------------------------------------------------------
+
+/// XEP-0163 §4: the features to add to the client's disco#info so that PEP sends new
+/// posts of contacts as they are published. Comments nodes live on ordinary pubsub
+/// services, where `+notify` does not apply; they are fetched instead.
+pub fn notify_features() -> Vec<&'static str> {
+    vec!["urn:xmpp:microblog:0", "urn:xmpp:microblog:0+notify"]
+}
+
+/// XEP-0115: the `<c/>` for presence, hashing exactly the disco#info the client answers
+/// with (so it must include [`notify_features`]).
+pub fn caps_element(disco: &DiscoInfoResult) -> Element {
+    let hash = hash_caps(&compute_disco(disco), Algo::Sha_1)
+        .expect("xmpp-parsers implements SHA-1, the hash XEP-0115 requires");
+    Caps::new(CAPS_NODE, hash).into()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,1120 @@
+use super::*;
+use xmpp_parsers::disco::Identity;
+use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
+
+const MOVIM_POST: &str = include_str!("../../../tests/fixtures/xep0277/movim-post.xml");
+const MOVIM_COMMENT: &str = include_str!("../../../tests/fixtures/xep0277/movim-comment.xml");
+const MOVIM_LIKE: &str = include_str!("../../../tests/fixtures/xep0277/movim-like.xml");
+const SPEC_TEXT_POST: &str = include_str!("../../../tests/fixtures/xep0277/spec-text-post.xml");
+const MINIMAL_POST: &str = include_str!("../../../tests/fixtures/xep0277/minimal-post.xml");
+const HOSTILE_POST: &str = include_str!("../../../tests/fixtures/xep0277/hostile-post.xml");
+const HTML_POST: &str = include_str!("../../../tests/fixtures/xep0277/html-post.xml");
+
+const MOVIM_POST_ID: &str = "b1a8d9b0-5a8e-4c55-9c5b-8f3c2a1e0d11";
+const COMMENTS_NODE: &str = "urn:xmpp:microblog:0:comments/b1a8d9b0-5a8e-4c55-9c5b-8f3c2a1e0d11";
+
+fn jid(text: &str) -> BareJid {
+    BareJid::new(text).unwrap()
+}
+
+fn me() -> BareJid {
+    jid("user@example.org")
+}
+
+fn romeo() -> BareJid {
+    jid("romeo@montague.example")
+}
+
+fn t(ms: u64) -> Instant {
+    Instant(ms)
+}
+
+fn element(xml: &str) -> Element {
+    xml.parse().unwrap()
+}
+
+/// A small post of `id`, published `minute` minutes after 10:00.
+fn entry(id: &str, title: &str, minute: u32) -> String {
+    format!(
+        "<entry xmlns='http://www.w3.org/2005/Atom'><id>{id}</id><title>{title}</title>\
+         <published>2026-04-02T10:{minute:02}:00Z</published></entry>"
+    )
+}
+
+fn item(id: &str, publisher: Option<&str>, entry: &str) -> String {
+    let publisher = publisher.map_or(String::new(), |p| format!(" publisher='{p}'"));
+    format!("<item id='{id}'{publisher}>{entry}</item>")
+}
+
+/// An items result of `node` holding `items`, with an RSM `<last>` if given.
+fn result(node: &str, items: &[String], last: Option<&str>) -> Element {
+    let set = last.map_or(String::new(), |l| {
+        format!("<set xmlns='http://jabber.org/protocol/rsm'><last>{l}</last></set>")
+    });
+    element(&format!(
+        "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='{node}'>{}</items>{set}</pubsub>",
+        items.concat()
+    ))
+}
+
+/// `n` posts `p{first}`…, newest first, as PEP returns them.
+fn posts(first: u32, n: u32) -> Vec<String> {
+    (first..first + n)
+        .rev()
+        .map(|i| {
+            item(
+                &format!("p{i}"),
+                None,
+                &entry(&format!("p{i}"), "post", i % 60),
+            )
+        })
+        .collect()
+}
+
+fn event(from: &str, inner: &str) -> Message {
+    let xml = format!(
+        "<message xmlns='jabber:client' from='{from}' to='user@example.org/kith' type='headline'>\
+         <event xmlns='http://jabber.org/protocol/pubsub#event'>{inner}</event></message>"
+    );
+    Message::try_from(element(&xml)).unwrap()
+}
+
+fn requests(feed: &mut Feed, now: Instant) -> Vec<Iq> {
+    std::iter::from_fn(|| feed.poll_request(now)).collect()
+}
+
+fn changes(feed: &mut Feed) -> Vec<FeedChange> {
+    std::iter::from_fn(|| feed.poll_change()).collect()
+}
+
+fn id_of(iq: &Iq) -> String {
+    match iq {
+        Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
+            id.clone()
+        }
+    }
+}
+
+fn to_of(iq: &Iq) -> Option<String> {
+    match iq {
+        Iq::Get { to, .. } | Iq::Set { to, .. } => to.as_ref().map(Jid::to_string),
+        _ => None,
+    }
+}
+
+fn payload_of(iq: &Iq) -> Element {
+    match iq {
+        Iq::Get { payload, .. } | Iq::Set { payload, .. } => payload.clone(),
+        _ => panic!("not a request: {iq:?}"),
+    }
+}
+
+fn answer(feed: &mut Feed, iq: &Iq, payload: Element) {
+    assert!(feed.handle_response(&id_of(iq), &IqOutcome::Result(Some(payload))));
+}
+
+fn fail(feed: &mut Feed, iq: &Iq, condition: DefinedCondition) {
+    let error = StanzaError::new(ErrorType::Cancel, condition, "en", "");
+    assert!(feed.handle_response(&id_of(iq), &IqOutcome::Error(error)));
+}
+
+/// The XML of an iq, compared as elements so attribute order does not matter.
+fn assert_xml(iq: Iq, expected: &str) {
+    assert_eq!(Element::from(iq), element(expected));
+}
+
+fn titles(feed: &Feed) -> Vec<String> {
+    feed.timeline()
+        .iter()
+        .map(|p| p.entry.title.clone())
+        .collect()
+}
+
+/// A feed that synced romeo's microblog (holding the Movim post) and nobody else.
+fn synced_with_movim_post() -> Feed {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    for iq in requests(&mut feed, t(0)) {
+        let items = if to_of(&iq).as_deref() == Some("romeo@montague.example") {
+            vec![item(MOVIM_POST_ID, None, MOVIM_POST)]
+        } else {
+            vec![]
+        };
+        answer(&mut feed, &iq, result(ns::MICROBLOG, &items, None));
+    }
+    changes(&mut feed);
+    feed
+}
+
+// ---- sync ---------------------------------------------------------------------------
+
+#[test]
+fn sync_keeps_at_most_six_requests_out_and_reports_progress() {
+    let mut feed = Feed::new(me());
+    let contacts: Vec<BareJid> = (0..10).map(|i| jid(&format!("c{i}@example.net"))).collect();
+    feed.start_sync(t(0), contacts);
+    assert_eq!(
+        feed.progress(),
+        Some((0, 11)),
+        "the account itself and ten contacts"
+    );
+    assert_eq!(changes(&mut feed), [FeedChange::Progress]);
+
+    let first = requests(&mut feed, t(0));
+    assert_eq!(first.len(), MAX_IN_FLIGHT);
+    assert_eq!(
+        to_of(&first[0]).as_deref(),
+        Some("user@example.org"),
+        "own posts first"
+    );
+    assert!(first.iter().all(|iq| id_of(iq).starts_with("feed-")));
+    assert_eq!(
+        payload_of(&first[1]),
+        element(
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <items node='urn:xmpp:microblog:0' max_items='20'/>\
+             <set xmlns='http://jabber.org/protocol/rsm'><max>20</max></set></pubsub>"
+        )
+    );
+
+    answer(&mut feed, &first[0], result(ns::MICROBLOG, &[], None));
+    assert_eq!(feed.progress(), Some((1, 11)));
+    assert_eq!(changes(&mut feed), [FeedChange::Progress]);
+    let next = requests(&mut feed, t(1));
+    assert_eq!(next.len(), 1, "one slot freed, one more request");
+
+    let mut out: Vec<Iq> = first[1..].iter().cloned().chain(next).collect();
+    while let Some(iq) = out.pop() {
+        answer(&mut feed, &iq, result(ns::MICROBLOG, &[], None));
+        out.extend(requests(&mut feed, t(2)));
+    }
+    assert_eq!(feed.progress(), None, "done");
+    assert!(
+        !feed.handle_response("feed-1", &IqOutcome::Timeout),
+        "answered already"
+    );
+    assert!(
+        !feed.handle_response("other-7", &IqOutcome::Timeout),
+        "not ours"
+    );
+}
+
+#[test]
+fn one_contacts_error_does_not_stop_the_others() {
+    let mut feed = Feed::new(me());
+    let contacts = ["a@x.example", "b@x.example", "c@x.example", "d@x.example"].map(jid);
+    feed.start_sync(t(0), contacts.to_vec());
+    let out = requests(&mut feed, t(0));
+    assert_eq!(out.len(), 5);
+    fail(&mut feed, &out[1], DefinedCondition::ItemNotFound);
+    fail(&mut feed, &out[2], DefinedCondition::Forbidden);
+    fail(&mut feed, &out[3], DefinedCondition::FeatureNotImplemented);
+    assert!(feed.handle_response(&id_of(&out[4]), &IqOutcome::Timeout));
+    assert_eq!(feed.progress(), Some((4, 5)));
+    let items = vec![item("p1", None, &entry("p1", "mine", 1))];
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &items, None));
+    assert_eq!(feed.progress(), None);
+    assert_eq!(titles(&feed), ["mine"]);
+}
+
+#[test]
+fn a_lost_request_stops_holding_its_slot() {
+    let mut feed = Feed::new(me());
+    let contacts: Vec<BareJid> = (0..8).map(|i| jid(&format!("c{i}@example.net"))).collect();
+    feed.start_sync(t(0), contacts);
+    assert_eq!(requests(&mut feed, t(0)).len(), MAX_IN_FLIGHT);
+    assert!(requests(&mut feed, t(60_000)).is_empty());
+    assert_eq!(
+        requests(&mut feed, t(200_000)).len(),
+        3,
+        "the rest, as the lost ones timed out"
+    );
+    assert_eq!(feed.progress(), Some((6, 9)));
+}
+
+#[test]
+fn fixture_entries_in_a_result_make_the_timeline_newest_first() {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    let out = requests(&mut feed, t(0));
+    let items = vec![
+        item("spec-1", None, SPEC_TEXT_POST),
+        item(MOVIM_POST_ID, None, MOVIM_POST),
+        item("min-1", None, MINIMAL_POST),
+        item("html-1", None, HTML_POST),
+        item(
+            "broken",
+            None,
+            "<entry xmlns='http://www.w3.org/2005/Atom'/>",
+        ),
+        "<item id='no-payload'/>".to_owned(),
+    ];
+    answer(&mut feed, &out[1], result(ns::MICROBLOG, &items, None));
+    let timeline = feed.timeline();
+    let mut sorted = timeline.clone();
+    sorted.sort_by_key(|p| std::cmp::Reverse(p.published));
+    assert_eq!(timeline, sorted);
+    assert_eq!(timeline.len(), 4, "entries that do not parse are skipped");
+
+    let key = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    let post = feed.post(&key).unwrap();
+    assert_eq!(post.entry.title, "Spring in the hills");
+    assert_eq!(post.author, romeo());
+    assert_eq!(post.published, 1_775_121_300_000, "2026-04-02T09:15:00Z");
+    let upserts = changes(&mut feed)
+        .into_iter()
+        .filter(|c| matches!(c, FeedChange::Upserted(_)))
+        .count();
+    assert_eq!(upserts, 4);
+    let record = feed.record(&key).unwrap();
+    assert_eq!(
+        (
+            record.service.as_str(),
+            record.node.as_str(),
+            record.author.as_str()
+        ),
+        (
+            "romeo@montague.example",
+            ns::MICROBLOG,
+            "romeo@montague.example"
+        )
+    );
+    assert_eq!(
+        element(&record.xml),
+        element(MOVIM_POST),
+        "the entry as received"
+    );
+    assert!(feed.posts_by(&romeo()).len() == 4 && feed.posts_by(&me()).is_empty());
+}
+
+#[test]
+fn equal_dates_are_ordered_by_key() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let items = [
+        item("b", None, &entry("b", "B", 5)),
+        item("a", None, &entry("a", "A", 5)),
+    ];
+    let inner = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        items.concat()
+    );
+    feed.handle_message(&event("romeo@montague.example", &inner));
+    let inner = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("c", None, &entry("c", "C", 7))
+    );
+    feed.handle_message(&event("romeo@montague.example", &inner));
+    assert_eq!(titles(&feed), ["C", "A", "B"]);
+}
+
+#[test]
+fn a_forged_author_on_someone_elses_pep_is_not_trusted() {
+    let juliet = jid("juliet@capulet.example");
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![juliet.clone()]);
+    let out = requests(&mut feed, t(0));
+    // Claims mallory@evil.example; the publisher attribute names the real one.
+    let items = vec![
+        item("hostile-1", None, HOSTILE_POST),
+        item(
+            "forged-2",
+            Some("juliet@capulet.example/phone"),
+            &HOSTILE_POST.replace("hostile-1", "forged-2"),
+        ),
+    ];
+    answer(&mut feed, &out[1], result(ns::MICROBLOG, &items, None));
+    for id in ["hostile-1", "forged-2"] {
+        let post = feed.post(&ItemKey::post(&juliet, id)).unwrap();
+        assert_eq!(post.author, juliet);
+        assert_eq!(
+            post.entry.claimed_author(),
+            Some(jid("mallory@evil.example"))
+        );
+    }
+    assert!(feed.posts_by(&jid("mallory@evil.example")).is_empty());
+}
+
+// ---- paging and cursors -------------------------------------------------------------
+
+#[test]
+fn an_rsm_last_is_kept_and_used_by_load_older() {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    let out = requests(&mut feed, t(0));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &posts(21, 20), Some("p21")),
+    );
+    assert_eq!(feed.progress(), None);
+    let cursor = changes(&mut feed).into_iter().find_map(|c| match c {
+        FeedChange::Cursor { key, value } => Some((key, value)),
+        _ => None,
+    });
+    assert_eq!(
+        cursor,
+        Some((
+            CURSOR_KEY.to_owned(),
+            r#"{"romeo@montague.example":{"newest":"p40","older":"p21"}}"#.to_owned()
+        ))
+    );
+
+    assert_eq!(feed.load_older(Some(romeo())), 1);
+    assert_eq!(feed.load_older(Some(romeo())), 0, "already asked");
+    let older = requests(&mut feed, t(1));
+    assert_eq!(to_of(&older[0]).as_deref(), Some("romeo@montague.example"));
+    assert_eq!(
+        payload_of(&older[0]),
+        element(
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <items node='urn:xmpp:microblog:0'/>\
+             <set xmlns='http://jabber.org/protocol/rsm'><max>20</max><after>p21</after></set></pubsub>"
+        )
+    );
+    answer(
+        &mut feed,
+        &older[0],
+        result(ns::MICROBLOG, &posts(11, 10), Some("p11")),
+    );
+    assert_eq!(feed.timeline().len(), 30);
+    assert_eq!(
+        feed.load_older(Some(romeo())),
+        0,
+        "a short page: nothing older left"
+    );
+}
+
+#[test]
+fn without_rsm_load_older_asks_for_more_and_deduplicates() {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    let out = requests(&mut feed, t(0));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &posts(21, 20), None),
+    );
+    changes(&mut feed);
+
+    assert_eq!(feed.load_older(Some(romeo())), 1);
+    let older = requests(&mut feed, t(1));
+    assert_eq!(
+        payload_of(&older[0]),
+        element(
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <items node='urn:xmpp:microblog:0' max_items='40'/>\
+             <set xmlns='http://jabber.org/protocol/rsm'><max>40</max></set></pubsub>"
+        )
+    );
+    // Prosody answers with the newest 40: the 20 known again, and 15 older ones.
+    answer(
+        &mut feed,
+        &older[0],
+        result(ns::MICROBLOG, &posts(6, 35), None),
+    );
+    let new: Vec<FeedChange> = changes(&mut feed);
+    assert_eq!(new.len(), 15, "only the older ones are new: {new:?}");
+    assert_eq!(feed.timeline().len(), 35);
+    assert_eq!(feed.load_older(None), 0, "fewer than asked: that was all");
+}
+
+#[test]
+fn load_older_for_the_timeline_asks_those_whose_oldest_post_is_newest() {
+    let mut feed = Feed::new(me());
+    let (a, b) = (jid("a@x.example"), jid("b@x.example"));
+    feed.start_sync(t(0), vec![a.clone(), b.clone()]);
+    let out = requests(&mut feed, t(0));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    let page = |prefix: &str, minute: u32| -> Vec<String> {
+        (0..20)
+            .map(|i| {
+                let id = format!("{prefix}{i}");
+                item(&id, None, &entry(&id, "x", minute))
+            })
+            .collect()
+    };
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &page("a", 30), None),
+    );
+    answer(
+        &mut feed,
+        &out[2],
+        result(ns::MICROBLOG, &page("b", 10), None),
+    );
+    assert_eq!(
+        feed.load_older(None),
+        2,
+        "the account's own PEP had everything"
+    );
+    let older = requests(&mut feed, t(1));
+    let asked: Vec<_> = older.iter().filter_map(to_of).collect();
+    assert_eq!(
+        asked,
+        ["a@x.example", "b@x.example"],
+        "a's oldest post is newer"
+    );
+}
+
+#[test]
+fn the_next_sync_stops_at_the_newest_known_post() {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    let out = requests(&mut feed, t(0));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &posts(1, 20), None),
+    );
+    let cursors = feed.cursors();
+    let records: Vec<CursorRecord> = cursors
+        .into_iter()
+        .map(|(key, value)| CursorRecord {
+            account: me().to_string(),
+            key,
+            value,
+        })
+        .collect();
+    let post_records: Vec<PostRecord> = feed
+        .timeline()
+        .iter()
+        .filter_map(|p| feed.record(&p.key))
+        .collect();
+
+    // After a reload: two new posts, the small first page reaches the known one.
+    let mut feed = Feed::restore(me(), &post_records, &records);
+    feed.start_sync(t(10), vec![romeo()]);
+    let out = requests(&mut feed, t(10));
+    assert_eq!(
+        payload_of(&out[1])
+            .get_child("items", ns::PUBSUB)
+            .unwrap()
+            .attr("max_items"),
+        Some("5")
+    );
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &posts(18, 5), Some("p18")),
+    );
+    assert!(
+        requests(&mut feed, t(11)).is_empty(),
+        "caught up: no second page"
+    );
+    assert_eq!(feed.progress(), None);
+    assert_eq!(feed.timeline().len(), 22);
+    assert!(feed.cursors()[0].1.contains(r#""newest":"p22""#));
+}
+
+#[test]
+fn a_sync_that_misses_the_known_post_pages_further_bounded() {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    let out = requests(&mut feed, t(0));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &posts(1, 3), None),
+    );
+
+    // RSM: the next page continues after the first page's last item.
+    feed.start_sync(t(10), vec![romeo()]);
+    let out = requests(&mut feed, t(10));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &posts(100, 5), Some("p100")),
+    );
+    let second = requests(&mut feed, t(11));
+    let set = payload_of(&second[0])
+        .get_child("set", ns::RSM)
+        .unwrap()
+        .clone();
+    assert_eq!(set.get_child("after", ns::RSM).unwrap().text(), "p100");
+    answer(
+        &mut feed,
+        &second[0],
+        result(ns::MICROBLOG, &posts(80, 20), Some("p80")),
+    );
+    let third = requests(&mut feed, t(12));
+    answer(
+        &mut feed,
+        &third[0],
+        result(ns::MICROBLOG, &posts(60, 20), Some("p60")),
+    );
+    let fourth = requests(&mut feed, t(13));
+    answer(
+        &mut feed,
+        &fourth[0],
+        result(ns::MICROBLOG, &posts(40, 20), Some("p40")),
+    );
+    assert!(
+        requests(&mut feed, t(14)).is_empty(),
+        "bounded: the gap is left to Load older"
+    );
+    assert_eq!(feed.progress(), None);
+    assert!(feed.cursors()[0].1.contains(r#""older":"p40""#));
+
+    // Without RSM: the same request again with a larger max_items.
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    let out = requests(&mut feed, t(0));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &posts(1, 3), None),
+    );
+    feed.start_sync(t(10), vec![romeo()]);
+    let out = requests(&mut feed, t(10));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    answer(
+        &mut feed,
+        &out[1],
+        result(ns::MICROBLOG, &posts(100, 5), None),
+    );
+    let again = requests(&mut feed, t(11));
+    let items = payload_of(&again[0])
+        .get_child("items", ns::PUBSUB)
+        .unwrap()
+        .clone();
+    assert_eq!(items.attr("max_items"), Some("20"));
+    answer(
+        &mut feed,
+        &again[0],
+        result(ns::MICROBLOG, &posts(86, 19), None),
+    );
+    assert_eq!(
+        feed.progress(),
+        None,
+        "fewer than asked: nothing more to page"
+    );
+}
+
+#[test]
+fn restore_round_trips_posts_comments_and_cursors() {
+    let mut feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    assert!(feed.fetch_comments(&post));
+    let out = requests(&mut feed, t(1));
+    let items = vec![
+        item("c1", None, MOVIM_COMMENT),
+        item("l1", None, MOVIM_LIKE),
+    ];
+    answer(&mut feed, &out[0], result(COMMENTS_NODE, &items, None));
+    let keys: Vec<ItemKey> = changes(&mut feed)
+        .into_iter()
+        .filter_map(|c| match c {
+            FeedChange::Upserted(key) => Some(key),
+            _ => None,
+        })
+        .chain([post.clone()])
+        .collect();
+    let records: Vec<PostRecord> = keys.iter().filter_map(|k| feed.record(k)).collect();
+    assert_eq!(records.len(), 3);
+    let cursors: Vec<CursorRecord> = feed
+        .cursors()
+        .into_iter()
+        .map(|(key, value)| CursorRecord {
+            account: me().to_string(),
+            key,
+            value,
+        })
+        .collect();
+
+    let restored = Feed::restore(me(), &records, &cursors);
+    assert_eq!(restored.timeline(), feed.timeline());
+    assert_eq!(restored.comments(&post), feed.comments(&post));
+    assert_eq!(restored.likes(&post), (1, None));
+    assert_eq!(restored.cursors(), feed.cursors());
+    for key in &keys {
+        assert_eq!(restored.record(key), feed.record(key));
+    }
+}
+
+// ---- events -------------------------------------------------------------------------
+
+#[test]
+fn events_add_edit_and_retract_posts() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let publish = |title: &str| {
+        format!(
+            "<items node='urn:xmpp:microblog:0'>{}</items>",
+            item("e1", None, &entry("e1", title, 1))
+        )
+    };
+    assert!(feed.handle_message(&event("romeo@montague.example", &publish("first"))));
+    let key = ItemKey::post(&romeo(), "e1");
+    assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
+    assert!(feed.handle_message(&event("romeo@montague.example", &publish("first"))));
+    assert_eq!(changes(&mut feed), [], "the same again changes nothing");
+    feed.handle_message(&event("romeo@montague.example/phone", &publish("edited")));
+    assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
+    assert_eq!(titles(&feed), ["edited"]);
+
+    let retract = "<items node='urn:xmpp:microblog:0'><retract id='e1'/></items>";
+    assert!(feed.handle_message(&event("romeo@montague.example", retract)));
+    assert_eq!(changes(&mut feed), [FeedChange::Retracted(key)]);
+    assert!(feed.timeline().is_empty());
+}
+
+#[test]
+fn own_posts_arrive_from_the_accounts_pep() {
+    let mut feed = Feed::new(me());
+    let inner = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("mine", None, &entry("mine", "hello", 1))
+    );
+    feed.handle_message(&event("user@example.org", &inner));
+    assert_eq!(feed.posts_by(&me()).len(), 1);
+}
+
+#[test]
+fn events_from_strangers_and_other_nodes_are_ignored() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let post = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("s1", None, &entry("s1", "spam", 1))
+    );
+    assert!(
+        feed.handle_message(&event("spammer@evil.example", &post)),
+        "consumed"
+    );
+    let nick = "<items node='http://jabber.org/protocol/nick'><item id='current'/></items>";
+    assert!(
+        !feed.handle_message(&event("romeo@montague.example", nick)),
+        "for another service"
+    );
+    let comments = format!(
+        "<items node='urn:xmpp:microblog:0:comments/x'>{}</items>",
+        item("c1", None, MOVIM_COMMENT)
+    );
+    assert!(feed.handle_message(&event("comments.evil.example", &comments)));
+    assert!(feed.timeline().is_empty());
+    assert_eq!(changes(&mut feed), []);
+}
+
+#[test]
+fn hostile_and_malformed_events_are_ignored_without_panic() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let from = "romeo@montague.example";
+    for inner in [
+        "",
+        "<items/>",
+        "<items node='urn:xmpp:microblog:0'/>",
+        "<items node='urn:xmpp:microblog:0'><item/><item id=''/><retract/></items>",
+        "<items node='urn:xmpp:microblog:0'><item id='x'><entry/></item></items>",
+        "<items node='urn:xmpp:microblog:0'><item id='x'><foo xmlns='urn:other'/></item></items>",
+        "<purge node='urn:xmpp:microblog:0'/>",
+        "<configuration node='urn:xmpp:microblog:0'/>",
+    ] {
+        feed.handle_message(&event(from, inner));
+    }
+    let long_id = "i".repeat(600);
+    let inner = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item(&long_id, None, &entry("x", "long", 1))
+    );
+    feed.handle_message(&event(from, &inner));
+    assert!(feed.timeline().is_empty());
+
+    let many: String = (0..1_000)
+        .map(|i| item(&format!("m{i}"), None, &entry("m", "many", 1)))
+        .collect();
+    feed.handle_message(&event(
+        from,
+        &format!("<items node='urn:xmpp:microblog:0'>{many}</items>"),
+    ));
+    assert_eq!(feed.timeline().len(), MAX_ITEMS_PER_STANZA);
+    feed.handle_message(&event(from, "<purge node='urn:xmpp:microblog:0'/>"));
+    assert!(feed.timeline().is_empty(), "a purge empties the node");
+
+    let no_event = Message::try_from(element(
+        "<message xmlns='jabber:client' from='romeo@montague.example'><body>hi</body></message>",
+    ))
+    .unwrap();
+    assert!(!feed.handle_message(&no_event));
+}
+
+// ---- comments and likes -------------------------------------------------------------
+
+#[test]
+fn comments_are_fetched_from_the_linked_node_and_split_from_likes() {
+    let mut feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    assert!(!feed.fetch_comments(&ItemKey::post(&romeo(), "unknown")));
+    assert!(feed.fetch_comments(&post));
+    let out = requests(&mut feed, t(1));
+    assert_eq!(to_of(&out[0]).as_deref(), Some("comments.montague.example"));
+    assert_eq!(
+        payload_of(&out[0]),
+        element(&format!(
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='{COMMENTS_NODE}' max_items='100'/></pubsub>"
+        ))
+    );
+    let nurse_again = MOVIM_LIKE.replace("0d9e8f7a", "1d9e8f7a");
+    let my_like = Entry::new_like("mine", &me(), "2026-04-02T11:00:00Z".parse().unwrap());
+    let items = vec![
+        item("c1", Some("juliet@capulet.example"), MOVIM_COMMENT),
+        item("l1", Some("nurse@capulet.example"), MOVIM_LIKE),
+        item("l2", Some("nurse@capulet.example/tablet"), &nurse_again),
+        item(
+            "l3",
+            Some("user@example.org"),
+            &String::from(&my_like.to_element()),
+        ),
+    ];
+    answer(&mut feed, &out[0], result(COMMENTS_NODE, &items, None));
+    let comments = feed.comments(&post);
+    assert_eq!(comments.len(), 1);
+    assert_eq!(
+        comments[0].entry.title,
+        "Looks wonderful, which month was this?"
+    );
+    assert_eq!(comments[0].author, jid("juliet@capulet.example"));
+    assert_eq!(feed.likes(&post), (2, Some("l3")), "the nurse once, and me");
+    assert!(changes(&mut feed).contains(&FeedChange::CommentsChanged(post)));
+}
+
+#[test]
+fn likes_without_a_publisher_count_per_claimed_author() {
+    let mut feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    feed.fetch_comments(&post);
+    let out = requests(&mut feed, t(1));
+    let my_like = Entry::new_like("mine", &me(), "2026-04-02T11:00:00Z".parse().unwrap());
+    let items = vec![
+        item("l1", None, MOVIM_LIKE),
+        item("l2", None, &MOVIM_LIKE.replace("0d9e8f7a", "1d9e8f7a")),
+        item("l3", None, &String::from(&my_like.to_element())),
+    ];
+    answer(&mut feed, &out[0], result(COMMENTS_NODE, &items, None));
+    assert_eq!(feed.likes(&post), (2, Some("l3")));
+    let like = feed.record(&ItemKey::new(
+        "comments.montague.example",
+        COMMENTS_NODE,
+        "l1",
+    ));
+    assert_eq!(
+        like.unwrap().author,
+        "comments.montague.example",
+        "unverified: the service"
+    );
+}
+
+#[test]
+fn comment_events_add_and_remove_comments_and_likes() {
+    let mut feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    let from = "comments.montague.example";
+    let publish = format!(
+        "<items node='{COMMENTS_NODE}'>{}{}</items>",
+        item("c1", None, MOVIM_COMMENT),
+        item("l1", None, MOVIM_LIKE)
+    );
+    assert!(feed.handle_message(&event(from, &publish)));
+    assert_eq!((feed.comments(&post).len(), feed.likes(&post).0), (1, 1));
+    let comment = ItemKey::new(from, COMMENTS_NODE, "c1");
+    let seen = changes(&mut feed);
+    assert!(seen.contains(&FeedChange::Upserted(comment.clone())));
+    assert!(seen.contains(&FeedChange::CommentsChanged(post.clone())));
+
+    let retract = format!("<items node='{COMMENTS_NODE}'><retract id='l1'/></items>");
+    feed.handle_message(&event(from, &retract));
+    assert_eq!(feed.likes(&post), (0, None));
+    let seen = changes(&mut feed);
+    assert!(seen.contains(&FeedChange::Retracted(ItemKey::new(
+        from,
+        COMMENTS_NODE,
+        "l1"
+    ))));
+    assert!(seen.contains(&FeedChange::CommentsChanged(post)));
+}
+
+#[test]
+fn a_sync_fetches_comments_of_the_newest_posts_afterwards() {
+    let mut feed = synced_with_movim_post();
+    let out = requests(&mut feed, t(1));
+    assert_eq!(out.len(), 1, "the one post with a comments link");
+    assert_eq!(to_of(&out[0]).as_deref(), Some("comments.montague.example"));
+}
+
+#[test]
+fn a_complete_comments_result_drops_what_was_retracted_meanwhile_but_not_local_writes() {
+    let mut feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    let service = "comments.montague.example";
+    let old = format!(
+        "<items node='{COMMENTS_NODE}'>{}</items>",
+        item("gone", None, MOVIM_COMMENT)
+    );
+    feed.handle_message(&event(service, &old));
+    let mine = Entry::new_comment(
+        "mine",
+        &me(),
+        None,
+        "Lovely",
+        "2026-04-02T12:00:00Z".parse().unwrap(),
+    );
+    let my_key = ItemKey::new(service, COMMENTS_NODE, "mine");
+    feed.apply_local(my_key.clone(), &mine);
+    assert!(feed.is_local(&my_key));
+    assert_eq!(feed.comments(&post).len(), 2);
+
+    assert!(
+        feed.fetch_comments(&post),
+        "already queued after the sync: asked once"
+    );
+    let out = requests(&mut feed, t(1));
+    assert_eq!(out.len(), 1);
+    let items = vec![item("c1", None, MOVIM_COMMENT)];
+    answer(&mut feed, &out[0], result(COMMENTS_NODE, &items, None));
+    let ids: Vec<&str> = feed
+        .comments(&post)
+        .iter()
+        .map(|c| c.key.id.as_str())
+        .collect();
+    assert_eq!(ids, ["c1", "mine"]);
+}
+
+// ---- local echo ---------------------------------------------------------------------
+
+#[test]
+fn a_local_post_is_replaced_by_its_echo_not_duplicated() {
+    let mut feed = Feed::new(me());
+    let draft = Entry::new_comment(
+        "n1",
+        &me(),
+        None,
+        "Hello",
+        "2026-04-02T12:00:00Z".parse().unwrap(),
+    );
+    let key = ItemKey::post(&me(), "n1");
+    feed.apply_local(key.clone(), &draft);
+    assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
+    assert!(feed.is_local(&key));
+    let echo = format!(
+        "<items node='urn:xmpp:microblog:0'><item id='n1'>{}</item></items>",
+        String::from(&draft.to_element())
+    );
+    feed.handle_message(&event("user@example.org", &echo));
+    assert_eq!(feed.timeline().len(), 1);
+    assert!(!feed.is_local(&key));
+    feed.apply_local_retract(&key);
+    assert_eq!(changes(&mut feed), [FeedChange::Retracted(key)]);
+    assert!(feed.timeline().is_empty());
+}
+
+// ---- writing ------------------------------------------------------------------------
+
+#[test]
+fn publish_carries_the_entry_under_its_id_with_publish_options() {
+    let entry = Entry::parse(&element(MINIMAL_POST)).unwrap();
+    assert_xml(
+        publish_iq("p1", None, ns::MICROBLOG, &entry, Some(Access::Presence)),
+        "<iq xmlns='jabber:client' id='p1' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <publish node='urn:xmpp:microblog:0'><item id='min-1'>\
+         <entry xmlns='http://www.w3.org/2005/Atom'><title>Just a title</title><id>min-1</id>\
+         <published>2026-01-15T08:00:00Z</published><updated>2026-01-15T08:00:00Z</updated></entry>\
+         </item></publish>\
+         <publish-options><x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>\
+         <field var='pubsub#access_model'><value>presence</value></field>\
+         <field var='pubsub#max_items'><value>max</value></field>\
+         </x></publish-options></pubsub></iq>",
+    );
+    let comment = Entry::new_comment(
+        "c9",
+        &me(),
+        None,
+        "Hi",
+        "2026-04-02T12:00:00Z".parse().unwrap(),
+    );
+    let iq = publish_iq(
+        "p2",
+        Some(Jid::new("comments.example.org").unwrap()),
+        "urn:xmpp:microblog:0:comments/x",
+        &comment,
+        None,
+    );
+    assert_eq!(to_of(&iq).as_deref(), Some("comments.example.org"));
+    let payload = payload_of(&iq);
+    assert!(
+        payload.get_child("publish-options", ns::PUBSUB).is_none(),
+        "someone else's node is taken as it is"
+    );
+}
+
+#[test]
+fn node_configuration_creation_retraction_and_deletion() {
+    assert_xml(
+        configure_node_iq("c1", ns::MICROBLOG, Access::Open),
+        "<iq xmlns='jabber:client' id='c1' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='urn:xmpp:microblog:0'>\
+         <x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>\
+         <field var='pubsub#access_model'><value>open</value></field>\
+         <field var='pubsub#max_items'><value>max</value></field>\
+         </x></configure></pubsub></iq>",
+    );
+    let service = Jid::new("comments.example.org").unwrap();
+    assert_xml(
+        create_comments_node_iq("n1", &service, "urn:xmpp:microblog:0:comments/x"),
+        "<iq xmlns='jabber:client' id='n1' to='comments.example.org' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <create node='urn:xmpp:microblog:0:comments/x'/><configure>\
+         <x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>\
+         <field var='pubsub#access_model'><value>open</value></field>\
+         <field var='pubsub#publish_model'><value>open</value></field>\
+         <field var='pubsub#max_items'><value>max</value></field>\
+         </x></configure></pubsub></iq>",
+    );
+    assert_xml(
+        retract_iq("r1", None, ns::MICROBLOG, "e1"),
+        "<iq xmlns='jabber:client' id='r1' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <retract node='urn:xmpp:microblog:0' notify='true'><item id='e1'/></retract></pubsub></iq>",
+    );
+    assert_xml(
+        delete_node_iq("d1", Some(service), "urn:xmpp:microblog:0:comments/x"),
+        "<iq xmlns='jabber:client' id='d1' to='comments.example.org' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>\
+         <delete node='urn:xmpp:microblog:0:comments/x'/></pubsub></iq>",
+    );
+}
+
+#[test]
+fn precondition_not_met_is_recognised() {
+    let error = |xml: &str| StanzaError::try_from(element(xml)).unwrap();
+    assert!(is_precondition_not_met(&error(
+        "<error xmlns='jabber:client' type='cancel'>\
+         <conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+         <precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/></error>"
+    )));
+    assert!(!is_precondition_not_met(&error(
+        "<error xmlns='jabber:client' type='cancel'>\
+         <conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
+    )));
+    assert!(!is_precondition_not_met(&error(
+        "<error xmlns='jabber:client' type='modify'>\
+         <not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+         <payload-too-big xmlns='http://jabber.org/protocol/pubsub#errors'/></error>"
+    )));
+}
+
+// ---- discovery and caps -------------------------------------------------------------
+
+#[test]
+fn the_comments_service_is_discovered() {
+    let mut feed = Feed::new(me());
+    assert_eq!(
+        feed.comments_service(),
+        Jid::from(me()),
+        "own PEP until found"
+    );
+    feed.discover_comments_service();
+    let out = requests(&mut feed, t(0));
+    assert_eq!(to_of(&out[0]).as_deref(), Some("example.org"));
+    assert!(payload_of(&out[0]).is("query", ns::DISCO_ITEMS));
+    answer(
+        &mut feed,
+        &out[0],
+        element(
+            "<query xmlns='http://jabber.org/protocol/disco#items'>\
+             <item jid='upload.example.org'/><item jid='pubsub.example.org'/>\
+             <item jid='comments.social.example.org'/></query>",
+        ),
+    );
+    let out = requests(&mut feed, t(1));
+    assert_eq!(out.len(), 1, "a generic pubsub component is not asked");
+    assert_eq!(
+        to_of(&out[0]).as_deref(),
+        Some("comments.social.example.org")
+    );
+    assert!(payload_of(&out[0]).is("query", ns::DISCO_INFO));
+    answer(
+        &mut feed,
+        &out[0],
+        element(
+            "<query xmlns='http://jabber.org/protocol/disco#info'>\
+             <identity category='pubsub' type='service'/>\
+             <feature var='http://jabber.org/protocol/pubsub'/></query>",
+        ),
+    );
+    assert_eq!(
+        feed.comments_service().to_string(),
+        "comments.social.example.org"
+    );
+
+    let items = DiscoItemsResult::try_from(element(
+        "<query xmlns='http://jabber.org/protocol/disco#items'>\
+         <item jid='pubsub.example.org'/><item jid='comments.example.org'/></query>",
+    ))
+    .unwrap();
+    assert_eq!(
+        comments_service_hint("example.org", &items),
+        ServiceHint::Found(Jid::new("comments.example.org").unwrap())
+    );
+}
+
+#[test]
+fn caps_hash_what_the_client_announces() {
+    // XEP-0115 §5.2, the simple generation example.
+    let disco = DiscoInfoResult {
+        node: None,
+        identities: vec![Identity::new("client", "pc", "", "Exodus 0.9.1")],
+        features: [
+            "http://jabber.org/protocol/caps",
+            "http://jabber.org/protocol/disco#info",
+            "http://jabber.org/protocol/disco#items",
+            "http://jabber.org/protocol/muc",
+        ]
+        .map(String::from)
+        .into(),
+        extensions: vec![],
+    };
+    let c = caps_element(&disco);
+    assert!(c.is("c", ns::CAPS));
+    assert_eq!(c.attr("hash"), Some("sha-1"));
+    assert_eq!(c.attr("node"), Some(CAPS_NODE));
+    assert_eq!(c.attr("ver"), Some("QgayPKawpkPSDYmwT/WM94uAlu0="));
+    assert!(notify_features().contains(&"urn:xmpp:microblog:0+notify"));
+}
+
+#[test]
+fn a_retracted_post_takes_its_comments_along() {
+    let mut feed = synced_with_movim_post();
+    let from = "comments.montague.example";
+    let publish = format!(
+        "<items node='{COMMENTS_NODE}'>{}</items>",
+        item("c1", None, MOVIM_COMMENT)
+    );
+    feed.handle_message(&event(from, &publish));
+    changes(&mut feed);
+    let retract =
+        format!("<items node='urn:xmpp:microblog:0'><retract id='{MOVIM_POST_ID}'/></items>");
+    feed.handle_message(&event("romeo@montague.example", &retract));
+    assert_eq!(
+        changes(&mut feed),
+        [
+            FeedChange::Retracted(ItemKey::post(&romeo(), MOVIM_POST_ID)),
+            FeedChange::Retracted(ItemKey::new(from, COMMENTS_NODE, "c1")),
+        ]
+    );
+    assert!(feed
+        .record(&ItemKey::new(from, COMMENTS_NODE, "c1"))
+        .is_none());
+}

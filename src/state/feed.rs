@@ -1,0 +1,361 @@
+//! The feed as the screens see it: posts ready to render (bodies already sanitised into
+//! [`SafeNode`]s, or HTML still to be parsed inertly and sanitised by the UI), comments
+//! and likes per post, sync progress. Fed by `net::feed` from the feed service and the
+//! store; screens never build it themselves.
+
+use std::collections::{HashMap, HashSet};
+
+use leptos::prelude::*;
+use xmpp_parsers::jid::BareJid;
+
+use super::PendingWrite;
+use crate::proto::xep0277::{Content, Link};
+use crate::proto::xhtml::{self, RawNode, SafeNode};
+use crate::service::feed::{Feed, ItemKey, Post};
+
+/// One pubsub item, wherever it lives.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PostKey {
+    /// The pubsub service: a PEP account's bare JID, or a component like
+    /// `pubsub.example.org`.
+    pub service: String,
+    pub node: String,
+    pub id: String,
+}
+
+impl From<&ItemKey> for PostKey {
+    fn from(key: &ItemKey) -> Self {
+        PostKey {
+            service: key.service.clone(),
+            node: key.node.clone(),
+            id: key.id.clone(),
+        }
+    }
+}
+
+impl From<&PostKey> for ItemKey {
+    fn from(key: &PostKey) -> Self {
+        ItemKey::new(key.service.clone(), key.node.clone(), key.id.clone())
+    }
+}
+
+impl PostKey {
+    /// `#/post/SERVICE/ITEM` for a post on the microblog node: what links to its page.
+    pub fn href(&self) -> String {
+        format!(
+            "#/post/{}/{}",
+            encode_component(&self.service),
+            encode_component(&self.id)
+        )
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986 §2.3), so a JID or an
+/// item id can sit in one URL fragment segment.
+pub fn encode_component(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'@') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The inverse of [`encode_component`]; `None` for broken escapes or non-UTF-8.
+pub fn decode_component(encoded: &str) -> Option<String> {
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = encoded.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A post's body, safe to turn into DOM nodes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    /// XHTML or plain text, already through the allowlist.
+    Nodes(Vec<SafeNode>),
+    /// `content type="html"`: parse it with the browser's DOMParser (which runs nothing),
+    /// then through `proto::xhtml::sanitize` like any other markup.
+    Html(String),
+}
+
+/// A post as shown in the timeline and on its own page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostView {
+    pub key: PostKey,
+    /// Plain text; always shown (the heading of the post's article).
+    pub title: String,
+    /// Bare JID of the trusted author.
+    pub author: String,
+    /// The roster name, else the name in the entry, else the JID's local part.
+    pub author_name: String,
+    /// Milliseconds since the epoch.
+    pub published: f64,
+    pub body: Body,
+    /// Enclosures with an `image/*` type: shown inline.
+    pub images: Vec<Link>,
+    /// Other enclosures: shown as links.
+    pub files: Vec<Link>,
+    /// `rel="related"` links: shown as link cards.
+    pub related: Vec<Link>,
+    pub tags: Vec<String>,
+    /// Whether the post has a comments node (so **Comments** and **Like** make sense).
+    pub has_comments: bool,
+    pub comment_count: usize,
+    /// One per author.
+    pub like_count: usize,
+    /// Whether the signed-in account likes it.
+    pub liked: bool,
+    /// Written by the signed-in account: **Edit** and **Delete** are offered.
+    pub own: bool,
+    /// Waiting in the outbox: the text **Pending** shows.
+    pub pending: bool,
+    /// The server refused it for good: why.
+    pub failed: Option<String>,
+    /// What the composer starts from when editing: title and Markdown source.
+    pub edit_title: String,
+    pub edit_markdown: String,
+    /// Whether it was published for **Public** (else **Contacts**).
+    pub public: bool,
+}
+
+/// A comment under a post (likes are counted on the post, not listed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommentView {
+    pub id: String,
+    pub author: String,
+    pub author_name: String,
+    pub text: String,
+    pub published: f64,
+    pub pending: bool,
+}
+
+/// Who may read a post (XEP-0060 access model of the node, sent as publish-options).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Visibility {
+    /// `presence`: people who see the author's presence.
+    #[default]
+    Contacts,
+    /// `open`: anyone.
+    Public,
+}
+
+impl Visibility {
+    pub fn label(self) -> &'static str {
+        match self {
+            Visibility::Contacts => "Contacts",
+            Visibility::Public => "Public",
+        }
+    }
+}
+
+/// Everything the feed screens read, as signals.
+#[derive(Clone, Copy)]
+pub struct FeedState {
+    /// Newest first: what the Feed list shows.
+    pub timeline: RwSignal<Vec<PostView>>,
+    /// Posts that arrived while the person was reading, held back so the list does not
+    /// jump: "N new posts" reveals them.
+    pub incoming: RwSignal<Vec<PostView>>,
+    /// `Some((done, total))` while a sync of contacts' feeds runs.
+    pub sync: RwSignal<Option<(usize, usize)>>,
+    /// Whether **Load older** can fetch more.
+    pub more: RwSignal<bool>,
+    /// Comments per post, oldest first.
+    pub comments: RwSignal<HashMap<PostKey, Vec<CommentView>>>,
+    /// Upload progress of the image being attached, 0.0–1.0.
+    pub upload: RwSignal<Option<f64>>,
+}
+
+impl Default for FeedState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FeedState {
+    pub fn new() -> Self {
+        FeedState {
+            timeline: RwSignal::new(Vec::new()),
+            incoming: RwSignal::new(Vec::new()),
+            sync: RwSignal::new(None),
+            more: RwSignal::new(false),
+            comments: RwSignal::new(HashMap::new()),
+            upload: RwSignal::new(None),
+        }
+    }
+
+    /// The person asked to see the held-back posts.
+    pub fn reveal_incoming(&self) {
+        let incoming = self.incoming.try_update(std::mem::take).unwrap_or_default();
+        if incoming.is_empty() {
+            return;
+        }
+        self.timeline.update(|timeline| {
+            timeline.retain(|p| !incoming.iter().any(|n| n.key == p.key));
+            timeline.extend(incoming);
+            timeline.sort_by(|a, b| b.published.total_cmp(&a.published));
+        });
+    }
+
+    pub fn post(&self, key: &PostKey) -> Option<PostView> {
+        self.timeline
+            .with(|t| t.iter().find(|p| &p.key == key).cloned())
+    }
+
+    /// Redraws from the feed model. Posts that are new since the last redraw and not the
+    /// person's own go to `incoming` once the timeline has content and no sync is
+    /// filling it, so reading is never interrupted.
+    pub fn show(
+        &self,
+        feed: &Feed,
+        names: &dyn Fn(&BareJid) -> Option<String>,
+        pending: &[PendingWrite],
+    ) {
+        let me = feed.account();
+        let views: Vec<PostView> = feed
+            .timeline()
+            .into_iter()
+            .map(|post| view(feed, post, me, names, pending))
+            .collect();
+        let shown: HashSet<PostKey> = self
+            .timeline
+            .with_untracked(|t| t.iter().map(|p| p.key.clone()).collect());
+        let held: HashSet<PostKey> = self
+            .incoming
+            .with_untracked(|t| t.iter().map(|p| p.key.clone()).collect());
+        let filling = shown.is_empty() || feed.progress().is_some();
+        let (mut timeline, mut incoming) = (Vec::new(), Vec::new());
+        for view in views {
+            let new = !shown.contains(&view.key);
+            if held.contains(&view.key) || (new && !filling && !view.own) {
+                incoming.push(view);
+            } else {
+                timeline.push(view);
+            }
+        }
+        self.sync.set(feed.progress());
+        self.more.set(!timeline.is_empty());
+        self.timeline.set(timeline);
+        self.incoming.set(incoming);
+        let comments = feed
+            .timeline()
+            .into_iter()
+            .map(|post| {
+                let list = feed
+                    .comments(&post.key)
+                    .iter()
+                    .filter(|c| !c.entry.is_like())
+                    .map(|c| {
+                        // Most servers do not say who published an item on a comments
+                        // node; the entry's claimed author is then all there is, as in
+                        // every other XEP-0277 client.
+                        let author = c.entry.claimed_author().unwrap_or_else(|| c.author.clone());
+                        CommentView {
+                            id: c.key.id.clone(),
+                            author: author.to_string(),
+                            author_name: name_of(&author, c.entry.author_name.as_deref(), names),
+                            text: c.entry.title.clone(),
+                            published: c.published as f64,
+                            pending: feed.is_local(&c.key),
+                        }
+                    })
+                    .collect();
+                (PostKey::from(&post.key), list)
+            })
+            .collect();
+        self.comments.set(comments);
+    }
+
+    pub fn clear(&self) {
+        self.timeline.set(Vec::new());
+        self.incoming.set(Vec::new());
+        self.sync.set(None);
+        self.more.set(false);
+        self.comments.set(HashMap::new());
+        self.upload.set(None);
+    }
+}
+
+fn name_of(
+    jid: &BareJid,
+    claimed: Option<&str>,
+    names: &dyn Fn(&BareJid) -> Option<String>,
+) -> String {
+    names(jid)
+        .or_else(|| {
+            claimed
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned)
+        })
+        .or_else(|| jid.node().map(|n| n.to_string()))
+        .unwrap_or_else(|| jid.to_string())
+}
+
+/// One post as the screens show it; markup goes through the allowlist here, once.
+fn view(
+    feed: &Feed,
+    post: &Post,
+    me: &BareJid,
+    names: &dyn Fn(&BareJid) -> Option<String>,
+    pending: &[PendingWrite],
+) -> PostView {
+    let entry = &post.entry;
+    let body = match &entry.content {
+        Content::Xhtml(div) => Body::Nodes(xhtml::sanitize(&[RawNode::from_element(div)])),
+        Content::Html(html) => Body::Html(html.clone()),
+        Content::Text(text) => Body::Nodes(xhtml::text_to_nodes(text)),
+        Content::Empty => Body::Nodes(Vec::new()),
+    };
+    let (images, files) = entry.enclosures.iter().cloned().partition(|link: &Link| {
+        link.media_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("image/"))
+    });
+    let (like_count, my_like) = feed.likes(&post.key);
+    let write = pending.iter().rev().find(|w| w.target == post.key.id);
+    let edit_markdown = entry.source.clone().unwrap_or_else(|| match &body {
+        Body::Nodes(nodes) => xhtml::plain_text(nodes),
+        Body::Html(html) => xhtml::html_to_text(html),
+    });
+    PostView {
+        key: PostKey::from(&post.key),
+        title: entry.title.clone(),
+        author: post.author.to_string(),
+        author_name: name_of(&post.author, entry.author_name.as_deref(), names),
+        published: post.published as f64,
+        body,
+        images,
+        files,
+        related: entry.related.clone(),
+        tags: entry.categories.clone(),
+        has_comments: entry.comments.is_some(),
+        comment_count: feed
+            .comments(&post.key)
+            .iter()
+            .filter(|c| !c.entry.is_like())
+            .count(),
+        like_count,
+        liked: my_like.is_some(),
+        own: &post.author == me,
+        pending: write.is_some_and(|w| w.failed.is_none()) || feed.is_local(&post.key),
+        failed: write.and_then(|w| w.failed.clone()),
+        edit_title: entry.title.clone(),
+        edit_markdown,
+        public: false,
+    }
+}

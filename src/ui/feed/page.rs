@@ -1,0 +1,126 @@
+//! A post's own page: the post, its comments, and a form to add one.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::composer::{Composer, ComposerDraft};
+use super::post::{iso, when, PostArticle};
+use crate::net::feed::{comment, open_post};
+use crate::state::feed::{CommentView, PostKey};
+use crate::state::{AppState, Route};
+
+#[component]
+pub fn PostPage(key: PostKey) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let feed = state.feed;
+    provide_context(ComposerDraft::new());
+    // Comments are fetched when the page opens, not for every post in the feed.
+    open_post(state, key.clone());
+    let post = {
+        let key = key.clone();
+        Memo::new(move |_| feed.post(&key))
+    };
+    let comments = {
+        let key = key.clone();
+        Memo::new(move |_| {
+            feed.comments
+                .with(|c| c.get(&key).cloned().unwrap_or_default())
+        })
+    };
+    let count = move || comments.with(Vec::len);
+
+    view! {
+        <section class="post-page" aria-label="Post">
+            <p class="back"><a href=Route::Feed.href()>"Back to the feed"</a></p>
+            <Composer always=false/>
+            <Show
+                when=move || post.with(Option::is_some)
+                fallback=|| view! { <p class="empty" role="status">"Loading the post…"</p> }
+            >
+                <PostArticle post position=None standalone=true/>
+            </Show>
+            <h3 class="comments-heading">"Comments"</h3>
+            <Show when=move || count() == 0>
+                <p class="empty">"No comments yet."</p>
+            </Show>
+            <ul role="list" aria-label="Comments" class="comment-list">
+                <For
+                    each=move || comments.get()
+                    key=|c| (c.id.clone(), c.pending, c.text.clone())
+                    children=|c| view! { <CommentItem comment=c/> }
+                />
+            </ul>
+            <CommentForm key/>
+        </section>
+    }
+}
+
+#[component]
+fn CommentItem(comment: CommentView) -> impl IntoView {
+    let published = comment.published;
+    view! {
+        <li class="comment">
+            <p class="byline">
+                <a href=Route::Person(comment.author.clone()).href()>{comment.author_name}</a>
+                {(published > 0.0).then(|| view! {
+                    " · "
+                    <time datetime=iso(published)>{when(published)}</time>
+                })}
+                {comment.pending.then_some(view! { " · " <span class="pending">"Pending"</span> })}
+            </p>
+            <p class="comment-text">{comment.text}</p>
+        </li>
+    }
+}
+
+#[component]
+fn CommentForm(key: PostKey) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let key = StoredValue::new(key);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let typed = text.get_untracked();
+        if typed.trim().is_empty() {
+            error.set(Some("Write something to comment.".into()));
+            return;
+        }
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            match comment(state, key.get_value(), typed.trim().to_owned()).await {
+                Ok(()) => {
+                    text.try_set(String::new());
+                }
+                Err(reason) => {
+                    error.try_set(Some(reason));
+                }
+            }
+            busy.try_set(false);
+        });
+    };
+    view! {
+        <form class="comment-form" on:submit=submit novalidate>
+            <label for="comment-text">"Comment"</label>
+            <textarea
+                id="comment-text"
+                rows="2"
+                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-describedby="comment-error"
+                bind:value=text
+            ></textarea>
+            <Show when=move || error.with(Option::is_some)>
+                <p id="comment-error" class="field-error" role="alert">
+                    {move || error.get().unwrap_or_default()}
+                </p>
+            </Show>
+            <button type="submit" aria-busy=move || busy.get().to_string()>"Send comment"</button>
+        </form>
+    }
+}

@@ -1,0 +1,229 @@
+//! One post as an `article`: title heading, author, content, likes, comments, and the
+//! author's own Edit and Delete.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::composer::ComposerDraft;
+use super::render::{self, Content};
+use crate::net::feed::{delete, set_like};
+use crate::state::feed::{PostKey, PostView};
+use crate::state::{AppState, Route};
+
+/// `12 Mar 2026, 14:05` in the person's own locale and time zone.
+pub fn when(epoch_ms: f64) -> String {
+    thread_local! {
+        // One formatter for every post: building one per call is the slow part.
+        static FORMAT: js_sys::Function = {
+            let options = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into());
+            let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options).format()
+        };
+    }
+    let date = js_sys::Date::new(&epoch_ms.into());
+    FORMAT
+        .with(|format| format.call1(&wasm_bindgen::JsValue::NULL, &date))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
+/// `2026-03-12T13:05:00.000Z`, for `<time datetime>`.
+pub fn iso(epoch_ms: f64) -> String {
+    js_sys::Date::new(&epoch_ms.into())
+        .to_iso_string()
+        .as_string()
+        .unwrap_or_default()
+}
+
+/// A post, read through `post` so that only what changed is redrawn: the content DOM is
+/// rebuilt only when the content itself differs.
+#[component]
+pub fn PostArticle(
+    post: Memo<Option<PostView>>,
+    /// `(posinset, setsize)` inside a list.
+    position: Option<(Signal<usize>, Signal<usize>)>,
+    /// The post's own page: its title is the page heading and not a link.
+    standalone: bool,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let draft = use_context::<ComposerDraft>();
+    let field = move |f: fn(&PostView) -> String| {
+        Memo::new(move |_| post.with(|p| p.as_ref().map(f).unwrap_or_default()))
+    };
+    let title = field(|p| p.title.clone());
+    let author = field(|p| p.author.clone());
+    let author_name = field(|p| p.author_name.clone());
+    let key = Memo::new(move |_| post.with(|p| p.as_ref().map(|p| p.key.clone())));
+    let flags = Memo::new(move |_| {
+        post.with(|p| {
+            p.as_ref().map(|p| Flags {
+                published: p.published,
+                has_comments: p.has_comments,
+                comment_count: p.comment_count,
+                like_count: p.like_count,
+                liked: p.liked,
+                own: p.own,
+                pending: p.pending,
+                failed: p.failed.clone(),
+                public: p.public,
+            })
+        })
+    });
+    let flag = move |f: fn(&Flags) -> bool| move || flags.with(|x| x.as_ref().is_some_and(f));
+    let content = Memo::new(move |_| {
+        post.with(|p| {
+            p.as_ref().map(|p| Content {
+                body: p.body.clone(),
+                images: p.images.clone(),
+                files: p.files.clone(),
+                related: p.related.clone(),
+                tags: p.tags.clone(),
+            })
+        })
+    });
+
+    let body = NodeRef::<Div>::new();
+    Effect::new(move |_| {
+        let Some(el) = body.get() else { return };
+        content.with(|c| match c {
+            Some(c) => render::fill(&el, c),
+            None => el.set_text_content(None),
+        });
+    });
+
+    let href = move || key.with(|k| k.as_ref().map(PostKey::href).unwrap_or_default());
+    let heading_text = move || {
+        let t = title.get();
+        if t.trim().is_empty() {
+            "Untitled post".to_owned()
+        } else {
+            t
+        }
+    };
+    let heading = if standalone {
+        view! { <h2 class="post-title">{heading_text}</h2> }.into_any()
+    } else {
+        view! { <h3 class="post-title"><a href=href>{heading_text}</a></h3> }.into_any()
+    };
+    let published = move || flags.with(|f| f.as_ref().map(|f| f.published).unwrap_or(0.0));
+    let dated = move || published() > 0.0;
+
+    let like = move |_| {
+        if let Some(k) = key.get_untracked() {
+            set_like(
+                state,
+                k,
+                !flags.with_untracked(|f| f.as_ref().is_some_and(|f| f.liked)),
+            );
+        }
+    };
+    let edit = move |_| {
+        let (Some(draft), Some(p)) = (draft, post.get_untracked()) else {
+            return;
+        };
+        draft.edit(&p);
+    };
+    let confirming = RwSignal::new(false);
+    let remove = move |_| {
+        confirming.set(false);
+        if let Some(k) = key.get_untracked() {
+            spawn_local(delete(state, k));
+        }
+        // A deleted post's page would only say it is missing.
+        if standalone {
+            let _ = window().location().set_hash(&Route::Feed.href());
+        }
+    };
+
+    view! {
+        <article
+            class="post"
+            aria-posinset=move || position.map(|(i, _)| (i.get() + 1).to_string())
+            aria-setsize=move || position.map(|(_, n)| n.get().to_string())
+            data-pending=move || flag(|f| f.pending)().to_string()
+        >
+            <header>
+                {heading}
+                <p class="byline">
+                    <a href=move || Route::Person(author.get()).href()>{move || author_name.get()}</a>
+                    <Show when=dated>
+                        " · "
+                        <time datetime=move || iso(published())>{move || when(published())}</time>
+                    </Show>
+                    <Show when=flag(|f| f.own)>
+                        " · "
+                        {move || if flag(|f| f.public)() { "Public" } else { "Contacts" }}
+                    </Show>
+                </p>
+            </header>
+            <div class="post-content" node_ref=body></div>
+            <Show when=flag(|f| f.pending)>
+                <p class="pending">"Pending"</p>
+            </Show>
+            <Show when=flag(|f| f.failed.is_some())>
+                <p class="failed" role="note">
+                    "Not published: "
+                    {move || flags.with(|f| f.as_ref().and_then(|f| f.failed.clone()).unwrap_or_default())}
+                </p>
+            </Show>
+            <footer class="post-actions">
+                <Show when=flag(|f| f.has_comments)>
+                    <button
+                        type="button"
+                        class="plain like"
+                        aria-pressed=move || flag(|f| f.liked)().to_string()
+                        on:click=like
+                    >
+                        "Like "
+                        <span class="count">
+                            {move || flags.with(|f| f.as_ref().map(|f| f.like_count).unwrap_or(0))}
+                        </span>
+                    </button>
+                    <a class="comments" href=href>
+                        "Comments "
+                        <span class="count">
+                            {move || flags.with(|f| f.as_ref().map(|f| f.comment_count).unwrap_or(0))}
+                        </span>
+                    </a>
+                </Show>
+                <Show when=move || flag(|f| f.own)() && draft.is_some()>
+                    <button type="button" class="plain" on:click=edit>"Edit"</button>
+                </Show>
+                <Show when=flag(|f| f.own)>
+                    <button
+                        type="button"
+                        class="plain"
+                        aria-expanded=move || confirming.get().to_string()
+                        on:click=move |_| confirming.update(|c| *c = !*c)
+                    >
+                        "Delete"
+                    </button>
+                </Show>
+            </footer>
+            <Show when=move || confirming.get()>
+                <div class="confirm" role="group" aria-label="Confirm deletion">
+                    <p>"Delete this post for everyone? This cannot be undone."</p>
+                    <button type="button" class="danger" on:click=remove>"Delete post"</button>
+                    <button type="button" class="plain" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            </Show>
+        </article>
+    }
+}
+
+/// The small, often-changing part of a post, compared apart from its content.
+#[derive(Clone, Debug, PartialEq)]
+struct Flags {
+    published: f64,
+    has_comments: bool,
+    comment_count: usize,
+    like_count: usize,
+    liked: bool,
+    own: bool,
+    pending: bool,
+    failed: Option<String>,
+    public: bool,
+}

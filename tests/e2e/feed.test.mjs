@@ -1,0 +1,248 @@
+// The social feed end to end: Bob (a small XMPP client) and Alice (the app) publish,
+// comment, like, attach, edit and delete on the local Prosody; hostile content from a
+// contact renders inert; a post written offline is published exactly once.
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ALICE, BOB, DOMAIN, KITH_WS, launchBrowser, signInOnline, signOut, withPage,
+} from './kith.mjs';
+import { FaultProxy } from './proxy.mjs';
+import { XmppClient, esc } from './xmpp.mjs';
+
+const MICROBLOG = 'urn:xmpp:microblog:0';
+const fixture = (name) => readFileSync(new URL(`../fixtures/xep0277/${name}`, import.meta.url), 'utf8');
+
+let browser;
+let proxy;
+before(async () => {
+  browser = await launchBrowser();
+  proxy = await FaultProxy.start(Number(new URL(KITH_WS).port));
+});
+after(async () => {
+  await proxy?.close();
+  await browser?.close();
+});
+
+const e2e = (name, body) => test(name, async () => {
+  proxy.up();
+  await withPage(browser, name, async (page) => {
+    await page.context().route('**/config.json', (route) => route.fulfill({
+      contentType: 'application/json',
+      body: JSON.stringify({ default_domain: DOMAIN, websocket_url: `ws://127.0.0.1:${proxy.port}/xmpp-websocket` }),
+    }));
+    await body(page);
+  });
+});
+
+const unique = (what) => `${what} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+
+/** Bob's device; available, so Alice's server knows where to send his notifications. */
+async function bobOnline() {
+  const bob = await XmppClient.connect({ url: KITH_WS, ...BOB });
+  bob.presence();
+  return bob;
+}
+
+/** Bob publishes an Atom entry on his microblog, open to anyone, with a comments node on
+ * his own PEP open for anyone to comment on (stock Prosody's pubsub component lets only
+ * admins create nodes). */
+async function bobPublishes(bob, { id, title, body = '', entry }) {
+  const node = `${MICROBLOG}:comments/${id}`;
+  await bob.iq('set', `<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='${node}'/>` +
+    `<configure><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>` +
+    `<field var='pubsub#access_model'><value>open</value></field><field var='pubsub#publish_model'><value>open</value></field>` +
+    `<field var='pubsub#max_items'><value>max</value></field></x></configure></pubsub>`);
+  const xml = entry ?? `<entry xmlns='http://www.w3.org/2005/Atom'><id>${id}</id><title>${esc(title)}</title>` +
+    `<author><name>Bob</name><uri>xmpp:${BOB.jid}</uri></author>` +
+    `<link rel='replies' title='comments' href='xmpp:${BOB.jid}?;node=${node}'/>` +
+    `<content type='text'>${esc(body)}</content><published>${new Date().toISOString()}</published><updated>${new Date().toISOString()}</updated></entry>`;
+  await bob.iq('set', `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='${MICROBLOG}'><item id='${id}'>${xml}</item></publish>` +
+    `<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>` +
+    `<field var='pubsub#access_model'><value>open</value></field><field var='pubsub#max_items'><value>max</value></field></x></publish-options></pubsub>`);
+  return node;
+}
+
+/** The items of a node, as raw XML strings of <item>. */
+async function items(client, to, node) {
+  const reply = await client.iq('get', `<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='${node}'/></pubsub>`, to);
+  return [...reply.matchAll(/<item\b[\s\S]*?<\/item>/g)].map((m) => m[0]);
+}
+
+const feedList = (page) => page.getByRole('list', { name: 'Feed' });
+const article = (page, title) => feedList(page).getByRole('article').filter({
+  has: page.getByRole('heading', { name: title }),
+});
+
+/** Waits for a post, revealing held-back "new posts" if that is where it went. */
+async function seePost(page, title, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    if (await article(page, title).count()) return article(page, title);
+    const reveal = page.getByRole('button', { name: /new posts?$/ });
+    if (await reveal.count()) await reveal.click().catch(() => {});
+    if (Date.now() > deadline) throw new Error(`no post titled "${title}" in the Feed`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function compose(page, { title, body = '' }) {
+  await page.getByRole('navigation').getByRole('link', { name: 'Feed' }).click();
+  await page.getByRole('textbox', { name: 'Title' }).fill(title);
+  await page.getByRole('textbox', { name: 'Post' }).fill(body);
+}
+
+e2e('a post Bob publishes appears live in the feed, with his name', async (page) => {
+  const bob = await bobOnline();
+  try {
+    await signInOnline(page, ALICE);
+    const title = unique('Bob live');
+    await bobPublishes(bob, { id: unique('b').replace(' ', '-'), title, body: 'Fresh from the hills' });
+    const post = await seePost(page, title);
+    await post.filter({ hasText: BOB.name }).waitFor();
+    await post.filter({ hasText: 'Fresh from the hills' }).waitFor();
+    await signOut(page, { wipe: true });
+  } finally {
+    await bob.close();
+  }
+});
+
+e2e('Alice comments and likes; Bob sees both on the comments node', async (page) => {
+  const bob = await bobOnline();
+  try {
+    await signInOnline(page, ALICE);
+    const title = unique('Comment me');
+    const id = unique('c').replace(' ', '-');
+    const node = await bobPublishes(bob, { id, title });
+    const post = await seePost(page, title);
+    const like = post.getByRole('button', { name: /^Like/ });
+    await like.click();
+    await post.getByRole('button', { name: /^Like/, pressed: true }).waitFor();
+    await post.getByRole('link', { name: /Comments/ }).or(post.getByRole('button', { name: /Comments/ })).first().click();
+    await page.getByRole('textbox', { name: 'Comment' }).fill('Lovely view');
+    await page.getByRole('button', { name: 'Send comment' }).click();
+    await page.getByRole('list', { name: 'Comments' }).getByText('Lovely view').waitFor();
+    for (let t = 0; ; t++) {
+      const found = await items(bob, undefined, node);
+      const texts = found.map((i) => i.match(/<title[^>]*>([^<]*)<\/title>/)?.[1]);
+      if (texts.includes('Lovely view') && texts.includes('♥')) {
+        assert.equal(texts.filter((x) => x === '♥').length, 1, 'one like');
+        assert.ok(found.every((i) => i.includes(`xmpp:${ALICE.jid}`)), 'Alice is the author');
+        break;
+      }
+      if (t > 50) throw new Error(`comments node holds ${texts}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await signOut(page, { wipe: true });
+  } finally {
+    await bob.close();
+  }
+});
+
+e2e('Alice publishes with an image, edits the post, then deletes it; Bob sees each step', async (page) => {
+  const bob = await bobOnline();
+  try {
+    await signInOnline(page, ALICE);
+    const title = unique('Picture');
+    await compose(page, { title, body: 'A *small* square #kith' });
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/IbJ6aQAAAABJRU5ErkJggg==', 'base64');
+    const chooser = page.waitForEvent('filechooser');
+    await page.getByRole('button', { name: 'Attach image' }).click();
+    await (await chooser).setFiles({ name: 'square.png', mimeType: 'image/png', buffer: png });
+    await page.getByRole('button', { name: 'Publish' }).click();
+    const post = await seePost(page, title);
+    await post.getByRole('img').waitFor();
+    await post.filter({ hasNotText: 'Pending' }).waitFor();
+
+    let mine = [];
+    for (let t = 0; !mine.length; t++) {
+      mine = (await items(bob, ALICE.jid, MICROBLOG)).filter((i) => i.includes(esc(title)));
+      if (t > 50) throw new Error('the post never reached Alice\'s microblog node');
+      if (!mine.length) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(mine.length, 1);
+    const href = mine[0].match(/<link[^>]*rel=['"]enclosure['"][^>]*>/)?.[0].match(/href=['"]([^'"]+)/)?.[1];
+    assert.ok(href, `an enclosure link in ${mine[0]}`);
+    const image = await fetch(href);
+    assert.equal(image.status, 200);
+    assert.deepEqual(Buffer.from(await image.arrayBuffer()), png, 'Bob downloads the same bytes');
+    assert.match(mine[0], /rel=['"]replies['"]/, 'a comments link');
+    assert.match(mine[0], /<category term=['"]kith['"]/, 'the hashtag as a category');
+    const itemId = mine[0].match(/<item[^>]*id=['"]([^'"]+)/)[1];
+
+    await post.getByRole('button', { name: 'Edit' }).click();
+    const edited = unique('Picture, edited');
+    await page.getByRole('textbox', { name: 'Title' }).fill(edited);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await seePost(page, edited);
+    for (let t = 0; ; t++) {
+      const now = await items(bob, ALICE.jid, MICROBLOG);
+      const same = now.filter((i) => i.includes(`id='${itemId}'`) || i.includes(`id="${itemId}"`));
+      if (same.length === 1 && same[0].includes(esc(edited))) break;
+      if (t > 50) throw new Error('the edit did not replace the item');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+
+    await article(page, edited).getByRole('button', { name: 'Delete' }).click();
+    const confirm = page.getByRole('button', { name: 'Delete post' });
+    if (await confirm.count()) await confirm.click();
+    await article(page, edited).waitFor({ state: 'detached' });
+    for (let t = 0; ; t++) {
+      const now = await items(bob, ALICE.jid, MICROBLOG);
+      if (!now.some((i) => i.includes(itemId))) break;
+      if (t > 50) throw new Error('the post was not retracted');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await signOut(page, { wipe: true });
+  } finally {
+    await bob.close();
+  }
+});
+
+e2e('a hostile post from a contact renders inert', async (page) => {
+  const bob = await bobOnline();
+  try {
+    await signInOnline(page, ALICE);
+    const id = unique('h').replace(' ', '-');
+    const title = unique('Hostile');
+    const entry = fixture('hostile-post.xml')
+      .replace(/<\?xml[^>]*\?>/, '')
+      .replace(/<title>[\s\S]*?<\/title>/, `<title>${esc(title)}</title>`);
+    await bobPublishes(bob, { id, title, entry });
+    const post = await seePost(page, title);
+    await page.waitForTimeout(500); // let images and handlers have their chance
+    assert.equal(await page.evaluate(() => window.__kith_pwned), undefined);
+    const dangerous = await post.evaluate((el) => el.querySelectorAll('script, iframe, object, embed, svg, math, form, style, [onerror], [onclick], [onload], [style]').length);
+    assert.equal(dangerous, 0);
+    const hrefs = await post.evaluate((el) => [...el.querySelectorAll('[href], [src]')].map((e) => e.getAttribute('href') ?? e.getAttribute('src')));
+    assert.ok(hrefs.every((h) => /^(https?:|xmpp:|mailto:|#\/)/i.test(h)), `only safe URLs: ${hrefs}`);
+    await signOut(page, { wipe: true });
+  } finally {
+    await bob.close();
+  }
+});
+
+e2e('a post written offline shows Pending, survives a reload and is published exactly once', async (page) => {
+  const bob = await bobOnline();
+  try {
+    await signInOnline(page, ALICE, { remember: true });
+    proxy.down();
+    await page.getByRole('status').filter({ hasText: /connecting|offline/i }).waitFor();
+    const title = unique('Offline thought');
+    await compose(page, { title, body: 'Written on the train' });
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await (await seePost(page, title)).filter({ hasText: 'Pending' }).waitFor();
+    await page.reload();
+    await (await seePost(page, title)).filter({ hasText: 'Pending' }).waitFor();
+    proxy.up();
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await page.getByRole('status').filter({ hasText: /online/i }).waitFor();
+    await (await seePost(page, title)).filter({ hasNotText: 'Pending' }).waitFor({ timeout: 20000 });
+    const mine = (await items(bob, ALICE.jid, MICROBLOG)).filter((i) => i.includes(esc(title)));
+    assert.equal(mine.length, 1, 'one item');
+    await signOut(page, { wipe: true });
+  } finally {
+    await bob.close();
+  }
+});
