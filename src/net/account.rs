@@ -19,7 +19,9 @@ use crate::service::roster::{Roster, RosterChange, RosterEdit};
 use crate::service::{Client, Update};
 use crate::state::{AppState, ConnectionStatus, PendingWrite};
 use crate::store::device::{open_device_store, DeviceStore};
-use crate::store::{AccountRecord, CursorRecord, OutboxRecord, RememberedKeys, Store, StoreError};
+use crate::store::{
+    AccountRecord, CursorRecord, OutboxRecord, PostRecord, RememberedKeys, Store, StoreError,
+};
 use crate::xmpp::{CloseReason, ScramHash, ScramKeys, Secret, SessionConfig};
 
 /// The IndexedDB database's name.
@@ -392,21 +394,23 @@ fn persist(
         Update::Answer { id, outcome } => super::query::answered(id, outcome.clone()),
         Update::Feed(change) => {
             let feed = client.feed();
-            let (writes, gone): (Vec<_>, Option<(String, String, String)>) = match change {
-                FeedChange::Upserted(key) => (feed.record(key).into_iter().collect(), None),
+            let ops: Vec<PostOp> = match change {
+                FeedChange::Upserted(key) => {
+                    feed.record(key).map(PostOp::Put).into_iter().collect()
+                }
                 // Comments and likes are kept with the post; ones retracted while we
                 // were away stay in the cache until the post goes.
-                FeedChange::CommentsChanged(post) => (
-                    feed.comments(post)
-                        .iter()
-                        .filter_map(|c| feed.record(&c.key))
-                        .collect(),
-                    None,
-                ),
-                FeedChange::Retracted(key) => (
-                    vec![],
-                    Some((key.service.clone(), key.node.clone(), key.id.clone())),
-                ),
+                FeedChange::CommentsChanged(post) => feed
+                    .comments(post)
+                    .iter()
+                    .filter_map(|c| feed.record(&c.key))
+                    .map(PostOp::Put)
+                    .collect(),
+                FeedChange::Retracted(key) => vec![PostOp::Delete(
+                    key.service.clone(),
+                    key.node.clone(),
+                    key.id.clone(),
+                )],
                 FeedChange::Cursor { key, value } => {
                     let cursor = CursorRecord {
                         account,
@@ -420,16 +424,7 @@ fn persist(
                 }
                 FeedChange::Progress => return,
             };
-            spawn_local(async move {
-                if !writes.is_empty() {
-                    storage_trouble(state, store.put_posts(&writes).await);
-                }
-                if let Some((service, node, id)) = gone {
-                    let result = store.delete_post(&account, &service, &node, &id).await;
-                    storage_trouble(state, result);
-                }
-                channel.post("posts");
-            });
+            queue_post_ops(state, store, account, channel, ops);
         }
         Update::Closed(reason) if !matches!(reason, CloseReason::Requested) => {
             // Remembered keys that no longer sign in must not be tried at every load.
@@ -446,6 +441,92 @@ fn persist(
         }
         _ => {}
     }
+}
+
+/// One write of the feed cache, in the order the feed changed.
+enum PostOp {
+    Put(PostRecord),
+    Delete(String, String, String),
+}
+
+thread_local! {
+    /// Feed writes not yet in IndexedDB, and whether a flush is under way.
+    static POST_OPS: RefCell<(Vec<PostOp>, bool)> = const { RefCell::new((Vec::new(), false)) };
+    /// A follower's reload of the feed from the store: running, and asked again since.
+    static RELOAD: std::cell::Cell<(bool, bool)> = const { std::cell::Cell::new((false, false)) };
+}
+
+/// Write-behind for the feed cache: a sync burst of hundreds of posts becomes a few
+/// transactions (consecutive puts together), in order, and other tabs hear once.
+fn queue_post_ops(
+    state: AppState,
+    store: Rc<DeviceStore>,
+    account: String,
+    channel: Rc<TabChannel>,
+    ops: Vec<PostOp>,
+) {
+    let start = POST_OPS.with(|q| {
+        let mut q = q.borrow_mut();
+        q.0.extend(ops);
+        let start = !q.1 && !q.0.is_empty();
+        q.1 |= start;
+        start
+    });
+    if !start {
+        return;
+    }
+    spawn_local(async move {
+        loop {
+            let ops = POST_OPS.with(|q| std::mem::take(&mut q.borrow_mut().0));
+            if ops.is_empty() {
+                break;
+            }
+            let mut puts = Vec::new();
+            for op in ops {
+                match op {
+                    PostOp::Put(record) => puts.push(record),
+                    PostOp::Delete(service, node, id) => {
+                        if !puts.is_empty() {
+                            storage_trouble(
+                                state,
+                                store.put_posts(&std::mem::take(&mut puts)).await,
+                            );
+                        }
+                        let result = store.delete_post(&account, &service, &node, &id).await;
+                        storage_trouble(state, result);
+                    }
+                }
+            }
+            if !puts.is_empty() {
+                storage_trouble(state, store.put_posts(&puts).await);
+            }
+        }
+        POST_OPS.with(|q| q.borrow_mut().1 = false);
+        channel.post("posts");
+    });
+}
+
+/// A follower redraws from the store; reloads asked for while one runs become one more.
+fn reload_feed(state: AppState, store: Rc<DeviceStore>, jid: BareJid, view: Rc<RefCell<Feed>>) {
+    let (running, _) = RELOAD.get();
+    if running {
+        RELOAD.set((true, true));
+        return;
+    }
+    RELOAD.set((true, false));
+    spawn_local(async move {
+        loop {
+            let feed = cached_feed(&store, &jid).await;
+            state.show_feed(&feed);
+            *view.borrow_mut() = feed;
+            let (_, again) = RELOAD.get();
+            if !again {
+                break;
+            }
+            RELOAD.set((true, false));
+        }
+        RELOAD.set((false, false));
+    });
 }
 
 /// What this tab does when another tab of the same account speaks.
@@ -488,14 +569,7 @@ fn heard(
                     state.set_roster(&roster);
                 });
             }
-            ("posts", None) => {
-                let (store, jid, view) = (store.clone(), jid.clone(), view.clone());
-                spawn_local(async move {
-                    let feed = cached_feed(&store, &jid).await;
-                    state.show_feed(&feed);
-                    *view.borrow_mut() = feed;
-                });
-            }
+            ("posts", None) => reload_feed(state, store.clone(), jid.clone(), view.clone()),
             ("signout", _) => {
                 leave(false);
                 state.closed(&CloseReason::Requested);

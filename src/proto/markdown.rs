@@ -749,17 +749,8 @@ mod tests {
         let emphasis = "*a ".repeat(1_000) + &"a*".repeat(1_000);
         for md in [quotes, lists, emphasis] {
             let nodes = to_nodes(&md);
-            fn depth(nodes: &[SafeNode]) -> usize {
-                nodes
-                    .iter()
-                    .map(|n| match n {
-                        SafeNode::Element { children, .. } => 1 + depth(children),
-                        SafeNode::Text(_) => 0,
-                    })
-                    .max()
-                    .unwrap_or(0)
-            }
-            assert!(depth(&nodes) <= 2 * MAX_NESTING + 4, "{}", depth(&nodes));
+            let depth = crate::proto::xhtml::depth(&nodes);
+            assert!(depth <= 2 * MAX_NESTING + 4, "{depth}");
         }
     }
 }

@@ -575,6 +575,19 @@ fn decode_entities(text: &str) -> String {
     out
 }
 
+/// How deeply `nodes` nest: the tests' measure of a bounded tree.
+#[cfg(test)]
+pub(crate) fn depth(nodes: &[SafeNode]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match n {
+            SafeNode::Element { children, .. } => 1 + depth(children),
+            SafeNode::Text(_) => 0,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -857,16 +870,6 @@ mod tests {
             deep = el("div", &[], vec![deep]);
         }
         let safe = sanitize(std::slice::from_ref(&deep));
-        fn depth(nodes: &[SafeNode]) -> usize {
-            nodes
-                .iter()
-                .map(|n| match n {
-                    SafeNode::Element { children, .. } => 1 + depth(children),
-                    SafeNode::Text(_) => 0,
-                })
-                .max()
-                .unwrap_or(0)
-        }
         assert!(depth(&safe) <= MAX_DEPTH + 1);
         // Dropping the deep tree iteratively so the test itself does not overflow.
         let mut next = Some(deep);

@@ -2,38 +2,16 @@
 // comment, like, attach, edit and delete on the local Prosody; hostile content from a
 // contact renders inert; a post written offline is published exactly once.
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ALICE, BOB, DOMAIN, KITH_WS, launchBrowser, signInOnline, signOut, withPage,
+  ALICE, BOB, DOMAIN, KITH_WS, proxiedSuite, signInOnline, signOut,
 } from './kith.mjs';
-import { FaultProxy } from './proxy.mjs';
 import { XmppClient, esc } from './xmpp.mjs';
 
 const MICROBLOG = 'urn:xmpp:microblog:0';
 const fixture = (name) => readFileSync(new URL(`../fixtures/xep0277/${name}`, import.meta.url), 'utf8');
 
-let browser;
-let proxy;
-before(async () => {
-  browser = await launchBrowser();
-  proxy = await FaultProxy.start(Number(new URL(KITH_WS).port));
-});
-after(async () => {
-  await proxy?.close();
-  await browser?.close();
-});
-
-const e2e = (name, body) => test(name, async () => {
-  proxy.up();
-  await withPage(browser, name, async (page) => {
-    await page.context().route('**/config.json', (route) => route.fulfill({
-      contentType: 'application/json',
-      body: JSON.stringify({ default_domain: DOMAIN, websocket_url: `ws://127.0.0.1:${proxy.port}/xmpp-websocket` }),
-    }));
-    await body(page);
-  });
-});
+const e2e = proxiedSuite();
 
 const unique = (what) => `${what} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 
@@ -92,7 +70,7 @@ async function compose(page, { title, body = '' }) {
   await page.getByRole('textbox', { name: 'Post' }).fill(body);
 }
 
-e2e('a post Bob publishes appears live in the feed, with his name', async (page) => {
+e2e('a post Bob publishes appears live in the feed, with his name', async (page, proxy) => {
   const bob = await bobOnline();
   try {
     await signInOnline(page, ALICE);
@@ -107,7 +85,7 @@ e2e('a post Bob publishes appears live in the feed, with his name', async (page)
   }
 });
 
-e2e('Alice comments and likes; Bob sees both on the comments node', async (page) => {
+e2e('Alice comments and likes; Bob sees both on the comments node', async (page, proxy) => {
   const bob = await bobOnline();
   try {
     await signInOnline(page, ALICE);
@@ -139,7 +117,7 @@ e2e('Alice comments and likes; Bob sees both on the comments node', async (page)
   }
 });
 
-e2e('Alice publishes with an image, edits the post, then deletes it; Bob sees each step', async (page) => {
+e2e('Alice publishes with an image, edits the post, then deletes it; Bob sees each step', async (page, proxy) => {
   const bob = await bobOnline();
   try {
     await signInOnline(page, ALICE);
@@ -200,7 +178,7 @@ e2e('Alice publishes with an image, edits the post, then deletes it; Bob sees ea
   }
 });
 
-e2e('a hostile post from a contact renders inert', async (page) => {
+e2e('a hostile post from a contact renders inert', async (page, proxy) => {
   const bob = await bobOnline();
   try {
     await signInOnline(page, ALICE);
@@ -223,7 +201,7 @@ e2e('a hostile post from a contact renders inert', async (page) => {
   }
 });
 
-e2e('a post written offline shows Pending, survives a reload and is published exactly once', async (page) => {
+e2e('a post written offline shows Pending, survives a reload and is published exactly once', async (page, proxy) => {
   const bob = await bobOnline();
   try {
     await signInOnline(page, ALICE, { remember: true });

@@ -1,7 +1,9 @@
 // Shared setup for the end-to-end tests: where things are, the demo accounts, the
 // browser, and signing in through the UI.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { FaultProxy } from './proxy.mjs';
 
 const need = (name) => {
   const value = process.env[name];
@@ -98,3 +100,38 @@ export async function openContacts(page) {
 
 /** The list item of one contact, found by bare JID. */
 export const contactItem = (list, jid) => list.getByRole('listitem').filter({ hasText: jid });
+
+/**
+ * Every tab of `page`'s context reaches Prosody through `proxy` (tests/e2e/proxy.mjs),
+ * as the host's config.json would say: the network can then fail on command.
+ */
+function throughProxy(page, proxy) {
+  return page.context().route('**/config.json', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ default_domain: DOMAIN, websocket_url: `ws://127.0.0.1:${proxy.port}/xmpp-websocket` }),
+  }));
+}
+
+/**
+ * A suite whose tests reach Prosody through one fault proxy: `e2e(name, (page, proxy) =>
+ * …)` runs each in a fresh context with the network up.
+ */
+export function proxiedSuite() {
+  let browser;
+  let proxy;
+  before(async () => {
+    browser = await launchBrowser();
+    proxy = await FaultProxy.start(Number(new URL(KITH_WS).port));
+  });
+  after(async () => {
+    await proxy?.close();
+    await browser?.close();
+  });
+  return (name, body) => test(name, async () => {
+    proxy.up();
+    await withPage(browser, name, async (page) => {
+      await throughProxy(page, proxy);
+      await body(page, proxy);
+    });
+  });
+}

@@ -1,37 +1,14 @@
 // Offline-first, end to end: a remembered account opens with the network gone, writes
 // made offline wait as Pending and reach the server exactly once, and two tabs of one
 // account share one connection. The network is a fault proxy that can go down.
-import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ALICE, DOMAIN, KITH_URL, KITH_WS, contactItem, launchBrowser, openContacts,
-  signInOnline, signOut, withPage,
+  ALICE, DOMAIN, KITH_URL, KITH_WS, contactItem, openContacts,
+  proxiedSuite, signInOnline, signOut,
 } from './kith.mjs';
-import { FaultProxy } from './proxy.mjs';
 import { XmppClient } from './xmpp.mjs';
 
-let browser;
-let proxy;
-before(async () => {
-  browser = await launchBrowser();
-  proxy = await FaultProxy.start(Number(new URL(KITH_WS).port));
-});
-after(async () => {
-  await proxy?.close();
-  await browser?.close();
-});
-
-const e2e = (name, body) => test(name, async () => {
-  proxy.up();
-  await withPage(browser, name, async (page) => {
-    // Every tab of this context reaches Prosody through the proxy.
-    await page.context().route('**/config.json', (route) => route.fulfill({
-      contentType: 'application/json',
-      body: JSON.stringify({ default_domain: DOMAIN, websocket_url: `ws://127.0.0.1:${proxy.port}/xmpp-websocket` }),
-    }));
-    await body(page);
-  });
-});
+const e2e = proxiedSuite();
 
 const status = (page, text) => page.getByRole('status').filter({ hasText: text });
 /** The browser noticing the network is back, as it would when Wi-Fi returns. */
@@ -63,7 +40,7 @@ async function pushesAbout(device, jid) {
 
 const uniqueContact = (name) => `${name}-${Date.now().toString(36)}@${DOMAIN}`;
 
-e2e('a remembered account opens offline with its cached contacts, then reconnects', async (page) => {
+e2e('a remembered account opens offline with its cached contacts, then reconnects', async (page, proxy) => {
   const cached = uniqueContact('cached');
   const other = await otherDevice();
   try {
@@ -89,7 +66,7 @@ e2e('a remembered account opens offline with its cached contacts, then reconnect
   }
 });
 
-e2e('a contact added offline is Pending, survives a reload and is added exactly once', async (page) => {
+e2e('a contact added offline is Pending, survives a reload and is added exactly once', async (page, proxy) => {
   const carol = uniqueContact('carol');
   const other = await otherDevice();
   try {
@@ -121,7 +98,7 @@ e2e('a contact added offline is Pending, survives a reload and is added exactly 
   }
 });
 
-e2e('two tabs of one account: one connection, and a change from either is sent once', async (page) => {
+e2e('two tabs of one account: one connection, and a change from either is sent once', async (page, proxy) => {
   const dave = uniqueContact('dave');
   const other = await otherDevice();
   try {
