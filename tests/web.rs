@@ -186,9 +186,9 @@ mod feed {
             author: "juliet@capulet.example".into(),
             author_name: "Juliet".into(),
             published: 1_770_000_000_000.0 - i as f64 * 60_000.0,
-            body: Body::Nodes(xhtml::text_to_nodes(&format!(
-                "Body of post {i}.\nSecond line."
-            ))),
+            body: Body::Nodes(
+                xhtml::text_to_nodes(&format!("Body of post {i}.\nSecond line.")).into(),
+            ),
             images: Vec::new(),
             files: Vec::new(),
             related: Vec::new(),
@@ -210,10 +210,12 @@ mod feed {
     /// how `net::feed` maps entries.
     fn view_of(entry: &Entry) -> PostView {
         let body = match &entry.content {
-            Content::Xhtml(div) => Body::Nodes(xhtml::sanitize(&[RawNode::from_element(div)])),
-            Content::Html(html) => Body::Html(html.clone()),
-            Content::Text(text) => Body::Nodes(xhtml::text_to_nodes(text)),
-            Content::Empty => Body::Nodes(Vec::new()),
+            Content::Xhtml(div) => {
+                Body::Nodes(xhtml::sanitize(&[RawNode::from_element(div)]).into())
+            }
+            Content::Html(html) => Body::Html(html.as_str().into()),
+            Content::Text(text) => Body::Nodes(xhtml::text_to_nodes(text).into()),
+            Content::Empty => Body::Nodes(Vec::new().into()),
         };
         let (images, files) = entry.enclosures.iter().cloned().partition(|l| {
             l.media_type

@@ -242,7 +242,15 @@ fn start(
                 Outbox::restore(entries),
                 view.borrow().clone(),
             );
-            let sinks = sinks(state, store, jid, remember, url.clone(), channel);
+            let sinks = sinks(
+                state,
+                store,
+                jid,
+                remember,
+                url.clone(),
+                channel,
+                connection.clone(),
+            );
             *connection.borrow_mut() = Some(Connection::open(&url, client, sinks, warm));
         }
     };
@@ -285,6 +293,7 @@ fn sinks(
     remember: bool,
     url: String,
     channel: Rc<TabChannel>,
+    connection: Rc<RefCell<Option<Connection>>>,
 ) -> Sinks {
     let update = {
         let channel = channel.clone();
@@ -309,7 +318,36 @@ fn sinks(
             state.failed(message)
         }),
         retry: Box::new(move |at| state.retry_at.set(at)),
-        settled: Box::new(move |client| state.show_feed(client.feed())),
+        settled: Box::new(redraw_soon(state, connection)),
+    }
+}
+
+/// The feed redrawn at most once a frame: a sync answers in dozens of frames a second,
+/// and each redraw walks the whole timeline.
+fn redraw_soon(
+    state: AppState,
+    connection: Rc<RefCell<Option<Connection>>>,
+) -> impl Fn(&Client) + 'static {
+    const FRAME_MS: i32 = 16;
+    let scheduled = Rc::new(std::cell::Cell::new(false));
+    move |_: &Client| {
+        if scheduled.replace(true) {
+            return;
+        }
+        let (connection, scheduled) = (connection.clone(), scheduled.clone());
+        let run = wasm_bindgen::closure::Closure::once_into_js(move || {
+            scheduled.set(false);
+            let connection = connection.borrow().clone();
+            if let Some(c) = connection {
+                c.with_client(|client| state.show_feed(client.feed()));
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                wasm_bindgen::JsCast::unchecked_ref(&run),
+                FRAME_MS,
+            );
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! store; screens never build it themselves.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use xmpp_parsers::jid::BareJid;
@@ -82,14 +83,15 @@ pub fn decode_component(encoded: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A post's body, safe to turn into DOM nodes.
+/// A post's body, safe to turn into DOM nodes. Shared, not copied: a redraw of 1,000
+/// posts must not copy 1,000 bodies.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Body {
     /// XHTML or plain text, already through the allowlist.
-    Nodes(Vec<SafeNode>),
+    Nodes(Arc<[SafeNode]>),
     /// `content type="html"`: parse it with the browser's DOMParser (which runs nothing),
     /// then through `proto::xhtml::sanitize` like any other markup.
-    Html(String),
+    Html(Arc<str>),
 }
 
 /// A post as shown in the timeline and on its own page.
@@ -178,6 +180,9 @@ pub struct FeedState {
     pub comments: RwSignal<HashMap<PostKey, Vec<CommentView>>>,
     /// Upload progress of the image being attached, 0.0–1.0.
     pub upload: RwSignal<Option<f64>>,
+    /// Each post's sanitised body with the XML it came from: a redraw sanitises only
+    /// what changed.
+    bodies: StoredValue<HashMap<PostKey, (String, Body)>>,
 }
 
 impl Default for FeedState {
@@ -195,6 +200,7 @@ impl FeedState {
             more: RwSignal::new(false),
             comments: RwSignal::new(HashMap::new()),
             upload: RwSignal::new(None),
+            bodies: StoredValue::new(HashMap::new()),
         }
     }
 
@@ -226,11 +232,25 @@ impl FeedState {
         pending: &[PendingWrite],
     ) {
         let me = feed.account();
-        let views: Vec<PostView> = feed
-            .timeline()
-            .into_iter()
-            .map(|post| view(feed, post, me, names, pending))
+        let posts = feed.timeline();
+        let mut bodies = self
+            .bodies
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        let mut fresh = HashMap::with_capacity(posts.len());
+        let views: Vec<PostView> = posts
+            .iter()
+            .map(|post| {
+                let key = PostKey::from(&post.key);
+                let body = match bodies.remove(&key) {
+                    Some((xml, body)) if xml == post.xml => body,
+                    _ => body_of(&post.entry.content),
+                };
+                fresh.insert(key, (post.xml.clone(), body.clone()));
+                view(feed, post, body, me, names, pending)
+            })
             .collect();
+        self.bodies.set_value(fresh);
         let shown: HashSet<PostKey> = self
             .timeline
             .with_untracked(|t| t.iter().map(|p| p.key.clone()).collect());
@@ -251,9 +271,8 @@ impl FeedState {
         self.more.set(!timeline.is_empty());
         self.timeline.set(timeline);
         self.incoming.set(incoming);
-        let comments = feed
-            .timeline()
-            .into_iter()
+        let comments = posts
+            .iter()
             .map(|post| {
                 let list = feed
                     .comments(&post.key)
@@ -306,21 +325,26 @@ fn name_of(
         .unwrap_or_else(|| jid.to_string())
 }
 
-/// One post as the screens show it; markup goes through the allowlist here, once.
+/// One post as the screens show it.
+/// Markup goes through the allowlist here, once per version of a post.
+fn body_of(content: &Content) -> Body {
+    match content {
+        Content::Xhtml(div) => Body::Nodes(xhtml::sanitize(&[RawNode::from_element(div)]).into()),
+        Content::Html(html) => Body::Html(html.as_str().into()),
+        Content::Text(text) => Body::Nodes(xhtml::text_to_nodes(text).into()),
+        Content::Empty => Body::Nodes(Arc::from([])),
+    }
+}
+
 fn view(
     feed: &Feed,
     post: &Post,
+    body: Body,
     me: &BareJid,
     names: &dyn Fn(&BareJid) -> Option<String>,
     pending: &[PendingWrite],
 ) -> PostView {
     let entry = &post.entry;
-    let body = match &entry.content {
-        Content::Xhtml(div) => Body::Nodes(xhtml::sanitize(&[RawNode::from_element(div)])),
-        Content::Html(html) => Body::Html(html.clone()),
-        Content::Text(text) => Body::Nodes(xhtml::text_to_nodes(text)),
-        Content::Empty => Body::Nodes(Vec::new()),
-    };
     let (images, files) = entry.enclosures.iter().cloned().partition(|link: &Link| {
         link.media_type
             .as_deref()
