@@ -322,6 +322,23 @@ fn sinks(
     }
 }
 
+/// Runs `task` once the browser has painted: a requestAnimationFrame callback runs just
+/// before the paint, and a timer set from it just after.
+fn after_paint(task: impl std::future::Future<Output = ()> + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+    let Some(window) = web_sys::window() else {
+        return spawn_local(task);
+    };
+    let later = Closure::once_into_js(move || spawn_local(task));
+    let frame = Closure::once_into_js(move || {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback(later.unchecked_ref());
+        }
+    });
+    let _ = window.request_animation_frame(frame.unchecked_ref());
+}
+
 /// The feed redrawn at most once a frame: a sync answers in dozens of frames a second,
 /// and each redraw walks the whole timeline.
 fn redraw_soon(
@@ -395,7 +412,9 @@ fn persist(
                     .ok_or_else(|| contact.to_string())),
                 RosterChange::Removed(contact) => Err(Err(contact.to_string())),
             };
-            spawn_local(async move {
+            // A whole roster is thousands of records to serialise: after the list is
+            // painted, not before (in a hidden tab, once it is shown).
+            after_paint(async move {
                 let result = match &write {
                     Ok(full) => store.replace_roster(&account, full).await,
                     Err(one) => {

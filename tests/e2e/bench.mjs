@@ -4,14 +4,18 @@
 //
 //   KITH_BENCH_RUNS=3      runs per figure (min / median / max are reported)
 //   KITH_BENCH_ROSTERS=100,1000,5000
+//   KITH_BENCH_WARM=1000   contacts cached for the warm start
+//   KITH_BENCH_STORE=FILE  what `cargo bench --bench store` printed (scripts/bench runs it)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { gzipSync } from 'node:zlib';
-import { ALICE, KITH_URL, launchBrowser, signOut } from './kith.mjs';
+import { ALICE, KITH_URL, launchBrowser, signIn, signOut } from './kith.mjs';
 
 const RUNS = Number(process.env.KITH_BENCH_RUNS ?? 3);
 const ROSTERS = (process.env.KITH_BENCH_ROSTERS ?? '100,1000,5000').split(',').map(Number);
+const WARM = Number(process.env.KITH_BENCH_WARM ?? 1000);
+const STORE_OUTPUT = process.env.KITH_BENCH_STORE;
 const HTTP_PORT = process.env.KITH_BENCH_HTTP_PORT;
 const C2S_PORT = process.env.KITH_BENCH_C2S_PORT;
 const root = new URL('../../', import.meta.url).pathname;
@@ -25,6 +29,11 @@ function prosodyWithContacts(n) {
   run('start', 'bench', HTTP_PORT, C2S_PORT);
 }
 
+/** XMPP unreachable: the WebSocket port refuses connections. */
+function stopProsody() {
+  execFileSync(`${root}scripts/prosody`, ['stop', 'bench'], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 const stats = (values) => {
   const v = [...values].sort((a, b) => a - b);
   return { min: v[0], median: v[Math.floor(v.length / 2)], max: v[v.length - 1], runs: v };
@@ -34,8 +43,12 @@ const stats = (values) => {
 // and the wasm instance (trunk announces it with TrunkApplicationStarted).
 const PROBES = () => {
   window.__kith_longest_task = 0;
+  window.__kith_long_tasks = [];
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.__kith_longest_task = Math.max(window.__kith_longest_task, e.duration);
+    for (const e of list.getEntries()) {
+      window.__kith_longest_task = Math.max(window.__kith_longest_task, e.duration);
+      window.__kith_long_tasks.push({ start: e.startTime, duration: e.duration });
+    }
   }).observe({ type: 'longtask', buffered: true });
   addEventListener('TrunkApplicationStarted', (e) => { window.__kith_wasm = e.detail.wasm; });
   document.addEventListener('click', () => { window.__kith_click ??= performance.now(); }, true);
@@ -102,11 +115,114 @@ async function coldSignIn(browser, contacts) {
   });
 }
 
+/** The rendered list counts `n` contacts; resolves to performance.now() at that frame. */
+const contactsRendered = (page, n) => page.waitForFunction((expected) => {
+  const item = document.querySelector('[aria-label="Contacts"] li[aria-setsize]');
+  return item && item.getAttribute('aria-setsize') === expected && performance.now();
+}, String(n), { polling: 'raf' }).then((h) => h.jsonValue());
+
+/**
+ * Whether this device's IndexedDB holds what a warm start needs: the account with its
+ * remembered keys, the WebSocket URL it last used, and all `n` contacts. Read with the
+ * browser's own API, beside the app's connection; never creates the database.
+ */
+const cachedOnDevice = (page, jid, n) => page.evaluate(async ({ jid, n }) => {
+  if (!(await indexedDB.databases()).some((d) => d.name === 'kith')) return false;
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('kith');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  try {
+    const tx = db.transaction(['accounts', 'roster', 'cursors'], 'readonly');
+    const get = (request) => new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const [account, contacts, url] = await Promise.all([
+      get(tx.objectStore('accounts').get(jid)),
+      get(tx.objectStore('roster').count(IDBKeyRange.bound([jid], [jid, []]))),
+      get(tx.objectStore('cursors').get([jid, 'websocket-url'])),
+    ]);
+    return Boolean(account?.keys && url && contacts === n);
+  } finally {
+    db.close();
+  }
+}, { jid, n });
+
+/**
+ * Scenario 3: warm start. Alice signs in once with "Remember me on this device" (a fresh
+ * browser profile each run), so her roster lands in IndexedDB; then Prosody stops, so
+ * XMPP is unreachable, and `#/contacts` is reloaded: navigation → every cached contact
+ * counted in the rendered list, with no server.
+ */
+async function warmStart(browser, contacts) {
+  prosodyWithContacts(contacts);
+  return withPage(browser, async (page) => {
+    const expected = contacts + 1; // + bob
+    await signIn(page, ALICE, { remember: true });
+    await page.evaluate(() => { location.hash = '#/contacts'; });
+    await contactsRendered(page, expected);
+    const deadline = Date.now() + 30000;
+    while (!(await cachedOnDevice(page, ALICE.jid, expected))) {
+      if (Date.now() > deadline) throw new Error('the roster never reached IndexedDB');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    stopProsody();
+    await page.reload({ waitUntil: 'commit' });
+    const at = await contactsRendered(page, expected);
+    // Observers hear of a long task a little after it ends: half a second later, keep the
+    // ones that began before the list was rendered (0: none over 50 ms), and read memory.
+    const probe = await page.evaluate(async (at) => {
+      await new Promise((r) => setTimeout(r, 500));
+      return {
+        cached: performance.getEntriesByName('kith:cached')[0]?.startTime ?? null,
+        online: performance.getEntriesByName('kith:online').length > 0,
+        signInForm: document.querySelector('input[type=password]') !== null,
+        serviceWorker: Boolean(navigator.serviceWorker?.controller),
+        longest: Math.max(0, ...window.__kith_long_tasks.filter((t) => t.start < at).map((t) => t.duration)),
+        wasm: window.__kith_wasm?.memory?.buffer?.byteLength ?? null,
+        heap: performance.memory?.usedJSHeapSize ?? null,
+      };
+    }, at);
+    if (probe.online || probe.signInForm) throw new Error('the warm start was not offline from the cache');
+    return {
+      fromNavigation: at, cachedMark: probe.cached, longestTask: probe.longest,
+      wasmMemory: probe.wasm, jsHeap: probe.heap, serviceWorker: probe.serviceWorker,
+    };
+  });
+}
+
+/** Criterion's estimate in benches/store.rs's output: `NAME time: [low estimate high]`. */
+function criterion(text, name) {
+  const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
+  const unit = { p: 1e-9, n: 1e-6, u: 1e-3, '\u00b5': 1e-3, '\u03bc': 1e-3, m: 1, '': 1000 };
+  const time = '([\\d.]+)\\s*([pnu\u00b5\u03bcm]?)s';
+  const found = plain.match(new RegExp(`${name}\\s+time:\\s+\\[\\s*${time}\\s+${time}\\s+${time}\\s*\\]`));
+  if (!found) throw new Error(`no criterion estimate for "${name}" (see ${STORE_OUTPUT})`);
+  const ms = (i) => Number(found[i]) * unit[found[i + 1]];
+  return { low: ms(1), estimate: ms(3), high: ms(5) };
+}
+
+/** Scenario 4: the IndexedDB store in the browser (benches/store.rs, run by scripts/bench). */
+function storeThroughput() {
+  if (!STORE_OUTPUT || !existsSync(STORE_OUTPUT)) throw new Error('run through scripts/bench (no cargo bench output)');
+  const text = readFileSync(STORE_OUTPUT, 'utf8');
+  const put = criterion(text, 'put_posts 1000');
+  const read = criterion(text, 'posts 50 of 1000');
+  const bytes = text.match(/(\d+) posts of (\d+) bytes of XML/);
+  return {
+    method: 'criterion (wasm-bindgen-test), point estimate with 95% confidence interval',
+    postXmlBytes: bytes ? Number(bytes[2]) : null,
+    putPosts1000Ms: put,
+    postsPerSecond: 1000 / (put.estimate / 1000),
+    newest50Of1000Ms: read,
+  };
+}
+
 const NOT_YET = {
-  'warm start (1,000 contacts + 1,000 posts, network blocked)': 'needs the offline cache (issue: offline-first)',
   'feed sync (100 contacts x 20 posts)': 'needs the feed (issue: social feed)',
   'timeline scroll (1,000 posts)': 'needs the feed (issue: social feed)',
-  'memory after warm start': 'needs the offline cache (issue: offline-first)',
 };
 
 async function main() {
@@ -139,6 +255,26 @@ async function main() {
         };
       });
     }
+    const warm = `warm start (${WARM.toLocaleString('en')} contacts, XMPP unreachable)`;
+    await attempt(warm, async () => {
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await warmStart(browser, WARM));
+      return {
+        warm: true,
+        navigationToContactsMs: stats(runs.map((r) => r.fromNavigation)),
+        navigationToCachedMarkMs: stats(runs.map((r) => r.cachedMark)),
+        longestTaskMs: stats(runs.map((r) => r.longestTask)),
+        servedByServiceWorker: runs.map((r) => r.serviceWorker),
+        cachedPosts: 'n/a until the feed (next issue)',
+        memory: { wasmMemoryBytes: stats(runs.map((r) => r.wasmMemory)), jsHeapBytes: stats(runs.map((r) => r.jsHeap)) },
+      };
+    });
+    const memory = report.scenarios[warm]?.memory;
+    report.scenarios['memory after warm start'] = memory ? {
+      of: warm, ...memory,
+      totalBytes: stats(memory.wasmMemoryBytes.runs.map((w, i) => w + memory.jsHeapBytes.runs[i])),
+    } : { error: 'needs the warm start, which failed' };
+    await attempt('IndexedDB write, 1,000-post sync batch', async () => storeThroughput());
     for (const [name, why] of Object.entries(NOT_YET)) report.scenarios[name] = { na: why };
   } finally {
     await browser.close();
@@ -158,6 +294,26 @@ function printTable(report) {
   for (const [name, r] of Object.entries(report.scenarios)) {
     if (r.error) { console.log(`${name}: FAILED — ${r.error}`); continue; }
     if (r.na) { console.log(`${name}: n/a — ${r.na}`); continue; }
+    if (r.warm) {
+      console.log(`${name}:`);
+      console.log(`  navigation → contacts rendered  ${ms(r.navigationToContactsMs)}`);
+      console.log(`  navigation → kith:cached mark   ${ms(r.navigationToCachedMarkMs)}`);
+      console.log(`  longest main-thread task        ${ms(r.longestTaskMs)}`);
+      console.log(`  served by the service worker    ${r.servedByServiceWorker.map((y) => (y ? 'yes' : 'no')).join(', ')}`);
+      console.log(`  1,000 cached posts: ${r.cachedPosts}`);
+      continue;
+    }
+    if (r.of) {
+      console.log(`${name}: ${mib(r.wasmMemoryBytes)} wasm + ${mib(r.jsHeapBytes)} JS heap = ${mib(r.totalBytes)}`);
+      continue;
+    }
+    if (r.putPosts1000Ms) {
+      const est = (e, digits) => `${e.estimate.toFixed(digits)} ms (95% CI ${e.low.toFixed(digits)}–${e.high.toFixed(digits)})`;
+      console.log(`${name} (IdbStore, one transaction, ${r.postXmlBytes ?? '?'} B of XML per post; criterion estimate):`);
+      console.log(`  put_posts(1,000)                ${est(r.putPosts1000Ms, 0)} → ${Math.round(r.postsPerSecond).toLocaleString('en')} posts/s`);
+      console.log(`  posts(account, 50) of 1,000     ${est(r.newest50Of1000Ms, 1)}`);
+      continue;
+    }
     if (r.files) {
       console.log(`first load: ${kb(r.total.bytes)} raw, ${kb(r.total.gzip)} gzip`);
       for (const f of r.files) console.log(`  ${f.file.padEnd(40)} ${kb(f.bytes).padStart(12)} ${kb(f.gzip).padStart(12)} gzip`);
