@@ -1,0 +1,815 @@
+// Kith's feed benchmark (the social-feed issue's figures), apart from bench.mjs: a private
+// Prosody seeded with 100 contacts × 20 Movim-shaped posts, then, in headless Chromium,
+//   1. feed sync: Sign in click → the Feed counts every post (aria-setsize) and the
+//      "Syncing N / M contacts" status is gone; longest main-thread task, memory;
+//   2. the 2,000-post timeline: (a) warm start of a remembered account, kith:cached mark
+//      (and navigation) → first article painted; (b) the Feed scrolled to its end, 800 px
+//      per animation frame, under a longtask observer.
+// Reports, never asserts; exits non-zero only when a scenario fails to run.
+// Prints a summary and writes target/bench/feed.json.
+//
+//   cd tests/e2e && KITH_URL=http://127.0.0.1:8300/ KITH_WS=ws://127.0.0.1:5780/xmpp-websocket \
+//     node --experimental-websocket bench-feed.mjs
+//
+// KITH_URL: the release dist/, served (scripts/serve). Its config.json does not matter:
+// every page gets one pointing at KITH_WS. KITH_WS: where this script's own Prosody
+// (instance "feedbench", wiped and seeded on every run) listens; its c2s port is
+// KITH_FEED_C2S_PORT (default 5722). Both must be free.
+//   KITH_BENCH_RUNS=3        runs per figure (min / median / max)
+//   KITH_FEED_CONTACTS=100   KITH_FEED_POSTS=20 (per contact)
+//   KITH_FEED_REUSE=1        keep the instance seeded by an earlier run (development)
+//   KITH_FEED_ONLY=sync|timeline   one scenario only
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { ALICE, DOMAIN, KITH_URL, KITH_WS, launchBrowser, signOut } from './kith.mjs';
+import { XmppClient, esc } from './xmpp.mjs';
+
+const RUNS = Number(process.env.KITH_BENCH_RUNS ?? 3);
+const CONTACTS = Number(process.env.KITH_FEED_CONTACTS ?? 100);
+const POSTS = Number(process.env.KITH_FEED_POSTS ?? 20);
+const REUSE = process.env.KITH_FEED_REUSE === '1';
+const ONLY = process.env.KITH_FEED_ONLY;
+const HTTP_PORT = new URL(KITH_WS).port;
+const C2S_PORT = process.env.KITH_FEED_C2S_PORT ?? '5722';
+const INSTANCE = 'feedbench';
+const MICROBLOG = 'urn:xmpp:microblog:0';
+/** The app's first page per contact never synced (src/service/feed.rs FIRST_PAGE). */
+const FIRST_PAGE = 20;
+/** Item requests the app keeps in flight (src/service/feed.rs MAX_IN_FLIGHT). */
+const MAX_IN_FLIGHT = 6;
+const root = new URL('../../', import.meta.url).pathname;
+const prosodyDir = `${root}target/prosody-${INSTANCE}`;
+
+const demo = Object.fromEntries(readFileSync(`${root}scripts/demo.env`, 'utf8')
+  .split('\n').filter((l) => /^\w+=/.test(l)).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+const contactJid = (i) => `contact${String(i).padStart(4, '0')}@${DOMAIN}`;
+
+const stats = (values) => {
+  const v = values.filter((x) => x != null).sort((a, b) => a - b);
+  if (!v.length) return { min: null, median: null, max: null, runs: values };
+  return { min: v[0], median: v[Math.floor(v.length / 2)], max: v[v.length - 1], runs: values };
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---- Prosody -------------------------------------------------------------------------
+
+function prosody(...args) {
+  execFileSync(`${root}scripts/prosody`, args, {
+    env: { ...process.env, KITH_EXTRA_CONTACTS: String(CONTACTS) }, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** CPU seconds Prosody has used so far (utime + stime of its process). */
+function prosodyCpu() {
+  try {
+    const pid = readFileSync(`${prosodyDir}/prosody.pid`, 'utf8').trim();
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, CLK_TCK = 100
+  } catch {
+    return null;
+  }
+}
+
+/** Post `j` of contact `i`: the shape Movim publishes (tests/fixtures/xep0277/movim-post.xml),
+ * with XHTML and Markdown bodies, a related link card, an image enclosure (the app's own
+ * icon, so it loads) and a comments link; lengths vary so rows differ in height. */
+function movimEntry(i, j) {
+  const jid = contactJid(i);
+  const id = `c${i}-p${j}`;
+  // Interleaved in time: post j of every contact, then post j + 1, …, newest first.
+  const published = new Date(Date.UTC(2026, 3, 2, 9) - (j * CONTACTS + i) * 60000).toISOString();
+  const sentences = 1 + ((i * 7 + j * 3) % 5);
+  const para = Array.from({ length: sentences }, (_, k) =>
+    `Day ${j + 1} of the walk, note ${k + 1}: the ridge path from the village climbs through pine and broom before the long traverse.`);
+  const image = `${KITH_URL}icon-192.png`;
+  const node = `${MICROBLOG}:comments/${id}`;
+  return `<entry xmlns='http://www.w3.org/2005/Atom'>` +
+    `<id>${id}</id><title>${esc(`Walk ${j + 1} by contact ${i}`)}</title>` +
+    `<author><name>Contact ${String(i).padStart(4, '0')}</name><uri>xmpp:${jid}</uri></author>` +
+    `<link rel='alternate' href='xmpp:${jid}?;node=${MICROBLOG};item=${id}'/>` +
+    `<link rel='replies' title='comments' href='xmpp:${jid}?;node=${node}'/>` +
+    `<link rel='related' href='https://example.org/trails/ridge-${j}' type='text/html' title='The ridge trail' description='Eight kilometres along the ridge' logo='${image}'/>` +
+    `<link rel='enclosure' href='${image}' type='image/png' title='hills.png'/>` +
+    `<content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'><p>We walked the <strong>ridge</strong> today.</p>` +
+    `<ul><li>blossom</li><li>wind</li></ul>${para.map((p) => `<p>${esc(p)}</p>`).join('')}` +
+    `<p>More at <a href='https://example.org/trails'>the trail site</a>. <a href='#hiking'>#hiking</a></p></div></content>` +
+    `<content type='text'>${esc(`We walked the **ridge** today.\n\n- blossom\n- wind\n\n${para.join('\n\n')}\n\nMore at [the trail site](https://example.org/trails). #hiking`)}</content>` +
+    `<published>${published}</published><category term='hiking'/><updated>${published}</updated></entry>`;
+}
+
+const publishIq = (id, entry) => `<pubsub xmlns='http://jabber.org/protocol/pubsub'>` +
+  `<publish node='${MICROBLOG}'><item id='${id}'>${entry}</item></publish>` +
+  `<publish-options><x xmlns='jabber:x:data' type='submit'>` +
+  `<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>` +
+  `<field var='pubsub#access_model'><value>open</value></field>` +
+  `<field var='pubsub#max_items'><value>max</value></field></x></publish-options></pubsub>`;
+
+/** Runs `work(i)` for i in 1..=n, `width` at a time. */
+async function pool(n, width, work) {
+  let next = 1;
+  await Promise.all(Array.from({ length: Math.min(width, n) }, async () => {
+    while (next <= n) await work(next++);
+  }));
+}
+
+/**
+ * A fresh instance: alice's roster gets contact0001..N with subscription both (written
+ * into Prosody's storage by `KITH_EXTRA_CONTACTS`; the accounts are copies of one
+ * registered account file), then each contact signs in over the WebSocket and publishes
+ * its posts (access model open, max_items max).
+ */
+async function seed() {
+  const marker = `${prosodyDir}/feedbench-seeded`;
+  const want = `${CONTACTS}x${POSTS}`;
+  if (REUSE && existsSync(marker) && readFileSync(marker, 'utf8') === want) {
+    prosody('start', INSTANCE, HTTP_PORT, C2S_PORT);
+    return { reused: true };
+  }
+  const t0 = performance.now();
+  prosody('wipe', INSTANCE);
+  prosody('start', INSTANCE, HTTP_PORT, C2S_PORT);
+  const started = performance.now();
+  await pool(CONTACTS, 10, async (i) => {
+    const c = await XmppClient.connect({ url: KITH_WS, jid: contactJid(i), password: demo.KITH_CONTACT_PASSWORD, resource: 'seed' });
+    try {
+      for (let j = 0; j < POSTS; j++) await c.iq('set', publishIq(`c${i}-p${j}`, movimEntry(i, j)));
+    } finally {
+      await c.close();
+    }
+  });
+  writeFileSync(marker, want);
+  return {
+    reused: false,
+    method: `accounts and rosters written into Prosody's storage (scripts/prosody KITH_EXTRA_CONTACTS=${CONTACTS}); ` +
+      `${CONTACTS * POSTS} posts published over the WebSocket, 10 contacts at a time`,
+    serverStartMs: started - t0,
+    publishMs: performance.now() - started,
+    postXmlBytes: movimEntry(1, 0).length,
+  };
+}
+
+/**
+ * The server side alone: every roster member's microblog fetched with the app's request
+ * (max_items 20 and RSM max 20, MAX_IN_FLIGHT at a time) by a small client, so the
+ * browser's figure can be compared with what the server and the loopback cost: once
+ * plain, once with XEP-0198 stream management enabled as Kith does (the server then
+ * keeps a copy of every stanza it sends until acknowledged; this client never acks).
+ * The first, one-at-a-time pass also counts the posts the Feed must end up showing.
+ */
+async function serverFloor() {
+  const owners = [ALICE.jid, `${demo.KITH_BOB}@${DOMAIN}`, ...Array.from({ length: CONTACTS }, (_, k) => contactJid(k + 1))];
+  const request = `<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='${MICROBLOG}' max_items='${FIRST_PAGE}'/>` +
+    `<set xmlns='http://jabber.org/protocol/rsm'><max>${FIRST_PAGE}</max></set></pubsub>`;
+  const client = (resource) => XmppClient.connect({ url: KITH_WS, jid: contactJid(1), password: demo.KITH_CONTACT_PASSWORD, resource });
+  const fetchWith = (c) => async (owner) => {
+    const t = performance.now();
+    const reply = await c.iq('get', request, owner).catch(() => '');
+    return { ms: performance.now() - t, items: (reply.match(/<item\b/g) ?? []).length, bytes: reply.length };
+  };
+  const inFlight = async (c) => {
+    const fetch = fetchWith(c);
+    const cpu0 = prosodyCpu();
+    const t = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: MAX_IN_FLIGHT }, async () => {
+      while (next < owners.length) await fetch(owners[next++]);
+    }));
+    return { ms: performance.now() - t, prosodyCpuMs: cpu0 == null ? null : (prosodyCpu() - cpu0) * 1000 };
+  };
+  const c = await client('floor');
+  let plain;
+  let serial;
+  const pings = [];
+  try {
+    // The round trip alone: an iq the server answers at once (XEP-0199).
+    for (let k = 0; k < 50; k++) {
+      const t = performance.now();
+      await c.iq('get', "<ping xmlns='urn:xmpp:ping'/>");
+      pings.push(performance.now() - t);
+    }
+    serial = [];
+    const fetch = fetchWith(c);
+    for (const owner of owners) serial.push(await fetch(owner));
+    plain = await inFlight(c);
+  } finally {
+    await c.close();
+  }
+  const m = await client('floor-sm');
+  let managed;
+  try {
+    m.send("<enable xmlns='urn:xmpp:sm:3'/>");
+    await m.next(/^<enabled\b/);
+    managed = await inFlight(m);
+  } finally {
+    await m.close();
+  }
+  return {
+    owners: owners.length,
+    expectedPosts: serial.reduce((a, r) => a + Math.min(r.items, FIRST_PAGE), 0),
+    responseBytes: serial.reduce((a, r) => a + r.bytes, 0),
+    pingMs: stats(pings),
+    oneAtATimeMs: stats(serial.map((r) => r.ms)),
+    oneAtATimeTotalMs: serial.reduce((a, r) => a + r.ms, 0),
+    inFlight: MAX_IN_FLIGHT,
+    inFlightMs: plain.ms,
+    inFlightProsodyCpuMs: plain.prosodyCpuMs,
+    inFlightStreamManagementMs: managed.ms,
+    inFlightStreamManagementProsodyCpuMs: managed.prosodyCpuMs,
+  };
+}
+
+/**
+ * What the server does when an account that wants microblog notifications (XEP-0163
+ * `+notify`, as Kith's caps say) comes online: each contact's PEP service asks for its
+ * features, then pushes the contact's last post. Alice, played by a small client with
+ * caps of its own, answers every disco#info; counted: the pushes and Prosody's CPU.
+ */
+async function notifyBurst() {
+  const c = await XmppClient.connect({ url: KITH_WS, jid: ALICE.jid, password: ALICE.password, resource: 'notify-probe' });
+  try {
+    const cpu0 = prosodyCpu();
+    const t0 = performance.now();
+    c.send(`<presence xmlns='jabber:client'><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://bench.example' ver='bench-${Date.now()}'/></presence>`);
+    let events = 0;
+    let discos = 0;
+    let last = t0;
+    for (;;) {
+      const frame = await c.next((f) => /^<message\b/.test(f) || (/^<iq\b/.test(f) && f.includes('disco#info')), 3000).catch(() => null);
+      if (!frame) break;
+      last = performance.now();
+      if (frame.startsWith('<message')) {
+        if (frame.includes('pubsub#event')) events++;
+        continue;
+      }
+      const iq = frame.match(/^<iq\b[^>]*>/)[0];
+      const id = /\bid=["']([^"']+)/.exec(iq)[1];
+      const from = /\bfrom=["']([^"']+)/.exec(iq)?.[1];
+      discos++;
+      c.send(`<iq xmlns='jabber:client' type='result' id='${esc(id)}'${from ? ` to='${esc(from)}'` : ''}>` +
+        `<query xmlns='http://jabber.org/protocol/disco#info'${/node=["']([^"']+)/.test(frame) ? ` node='${esc(/node=["']([^"']+)/.exec(frame)[1])}'` : ''}>` +
+        `<identity category='client' type='web' name='bench'/><feature var='http://jabber.org/protocol/caps'/>` +
+        `<feature var='${MICROBLOG}'/><feature var='${MICROBLOG}+notify'/></query></iq>`);
+    }
+    return { events, discoQueries: discos, ms: last - t0, prosodyCpuMs: cpu0 == null ? null : (prosodyCpu() - cpu0) * 1000 };
+  } finally {
+    await c.close();
+  }
+}
+
+// ---- the page --------------------------------------------------------------------------
+
+// Installed before any page script runs. Long tasks (start, duration); the first Feed
+// article inserted and then painted (the task after the next frame); the sync status as
+// it changes; each items request's round trip as the page sees it (send → message
+// dispatched); the IndexedDB read of the cached timeline; the wasm instance.
+const PROBES = () => {
+  const f = window.__feed = { tasks: [], sync: [], items: [], idb: [], events: [], messages: [] };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) f.tasks.push([e.startTime, e.duration]);
+  }).observe({ type: 'longtask', buffered: true });
+  addEventListener('TrunkApplicationStarted', (e) => { window.__kith_wasm = e.detail.wasm; });
+  document.addEventListener('click', () => { f.click ??= performance.now(); }, true);
+
+  const watch = new MutationObserver(() => {
+    if (f.articleInserted == null && document.querySelector('[aria-label="Feed"] article')) {
+      f.articleInserted = performance.now();
+      requestAnimationFrame(() => {
+        const channel = new MessageChannel();
+        channel.port1.onmessage = () => { f.articlePainted = performance.now(); };
+        channel.port2.postMessage(0);
+      });
+    }
+    const status = document.querySelector('.feed-sync')?.textContent ?? null;
+    if (status !== (f.sync.length ? f.sync[f.sync.length - 1][1] : null)) f.sync.push([performance.now(), status]);
+  });
+  watch.observe(document, { childList: true, subtree: true, characterData: true });
+
+  const sent = new Map();
+  const idOf = (frame) => /\bid=["']([^"']+)["']/.exec(frame)?.[1];
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data !== 'string') return;
+        f.messages.push(performance.now());
+        if (e.data.startsWith('<message') && e.data.includes('pubsub#event')) f.events.push(performance.now());
+        if (!e.data.startsWith('<iq') || !sent.size) return;
+        const id = idOf(e.data.slice(0, 300));
+        if (id && sent.has(id)) {
+          f.items.push([sent.get(id), performance.now(), e.data.length]);
+          sent.delete(id);
+        }
+      });
+    }
+
+    send(data) {
+      if (typeof data === 'string' && data.startsWith('<iq') && data.includes('<items')) {
+        const id = idOf(data);
+        if (id) sent.set(id, performance.now());
+      }
+      return super.send(data);
+    }
+  };
+
+  const openCursor = IDBIndex.prototype.openCursor;
+  IDBIndex.prototype.openCursor = function (...args) {
+    const request = openCursor.apply(this, args);
+    if (this.objectStore.name === 'posts' && this.name === 'by_published') {
+      const start = performance.now();
+      const done = () => f.idb.push([start, performance.now()]);
+      request.transaction.addEventListener('complete', done);
+      request.transaction.addEventListener('abort', done);
+    }
+    return request;
+  };
+};
+
+async function withPage(browser, body) {
+  const context = await browser.newContext();
+  // This script's Prosody, whatever the served dist's config.json says.
+  await context.route('**/config.json', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify({ default_domain: DOMAIN, websocket_url: KITH_WS }),
+  }));
+  const page = await context.newPage();
+  page.setDefaultTimeout(120000);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.addInitScript(PROBES);
+  try {
+    return await body(page, context);
+  } catch (e) {
+    if (errors.length) e.message += `\npage errors: ${errors.join('\n')}`;
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+/** Chromium's own counters for the page's main thread (seconds, cumulative). */
+async function mainThread(cdp) {
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const m = Object.fromEntries(metrics.map((x) => [x.name, x.value]));
+  return { task: m.TaskDuration, script: m.ScriptDuration, layout: m.LayoutDuration, style: m.RecalcStyleDuration };
+}
+const threadDelta = (a, b) => Object.fromEntries(Object.keys(a).map((k) => [k, (b[k] - a[k]) * 1000]));
+
+/**
+ * No sync is running and the Feed accounts for `n` posts: counted in the list
+ * (aria-setsize) plus any held back behind the "N new posts" button (the app holds back
+ * posts that arrive once a sync is over; see the report). Resolves to
+ * { at: performance.now() at that frame, counted, held }.
+ */
+const feedComplete = (page, n) => page.waitForFunction((expected) => {
+  if (document.querySelector('.feed-sync')) return false;
+  const article = document.querySelector('[aria-label="Feed"] article[aria-setsize]');
+  const counted = Number(article?.getAttribute('aria-setsize') ?? 0);
+  const held = Number(/(\d+) new posts?/.exec(document.querySelector('button.new-posts')?.textContent ?? '')?.[1] ?? 0);
+  return counted + held === expected && { at: performance.now(), counted, held };
+}, n, { polling: 'raf', timeout: 180000 }).then((h) => h.jsonValue(), async (e) => {
+  // Say what the page showed instead.
+  const seen = await page.evaluate(() => ({
+    status: [...document.querySelectorAll('[role=status]')].map((s) => s.textContent),
+    setsize: document.querySelector('[aria-label="Feed"] article[aria-setsize]')?.getAttribute('aria-setsize') ?? null,
+    newPosts: document.querySelector('button.new-posts')?.textContent ?? null,
+    alert: document.querySelector('[role=alert]')?.textContent ?? null,
+    hash: location.hash,
+  })).catch(() => null);
+  e.message += `; the page showed ${JSON.stringify(seen)}`;
+  throw e;
+});
+
+async function signInAlice(page, { remember = false } = {}) {
+  await page.goto(`${KITH_URL}#/feed`);
+  await page.getByRole('textbox', { name: 'Jabber ID' }).fill(ALICE.jid);
+  await page.getByLabel('Password').fill(ALICE.password);
+  if (remember) await page.getByRole('checkbox', { name: 'Remember me on this device' }).check();
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+const memory = (page) => page.evaluate(() => ({
+  wasm: window.__kith_wasm?.memory?.buffer?.byteLength ?? null,
+  heap: performance.memory?.usedJSHeapSize ?? null,
+  domArticles: document.querySelectorAll('[aria-label="Feed"] article').length,
+}));
+
+/** Long tasks in which the page handled a WebSocket message (the probe's listener runs
+ * first in the message's task), among those starting in from..to. */
+const onMessages = (tasks, messages, from, to = Infinity) => tasks
+  .filter(([start, d]) => start >= from && start <= to && messages.some((t) => t >= start && t <= start + d))
+  .map(([, d]) => d);
+
+const longTasks = (tasks, from, to = Infinity) => {
+  const within = tasks.filter(([start]) => start >= from && start <= to).map(([, d]) => d);
+  return {
+    longest: within.length ? Math.max(...within) : 0,
+    over50: within.filter((d) => d > 50).length,
+    total: within.reduce((a, d) => a + d, 0),
+  };
+};
+
+async function settle(page) {
+  // Sign out properly and let the server settle, so the next run does not share the
+  // server with this session's teardown.
+  await signOut(page);
+  await page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
+  await sleep(2000);
+}
+
+/** Scenario 1: a cold sign-in syncing every contact's microblog. */
+async function feedSync(browser, expected) {
+  return withPage(browser, async (page, context) => {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await page.goto(`${KITH_URL}#/feed`);
+    await page.getByRole('textbox', { name: 'Jabber ID' }).fill(ALICE.jid);
+    await page.getByLabel('Password').fill(ALICE.password);
+    const before = await mainThread(cdp);
+    const cpu0 = prosodyCpu();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { at, counted, held } = await feedComplete(page, expected);
+    const cpu = prosodyCpu() - cpu0;
+    const after = await mainThread(cdp);
+    const probe = await page.evaluate(() => ({
+      click: __feed.click,
+      online: performance.getEntriesByName('kith:online')[0]?.startTime,
+      roster: performance.getEntriesByName('kith:roster')[0]?.startTime,
+      firstArticle: __feed.articlePainted,
+      sync: __feed.sync,
+      items: __feed.items,
+      tasks: __feed.tasks,
+      events: __feed.events,
+      messages: __feed.messages,
+    }));
+    const mem = await memory(page);
+    await settle(page);
+    const firstSync = probe.sync.find(([, s]) => s)?.[0];
+    const requests = probe.items.filter(([sent]) => sent >= probe.click && sent <= at);
+    const tasks = longTasks(probe.tasks, probe.click, at);
+    const thread = threadDelta(before, after);
+    // Where the long tasks fall: by how many contacts were done when they ran (the status
+    // text "Syncing d / t"), so a cost growing with the timeline shows.
+    const progress = probe.sync.filter(([, text]) => text).map(([t, text]) => [t, ...text.match(/(\d+) \/ (\d+)/).slice(1).map(Number)]);
+    const doneAt = (t) => {
+      const last = progress.filter(([when]) => when <= t).pop();
+      return last ? last[1] / last[2] : (t > (progress[0]?.[0] ?? 0) ? 1 : 0);
+    };
+    const quarters = [[], [], [], []];
+    for (const [start, d] of probe.tasks) {
+      if (start >= probe.click && start <= at) quarters[Math.min(3, Math.floor(doneAt(start) * 4))].push(d);
+    }
+    const longestEntry = probe.tasks.filter(([start]) => start >= probe.click && start <= at).sort((a, b) => b[1] - a[1])[0];
+    const events = probe.events.filter((t) => t >= probe.click && t <= at);
+    const networkTasks = onMessages(probe.tasks, probe.messages, probe.click, at);
+    return {
+      counted,
+      held,
+      fromClick: at - probe.click,
+      clickToOnline: probe.online - probe.click,
+      onlineToRoster: probe.roster - probe.online,
+      rosterToSyncShown: firstSync != null ? firstSync - probe.roster : null,
+      clickToFirstArticle: probe.firstArticle - probe.click,
+      statusUpdates: probe.sync.filter(([t, s]) => s && t >= probe.click).length,
+      itemsRequests: requests.length,
+      itemsRoundTripMs: stats(requests.map(([s, r]) => r - s)).median,
+      itemsRoundTripMaxMs: Math.max(0, ...requests.map(([s, r]) => r - s)),
+      // From the first items request sent to the last answer dispatched.
+      requestSpanMs: requests.length ? Math.max(...requests.map(([, r]) => r)) - Math.min(...requests.map(([s]) => s)) : null,
+      longestTask: tasks.longest,
+      longestTaskAt: longestEntry ? { msFromClick: longestEntry[0] - probe.click, contactsDone: doneAt(longestEntry[0]) } : null,
+      longTasksByProgressQuarter: quarters.map((q) => ({ count: q.length, medianMs: stats(q).median, totalMs: q.reduce((a, d) => a + d, 0) })),
+      pubsubEvents: events.length,
+      pubsubEventsSpanMs: events.length ? [events[0] - probe.click, events[events.length - 1] - probe.click] : null,
+      tasksOver50: tasks.over50,
+      longTaskTotal: tasks.total,
+      longTasksHandlingMessages: networkTasks.length,
+      mainThreadShare: thread.task / (at - probe.click),
+      prosodyShare: cpu == null ? null : (cpu * 1000) / (at - probe.click),
+      mainThreadBusyMs: thread.task,
+      scriptMs: thread.script,
+      layoutMs: thread.layout,
+      styleMs: thread.style,
+      prosodyCpuMs: cpu == null ? null : cpu * 1000,
+      wasmMemory: mem.wasm,
+      jsHeap: mem.heap,
+      domArticles: mem.domArticles,
+    };
+  });
+}
+
+/** How many posts this device's IndexedDB holds (the app's 'posts' store). */
+const storedPosts = (page) => page.evaluate(async () => {
+  if (!(await indexedDB.databases()).some((d) => d.name === 'kith')) return 0;
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('kith');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  try {
+    const count = db.transaction('posts', 'readonly').objectStore('posts').count();
+    return await new Promise((resolve, reject) => {
+      count.onsuccess = () => resolve(count.result);
+      count.onerror = () => reject(count.error);
+    });
+  } finally {
+    db.close();
+  }
+});
+
+/**
+ * Scenario 2: Alice signs in remembered and syncs; once IndexedDB holds every post,
+ * #/feed is reloaded (Prosody stays up, as on a real warm start): (a) kith:cached mark
+ * and navigation → first article painted; then, once the catch-up sync is over, (b) the
+ * Feed scrolled to its last post under the longtask observer.
+ */
+async function timeline(browser, expected) {
+  return withPage(browser, async (page) => {
+    await signInAlice(page, { remember: true });
+    await feedComplete(page, expected);
+    const deadline = Date.now() + 60000;
+    while ((await storedPosts(page)) < expected) {
+      if (Date.now() > deadline) throw new Error('the posts never all reached IndexedDB');
+      await sleep(200);
+    }
+    await sleep(500); // the sync cursors and the last write-behind batch
+    await page.reload({ waitUntil: 'commit' });
+    const complete = await page.waitForFunction((n) => {
+      const article = document.querySelector('[aria-label="Feed"] article[aria-setsize]');
+      return window.__feed?.articlePainted != null && article?.getAttribute('aria-setsize') === n && performance.now();
+    }, String(expected), { polling: 'raf' }).then((h) => h.jsonValue());
+    const warm = await page.evaluate(() => ({
+      cached: performance.getEntriesByName('kith:cached')[0]?.startTime ?? null,
+      online: performance.getEntriesByName('kith:online')[0]?.startTime ?? null,
+      inserted: __feed.articleInserted,
+      painted: __feed.articlePainted,
+      idb: __feed.idb,
+      tasks: __feed.tasks,
+      serviceWorker: Boolean(navigator.serviceWorker?.controller),
+      signInForm: document.querySelector('input[type=password]') !== null,
+    }));
+    if (warm.signInForm || warm.cached == null) throw new Error('the reload was not a warm start');
+    const read = warm.idb.find(([start]) => start >= warm.cached) ?? warm.idb[0];
+    const startup = longTasks(warm.tasks, 0, warm.painted);
+
+    // (b) The catch-up sync over (with the server up it runs right after the reload).
+    // Then quiet: nothing from the server for 3 s (the pubsub notifications of the
+    // contacts' last items, comments fetched after the sync, …), so that the scroll is
+    // measured alone; what arrives anyway is counted apart.
+    await page.waitForFunction(() => performance.getEntriesByName('kith:online').length > 0 &&
+      !document.querySelector('.feed-sync'), null, { polling: 200 });
+    const quietFrom = Date.now();
+    await page.waitForFunction(() => performance.now() - (__feed.messages.at(-1) ?? 0) > 3000, null, { polling: 250, timeout: 120000 });
+    const quietWait = Date.now() - quietFrom;
+    const scroll = await page.evaluate((n) => new Promise((resolve, reject) => {
+      window.scrollTo(0, 0);
+      const f = window.__feed;
+      const from = performance.now();
+      const frames = [];
+      let maxRows = 0;
+      let last = from;
+      let steps = 0;
+      const step = (now) => {
+        frames.push(now - last);
+        last = now;
+        maxRows = Math.max(maxRows, document.querySelectorAll('[aria-label="Feed"] article').length);
+        if (document.querySelector(`[aria-label="Feed"] article[aria-posinset="${n}"]`)) {
+          // One more frame so that a task triggered by the last step is observed.
+          requestAnimationFrame(() => setTimeout(() => resolve({ from, to: performance.now(), frames, steps, maxRows, tasks: f.tasks, messages: f.messages }), 100));
+          return;
+        }
+        if (++steps > 20000) { reject(new Error(`never reached post ${n}`)); return; }
+        window.scrollBy(0, 800);
+        requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    }), expected);
+    const during = longTasks(scroll.tasks, scroll.from, scroll.to);
+    const duringMessages = onMessages(scroll.tasks, scroll.messages, scroll.from, scroll.to);
+    const messagesDuring = scroll.messages.filter((t) => t >= scroll.from && t <= scroll.to).length;
+    const frames = scroll.frames.slice(1);
+    const mem = await memory(page);
+    await settle(page);
+    return {
+      navigationToCachedMark: warm.cached,
+      cachedMarkToFirstArticle: warm.painted - warm.cached,
+      navigationToFirstArticle: warm.painted,
+      navigationToAllCounted: complete,
+      idbReadMs: read ? read[1] - read[0] : null,
+      idbReadEndToFirstArticle: read ? warm.painted - read[1] : null,
+      cachedMarkToIdbReadStart: read ? read[0] - warm.cached : null,
+      insertedToPainted: warm.painted - warm.inserted,
+      startupLongestTask: startup.longest,
+      onlineBeforeFirstArticle: warm.online != null && warm.online < warm.painted,
+      serviceWorker: warm.serviceWorker,
+      scrollMs: scroll.to - scroll.from,
+      scrollSteps: scroll.steps,
+      scrollLongestTask: during.longest,
+      scrollTasksOver50: during.over50,
+      scrollTasksHandlingMessages: duringMessages.filter((d) => d > 50).length,
+      scrollMessages: messagesDuring,
+      quietWaitMs: quietWait,
+      scrollFramesOver50: frames.filter((d) => d > 50).length,
+      scrollLongestFrame: Math.max(...frames),
+      scrollMedianFrame: stats(frames).median,
+      scrollMaxDomArticles: scroll.maxRows,
+      wasmMemory: mem.wasm,
+      jsHeap: mem.heap,
+    };
+  });
+}
+
+// ---- main ------------------------------------------------------------------------------
+
+// Interrupted: leave no Prosody behind (the browser goes with this process).
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    try { prosody('stop', INSTANCE); } catch { /* nothing to stop */ }
+    process.exit(130);
+  });
+}
+
+async function main() {
+  const report = {
+    date: new Date().toISOString(), cores: cpus().length, runs: RUNS, url: KITH_URL, ws: KITH_WS,
+    contacts: CONTACTS, postsPerContact: POSTS, scenarios: {},
+  };
+  let failed = false;
+  const attempt = async (name, fn) => {
+    if (ONLY && !name.startsWith(ONLY === 'sync' ? 'feed sync' : ONLY)) return;
+    try { report.scenarios[name] = await fn(); } catch (e) {
+      failed = true;
+      report.scenarios[name] = { error: String(e.message ?? e) };
+      console.error(`bench-feed: ${name} failed: ${e.stack ?? e}`);
+    }
+  };
+  let browser;
+  try {
+    report.seed = await seed();
+    report.server = await serverFloor();
+    report.server.notifyOnSignIn = await notifyBurst();
+    await sleep(2000);
+    const expected = report.server.expectedPosts;
+    report.expectedPosts = expected;
+    browser = await launchBrowser();
+    await attempt(`feed sync (${CONTACTS} contacts x ${POSTS} posts)`, async () => {
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await feedSync(browser, expected));
+      const s = (k) => stats(runs.map((r) => r[k]));
+      return {
+        sync: true,
+        signInClickToAllVisibleMs: s('fromClick'),
+        countedInList: s('counted'),
+        heldBehindNewPosts: s('held'),
+        clickToOnlineMs: s('clickToOnline'),
+        onlineToRosterMs: s('onlineToRoster'),
+        rosterToSyncStatusMs: s('rosterToSyncShown'),
+        clickToFirstArticleMs: s('clickToFirstArticle'),
+        itemsRequests: s('itemsRequests'),
+        itemsRoundTripMedianMs: s('itemsRoundTripMs'),
+        itemsRoundTripMaxMs: s('itemsRoundTripMaxMs'),
+        requestSpanMs: s('requestSpanMs'),
+        statusUpdates: s('statusUpdates'),
+        longestTaskMs: s('longestTask'),
+        tasksOver50: s('tasksOver50'),
+        longTaskTotalMs: s('longTaskTotal'),
+        pubsubEvents: s('pubsubEvents'),
+        longTasksHandlingMessages: s('longTasksHandlingMessages'),
+        mainThreadShareOfWall: s('mainThreadShare'),
+        prosodyCpuShareOfWall: s('prosodyShare'),
+        perRun: runs.map((r) => ({
+          signInClickToAllVisibleMs: r.fromClick, longestTaskAt: r.longestTaskAt,
+          longTasksByProgressQuarter: r.longTasksByProgressQuarter, pubsubEventsSpanMs: r.pubsubEventsSpanMs,
+        })),
+        mainThreadBusyMs: s('mainThreadBusyMs'),
+        scriptMs: s('scriptMs'),
+        layoutMs: s('layoutMs'),
+        styleMs: s('styleMs'),
+        prosodyCpuMs: s('prosodyCpuMs'),
+        wasmMemoryBytes: s('wasmMemory'),
+        jsHeapBytes: s('jsHeap'),
+        domArticles: s('domArticles'),
+      };
+    });
+    await attempt(`timeline (${expected.toLocaleString('en')} posts)`, async () => {
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await timeline(browser, expected));
+      const s = (k) => stats(runs.map((r) => r[k]));
+      return {
+        timeline: true,
+        cachedMarkToFirstArticleMs: s('cachedMarkToFirstArticle'),
+        navigationToFirstArticleMs: s('navigationToFirstArticle'),
+        navigationToCachedMarkMs: s('navigationToCachedMark'),
+        navigationToAllCountedMs: s('navigationToAllCounted'),
+        cachedMarkToIdbReadStartMs: s('cachedMarkToIdbReadStart'),
+        idbReadMs: s('idbReadMs'),
+        idbReadEndToFirstArticleMs: s('idbReadEndToFirstArticle'),
+        insertedToPaintedMs: s('insertedToPainted'),
+        startupLongestTaskMs: s('startupLongestTask'),
+        onlineBeforeFirstArticle: runs.map((r) => r.onlineBeforeFirstArticle),
+        servedByServiceWorker: runs.map((r) => r.serviceWorker),
+        scrollMs: s('scrollMs'),
+        scrollSteps: s('scrollSteps'),
+        scrollLongestTaskMs: s('scrollLongestTask'),
+        scrollTasksOver50: s('scrollTasksOver50'),
+        scrollTasksHandlingMessages: s('scrollTasksHandlingMessages'),
+        scrollMessages: s('scrollMessages'),
+        quietWaitMs: s('quietWaitMs'),
+        scrollFramesOver50: s('scrollFramesOver50'),
+        scrollLongestFrameMs: s('scrollLongestFrame'),
+        scrollMedianFrameMs: s('scrollMedianFrame'),
+        scrollMaxDomArticles: s('scrollMaxDomArticles'),
+        wasmMemoryBytes: s('wasmMemory'),
+        jsHeapBytes: s('jsHeap'),
+      };
+    });
+  } catch (e) {
+    failed = true;
+    report.error = String(e.message ?? e);
+    console.error(`bench-feed: ${e.stack ?? e}`);
+  } finally {
+    await browser?.close();
+    try { prosody('stop', INSTANCE); } catch { /* reported by scripts/prosody */ }
+  }
+
+  mkdirSync(`${root}target/bench`, { recursive: true });
+  writeFileSync(`${root}target/bench/feed.json`, JSON.stringify(report, null, 2));
+  printSummary(report);
+  process.exit(failed ? 1 : 0);
+}
+
+function printSummary(report) {
+  const ms = (s) => (s?.median == null ? 'n/a' : `${s.median.toFixed(0)} ms (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})`);
+  const n = (s) => (s?.median == null ? 'n/a' : `${s.median} (min ${s.min}, max ${s.max})`);
+  const mib = (s) => (s?.median == null ? 'n/a' : `${(s.median / 1048576).toFixed(1)} MiB`);
+  console.log(`\nKith feed bench — ${report.date}, ${report.cores} cores, median of ${report.runs}\n`);
+  if (report.seed) {
+    const sd = report.seed;
+    console.log(sd.reused ? 'seed: reused an earlier run\'s instance (KITH_FEED_REUSE=1)'
+      : `seed: ${report.contacts} contacts × ${report.postsPerContact} posts (${sd.postXmlBytes} B of XML each) in ${(sd.publishMs / 1000).toFixed(1)} s; ${sd.method}`);
+  }
+  if (report.server) {
+    const sv = report.server;
+    const f0 = (x) => (x == null ? 'n/a' : x.toFixed(0));
+    console.log(`server alone (a small client, ${sv.owners} microblogs, the app's request: max_items ${FIRST_PAGE} + RSM; ${sv.expectedPosts} posts, ${(sv.responseBytes / 1048576).toFixed(1)} MiB of XML):`);
+    console.log(`  one at a time: ${f0(sv.oneAtATimeTotalMs)} ms (median ${sv.oneAtATimeMs.median.toFixed(1)} ms per request; a ping ${sv.pingMs.median.toFixed(1)} ms)`);
+    console.log(`  ${sv.inFlight} in flight: ${f0(sv.inFlightMs)} ms, Prosody CPU ${f0(sv.inFlightProsodyCpuMs)} ms; with XEP-0198 enabled: ${f0(sv.inFlightStreamManagementMs)} ms, Prosody CPU ${f0(sv.inFlightStreamManagementProsodyCpuMs)} ms`);
+  }
+  const burst = report.server?.notifyOnSignIn;
+  if (burst) {
+    console.log(`  an account with microblog+notify caps comes online: ${burst.discoQueries} disco#info queries answered, ` +
+      `${burst.events} last posts pushed in ${burst.ms.toFixed(0)} ms, Prosody CPU ${burst.prosodyCpuMs?.toFixed(0) ?? 'n/a'} ms`);
+  }
+  if (report.error) console.log(`FAILED — ${report.error}`);
+  for (const [name, r] of Object.entries(report.scenarios)) {
+    if (r.error) { console.log(`${name}: FAILED — ${r.error}`); continue; }
+    if (r.sync) {
+      console.log(`${name}:`);
+      console.log(`  Sign in click → all ${report.expectedPosts} posts in, sync status gone  ${ms(r.signInClickToAllVisibleMs)}   (goal ≤ 3 s)`);
+      console.log(`    counted in the list (aria-setsize) / held behind "N new posts"  ${n(r.countedInList)} / ${n(r.heldBehindNewPosts)}`);
+      console.log(`    click → online (SASL, bind)          ${ms(r.clickToOnlineMs)}`);
+      console.log(`    online → roster received             ${ms(r.onlineToRosterMs)}`);
+      console.log(`    roster → "Syncing" shown             ${ms(r.rosterToSyncStatusMs)}`);
+      console.log(`    click → first article painted        ${ms(r.clickToFirstArticleMs)}`);
+      console.log(`    items requests / status updates      ${n(r.itemsRequests)} / ${n(r.statusUpdates)}`);
+      console.log(`    items round trip in the page         median ${ms(r.itemsRoundTripMedianMs)}; max ${ms(r.itemsRoundTripMaxMs)}`);
+      console.log(`    first request sent → last answer     ${ms(r.requestSpanMs)}`);
+      const pct = (x) => (x?.median == null ? 'n/a' : `${(x.median * 100).toFixed(0)}%`);
+      console.log(`  main thread busy (Chromium counters)   ${ms(r.mainThreadBusyMs)} = ${pct(r.mainThreadShareOfWall)} of the wall time: script ${ms(r.scriptMs)}, layout ${ms(r.layoutMs)}, style ${ms(r.styleMs)}`);
+      console.log(`  Prosody CPU during the sync            ${ms(r.prosodyCpuMs)} = ${pct(r.prosodyCpuShareOfWall)} of the wall time`);
+      const sv = report.server;
+      const alone = sv && sv.inFlightStreamManagementProsodyCpuMs + (sv.notifyOnSignIn?.prosodyCpuMs ?? 0);
+      if (alone) console.log(`    server alone for the same work (fetches with XEP-0198 + notify pushes)  ${alone.toFixed(0)} ms of Prosody CPU`);
+      console.log(`  longest main-thread task               ${ms(r.longestTaskMs)}; tasks over 50 ms ${n(r.tasksOver50)} (${n(r.longTasksHandlingMessages)} handling a WebSocket message), long-task total ${ms(r.longTaskTotalMs)}`);
+      const mid = [...r.perRun].sort((a, b) => a.signInClickToAllVisibleMs - b.signInClickToAllVisibleMs)[Math.floor(r.perRun.length / 2)];
+      const q = (x) => `${x.count} × ${x.medianMs == null ? '-' : x.medianMs.toFixed(0)} ms`;
+      console.log(`    long tasks by sync progress quarter (median run: count × median)  ${mid.longTasksByProgressQuarter.map(q).join(' | ')}`);
+      console.log(`    pubsub event messages received       ${n(r.pubsubEvents)}`);
+      console.log(`  wasm memory / JS heap after            ${mib(r.wasmMemoryBytes)} / ${mib(r.jsHeapBytes)}; articles in the DOM ${n(r.domArticles)}`);
+      continue;
+    }
+    if (r.timeline) {
+      console.log(`${name}:`);
+      console.log(`  (a) warm start, #/feed reloaded (remembered account, server up):`);
+      console.log(`    kith:cached mark → first article painted   ${ms(r.cachedMarkToFirstArticleMs)}   (goal ≤ 100 ms after data is in memory)`);
+      console.log(`      kith:cached → IndexedDB read starts      ${ms(r.cachedMarkToIdbReadStartMs)}`);
+      console.log(`      IndexedDB read of the cached timeline    ${ms(r.idbReadMs)}`);
+      console.log(`      read done → first article painted        ${ms(r.idbReadEndToFirstArticleMs)}`);
+      console.log(`    navigation → kith:cached mark              ${ms(r.navigationToCachedMarkMs)}`);
+      console.log(`    navigation → first article painted         ${ms(r.navigationToFirstArticleMs)}`);
+      console.log(`    navigation → all ${report.expectedPosts} counted               ${ms(r.navigationToAllCountedMs)}`);
+      console.log(`    longest task until first paint             ${ms(r.startupLongestTaskMs)}`);
+      console.log(`    served by the service worker               ${r.servedByServiceWorker.map((y) => (y ? 'yes' : 'no')).join(', ')}`);
+      console.log(`  (b) scrolled to the end, 800 px per frame (${n(r.scrollSteps)} steps, ${ms(r.scrollMs)}), after ${ms(r.quietWaitMs)} waiting for 3 s without server messages:`);
+      console.log(`    longest task                               ${ms(r.scrollLongestTaskMs)}   (goal: none over 50 ms)`);
+      console.log(`    tasks over 50 ms                           ${n(r.scrollTasksOver50)} (of which handling a WebSocket message: ${n(r.scrollTasksHandlingMessages)}; messages during the scroll: ${n(r.scrollMessages)})`);
+      console.log(`    frames over 50 ms / longest / median       ${n(r.scrollFramesOver50)} / ${ms(r.scrollLongestFrameMs)} / ${ms(r.scrollMedianFrameMs)}`);
+      console.log(`    articles in the DOM at most                ${n(r.scrollMaxDomArticles)}`);
+      console.log(`  wasm memory / JS heap after                  ${mib(r.wasmMemoryBytes)} / ${mib(r.jsHeapBytes)}`);
+    }
+  }
+  console.log(`\nJSON: target/bench/feed.json`);
+}
+
+await main();
