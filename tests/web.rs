@@ -148,11 +148,16 @@ async fn malformed_jid_is_refused_inline_before_connecting() {
         .unwrap()
         .unchecked_into();
     button.click();
-    sleep(200).await;
-    let alert = root
-        .query_selector("[role='alert']")
-        .unwrap()
-        .expect("an inline error");
+    // Validation runs after config.json is read; on a loaded machine that takes a while.
+    let mut alert = None;
+    for _ in 0..100 {
+        alert = root.query_selector("[role='alert']").unwrap();
+        if alert.is_some() {
+            break;
+        }
+        sleep(50).await;
+    }
+    let alert = alert.expect("an inline error");
     assert!(alert
         .text_content()
         .unwrap()
