@@ -257,7 +257,10 @@ impl FeedState {
         let held: HashSet<PostKey> = self
             .incoming
             .with_untracked(|t| t.iter().map(|p| p.key.clone()).collect());
-        let filling = shown.is_empty() || feed.progress().is_some();
+        // The redraw after a sync's last answer runs once the sync is over: it still
+        // belongs to the sync (the signal holds the previous redraw's progress).
+        let filling =
+            shown.is_empty() || feed.progress().is_some() || self.sync.get_untracked().is_some();
         let (mut timeline, mut incoming) = (Vec::new(), Vec::new());
         for view in views {
             let new = !shown.contains(&view.key);
