@@ -1,10 +1,14 @@
 // Kith's feed benchmark (the social-feed issue's figures), apart from bench.mjs: a private
-// Prosody seeded with 100 contacts × 20 Movim-shaped posts, then, in headless Chromium,
-//   1. feed sync: Sign in click → the Feed counts every post (aria-setsize) and the
-//      "Syncing N / M contacts" status is gone; longest main-thread task, memory;
+// Prosody seeded with 100 contacts × 20 Movim-shaped posts; the server alone first (the
+// same fetches by a small client, with and without XEP-0198, and the +notify pushes an
+// account's sign-in triggers), then, in headless Chromium,
+//   1. feed sync: Sign in click → the "Syncing N / M contacts" status is gone and the Feed
+//      accounts for every post (aria-setsize, plus any held behind "N new posts");
+//      where the time goes (main thread vs Prosody CPU), longest main-thread task, memory;
 //   2. the 2,000-post timeline: (a) warm start of a remembered account, kith:cached mark
-//      (and navigation) → first article painted; (b) the Feed scrolled to its end, 800 px
-//      per animation frame, under a longtask observer.
+//      (and navigation) → first article painted, with the IndexedDB read apart; (b) once
+//      the server is quiet, the Feed scrolled to its end, 800 px per animation frame,
+//      under a longtask observer.
 // Reports, never asserts; exits non-zero only when a scenario fails to run.
 // Prints a summary and writes target/bench/feed.json.
 //
