@@ -453,6 +453,9 @@ impl Client {
                 let account = self.account().clone();
                 match self.roster.apply_push(&account, from.as_ref(), payload) {
                     Ok(change) => {
+                        // The feed takes events only from contacts: tell it of this one.
+                        self.feed
+                            .set_contacts(self.roster.contacts().map(|c| c.jid.clone()));
                         self.updates.push_back(Update::Roster(change));
                         Ok(None)
                     }
