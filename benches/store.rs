@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use kith::store::idb::IdbStore;
-use kith::store::{PostRecord, Store};
+use kith::store::{PostRecord, Store, ThreadRecord};
 use wasm_bindgen_test::{wasm_bindgen_bench, wasm_bindgen_test_configure, Criterion, Instant};
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -74,6 +74,7 @@ fn post(n: u64) -> PostRecord {
         author,
         published,
         xml,
+        thread: ThreadRecord::None,
     }
 }
 

@@ -161,6 +161,7 @@ fn post(account: &str, id: &str, published: f64) -> PostRecord {
         author: "bob@example.org".into(),
         published,
         xml: format!("<entry><id>{id}</id></entry>"),
+        thread: ThreadRecord::None,
     }
 }
 

@@ -176,21 +176,14 @@ mod feed {
     use super::*;
     use kith::proto::xep0277::{Content, Entry, Link};
     use kith::proto::xhtml::{self, RawNode};
-    use kith::state::feed::{Body, PostKey, PostView};
+    use kith::state::feed::{Body, LazyDetails, PostDetails, PostKey, PostView};
     use kith::ui::feed::render;
     use kith::ui::feed::FeedScreen;
 
-    fn post(i: usize) -> PostView {
-        PostView {
-            key: PostKey {
-                service: "juliet@capulet.example".into(),
-                node: "urn:xmpp:microblog:0".into(),
-                id: format!("post-{i:04}"),
-            },
+    fn details(i: usize) -> PostDetails {
+        PostDetails {
             title: format!("Post number {i}"),
-            author: "juliet@capulet.example".into(),
             author_name: "Juliet".into(),
-            published: 1_770_000_000_000.0 - i as f64 * 60_000.0,
             body: Body::Nodes(
                 xhtml::text_to_nodes(&format!("Body of post {i}.\nSecond line.")).into(),
             ),
@@ -199,21 +192,38 @@ mod feed {
             related: Vec::new(),
             tags: vec!["balcony".into()],
             has_comments: true,
+            edit_title: String::new(),
+            edit_markdown: String::new(),
+        }
+    }
+
+    fn with_details(i: usize, details: PostDetails) -> PostView {
+        PostView {
+            key: PostKey {
+                service: "juliet@capulet.example".into(),
+                node: "urn:xmpp:microblog:0".into(),
+                id: format!("post-{i:04}"),
+            },
+            author: "juliet@capulet.example".into(),
+            published: 1_770_000_000_000.0 - i as f64 * 60_000.0,
             comment_count: 0,
             like_count: 0,
             liked: false,
             own: false,
             pending: false,
             failed: None,
-            edit_title: String::new(),
-            edit_markdown: String::new(),
             public: false,
+            details: LazyDetails::ready(details),
         }
+    }
+
+    fn post(i: usize) -> PostView {
+        with_details(i, details(i))
     }
 
     /// The entry as the feed would show it, built here so this test does not depend on
     /// how `net::feed` maps entries.
-    fn view_of(entry: &Entry) -> PostView {
+    fn view_of(entry: &Entry) -> PostDetails {
         let body = match &entry.content {
             Content::Xhtml(div) => {
                 Body::Nodes(xhtml::sanitize(&[RawNode::from_element(div)]).into())
@@ -227,14 +237,14 @@ mod feed {
                 .as_deref()
                 .is_some_and(|t| t.starts_with("image/"))
         });
-        PostView {
+        PostDetails {
             title: entry.title.clone(),
             author_name: entry.author_name.clone().unwrap_or_default(),
             body,
             images,
             files,
             related: entry.related.clone(),
-            ..post(0)
+            ..details(0)
         }
     }
 
@@ -302,7 +312,8 @@ mod feed {
         hostile.images.push(evil("evil image"));
         hostile.files.push(evil("evil file"));
         hostile.related.push(evil("evil card"));
-        let mut html = post(1);
+        let hostile = with_details(0, hostile);
+        let mut html = details(1);
         html.body = Body::Html(
             r#"<p>html ok</p><img src=x onerror="window.__kith_pwned=1"><script>window.__kith_pwned=1</script>
             <svg><script>window.__kith_pwned=1</script></svg><a href="javascript:window.__kith_pwned=1">j</a>
@@ -312,7 +323,10 @@ mod feed {
                 .into(),
         );
         let state = AppState::new();
-        state.feed.timeline.set(vec![hostile, html]);
+        state
+            .feed
+            .timeline
+            .set(vec![hostile, with_details(1, html)]);
         let (root, _handle) = mount_feed(state);
         tick().await;
         sleep(100).await;
@@ -401,6 +415,69 @@ mod feed {
             assert_eq!(heading.text_content().unwrap(), format!("Post number {i}"));
             assert!(article.text_content().unwrap().contains("Juliet"));
         }
+    }
+
+    /// A warm start: 1,000 posts restored from store records are listed without being
+    /// parsed; only the rows on screen read their entries.
+    #[wasm_bindgen_test]
+    async fn cached_posts_are_parsed_only_for_the_rows_on_screen() {
+        use kith::service::feed::Feed;
+        use kith::store::{PostRecord, ThreadRecord};
+        let me = xmpp_parsers::jid::BareJid::new("romeo@montague.example").unwrap();
+        let records: Vec<PostRecord> = (0..1_000)
+            .map(|i| PostRecord {
+                account: me.to_string(),
+                service: "juliet@capulet.example".into(),
+                node: "urn:xmpp:microblog:0".into(),
+                id: format!("p{i:04}"),
+                author: "juliet@capulet.example".into(),
+                published: 1_770_000_000_000.0 - i as f64 * 60_000.0,
+                xml: format!(
+                    "<entry xmlns='http://www.w3.org/2005/Atom'><id>p{i:04}</id>\
+                     <title>Cached post {i}</title><author><name>Juliet C.</name></author>\
+                     <content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'>\
+                     <p>Body <em>{i}</em></p></div></content></entry>"
+                ),
+                thread: ThreadRecord::None,
+            })
+            .collect();
+        let feed = Feed::restore(me, &records, &[]);
+        let state = AppState::new();
+        state.feed.show(&feed, &|_| None, &[]);
+        let parsed = || {
+            feed.timeline()
+                .iter()
+                .filter(|p| p.lazy_entry().is_parsed())
+                .count()
+        };
+        assert_eq!(parsed(), 0, "listing needs no entry");
+        assert_eq!(state.feed.timeline.with_untracked(Vec::len), 1_000);
+
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        let list = root
+            .query_selector("ul[aria-label='Feed']")
+            .unwrap()
+            .unwrap();
+        let articles = query_all(&list, "article");
+        assert!(!articles.is_empty());
+        let heading = articles[0].query_selector("h3").unwrap().unwrap();
+        assert_eq!(heading.text_content().unwrap(), "Cached post 0");
+        assert!(articles[0].text_content().unwrap().contains("Juliet C."));
+        assert_eq!(
+            articles[0].query_selector("em").unwrap().unwrap().text_content().unwrap(),
+            "0"
+        );
+        assert_eq!(
+            articles[0].get_attribute("aria-setsize").as_deref(),
+            Some("1000")
+        );
+        let parsed = parsed();
+        assert!(
+            parsed >= articles.len() && parsed <= 48,
+            "{parsed} entries parsed for {} rows",
+            articles.len()
+        );
     }
 
     #[wasm_bindgen_test]
@@ -534,11 +611,16 @@ mod feed {
     #[wasm_bindgen_test]
     async fn sync_new_posts_pending_and_own_post_controls() {
         let state = AppState::new();
-        let mut own = post(0);
+        let mut own = with_details(
+            0,
+            PostDetails {
+                edit_title: "Post number 0".into(),
+                edit_markdown: "Body of *post* 0".into(),
+                ..details(0)
+            },
+        );
         own.own = true;
         own.pending = true;
-        own.edit_title = "Post number 0".into();
-        own.edit_markdown = "Body of *post* 0".into();
         own.public = true;
         let mut refused = post(1);
         refused.failed = Some("The server is out of space.".into());

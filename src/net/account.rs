@@ -30,6 +30,9 @@ const DATABASE: &str = "kith";
 const ENDPOINT: &str = "websocket-url";
 /// How many cached items (posts, comments, likes) a start reads back.
 const CACHED_ITEMS: usize = 3_000;
+/// The newest items (posts, comments, likes) restored before the first paint: more than
+/// a screenful of posts, few enough to read and restore in a few milliseconds.
+const FIRST_CACHED_ITEMS: usize = 100;
 
 thread_local! {
     static STORE: RefCell<Option<Rc<DeviceStore>>> = const { RefCell::new(None) };
@@ -100,8 +103,31 @@ pub async fn boot(state: AppState) {
         outbox.iter().map(PendingWrite::from_record).collect(),
     );
     state.status.set(ConnectionStatus::Offline);
-    let feed = cached_feed(&store, &jid).await;
+    // The newest page first, so the first screenful does not wait for the whole cache;
+    // the rest joins after that paint.
+    let (records, cursors) = cached_feed(&store, &jid, FIRST_CACHED_ITEMS).await;
+    let feed = Feed::restore_newest(jid.clone(), &records, &cursors);
     state.show_feed(&feed);
+    if records.len() == FIRST_CACHED_ITEMS {
+        let (store, jid) = (store.clone(), jid.clone());
+        after_paint(async move {
+            let records = store
+                .posts(jid.as_str(), CACHED_ITEMS)
+                .await
+                .unwrap_or_default();
+            with_feed(state, move |feed, connection| {
+                // Signed out (and maybe in as someone else) meanwhile.
+                if feed.account() != &jid {
+                    return;
+                }
+                feed.absorb(&records);
+                if let Some(c) = connection {
+                    c.act(move |client, _| client.absorb_cached(&records));
+                    c.with_client(|client| state.show_feed(client.feed()));
+                }
+            });
+        });
+    }
     let url = match store.cursor(jid.as_str(), ENDPOINT).await {
         Ok(Some(url)) => url,
         _ => match endpoint(jid.domain().as_str()).await {
@@ -134,12 +160,14 @@ async fn cached(store: &DeviceStore, jid: &BareJid) -> (Roster, Vec<OutboxRecord
     (Roster::restore(&roster), outbox)
 }
 
-/// The feed as this device cached it: posts, comments, likes and sync positions.
-async fn cached_feed(store: &DeviceStore, jid: &BareJid) -> Feed {
-    let records = store
-        .posts(jid.as_str(), CACHED_ITEMS)
-        .await
-        .unwrap_or_default();
+/// The feed as this device cached it, newest first: posts, comments, likes (at most
+/// `limit`) and sync positions.
+async fn cached_feed(
+    store: &DeviceStore,
+    jid: &BareJid,
+    limit: usize,
+) -> (Vec<PostRecord>, Vec<CursorRecord>) {
+    let records = store.posts(jid.as_str(), limit).await.unwrap_or_default();
     let cursor = store.cursor(jid.as_str(), CURSOR_KEY).await.ok().flatten();
     let cursors: Vec<CursorRecord> = cursor
         .map(|value| CursorRecord {
@@ -149,7 +177,7 @@ async fn cached_feed(store: &DeviceStore, jid: &BareJid) -> Feed {
         })
         .into_iter()
         .collect();
-    Feed::restore(jid.clone(), &records, &cursors)
+    (records, cursors)
 }
 
 /// Signs in with what was typed. A Jabber ID that cannot be one comes back as `Err`, a
@@ -187,7 +215,8 @@ pub async fn sign_in(
     state
         .pending
         .set(outbox.iter().map(PendingWrite::from_record).collect());
-    let feed = cached_feed(&store, &jid).await;
+    let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
+    let feed = Feed::restore(jid.clone(), &records, &cursors);
     start(
         state,
         store,
@@ -573,7 +602,8 @@ fn reload_feed(state: AppState, store: Rc<DeviceStore>, jid: BareJid, view: Rc<R
     RELOAD.set((true, false));
     spawn_local(async move {
         loop {
-            let feed = cached_feed(&store, &jid).await;
+            let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
+            let feed = Feed::restore(jid.clone(), &records, &cursors);
             state.show_feed(&feed);
             *view.borrow_mut() = feed;
             let (_, again) = RELOAD.get();

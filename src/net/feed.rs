@@ -77,7 +77,7 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
     let me = account().ok_or("Sign in to publish")?;
     let old = draft.editing.as_ref().and_then(|key| {
         read(state, |feed| {
-            feed.post(&ItemKey::from(key)).map(|p| p.entry.clone())
+            feed.post(&ItemKey::from(key)).map(|p| p.entry().clone())
         })
         .flatten()
     });
@@ -145,7 +145,7 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
 fn comments_of(state: AppState, key: &PostKey) -> Option<CommentsLink> {
     read(state, |feed| {
         feed.post(&ItemKey::from(key))
-            .and_then(|p| p.entry.comments.clone())
+            .and_then(|p| p.entry().comments.clone())
     })
     .flatten()
 }

@@ -95,6 +95,11 @@ impl Client {
         &self.feed
     }
 
+    /// The rest of the cached feed, read after the first paint ([`Feed::absorb`]).
+    pub fn absorb_cached(&mut self, records: &[crate::store::PostRecord]) {
+        self.feed.absorb(records);
+    }
+
     /// The person's own write, shown at once (it waits in the outbox meanwhile).
     pub fn apply_local(&mut self, now: Instant, key: feed::ItemKey, entry: &Entry) {
         self.feed.apply_local(key, entry);

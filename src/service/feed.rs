@@ -13,6 +13,7 @@
 //! sends under the item id, so a retry can never duplicate a post.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, OnceLock};
 
 use minidom::Element;
 use serde::{Deserialize, Serialize};
@@ -33,8 +34,8 @@ use xmpp_parsers::rsm::{SetQuery, SetResult};
 use xmpp_parsers::stanza_error::StanzaError;
 
 use crate::proto::ns::{ATOM, MICROBLOG_COMMENTS_PREFIX};
-use crate::proto::xep0277::Entry;
-use crate::store::{CursorRecord, PostRecord};
+use crate::proto::xep0277::{Content, Entry};
+use crate::store::{CursorRecord, PostRecord, ThreadRecord};
 use crate::xmpp::{Instant, IqOutcome};
 
 /// Item requests out at the same time: enough to sync a large roster quickly, few enough
@@ -101,17 +102,130 @@ impl ItemKey {
 }
 
 /// A post, or a comment or like: an entry and what the feed vouches for about it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Post {
     pub key: ItemKey,
-    pub entry: Entry,
     /// The trusted author ([`Entry::author_jid`]): the item's publisher when the service
     /// says who published, else the node's owner.
     pub author: BareJid,
     /// ms since the epoch (`published`, else `updated`, else 0).
     pub published: i64,
+    /// The comments node the entry links to, known without parsing it.
+    thread: Option<NodeKey>,
+    entry: Arc<LazyEntry>,
+}
+
+impl PartialEq for Post {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+            && self.author == other.author
+            && self.published == other.published
+            && self.thread == other.thread
+            && self.xml() == other.xml()
+    }
+}
+
+impl Post {
+    /// A post whose entry is at hand (its comments link is read from it).
+    fn new(key: ItemKey, author: BareJid, published: i64, entry: Arc<LazyEntry>) -> Self {
+        let thread = entry
+            .get()
+            .comments
+            .as_ref()
+            .map(|link| NodeKey::new(link.service.to_bare().as_str(), &link.node));
+        Post {
+            key,
+            author,
+            published,
+            thread,
+            entry,
+        }
+    }
+
+    /// The entry, parsed now if it came from the store unparsed.
+    pub fn entry(&self) -> &Entry {
+        self.entry.get()
+    }
+
+    /// The entry, shared with the screens (which parse it only for the rows they show).
+    pub fn lazy_entry(&self) -> &Arc<LazyEntry> {
+        &self.entry
+    }
+
     /// The `<entry/>` as received (or as published), for the store.
-    pub xml: String,
+    pub fn xml(&self) -> &str {
+        self.entry.xml()
+    }
+
+    /// Whether the entry links a comments node (without parsing it).
+    pub fn has_thread(&self) -> bool {
+        self.thread.is_some()
+    }
+}
+
+/// An Atom entry kept as XML and parsed on first use: a warm start restores thousands of
+/// cached posts, and only the few on screen need more than their key, author and date.
+/// Shared (`Arc`) between the feed and the screens, so it is parsed at most once.
+#[derive(Debug)]
+pub struct LazyEntry {
+    xml: Box<str>,
+    entry: OnceLock<Entry>,
+}
+
+impl LazyEntry {
+    /// An entry already parsed (received or written now).
+    pub fn parsed(xml: String, entry: Entry) -> Arc<Self> {
+        Arc::new(LazyEntry {
+            xml: xml.into(),
+            entry: OnceLock::from(entry),
+        })
+    }
+
+    /// An entry from the store, parsed when first needed.
+    pub fn stored(xml: String) -> Arc<Self> {
+        Arc::new(LazyEntry {
+            xml: xml.into(),
+            entry: OnceLock::new(),
+        })
+    }
+
+    pub fn xml(&self) -> &str {
+        &self.xml
+    }
+
+    /// The entry. Stored XML was valid when it was stored; should it no longer parse (a
+    /// damaged store), the post shows as unreadable rather than vanishing or failing.
+    pub fn get(&self) -> &Entry {
+        self.entry.get_or_init(|| {
+            self.xml
+                .parse::<Element>()
+                .ok()
+                .and_then(|element| Entry::parse(&element).ok())
+                .unwrap_or_else(unreadable)
+        })
+    }
+
+    pub fn is_parsed(&self) -> bool {
+        self.entry.get().is_some()
+    }
+}
+
+fn unreadable() -> Entry {
+    Entry {
+        id: String::new(),
+        title: "(this post could not be read)".into(),
+        content: Content::Empty,
+        source: None,
+        author_name: None,
+        author_uri: None,
+        published: None,
+        updated: None,
+        enclosures: Vec::new(),
+        related: Vec::new(),
+        alternate: None,
+        categories: Vec::new(),
+        comments: None,
+    }
 }
 
 /// A comment is an entry on a comments node, shaped like a post.
@@ -166,6 +280,8 @@ pub struct Feed {
     contacts: BTreeSet<BareJid>,
     posts: BTreeMap<ItemKey, Post>,
     threads: BTreeMap<NodeKey, Thread>,
+    /// The posts linking each comments node (usually one).
+    linked: BTreeMap<NodeKey, BTreeSet<ItemKey>>,
     sources: BTreeMap<BareJid, Source>,
     /// Items shown from a local write and not yet seen from the server.
     local: BTreeSet<ItemKey>,
@@ -177,6 +293,9 @@ pub struct Feed {
     cursors_dirty: bool,
     discovery: Discovery,
     changes: VecDeque<FeedChange>,
+    /// Items removed since [`Feed::restore_newest`], until [`Feed::absorb`] (which must
+    /// not bring them back).
+    gone: Option<BTreeSet<ItemKey>>,
 }
 
 /// A comments node, by service and node name.
@@ -223,7 +342,7 @@ impl Thread {
 
     fn insert(&mut self, comment: Comment) {
         self.remove(&comment.key.id);
-        let list = if comment.entry.is_like() {
+        let list = if comment.entry().is_like() {
             &mut self.likes
         } else {
             &mut self.comments
@@ -309,6 +428,7 @@ impl Feed {
             contacts: BTreeSet::new(),
             posts: BTreeMap::new(),
             threads: BTreeMap::new(),
+            linked: BTreeMap::new(),
             sources: BTreeMap::new(),
             local: BTreeSet::new(),
             queue: VecDeque::new(),
@@ -319,6 +439,7 @@ impl Feed {
             cursors_dirty: false,
             discovery: Discovery::default(),
             changes: VecDeque::new(),
+            gone: None,
         }
     }
 
@@ -340,6 +461,34 @@ impl Feed {
             }
         }
         feed
+    }
+
+    /// [`Feed::restore`] from the newest records only, for a first paint that does not
+    /// wait for the whole cache; [`Feed::absorb`] adds the rest later.
+    pub fn restore_newest(
+        account: BareJid,
+        records: &[PostRecord],
+        cursors: &[CursorRecord],
+    ) -> Self {
+        let mut feed = Feed::restore(account, records, cursors);
+        feed.gone = Some(BTreeSet::new());
+        feed
+    }
+
+    /// Adds the rest of the store's records after [`Feed::restore_newest`]: what is here
+    /// already is as new or newer, and what was retracted meanwhile stays gone. Nothing is
+    /// reported as changed: the store has it all.
+    pub fn absorb(&mut self, records: &[PostRecord]) {
+        let gone = self.gone.take().unwrap_or_default();
+        for record in records {
+            let key = ItemKey::new(&record.service, &record.node, &record.id);
+            if self.item(&key).is_some() || gone.contains(&key) {
+                continue;
+            }
+            if let Some(post) = post_from_record(record) {
+                self.insert(post);
+            }
+        }
     }
 
     pub fn account(&self) -> &BareJid {
@@ -499,15 +648,11 @@ impl Feed {
     /// Shows the person's own post, comment or like at once, before the server has it.
     /// The ack (or the event) carries the same key, so it replaces this, never duplicates.
     pub fn apply_local(&mut self, key: ItemKey, entry: &Entry) {
-        let post = Post {
-            published: entry.published_or_updated_ms().unwrap_or_default(),
-            xml: String::from(&entry.to_element()),
-            author: self.account.clone(),
-            entry: entry.clone(),
-            key: key.clone(),
-        };
+        let published = entry.published_or_updated_ms().unwrap_or_default();
+        let xml = String::from(&entry.to_element());
+        let lazy = LazyEntry::parsed(xml, entry.clone());
         self.local.insert(key.clone());
-        self.store(post);
+        self.store(Post::new(key, self.account.clone(), published, lazy));
     }
 
     /// The server acknowledged the person's write of `key`: it is no longer only local.
@@ -619,7 +764,14 @@ impl Feed {
             id: key.id.clone(),
             author: post.author.to_string(),
             published: post.published as f64,
-            xml: post.xml.clone(),
+            xml: post.xml().to_owned(),
+            thread: match &post.thread {
+                None => ThreadRecord::None,
+                Some(node) => ThreadRecord::Node {
+                    service: node.service.clone(),
+                    node: node.node.clone(),
+                },
+            },
         })
     }
 
@@ -686,7 +838,7 @@ impl Feed {
     }
 
     fn queue_comments(&mut self, key: &ItemKey, urgent: bool) -> bool {
-        let Some(node) = self.posts.get(key).and_then(comments_node) else {
+        let Some(node) = self.posts.get(key).and_then(|p| p.thread.clone()) else {
             return false;
         };
         let request = Request::Comments(node.clone());
@@ -706,11 +858,7 @@ impl Feed {
     }
 
     fn knows_thread(&self, node: &NodeKey) -> bool {
-        self.threads.contains_key(node)
-            || self
-                .posts
-                .values()
-                .any(|p| comments_node(p).as_ref() == Some(node))
+        self.threads.contains_key(node) || self.linked.contains_key(node)
     }
 
     fn timeline_frontier(&self) -> Vec<BareJid> {
@@ -837,7 +985,7 @@ impl Feed {
             let newest: Vec<ItemKey> = self
                 .timeline()
                 .into_iter()
-                .filter(|p| p.entry.comments.is_some())
+                .filter(|p| p.thread.is_some())
                 .take(COMMENTS_AFTER_SYNC)
                 .map(|p| p.key.clone())
                 .collect();
@@ -978,14 +1126,14 @@ impl Feed {
         }
         let key = ItemKey::new(service.as_str(), node, item.id.clone());
         self.local.remove(&key);
-        let post = Post {
-            author: entry.author_jid(item.publisher.as_ref(), service),
-            published: entry.published_or_updated_ms().unwrap_or_default(),
+        let author = entry.author_jid(item.publisher.as_ref(), service);
+        let published = entry.published_or_updated_ms().unwrap_or_default();
+        self.store(Post::new(
             key,
-            entry,
-            xml,
-        };
-        self.store(post);
+            author,
+            published,
+            LazyEntry::parsed(xml, entry),
+        ));
     }
 
     /// Inserts or replaces an item, noting the change only when there is one.
@@ -1004,7 +1152,16 @@ impl Feed {
     /// Puts an item where it belongs; `false` when a thread is full.
     fn insert(&mut self, post: Post) -> bool {
         if post.key.node == ns::MICROBLOG {
-            self.posts.insert(post.key.clone(), post);
+            if let Some(node) = &post.thread {
+                let posts = self.linked.entry(node.clone()).or_default();
+                posts.insert(post.key.clone());
+            }
+            if let Some(old) = self.posts.insert(post.key.clone(), post) {
+                let new = self.posts.get(&old.key).and_then(|p| p.thread.as_ref());
+                if old.thread.as_ref() != new {
+                    self.unlink(&old);
+                }
+            }
             return true;
         }
         if !post.key.node.starts_with(MICROBLOG_COMMENTS_PREFIX) {
@@ -1019,9 +1176,13 @@ impl Feed {
     }
 
     fn remove(&mut self, key: &ItemKey) {
+        if let Some(gone) = &mut self.gone {
+            gone.insert(key.clone());
+        }
         if key.node == ns::MICROBLOG {
             if let Some(post) = self.posts.remove(key) {
                 self.changes.push_back(FeedChange::Retracted(key.clone()));
+                self.unlink(&post);
                 self.drop_orphan_thread(&post);
             }
         } else if self
@@ -1035,15 +1196,24 @@ impl Feed {
     }
 
     /// A deleted post takes its comments along, unless another post links them too.
-    fn drop_orphan_thread(&mut self, post: &Post) {
-        let Some(node) = comments_node(post) else {
+    /// Forgets that `post` links its comments node.
+    fn unlink(&mut self, post: &Post) {
+        let Some(node) = &post.thread else {
             return;
         };
-        if self
-            .posts
-            .values()
-            .any(|p| comments_node(p).as_ref() == Some(&node))
-        {
+        if let Some(posts) = self.linked.get_mut(node) {
+            posts.remove(&post.key);
+            if posts.is_empty() {
+                self.linked.remove(node);
+            }
+        }
+    }
+
+    fn drop_orphan_thread(&mut self, post: &Post) {
+        let Some(node) = post.thread.clone() else {
+            return;
+        };
+        if self.linked.contains_key(&node) {
             return;
         }
         for comment in self
@@ -1062,12 +1232,12 @@ impl Feed {
         if key.node == ns::MICROBLOG {
             return;
         }
-        let node = key.node_key();
         let posts: Vec<ItemKey> = self
-            .posts
-            .values()
-            .filter(|p| comments_node(p).as_ref() == Some(&node))
-            .map(|p| p.key.clone())
+            .linked
+            .get(&key.node_key())
+            .into_iter()
+            .flatten()
+            .cloned()
             .collect();
         for post in posts {
             self.changes.push_back(FeedChange::CommentsChanged(post));
@@ -1082,13 +1252,8 @@ impl Feed {
     }
 
     fn thread_of(&self, key: &ItemKey) -> Option<&Thread> {
-        self.threads.get(&comments_node(self.posts.get(key)?)?)
+        self.threads.get(self.posts.get(key)?.thread.as_ref()?)
     }
-}
-
-fn comments_node(post: &Post) -> Option<NodeKey> {
-    let link = post.entry.comments.as_ref()?;
-    Some(NodeKey::new(link.service.to_bare().as_str(), &link.node))
 }
 
 /// Who a like counts for; see [`Feed::likes`].
@@ -1097,7 +1262,7 @@ fn liker(like: &Comment) -> String {
     if like.author.as_str() != like.key.service {
         return like.author.to_string();
     }
-    like.entry
+    like.entry()
         .claimed_author()
         .map_or_else(|| like.key.id.clone(), |jid| jid.to_string())
 }
@@ -1141,14 +1306,23 @@ fn catch_up_request(
     })
 }
 
+/// A stored item, left unparsed when the record says which comments node it links to.
 fn post_from_record(record: &PostRecord) -> Option<Post> {
-    let element: Element = record.xml.parse().ok()?;
+    let key = ItemKey::new(&record.service, &record.node, &record.id);
+    let author = BareJid::new(&record.author).ok()?;
+    let published = record.published as i64;
+    let entry = LazyEntry::stored(record.xml.clone());
+    let thread = match &record.thread {
+        ThreadRecord::Unknown => return Some(Post::new(key, author, published, entry)),
+        ThreadRecord::None => None,
+        ThreadRecord::Node { service, node } => Some(NodeKey::new(service, node)),
+    };
     Some(Post {
-        key: ItemKey::new(&record.service, &record.node, &record.id),
-        entry: Entry::parse(&element).ok()?,
-        author: BareJid::new(&record.author).ok()?,
-        published: record.published as i64,
-        xml: record.xml.clone(),
+        key,
+        author,
+        published,
+        thread,
+        entry,
     })
 }
 

@@ -1,18 +1,18 @@
-//! The feed as the screens see it: posts ready to render (bodies already sanitised into
-//! [`SafeNode`]s, or HTML still to be parsed inertly and sanitised by the UI), comments
-//! and likes per post, sync progress. Fed by `net::feed` from the feed service and the
-//! store; screens never build it themselves.
+//! The feed as the screens see it: posts ready to list, their details (bodies sanitised
+//! into [`SafeNode`]s, or HTML still to be parsed inertly and sanitised by the UI) made
+//! when a screen first shows them, comments and likes per post, sync progress. Fed by
+//! `net::feed` from the feed service and the store; screens never build it themselves.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use leptos::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
 use super::PendingWrite;
-use crate::proto::xep0277::{Content, Link};
+use crate::proto::xep0277::{Content, Entry, Link};
 use crate::proto::xhtml::{self, RawNode, SafeNode};
-use crate::service::feed::{Feed, ItemKey, Post};
+use crate::service::feed::{Feed, ItemKey, LazyEntry, Post};
 
 /// One pubsub item, wherever it lives.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -94,28 +94,16 @@ pub enum Body {
     Html(Arc<str>),
 }
 
-/// A post as shown in the timeline and on its own page.
-#[derive(Clone, Debug, PartialEq)]
+/// A post as shown in the timeline and on its own page. Cheap to build and compare: a
+/// redraw builds one per post of the timeline, while only the rows on screen read the
+/// [`PostDetails`], which are parsed and sanitised then, once per version of the post.
+#[derive(Clone, Debug)]
 pub struct PostView {
     pub key: PostKey,
-    /// Plain text; always shown (the heading of the post's article).
-    pub title: String,
     /// Bare JID of the trusted author.
     pub author: String,
-    /// The roster name, else the name in the entry, else the JID's local part.
-    pub author_name: String,
     /// Milliseconds since the epoch.
     pub published: f64,
-    pub body: Body,
-    /// Enclosures with an `image/*` type: shown inline.
-    pub images: Vec<Link>,
-    /// Other enclosures: shown as links.
-    pub files: Vec<Link>,
-    /// `rel="related"` links: shown as link cards.
-    pub related: Vec<Link>,
-    pub tags: Vec<String>,
-    /// Whether the post has a comments node (so **Comments** and **Like** make sense).
-    pub has_comments: bool,
     pub comment_count: usize,
     /// One per author.
     pub like_count: usize,
@@ -127,11 +115,124 @@ pub struct PostView {
     pub pending: bool,
     /// The server refused it for good: why.
     pub failed: Option<String>,
+    /// Whether it was published for **Public** (else **Contacts**).
+    pub public: bool,
+    /// What the entry says, read on first use.
+    pub details: Arc<LazyDetails>,
+}
+
+impl PartialEq for PostView {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+            && self.author == other.author
+            && self.published == other.published
+            && self.comment_count == other.comment_count
+            && self.like_count == other.like_count
+            && self.liked == other.liked
+            && self.own == other.own
+            && self.pending == other.pending
+            && self.failed == other.failed
+            && self.public == other.public
+            && (Arc::ptr_eq(&self.details, &other.details) || self.details == other.details)
+    }
+}
+
+impl PostView {
+    /// The entry as the screens show it (parsed and sanitised now if not yet).
+    pub fn details(&self) -> &PostDetails {
+        self.details.get()
+    }
+}
+
+/// Everything of a post that comes from its entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostDetails {
+    /// Plain text; always shown (the heading of the post's article).
+    pub title: String,
+    /// The roster name, else the name in the entry, else the JID's local part.
+    pub author_name: String,
+    pub body: Body,
+    /// Enclosures with an `image/*` type: shown inline.
+    pub images: Vec<Link>,
+    /// Other enclosures: shown as links.
+    pub files: Vec<Link>,
+    /// `rel="related"` links: shown as link cards.
+    pub related: Vec<Link>,
+    pub tags: Vec<String>,
+    /// Whether the post has a comments node (so **Comments** and **Like** make sense).
+    pub has_comments: bool,
     /// What the composer starts from when editing: title and Markdown source.
     pub edit_title: String,
     pub edit_markdown: String,
-    /// Whether it was published for **Public** (else **Contacts**).
-    pub public: bool,
+}
+
+/// [`PostDetails`], made from the shared entry when first read.
+#[derive(Debug)]
+pub enum LazyDetails {
+    /// Details at hand (tests, previews).
+    Ready(PostDetails),
+    FromEntry {
+        entry: Arc<LazyEntry>,
+        author: BareJid,
+        roster_name: Option<String>,
+        details: OnceLock<PostDetails>,
+    },
+}
+
+impl LazyDetails {
+    pub fn ready(details: PostDetails) -> Arc<Self> {
+        Arc::new(LazyDetails::Ready(details))
+    }
+
+    fn of(entry: &Arc<LazyEntry>, author: &BareJid, roster_name: Option<String>) -> Arc<Self> {
+        Arc::new(LazyDetails::FromEntry {
+            entry: entry.clone(),
+            author: author.clone(),
+            roster_name,
+            details: OnceLock::new(),
+        })
+    }
+
+    /// Whether these are the details `entry`, `author` and `name` make (same version).
+    fn made_of(&self, entry: &Arc<LazyEntry>, author: &BareJid, name: &Option<String>) -> bool {
+        match self {
+            LazyDetails::FromEntry {
+                entry: e,
+                author: a,
+                roster_name: n,
+                ..
+            } => Arc::ptr_eq(e, entry) && a == author && n == name,
+            LazyDetails::Ready(_) => false,
+        }
+    }
+
+    pub fn get(&self) -> &PostDetails {
+        match self {
+            LazyDetails::Ready(details) => details,
+            LazyDetails::FromEntry {
+                entry,
+                author,
+                roster_name,
+                details,
+            } => details.get_or_init(|| details_of(entry.get(), author, roster_name.clone())),
+        }
+    }
+}
+
+impl PartialEq for LazyDetails {
+    fn eq(&self, other: &Self) -> bool {
+        match other {
+            LazyDetails::FromEntry {
+                entry,
+                author,
+                roster_name,
+                ..
+            } if matches!(self, LazyDetails::FromEntry { .. }) => {
+                self.made_of(entry, author, roster_name)
+            }
+            _ => self.get() == other.get(),
+        }
+    }
 }
 
 /// A comment under a post (likes are counted on the post, not listed).
@@ -180,9 +281,9 @@ pub struct FeedState {
     pub comments: RwSignal<HashMap<PostKey, Vec<CommentView>>>,
     /// Upload progress of the image being attached, 0.0–1.0.
     pub upload: RwSignal<Option<f64>>,
-    /// Each post's sanitised body with the XML it came from: a redraw sanitises only
-    /// what changed.
-    bodies: StoredValue<HashMap<PostKey, (String, Body)>>,
+    /// Each post's details as last shown: a redraw keeps those of unchanged posts, so
+    /// what was parsed and sanitised stays done.
+    details: StoredValue<HashMap<PostKey, Arc<LazyDetails>>>,
 }
 
 impl Default for FeedState {
@@ -200,7 +301,7 @@ impl FeedState {
             more: RwSignal::new(false),
             comments: RwSignal::new(HashMap::new()),
             upload: RwSignal::new(None),
-            bodies: StoredValue::new(HashMap::new()),
+            details: StoredValue::new(HashMap::new()),
         }
     }
 
@@ -233,24 +334,25 @@ impl FeedState {
     ) {
         let me = feed.account();
         let posts = feed.timeline();
-        let mut bodies = self
-            .bodies
+        let mut known = self
+            .details
             .try_update_value(std::mem::take)
             .unwrap_or_default();
-        let mut fresh = HashMap::with_capacity(posts.len());
+        let mut kept = HashMap::with_capacity(posts.len());
         let views: Vec<PostView> = posts
             .iter()
             .map(|post| {
                 let key = PostKey::from(&post.key);
-                let body = match bodies.remove(&key) {
-                    Some((xml, body)) if xml == post.xml => body,
-                    _ => body_of(&post.entry.content),
+                let name = names(&post.author);
+                let details = match known.remove(&key) {
+                    Some(d) if d.made_of(post.lazy_entry(), &post.author, &name) => d,
+                    _ => LazyDetails::of(post.lazy_entry(), &post.author, name),
                 };
-                fresh.insert(key, (post.xml.clone(), body.clone()));
-                view(feed, post, body, me, names, pending)
+                kept.insert(key.clone(), details.clone());
+                view(feed, post, key, details, me, pending)
             })
             .collect();
-        self.bodies.set_value(fresh);
+        self.details.set_value(kept);
         let shown: HashSet<PostKey> = self
             .timeline
             .with_untracked(|t| t.iter().map(|p| p.key.clone()).collect());
@@ -276,21 +378,25 @@ impl FeedState {
         self.incoming.set(incoming);
         let comments = posts
             .iter()
+            .filter(|post| post.has_thread())
             .map(|post| {
                 let list = feed
                     .comments(&post.key)
                     .iter()
-                    .filter(|c| !c.entry.is_like())
+                    .filter(|c| !c.entry().is_like())
                     .map(|c| {
                         // Most servers do not say who published an item on a comments
                         // node; the entry's claimed author is then all there is, as in
                         // every other XEP-0277 client.
-                        let author = c.entry.claimed_author().unwrap_or_else(|| c.author.clone());
+                        let author = c
+                            .entry()
+                            .claimed_author()
+                            .unwrap_or_else(|| c.author.clone());
                         CommentView {
                             id: c.key.id.clone(),
                             author: author.to_string(),
-                            author_name: name_of(&author, c.entry.author_name.as_deref(), names),
-                            text: c.entry.title.clone(),
+                            author_name: name_of(&author, c.entry().author_name.as_deref(), names),
+                            text: c.entry().title.clone(),
                             published: c.published as f64,
                             pending: feed.is_local(&c.key),
                         }
@@ -328,7 +434,6 @@ fn name_of(
         .unwrap_or_else(|| jid.to_string())
 }
 
-/// One post as the screens show it.
 /// Markup goes through the allowlist here, once per version of a post.
 fn body_of(content: &Content) -> Body {
     match content {
@@ -339,50 +444,60 @@ fn body_of(content: &Content) -> Body {
     }
 }
 
-fn view(
-    feed: &Feed,
-    post: &Post,
-    body: Body,
-    me: &BareJid,
-    names: &dyn Fn(&BareJid) -> Option<String>,
-    pending: &[PendingWrite],
-) -> PostView {
-    let entry = &post.entry;
+/// What a post's entry shows, for a post on screen.
+fn details_of(entry: &Entry, author: &BareJid, roster_name: Option<String>) -> PostDetails {
+    let body = body_of(&entry.content);
     let (images, files) = entry.enclosures.iter().cloned().partition(|link: &Link| {
         link.media_type
             .as_deref()
             .is_some_and(|t| t.starts_with("image/"))
     });
-    let (like_count, my_like) = feed.likes(&post.key);
-    let write = pending.iter().rev().find(|w| w.target == post.key.id);
     let edit_markdown = entry.source.clone().unwrap_or_else(|| match &body {
         Body::Nodes(nodes) => xhtml::plain_text(nodes),
         Body::Html(html) => xhtml::html_to_text(html),
     });
-    PostView {
-        key: PostKey::from(&post.key),
+    PostDetails {
         title: entry.title.clone(),
-        author: post.author.to_string(),
-        author_name: name_of(&post.author, entry.author_name.as_deref(), names),
-        published: post.published as f64,
+        author_name: name_of(author, entry.author_name.as_deref(), &|_| {
+            roster_name.clone()
+        }),
         body,
         images,
         files,
         related: entry.related.clone(),
         tags: entry.categories.clone(),
         has_comments: entry.comments.is_some(),
+        edit_title: entry.title.clone(),
+        edit_markdown,
+    }
+}
+
+/// One post as the timeline lists it: what the feed knows without reading the entry.
+fn view(
+    feed: &Feed,
+    post: &Post,
+    key: PostKey,
+    details: Arc<LazyDetails>,
+    me: &BareJid,
+    pending: &[PendingWrite],
+) -> PostView {
+    let (like_count, my_like) = feed.likes(&post.key);
+    let write = pending.iter().rev().find(|w| w.target == post.key.id);
+    PostView {
+        key,
+        author: post.author.to_string(),
+        published: post.published as f64,
         comment_count: feed
             .comments(&post.key)
             .iter()
-            .filter(|c| !c.entry.is_like())
+            .filter(|c| !c.entry().is_like())
             .count(),
         like_count,
         liked: my_like.is_some(),
         own: &post.author == me,
         pending: write.is_some_and(|w| w.failed.is_none()) || feed.is_local(&post.key),
         failed: write.and_then(|w| w.failed.clone()),
-        edit_title: entry.title.clone(),
-        edit_markdown,
         public: false,
+        details,
     }
 }

@@ -227,6 +227,7 @@ pub(crate) mod tests {
             author: "bob@example.org".into(),
             published,
             xml: format!("<entry><id>{id}</id></entry>"),
+            thread: ThreadRecord::None,
         }
     }
 

@@ -127,6 +127,23 @@ pub struct PostRecord {
     pub published: f64,
     /// The `<entry/>` as received or published.
     pub xml: String,
+    /// The comments node a post links to, kept beside the XML so that a warm start need
+    /// not parse every cached post to find its comments.
+    #[serde(default)]
+    pub thread: ThreadRecord,
+}
+
+/// What [`PostRecord::thread`] knows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ThreadRecord {
+    /// A record written before Kith kept this (or a comment): parse the XML to know.
+    #[default]
+    Unknown,
+    None,
+    Node {
+        service: String,
+        node: String,
+    },
 }
 
 /// Where a sync stopped (an RSM `last`, a MAM id, a roster version…), by name.

@@ -126,7 +126,7 @@ fn assert_xml(iq: Iq, expected: &str) {
 fn titles(feed: &Feed) -> Vec<String> {
     feed.timeline()
         .iter()
-        .map(|p| p.entry.title.clone())
+        .map(|p| p.entry().title.clone())
         .collect()
 }
 
@@ -258,7 +258,7 @@ fn fixture_entries_in_a_result_make_the_timeline_newest_first() {
 
     let key = ItemKey::post(&romeo(), MOVIM_POST_ID);
     let post = feed.post(&key).unwrap();
-    assert_eq!(post.entry.title, "Spring in the hills");
+    assert_eq!(post.entry().title, "Spring in the hills");
     assert_eq!(post.author, romeo());
     assert_eq!(post.published, 1_775_121_300_000, "2026-04-02T09:15:00Z");
     let upserts = changes(&mut feed)
@@ -328,7 +328,7 @@ fn a_forged_author_on_someone_elses_pep_is_not_trusted() {
         let post = feed.post(&ItemKey::post(&juliet, id)).unwrap();
         assert_eq!(post.author, juliet);
         assert_eq!(
-            post.entry.claimed_author(),
+            post.entry().claimed_author(),
             Some(jid("mallory@evil.example"))
         );
     }
@@ -640,6 +640,150 @@ fn restore_round_trips_posts_comments_and_cursors() {
     }
 }
 
+#[test]
+fn restored_posts_stay_unparsed_until_read_and_still_find_their_comments() {
+    let mut feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    let from = "comments.montague.example";
+    let publish = format!(
+        "<items node='{COMMENTS_NODE}'>{}{}</items>",
+        item("c1", None, MOVIM_COMMENT),
+        item("l1", None, MOVIM_LIKE)
+    );
+    feed.handle_message(&event(from, &publish));
+    let record = feed.record(&post).unwrap();
+    assert_eq!(
+        record.thread,
+        ThreadRecord::Node {
+            service: from.into(),
+            node: COMMENTS_NODE.into()
+        }
+    );
+    let comments: Vec<PostRecord> = ["c1", "l1"]
+        .iter()
+        .map(|id| {
+            feed.record(&ItemKey::new(from, COMMENTS_NODE, *id))
+                .unwrap()
+        })
+        .collect();
+    let records = [vec![record], comments].concat();
+
+    let restored = Feed::restore(me(), &records, &[]);
+    let timeline = restored.timeline();
+    assert!(!timeline[0].lazy_entry().is_parsed());
+    // Counting comments and likes needs the link, which the record carries.
+    assert_eq!(restored.comments(&post).len(), 1);
+    assert_eq!(restored.likes(&post), (1, None));
+    assert!(timeline[0].has_thread());
+    assert!(!timeline[0].lazy_entry().is_parsed());
+    // Reading it parses it, once.
+    assert_eq!(timeline[0].entry().title, titles(&feed)[0]);
+    assert!(timeline[0].lazy_entry().is_parsed());
+}
+
+#[test]
+fn the_rest_of_the_cache_joins_later_without_undoing_what_happened_meanwhile() {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    for iq in requests(&mut feed, t(0)) {
+        let items = if to_of(&iq).as_deref() == Some("romeo@montague.example") {
+            (1..=4)
+                .map(|i| {
+                    item(
+                        &format!("p{i}"),
+                        None,
+                        &entry(&format!("p{i}"), &format!("Post {i}"), i),
+                    )
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        answer(&mut feed, &iq, result(ns::MICROBLOG, &items, None));
+    }
+    changes(&mut feed);
+    let records: Vec<PostRecord> = feed
+        .timeline()
+        .iter()
+        .filter_map(|p| feed.record(&p.key))
+        .collect();
+    assert_eq!(titles(&feed), ["Post 4", "Post 3", "Post 2", "Post 1"]);
+
+    // The first paint restores the newest two.
+    let mut restored = Feed::restore_newest(me(), &records[..2], &[]);
+    restored.set_contacts([romeo()]);
+    assert_eq!(titles(&restored), ["Post 4", "Post 3"]);
+    // Meanwhile p1 is retracted and p4 edited.
+    let retract = "<items node='urn:xmpp:microblog:0'><retract id='p1'/></items>";
+    restored.handle_message(&event("romeo@montague.example", retract));
+    let edit = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("p4", None, &entry("p4", "Post 4, edited", 4))
+    );
+    restored.handle_message(&event("romeo@montague.example", &edit));
+    changes(&mut restored);
+
+    restored.absorb(&records);
+    assert_eq!(titles(&restored), ["Post 4, edited", "Post 3", "Post 2"]);
+    assert!(
+        changes(&mut restored).is_empty(),
+        "the store has it all already"
+    );
+}
+
+#[test]
+fn records_from_before_the_thread_field_are_parsed_to_find_it() {
+    let feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    let mut record = feed.record(&post).unwrap();
+    record.thread = ThreadRecord::Unknown;
+    let json = serde_json::to_string(&record)
+        .unwrap()
+        .replace(",\"thread\":\"Unknown\"", "");
+    assert!(!json.contains("thread"));
+    let old: PostRecord = serde_json::from_str(&json).unwrap();
+    assert_eq!(old.thread, ThreadRecord::Unknown);
+
+    let restored = Feed::restore(me(), &[old], &[]);
+    assert_eq!(restored.record(&post), feed.record(&post));
+    assert!(restored.timeline()[0].has_thread());
+}
+
+#[test]
+fn a_stored_entry_that_no_longer_parses_shows_as_unreadable() {
+    let feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    let mut record = feed.record(&post).unwrap();
+    record.xml = "<entry xmlns='http://www.w3.org/2005/Atom'><broken".into();
+    let restored = Feed::restore(me(), &[record], &[]);
+    let timeline = restored.timeline();
+    assert_eq!(timeline.len(), 1);
+    assert_eq!(timeline[0].entry().title, "(this post could not be read)");
+}
+
+#[test]
+fn a_republished_post_linking_another_node_moves_its_comment_counts() {
+    let mut feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    let from = "comments.montague.example";
+    let publish = format!(
+        "<items node='{COMMENTS_NODE}'>{}</items>",
+        item("c1", None, MOVIM_COMMENT)
+    );
+    feed.handle_message(&event(from, &publish));
+    assert_eq!(feed.comments(&post).len(), 1);
+    // The same item id republished without a comments link.
+    let bare = entry(MOVIM_POST_ID, "Edited", 5);
+    let edit = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item(MOVIM_POST_ID, None, &bare)
+    );
+    feed.handle_message(&event("romeo@montague.example", &edit));
+    assert_eq!(titles(&feed), ["Edited"]);
+    assert!(feed.comments(&post).is_empty());
+    assert!(!feed.timeline()[0].has_thread());
+}
+
 // ---- events -------------------------------------------------------------------------
 
 #[test]
@@ -779,7 +923,7 @@ fn comments_are_fetched_from_the_linked_node_and_split_from_likes() {
     let comments = feed.comments(&post);
     assert_eq!(comments.len(), 1);
     assert_eq!(
-        comments[0].entry.title,
+        comments[0].entry().title,
         "Looks wonderful, which month was this?"
     );
     assert_eq!(comments[0].author, jid("juliet@capulet.example"));

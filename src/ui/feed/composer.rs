@@ -44,8 +44,8 @@ impl ComposerDraft {
 
     /// Loads one's own post into the form and brings the form into view.
     pub fn edit(&self, post: &PostView) {
-        self.title.set(post.edit_title.clone());
-        self.markdown.set(post.edit_markdown.clone());
+        self.title.set(post.details().edit_title.clone());
+        self.markdown.set(post.details().edit_markdown.clone());
         self.visibility
             .set(if post.public { "public" } else { "contacts" }.to_owned());
         self.image.set(None);

@@ -48,7 +48,7 @@ pub fn PersonPage(jid: String) -> impl IntoView {
                     state.feed.timeline.with(|t| {
                         t.iter()
                             .find(|p| p.author == jid)
-                            .map(|p| p.author_name.clone())
+                            .map(|p| p.details().author_name.clone())
                     })
                 })
                 .unwrap_or_else(|| jid.clone())

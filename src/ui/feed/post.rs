@@ -53,15 +53,15 @@ pub fn PostArticle(
     let field = move |f: fn(&PostView) -> String| {
         Memo::new(move |_| post.with(|p| p.as_ref().map(f).unwrap_or_default()))
     };
-    let title = field(|p| p.title.clone());
+    let title = field(|p| p.details().title.clone());
     let author = field(|p| p.author.clone());
-    let author_name = field(|p| p.author_name.clone());
+    let author_name = field(|p| p.details().author_name.clone());
     let key = Memo::new(move |_| post.with(|p| p.as_ref().map(|p| p.key.clone())));
     let flags = Memo::new(move |_| {
         post.with(|p| {
             p.as_ref().map(|p| Flags {
                 published: p.published,
-                has_comments: p.has_comments,
+                has_comments: p.details().has_comments,
                 comment_count: p.comment_count,
                 like_count: p.like_count,
                 liked: p.liked,
@@ -75,12 +75,15 @@ pub fn PostArticle(
     let flag = move |f: fn(&Flags) -> bool| move || flags.with(|x| x.as_ref().is_some_and(f));
     let content = Memo::new(move |_| {
         post.with(|p| {
-            p.as_ref().map(|p| Content {
-                body: p.body.clone(),
-                images: p.images.clone(),
-                files: p.files.clone(),
-                related: p.related.clone(),
-                tags: p.tags.clone(),
+            p.as_ref().map(|p| {
+                let d = p.details();
+                Content {
+                    body: d.body.clone(),
+                    images: d.images.clone(),
+                    files: d.files.clone(),
+                    related: d.related.clone(),
+                    tags: d.tags.clone(),
+                }
             })
         })
     });
