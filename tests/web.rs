@@ -465,7 +465,12 @@ mod feed {
         assert_eq!(heading.text_content().unwrap(), "Cached post 0");
         assert!(articles[0].text_content().unwrap().contains("Juliet C."));
         assert_eq!(
-            articles[0].query_selector("em").unwrap().unwrap().text_content().unwrap(),
+            articles[0]
+                .query_selector("em")
+                .unwrap()
+                .unwrap()
+                .text_content()
+                .unwrap(),
             "0"
         );
         assert_eq!(

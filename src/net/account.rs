@@ -1,35 +1,35 @@
-//! The signed-in account, end to end: the device store (opened once), the warm start
-//! from it, the connection — held by one tab per account (see [`super::tabs`]) — and
-//! every change persisted before the other tabs hear of it.
+//! The signed-in account: the device store (opened once), the warm start from it, sign
+//! in and out, and the connection — held by one tab per account (see [`super::tabs`]);
+//! the other tabs follow it ([`super::follow`]). What the connection changes is stored
+//! by [`super::persist`]; what the person writes goes through [`super::outbox`].
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use xmpp_parsers::jid::BareJid;
 
 use super::endpoint::{load_config, websocket_url};
-use super::socket::{now, Connection, Sinks};
+use super::follow::heard;
+use super::persist::{after_paint, persist, storage_trouble};
+use super::socket::{Connection, Sinks};
 use super::tabs::{TabChannel, TabLock};
 use crate::config::account_jid;
-use crate::service::feed::{Feed, FeedChange, ItemKey, CURSOR_KEY};
+use crate::service::feed::{Feed, CURSOR_KEY};
 use crate::service::outbox::{EntryState, Outbox, OutboxEntry};
-use crate::service::roster::{Roster, RosterChange, RosterEdit};
+use crate::service::roster::Roster;
 use crate::service::{Client, Update};
 use crate::state::{AppState, ConnectionStatus, PendingWrite};
 use crate::store::device::{open_device_store, DeviceStore};
-use crate::store::{
-    AccountRecord, CursorRecord, OutboxRecord, PostRecord, RememberedKeys, Store, StoreError,
-};
+use crate::store::{CursorRecord, OutboxRecord, PostRecord, RememberedKeys, Store};
 use crate::xmpp::{CloseReason, ScramHash, ScramKeys, Secret, SessionConfig};
 
 /// The IndexedDB database's name.
 const DATABASE: &str = "kith";
 /// Cursor keeping the WebSocket URL last used, so a warm start needs no discovery.
-const ENDPOINT: &str = "websocket-url";
+pub(super) const ENDPOINT: &str = "websocket-url";
 /// How many cached items (posts, comments, likes) a start reads back.
-const CACHED_ITEMS: usize = 3_000;
+pub(super) const CACHED_ITEMS: usize = 3_000;
 /// The newest items (posts, comments, likes) restored before the first paint: more than
 /// a screenful of posts, few enough to read and restore in a few milliseconds.
 const FIRST_CACHED_ITEMS: usize = 100;
@@ -53,7 +53,7 @@ struct Live {
 
 /// The device store, opened on first use. A browser that refuses storage gets a memory
 /// store and the app says so once.
-async fn store(state: AppState) -> Rc<DeviceStore> {
+pub(super) async fn store(state: AppState) -> Rc<DeviceStore> {
     if let Some(store) = STORE.with(|s| s.borrow().clone()) {
         return store;
     }
@@ -73,14 +73,6 @@ async fn store(state: AppState) -> Rc<DeviceStore> {
     let store = Rc::new(store);
     STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
     store
-}
-
-/// A failed write is not a failed action: the app keeps the change in memory and says
-/// that this device may forget it.
-fn storage_trouble(state: AppState, result: Result<(), StoreError>) {
-    if let Err(e) = result {
-        state.notice.set(Some(e.describe()));
-    }
 }
 
 /// At page load: if this device remembers an account, show its cached world at once and
@@ -154,7 +146,7 @@ async fn endpoint(domain: &str) -> Result<String, String> {
     websocket_url(&config, domain).await
 }
 
-async fn cached(store: &DeviceStore, jid: &BareJid) -> (Roster, Vec<OutboxRecord>) {
+pub(super) async fn cached(store: &DeviceStore, jid: &BareJid) -> (Roster, Vec<OutboxRecord>) {
     let roster = store.roster(jid.as_str()).await.unwrap_or_default();
     let outbox = store.outbox(jid.as_str()).await.unwrap_or_default();
     (Roster::restore(&roster), outbox)
@@ -162,7 +154,7 @@ async fn cached(store: &DeviceStore, jid: &BareJid) -> (Roster, Vec<OutboxRecord
 
 /// The feed as this device cached it, newest first: posts, comments, likes (at most
 /// `limit`) and sync positions.
-async fn cached_feed(
+pub(super) async fn cached_feed(
     store: &DeviceStore,
     jid: &BareJid,
     limit: usize,
@@ -302,7 +294,7 @@ fn start(
     });
 }
 
-fn entry_from_record(record: &OutboxRecord) -> OutboxEntry {
+pub(super) fn entry_from_record(record: &OutboxRecord) -> OutboxEntry {
     OutboxEntry {
         id: record.id.clone(),
         queue: record.queue.clone(),
@@ -351,23 +343,6 @@ fn sinks(
     }
 }
 
-/// Runs `task` once the browser has painted: a requestAnimationFrame callback runs just
-/// before the paint, and a timer set from it just after.
-fn after_paint(task: impl std::future::Future<Output = ()> + 'static) {
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
-    let Some(window) = web_sys::window() else {
-        return spawn_local(task);
-    };
-    let later = Closure::once_into_js(move || spawn_local(task));
-    let frame = Closure::once_into_js(move || {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback(later.unchecked_ref());
-        }
-    });
-    let _ = window.request_animation_frame(frame.unchecked_ref());
-}
-
 /// The feed redrawn at most once a frame: a sync answers in dozens of frames a second,
 /// and each redraw walks the whole timeline.
 fn redraw_soon(
@@ -397,300 +372,9 @@ fn redraw_soon(
     }
 }
 
-/// Writes what `update` changed to the device store; other tabs hear once it is there.
-#[allow(clippy::too_many_arguments)]
-fn persist(
-    state: AppState,
-    store: &Rc<DeviceStore>,
-    jid: &BareJid,
-    remember: bool,
-    url: &str,
-    client: &Client,
-    update: &Update,
-    channel: &Rc<TabChannel>,
-) {
-    let account = jid.to_string();
-    let (store, channel) = (store.clone(), channel.clone());
-    match update {
-        Update::Online(_) => {
-            let record = AccountRecord {
-                jid: account.clone(),
-                keys: remember
-                    .then(|| client.scram_keys().map(keys_to_record))
-                    .flatten(),
-                last_used: now().0 as f64,
-            };
-            let endpoint = CursorRecord {
-                account,
-                key: ENDPOINT.into(),
-                value: url.to_owned(),
-            };
-            spawn_local(async move {
-                storage_trouble(state, store.put_account(&record).await);
-                storage_trouble(state, store.put_cursor(&endpoint).await);
-            });
-        }
-        Update::Roster(change) => {
-            let roster = client.roster();
-            let version = roster.version().map(str::to_owned);
-            let write = match change {
-                RosterChange::Replaced => Ok(roster.to_cache(jid)),
-                RosterChange::Upserted(contact) => Err(roster
-                    .get(contact)
-                    .map(|c| c.to_record(jid))
-                    .ok_or_else(|| contact.to_string())),
-                RosterChange::Removed(contact) => Err(Err(contact.to_string())),
-            };
-            // A whole roster is thousands of records to serialise: after the list is
-            // painted, not before (in a hidden tab, once it is shown).
-            after_paint(async move {
-                let result = match &write {
-                    Ok(full) => store.replace_roster(&account, full).await,
-                    Err(one) => {
-                        let one = one.as_ref().map_err(String::as_str);
-                        store
-                            .update_contact(&account, version.as_deref(), one)
-                            .await
-                    }
-                };
-                storage_trouble(state, result);
-                channel.post("roster");
-            });
-        }
-        Update::Delivered(id) => {
-            let id = id.clone();
-            spawn_local(async move {
-                storage_trouble(state, store.delete_outbox(&account, &id).await);
-                channel.post("outbox");
-            });
-        }
-        Update::Refused { id, reason } => {
-            let (id, reason) = (id.clone(), reason.clone());
-            spawn_local(async move {
-                let Ok(entries) = store.outbox(&account).await else {
-                    return;
-                };
-                if let Some(mut record) = entries.into_iter().find(|r| r.id == id) {
-                    record.failed = Some(reason);
-                    storage_trouble(state, store.put_outbox(&record).await);
-                }
-                channel.post("outbox");
-            });
-        }
-        Update::Answer { id, outcome } => super::query::answered(id, outcome.clone()),
-        Update::Feed(change) => {
-            let feed = client.feed();
-            let ops: Vec<PostOp> = match change {
-                FeedChange::Upserted(key) => {
-                    feed.record(key).map(PostOp::Put).into_iter().collect()
-                }
-                // Comments and likes are kept with the post; ones retracted while we
-                // were away stay in the cache until the post goes.
-                FeedChange::CommentsChanged(post) => feed
-                    .comments(post)
-                    .iter()
-                    .filter_map(|c| feed.record(&c.key))
-                    .map(PostOp::Put)
-                    .collect(),
-                FeedChange::Retracted(key) => vec![PostOp::Delete(
-                    key.service.clone(),
-                    key.node.clone(),
-                    key.id.clone(),
-                )],
-                FeedChange::Cursor { key, value } => {
-                    let cursor = CursorRecord {
-                        account,
-                        key: key.clone(),
-                        value: value.clone(),
-                    };
-                    spawn_local(async move {
-                        storage_trouble(state, store.put_cursor(&cursor).await);
-                    });
-                    return;
-                }
-                FeedChange::Progress => return,
-            };
-            queue_post_ops(state, store, account, channel, ops);
-        }
-        Update::Closed(reason) if !matches!(reason, CloseReason::Requested) => {
-            // Remembered keys that no longer sign in must not be tried at every load.
-            if matches!(reason, CloseReason::AuthFailed(_) | CloseReason::Scram(_)) {
-                spawn_local(async move {
-                    if let Ok(Some(mut record)) = store.last_account().await {
-                        if record.jid == account {
-                            record.keys = None;
-                            storage_trouble(state, store.put_account(&record).await);
-                        }
-                    }
-                });
-            }
-        }
-        _ => {}
-    }
-}
-
-/// One write of the feed cache, in the order the feed changed.
-enum PostOp {
-    Put(PostRecord),
-    Delete(String, String, String),
-}
-
-thread_local! {
-    /// Feed writes not yet in IndexedDB, and whether a flush is under way.
-    static POST_OPS: RefCell<(Vec<PostOp>, bool)> = const { RefCell::new((Vec::new(), false)) };
-    /// A follower's reload of the feed from the store: running, and asked again since.
-    static RELOAD: std::cell::Cell<(bool, bool)> = const { std::cell::Cell::new((false, false)) };
-}
-
-/// Write-behind for the feed cache: a sync burst of hundreds of posts becomes a few
-/// transactions (consecutive puts together), in order, and other tabs hear once.
-fn queue_post_ops(
-    state: AppState,
-    store: Rc<DeviceStore>,
-    account: String,
-    channel: Rc<TabChannel>,
-    ops: Vec<PostOp>,
-) {
-    let start = POST_OPS.with(|q| {
-        let mut q = q.borrow_mut();
-        q.0.extend(ops);
-        let start = !q.1 && !q.0.is_empty();
-        q.1 |= start;
-        start
-    });
-    if !start {
-        return;
-    }
-    spawn_local(async move {
-        loop {
-            let ops = POST_OPS.with(|q| std::mem::take(&mut q.borrow_mut().0));
-            if ops.is_empty() {
-                break;
-            }
-            let mut puts = Vec::new();
-            for op in ops {
-                match op {
-                    PostOp::Put(record) => puts.push(record),
-                    PostOp::Delete(service, node, id) => {
-                        if !puts.is_empty() {
-                            storage_trouble(
-                                state,
-                                store.put_posts(&std::mem::take(&mut puts)).await,
-                            );
-                        }
-                        let result = store.delete_post(&account, &service, &node, &id).await;
-                        storage_trouble(state, result);
-                    }
-                }
-            }
-            if !puts.is_empty() {
-                storage_trouble(state, store.put_posts(&puts).await);
-            }
-        }
-        POST_OPS.with(|q| q.borrow_mut().1 = false);
-        channel.post("posts");
-    });
-}
-
-/// A follower redraws from the store; reloads asked for while one runs become one more.
-fn reload_feed(state: AppState, store: Rc<DeviceStore>, jid: BareJid, view: Rc<RefCell<Feed>>) {
-    let (running, _) = RELOAD.get();
-    if running {
-        RELOAD.set((true, true));
-        return;
-    }
-    RELOAD.set((true, false));
-    spawn_local(async move {
-        loop {
-            let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
-            let feed = Feed::restore(jid.clone(), &records, &cursors);
-            state.show_feed(&feed);
-            *view.borrow_mut() = feed;
-            let (_, again) = RELOAD.get();
-            if !again {
-                break;
-            }
-            RELOAD.set((true, false));
-        }
-        RELOAD.set((false, false));
-    });
-}
-
-/// What this tab does when another tab of the same account speaks.
-fn heard(
-    state: AppState,
-    store: Rc<DeviceStore>,
-    jid: BareJid,
-    connection: Rc<RefCell<Option<Connection>>>,
-    view: Rc<RefCell<Feed>>,
-) -> impl Fn(String) + 'static {
-    move |message: String| {
-        let leader = connection.borrow().clone();
-        match (message.as_str(), leader) {
-            // A follower wrote to the shared outbox: the tab holding the connection sends.
-            ("outbox", Some(leader)) => {
-                let (store, jid) = (store.clone(), jid.clone());
-                spawn_local(async move {
-                    let Ok(records) = store.outbox(jid.as_str()).await else {
-                        return;
-                    };
-                    for record in records.iter().filter(|r| r.failed.is_none()) {
-                        leader.submit(entry_from_record(record));
-                    }
-                    state.set_pending(records.iter().map(PendingWrite::from_record).collect());
-                });
-            }
-            ("status?", Some(_)) => {
-                let label = state.status.get_untracked().label();
-                if let Some(live) = LIVE.with(|l| l.borrow().as_ref().map(|l| l.channel.clone())) {
-                    live.post(&format!("status:{label}"));
-                }
-            }
-            ("outbox", None) | ("roster", None) => {
-                let (store, jid) = (store.clone(), jid.clone());
-                spawn_local(async move {
-                    let (roster, outbox) = cached(&store, &jid).await;
-                    state
-                        .pending
-                        .set(outbox.iter().map(PendingWrite::from_record).collect());
-                    state.set_roster(&roster);
-                });
-            }
-            ("posts", None) => reload_feed(state, store.clone(), jid.clone(), view.clone()),
-            ("signout", _) => {
-                leave(false);
-                state.closed(&CloseReason::Requested);
-            }
-            (status, None) if status.starts_with("status:") => {
-                state.status.set(match &status["status:".len()..] {
-                    "Online" => ConnectionStatus::Online,
-                    "Connecting" => ConnectionStatus::Connecting,
-                    _ => ConnectionStatus::Offline,
-                });
-            }
-            _ => {}
-        }
-    }
-}
-
-/// Stores a roster change in the outbox, durably, then hands it to whichever tab holds
-/// the connection. Shown as **Pending** until the server confirms.
-pub async fn edit_roster(state: AppState, edit: RosterEdit) {
-    let Some(jid) = account() else {
-        return;
-    };
-    let id = fresh_id();
-    let record = OutboxRecord {
-        account: jid.to_string(),
-        id: id.clone(),
-        queue: "roster".into(),
-        seq: now().0 as f64,
-        kind: "roster".into(),
-        target: edit.jid().to_string(),
-        payload: String::from(&minidom::Element::from(edit.to_iq(&id))),
-        failed: None,
-    };
-    write(state, vec![record]).await;
+/// The channel to the account's other tabs.
+pub(super) fn channel() -> Option<Rc<TabChannel>> {
+    LIVE.with(|l| l.borrow().as_ref().map(|l| l.channel.clone()))
 }
 
 /// The signed-in account of this tab.
@@ -726,112 +410,6 @@ pub(super) fn with_feed(state: AppState, change: impl FnOnce(&mut Feed, Option<&
     }
 }
 
-/// Stores writes in the outbox, durably and in order, marks them **Pending**, then hands
-/// them to whichever tab holds the connection.
-pub(super) async fn write(state: AppState, records: Vec<OutboxRecord>) {
-    let Some(channel) = LIVE.with(|l| l.borrow().as_ref().map(|l| l.channel.clone())) else {
-        return;
-    };
-    let mut pending = state.pending.get_untracked();
-    pending.extend(records.iter().map(PendingWrite::from_record));
-    state.set_pending(pending);
-    let store = store(state).await;
-    for record in &records {
-        storage_trouble(state, store.put_outbox(record).await);
-    }
-    match connection() {
-        Some(connection) => {
-            for record in &records {
-                connection.submit(entry_from_record(record));
-            }
-        }
-        None => channel.post("outbox"),
-    }
-}
-
-/// A fresh outbox record for the account; `seq` keeps writing order within a burst.
-pub(super) fn record(
-    kind: &str,
-    queue: &str,
-    id: String,
-    target: &str,
-    payload: String,
-) -> OutboxRecord {
-    thread_local! {
-        static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
-    }
-    let seq = LAST.with(|last| {
-        let seq = (now().0 as f64).max(last.get() + 1.0);
-        last.set(seq);
-        seq
-    });
-    OutboxRecord {
-        account: account().map(|j| j.to_string()).unwrap_or_default(),
-        id,
-        queue: queue.into(),
-        seq,
-        kind: kind.into(),
-        target: target.into(),
-        payload,
-        failed: None,
-    }
-}
-
-/// The person dealt with a refused write: try it again as it is, or drop it.
-pub async fn settle_refused(state: AppState, id: String, retry: bool) {
-    let Some((jid, connection, channel)) = LIVE.with(|l| {
-        l.borrow().as_ref().map(|l| {
-            (
-                l.jid.clone(),
-                l.connection.borrow().clone(),
-                l.channel.clone(),
-            )
-        })
-    }) else {
-        return;
-    };
-    let store = store(state).await;
-    let Ok(records) = store.outbox(jid.as_str()).await else {
-        return;
-    };
-    let Some(mut record) = records.into_iter().find(|r| r.id == id) else {
-        return;
-    };
-    let mut pending = state.pending.get_untracked();
-    if retry {
-        record.failed = None;
-        storage_trouble(state, store.put_outbox(&record).await);
-        if let Some(w) = pending.iter_mut().find(|w| w.id == id) {
-            w.failed = None;
-        }
-        match &connection {
-            Some(c) => c.retry(&id, None),
-            None => channel.post("outbox"),
-        }
-    } else {
-        storage_trouble(state, store.delete_outbox(jid.as_str(), &id).await);
-        pending.retain(|w| w.id != id);
-        if let Some(c) = &connection {
-            c.discard(&id);
-        }
-        // A new post that will never exist leaves the timeline (and the cache) too.
-        if record.kind == "post" && !pending.iter().any(|w| w.target == record.target) {
-            let key = ItemKey::post(&jid, &record.target);
-            let result = store
-                .delete_post(jid.as_str(), &key.service, &key.node, &key.id)
-                .await;
-            storage_trouble(state, result);
-            with_feed(state, move |feed, connection| match connection {
-                Some(c) => c.act(move |client, now| client.apply_local_retract(now, &key)),
-                None => feed.apply_local_retract(&key),
-            });
-        }
-        channel.post("outbox");
-        channel.post("posts");
-    }
-    state.set_pending(pending);
-}
-
 /// Signs out. `wipe` deletes everything this device keeps for the account; otherwise
 /// the cache stays (for a faster next sign-in) but the remembered keys go, so the next
 /// visit asks for the password.
@@ -858,7 +436,7 @@ pub async fn sign_out(state: AppState, wipe: bool) {
 
 /// Ends this tab's part: closes the connection (if it held it), lets the lock go and,
 /// when `tell` is set, makes the other tabs of the account sign out too.
-fn leave(tell: bool) {
+pub(super) fn leave(tell: bool) {
     let Some(live) = LIVE.with(|l| l.borrow_mut().take()) else {
         return;
     };
@@ -872,7 +450,7 @@ fn leave(tell: bool) {
     live.channel.close();
 }
 
-fn keys_to_record(keys: &ScramKeys) -> RememberedKeys {
+pub(super) fn keys_to_record(keys: &ScramKeys) -> RememberedKeys {
     use base64::{engine::general_purpose::STANDARD, Engine};
     RememberedKeys {
         mechanism: keys.hash.mechanism().into(),
@@ -894,12 +472,4 @@ fn keys_from_record(record: &RememberedKeys) -> Option<ScramKeys> {
         client_key: STANDARD.decode(&record.client_key).ok()?,
         server_key: STANDARD.decode(&record.server_key).ok()?,
     })
-}
-
-/// A client-chosen id: random, so two tabs or devices never pick the same.
-pub(super) fn fresh_id() -> String {
-    let mut bytes = [0u8; 12];
-    // The browser always has crypto.getRandomValues; without it ids would collide.
-    getrandom::getrandom(&mut bytes).expect("the browser's crypto.getRandomValues");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -9,7 +9,8 @@ use xmpp_parsers::iq::Iq;
 
 use xmpp_parsers::ns::MICROBLOG;
 
-use super::account::{account, fresh_id, record, with_feed, write};
+use super::account::{account, with_feed};
+use super::outbox::{fresh_id, record, write};
 use super::upload::upload;
 use crate::proto::xep0277::{CommentsLink, Entry, Link, PostDraft};
 use crate::service::feed::{self, Access, Feed, ItemKey};

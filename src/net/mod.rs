@@ -4,6 +4,9 @@
 pub mod account;
 pub mod endpoint;
 pub mod feed;
+pub mod follow;
+pub mod outbox;
+pub mod persist;
 pub mod query;
 pub mod socket;
 pub mod tabs;

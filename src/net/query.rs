@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use futures_channel::oneshot;
 use xmpp_parsers::iq::Iq;
 
-use super::account::{connection, fresh_id};
+use super::account::connection;
+use super::outbox::fresh_id;
 use crate::xmpp::IqOutcome;
 
 thread_local! {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use xmpp_parsers::jid::BareJid;
 
-use crate::net::account::edit_roster;
+use crate::net::outbox::edit_roster;
 use crate::service::roster::RosterEdit;
 use crate::state::{AppState, ContactRow};
 

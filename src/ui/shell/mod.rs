@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use leptos::task::spawn_local;
 
-use crate::net::account::{settle_refused, sign_out};
+use crate::net::account::sign_out;
+use crate::net::outbox::settle_refused;
 use crate::state::{AppState, Route};
 use crate::ui::contacts::ContactsScreen;
 use crate::ui::feed::{FeedScreen, PersonPage, PostPage};

@@ -1,0 +1,103 @@
+//! A tab that does not hold the account's connection follows the one that does: it
+//! hears over the tabs' channel what changed and redraws from the shared store.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use xmpp_parsers::jid::BareJid;
+
+use super::account::{cached, cached_feed, channel, entry_from_record, leave, CACHED_ITEMS};
+use super::socket::Connection;
+use crate::service::feed::Feed;
+use crate::state::{AppState, ConnectionStatus, PendingWrite};
+use crate::store::device::DeviceStore;
+use crate::store::Store;
+use crate::xmpp::CloseReason;
+
+thread_local! {
+    /// A follower's reload of the feed from the store: running, and asked again since.
+    static RELOAD: std::cell::Cell<(bool, bool)> = const { std::cell::Cell::new((false, false)) };
+}
+
+/// A follower redraws from the store; reloads asked for while one runs become one more.
+fn reload_feed(state: AppState, store: Rc<DeviceStore>, jid: BareJid, view: Rc<RefCell<Feed>>) {
+    let (running, _) = RELOAD.get();
+    if running {
+        RELOAD.set((true, true));
+        return;
+    }
+    RELOAD.set((true, false));
+    spawn_local(async move {
+        loop {
+            let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
+            let feed = Feed::restore(jid.clone(), &records, &cursors);
+            state.show_feed(&feed);
+            *view.borrow_mut() = feed;
+            let (_, again) = RELOAD.get();
+            if !again {
+                break;
+            }
+            RELOAD.set((true, false));
+        }
+        RELOAD.set((false, false));
+    });
+}
+
+/// What this tab does when another tab of the same account speaks.
+pub(super) fn heard(
+    state: AppState,
+    store: Rc<DeviceStore>,
+    jid: BareJid,
+    connection: Rc<RefCell<Option<Connection>>>,
+    view: Rc<RefCell<Feed>>,
+) -> impl Fn(String) + 'static {
+    move |message: String| {
+        let leader = connection.borrow().clone();
+        match (message.as_str(), leader) {
+            // A follower wrote to the shared outbox: the tab holding the connection sends.
+            ("outbox", Some(leader)) => {
+                let (store, jid) = (store.clone(), jid.clone());
+                spawn_local(async move {
+                    let Ok(records) = store.outbox(jid.as_str()).await else {
+                        return;
+                    };
+                    for record in records.iter().filter(|r| r.failed.is_none()) {
+                        leader.submit(entry_from_record(record));
+                    }
+                    state.set_pending(records.iter().map(PendingWrite::from_record).collect());
+                });
+            }
+            ("status?", Some(_)) => {
+                let label = state.status.get_untracked().label();
+                if let Some(live) = channel() {
+                    live.post(&format!("status:{label}"));
+                }
+            }
+            ("outbox", None) | ("roster", None) => {
+                let (store, jid) = (store.clone(), jid.clone());
+                spawn_local(async move {
+                    let (roster, outbox) = cached(&store, &jid).await;
+                    state
+                        .pending
+                        .set(outbox.iter().map(PendingWrite::from_record).collect());
+                    state.set_roster(&roster);
+                });
+            }
+            ("posts", None) => reload_feed(state, store.clone(), jid.clone(), view.clone()),
+            ("signout", _) => {
+                leave(false);
+                state.closed(&CloseReason::Requested);
+            }
+            (status, None) if status.starts_with("status:") => {
+                state.status.set(match &status["status:".len()..] {
+                    "Online" => ConnectionStatus::Online,
+                    "Connecting" => ConnectionStatus::Connecting,
+                    _ => ConnectionStatus::Offline,
+                });
+            }
+            _ => {}
+        }
+    }
+}
