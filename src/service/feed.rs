@@ -362,13 +362,15 @@ struct Cursor {
     /// service does not page with RSM.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     older: Option<String>,
+    /// The service has nothing older than what we hold: **Load older** has nothing to
+    /// ask it (new posts come at the newest end, which a sync fetches).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    end: bool,
 }
 
 #[derive(Clone, Debug, Default)]
 struct Source {
     cursor: Cursor,
-    /// The service has nothing older than what we hold (this session).
-    exhausted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -702,6 +704,15 @@ impl Feed {
     }
 
     /// When the last sync started.
+    /// Whether **Load older** may find anything: for the timeline, some feed we follow
+    /// has not been read to its end; for one person, theirs.
+    pub fn has_older(&self, who: Option<&BareJid>) -> bool {
+        match who {
+            Some(jid) => self.sources.get(jid).is_none_or(|s| !s.cursor.end),
+            None => self.sources.values().any(|s| !s.cursor.end),
+        }
+    }
+
     pub fn last_sync(&self) -> Option<Instant> {
         self.last_sync
     }
@@ -871,7 +882,7 @@ impl Feed {
         let mut open: Vec<(&BareJid, i64)> = self
             .sources
             .iter()
-            .filter(|(_, s)| !s.exhausted)
+            .filter(|(_, s)| !s.cursor.end)
             .map(|(jid, _)| (jid, oldest.get(jid.as_str()).copied().unwrap_or(i64::MIN)))
             .collect();
         open.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
@@ -886,13 +897,13 @@ impl Feed {
     fn older_request(&mut self, owner: BareJid) -> Option<Request> {
         let held = self.held_posts(&owner) as u32;
         let source = self.sources.entry(owner.clone()).or_default();
-        if source.exhausted {
+        if source.cursor.end {
             return None;
         }
         let (max, after) = match &source.cursor.older {
             Some(last) => (PAGE, Some(last.clone())),
             None if held >= MAX_ITEMS => {
-                source.exhausted = true;
+                self.update_cursor(&owner, |c| c.end = true);
                 return None;
             }
             None => ((held + PAGE).min(MAX_ITEMS), None),
@@ -957,10 +968,10 @@ impl Feed {
     }
 
     fn set_older(&mut self, owner: &BareJid, last: Option<String>, exhausted: bool) {
-        self.update_cursor(owner, |c| c.older = last);
-        if let Some(source) = self.sources.get_mut(owner) {
-            source.exhausted = exhausted;
-        }
+        self.update_cursor(owner, |c| {
+            c.older = last;
+            c.end = exhausted;
+        });
     }
 
     fn update_cursor(&mut self, owner: &BareJid, change: impl FnOnce(&mut Cursor)) {

@@ -373,7 +373,7 @@ impl FeedState {
             }
         }
         self.sync.set(feed.progress());
-        self.more.set(!timeline.is_empty());
+        self.more.set(!timeline.is_empty() && feed.has_older(None));
         self.timeline.set(timeline);
         self.incoming.set(incoming);
         let comments = posts
