@@ -1089,6 +1089,9 @@ impl Feed {
         match action.name() {
             "items" => {
                 let (items, retracted) = read_items(action);
+                if node == ns::MICROBLOG {
+                    self.settle_by_push(from, &items);
+                }
                 for item in &items {
                     self.accept(from, node, item);
                 }
@@ -1103,6 +1106,34 @@ impl Feed {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Coming online with `+notify`, the server pushes each followed microblog's newest
+    /// item (XEP-0163 §6.1.2). When that is the newest item we hold, the microblog has
+    /// nothing new: its catch-up, if still queued, is not sent. On a warm start most
+    /// contacts have posted nothing since, so most fetches (and their server cost) go.
+    fn settle_by_push(&mut self, owner: &BareJid, items: &[ReceivedItem]) {
+        let Some(newest) = self
+            .sources
+            .get(owner)
+            .and_then(|s| s.cursor.newest.as_ref())
+        else {
+            return;
+        };
+        let known = |id: &str| self.posts.contains_key(&ItemKey::post(owner, id));
+        if items.is_empty()
+            || !items.iter().any(|i| &i.id == newest)
+            || !items.iter().all(|i| known(&i.id))
+        {
+            return;
+        }
+        let before = self.queue.len();
+        self.queue.retain(|r| {
+            !matches!(r, Request::Page { owner: o, kind: PageKind::Sync { page: 0, .. }, .. } if o == owner)
+        });
+        if self.queue.len() != before {
+            self.finish_source(owner);
         }
     }
 

@@ -530,6 +530,70 @@ fn the_next_sync_stops_at_the_newest_known_post() {
 }
 
 #[test]
+fn a_pushed_newest_item_already_held_spares_that_contacts_catch_up() {
+    let contacts: Vec<BareJid> = (1..=8).map(|i| jid(&format!("c{i}@example.org"))).collect();
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), contacts.clone());
+    while let Some(iq) = feed.poll_request(t(0)) {
+        let owner = to_of(&iq).unwrap_or_else(|| me().to_string());
+        let items: Vec<String> = (1..=3)
+            .map(|i| {
+                let id = format!("{owner}-p{i}");
+                item(&id, None, &entry(&id, &id, i))
+            })
+            .collect();
+        answer(&mut feed, &iq, result(ns::MICROBLOG, &items, None));
+    }
+    assert_eq!(feed.progress(), None);
+    let cursors: Vec<CursorRecord> = feed
+        .cursors()
+        .into_iter()
+        .map(|(key, value)| CursorRecord {
+            account: me().to_string(),
+            key,
+            value,
+        })
+        .collect();
+    let records: Vec<PostRecord> = feed
+        .timeline()
+        .iter()
+        .filter_map(|p| feed.record(&p.key))
+        .collect();
+
+    // The next start: six catch-ups go out, three wait.
+    let mut feed = Feed::restore(me(), &records, &cursors);
+    feed.start_sync(t(10), contacts.clone());
+    let first = requests(&mut feed, t(10));
+    assert_eq!(first.len(), MAX_IN_FLIGHT);
+    let waiting: Vec<String> = ["c6", "c7", "c8"]
+        .iter()
+        .map(|c| format!("{c}@example.org"))
+        .collect();
+    assert!(first
+        .iter()
+        .all(|iq| !waiting.contains(&to_of(iq).unwrap_or_default())));
+    // The server pushes newest items: c7's is the one we hold, c8's is new.
+    let push = |owner: &str, id: &str| {
+        let xml = format!(
+            "<items node='urn:xmpp:microblog:0'>{}</items>",
+            item(id, None, &entry(id, id, 9))
+        );
+        event(owner, &xml)
+    };
+    feed.handle_message(&push("c7@example.org", "c7@example.org-p3"));
+    feed.handle_message(&push("c8@example.org", "c8@example.org-p9"));
+    assert_eq!(feed.progress(), Some((1, 9)), "c7 is done without a fetch");
+    for iq in &first {
+        answer(&mut feed, iq, result(ns::MICROBLOG, &[], None));
+    }
+    let rest: Vec<String> = requests(&mut feed, t(11))
+        .iter()
+        .filter_map(to_of)
+        .collect();
+    assert_eq!(rest, ["c6@example.org", "c8@example.org"]);
+}
+
+#[test]
 fn a_sync_that_misses_the_known_post_pages_further_bounded() {
     let mut feed = Feed::new(me());
     feed.start_sync(t(0), vec![romeo()]);
