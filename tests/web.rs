@@ -485,6 +485,57 @@ mod feed {
         );
     }
 
+    /// New posts above what is being read wait behind "N new posts"; older ones (the
+    /// rest of the cache, Load older) join below at once.
+    #[wasm_bindgen_test]
+    fn older_posts_join_below_and_newer_ones_wait() {
+        use kith::service::feed::Feed;
+        use kith::store::{PostRecord, ThreadRecord};
+        let me = xmpp_parsers::jid::BareJid::new("romeo@montague.example").unwrap();
+        let juliet = xmpp_parsers::jid::BareJid::new("juliet@capulet.example").unwrap();
+        let entry = |i: usize| {
+            format!(
+                "<entry xmlns='http://www.w3.org/2005/Atom'><id>p{i}</id><title>Post {i}</title>\
+                 <published>2026-04-02T10:{i:02}:00Z</published></entry>"
+            )
+        };
+        let record = |i: usize| PostRecord {
+            account: me.to_string(),
+            service: juliet.to_string(),
+            node: "urn:xmpp:microblog:0".into(),
+            id: format!("p{i}"),
+            author: juliet.to_string(),
+            published: 1_775_124_000_000.0 + i as f64 * 60_000.0,
+            xml: entry(i),
+            thread: ThreadRecord::None,
+        };
+        let newest: Vec<PostRecord> = (7..10).map(record).collect();
+        let older: Vec<PostRecord> = (1..7).map(record).collect();
+        let mut feed = Feed::restore_newest(me, &newest, &[]);
+        feed.set_contacts([juliet]);
+        let state = AppState::new();
+        state.feed.show(&feed, &|_| None, &[]);
+        assert_eq!(state.feed.timeline.with_untracked(Vec::len), 3);
+
+        feed.absorb(&older);
+        state.feed.show(&feed, &|_| None, &[]);
+        assert_eq!(state.feed.timeline.with_untracked(Vec::len), 9);
+        assert!(state.feed.incoming.with_untracked(Vec::is_empty));
+
+        let event: minidom::Element = format!(
+            "<message xmlns='jabber:client' from='juliet@capulet.example' to='romeo@montague.example'>\
+             <event xmlns='http://jabber.org/protocol/pubsub#event'>\
+             <items node='urn:xmpp:microblog:0'><item id='p30'>{}</item></items></event></message>",
+            entry(30)
+        )
+        .parse()
+        .unwrap();
+        assert!(feed.handle_message(&event.try_into().unwrap()));
+        state.feed.show(&feed, &|_| None, &[]);
+        assert_eq!(state.feed.timeline.with_untracked(Vec::len), 9);
+        assert_eq!(state.feed.incoming.with_untracked(Vec::len), 1);
+    }
+
     #[wasm_bindgen_test]
     async fn scrolling_moves_the_window_and_keeps_the_dom_bounded() {
         let state = AppState::new();

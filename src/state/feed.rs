@@ -363,10 +363,16 @@ impl FeedState {
         // belongs to the sync (the signal holds the previous redraw's progress).
         let filling =
             shown.is_empty() || feed.progress().is_some() || self.sync.get_untracked().is_some();
+        // Posts older than every shown one (the rest of the cache, Load older) go below
+        // what is being read: they move nothing, so they are never held back.
+        let oldest_shown = self
+            .timeline
+            .with_untracked(|t| t.last().map(|p| p.published));
         let (mut timeline, mut incoming) = (Vec::new(), Vec::new());
         for view in views {
             let new = !shown.contains(&view.key);
-            if held.contains(&view.key) || (new && !filling && !view.own) {
+            let above = oldest_shown.is_some_and(|oldest| view.published >= oldest);
+            if held.contains(&view.key) || (new && above && !filling && !view.own) {
                 incoming.push(view);
             } else {
                 timeline.push(view);
