@@ -450,9 +450,7 @@ impl Feed {
     pub fn restore(account: BareJid, records: &[PostRecord], cursors: &[CursorRecord]) -> Self {
         let mut feed = Feed::new(account);
         for record in records {
-            if let Some(post) = post_from_record(record) {
-                feed.insert(post);
-            }
+            feed.restore_one(record);
         }
         let saved = cursors.iter().find(|c| c.key == CURSOR_KEY);
         let parsed =
@@ -479,7 +477,7 @@ impl Feed {
 
     /// Adds the rest of the store's records after [`Feed::restore_newest`]: what is here
     /// already is as new or newer, and what was retracted meanwhile stays gone. Nothing is
-    /// reported as changed: the store has it all.
+    /// reported as changed (the store has it all) but for records of an older shape.
     pub fn absorb(&mut self, records: &[PostRecord]) {
         let gone = self.gone.take().unwrap_or_default();
         for record in records {
@@ -487,9 +485,20 @@ impl Feed {
             if self.item(&key).is_some() || gone.contains(&key) {
                 continue;
             }
-            if let Some(post) = post_from_record(record) {
-                self.insert(post);
-            }
+            self.restore_one(record);
+        }
+    }
+
+    /// A post stored before records said which comments node it links to is reported
+    /// as changed, so that it is stored again with it and parsed only this once.
+    fn restore_one(&mut self, record: &PostRecord) {
+        let Some(post) = post_from_record(record) else {
+            return;
+        };
+        let key = post.key.clone();
+        if self.insert(post) && record.thread == ThreadRecord::Unknown && key.node == ns::MICROBLOG
+        {
+            self.changes.push_back(FeedChange::Upserted(key));
         }
     }
 

@@ -825,9 +825,11 @@ fn records_from_before_the_thread_field_are_parsed_to_find_it() {
     let old: PostRecord = serde_json::from_str(&json).unwrap();
     assert_eq!(old.thread, ThreadRecord::Unknown);
 
-    let restored = Feed::restore(me(), &[old], &[]);
+    let mut restored = Feed::restore(me(), &[old], &[]);
     assert_eq!(restored.record(&post), feed.record(&post));
     assert!(restored.timeline()[0].has_thread());
+    // Reported, so the store keeps it with the thread from now on.
+    assert_eq!(changes(&mut restored), [FeedChange::Upserted(post)]);
 }
 
 #[test]
