@@ -17,8 +17,8 @@
 //
 // KITH_URL: the release dist/, served (scripts/serve). Its config.json does not matter:
 // every page gets one pointing at KITH_WS. KITH_WS: where this script's own Prosody
-// (instance "feedbench", wiped and seeded on every run) listens; its c2s port is
-// KITH_FEED_C2S_PORT (default 5722). Both must be free.
+// (instance KITH_FEED_INSTANCE, default "feedbench", wiped and seeded on every run)
+// listens; its c2s port is KITH_FEED_C2S_PORT (default 5722). Both must be free.
 //   KITH_BENCH_RUNS=3        runs per figure (min / median / max)
 //   KITH_FEED_CONTACTS=100   KITH_FEED_POSTS=20 (per contact)
 //   KITH_FEED_REUSE=1        keep the instance seeded by an earlier run (development)
@@ -36,7 +36,7 @@ const REUSE = process.env.KITH_FEED_REUSE === '1';
 const ONLY = process.env.KITH_FEED_ONLY;
 const HTTP_PORT = new URL(KITH_WS).port;
 const C2S_PORT = process.env.KITH_FEED_C2S_PORT ?? '5722';
-const INSTANCE = 'feedbench';
+const INSTANCE = process.env.KITH_FEED_INSTANCE ?? 'feedbench';
 const MICROBLOG = 'urn:xmpp:microblog:0';
 /** The app's first page per contact never synced (src/service/feed.rs FIRST_PAGE). */
 const FIRST_PAGE = 20;
@@ -228,6 +228,9 @@ async function serverFloor() {
  * `+notify`, as Kith's caps say) comes online: each contact's PEP service asks for its
  * features, then pushes the contact's last post. Alice, played by a small client with
  * caps of its own, answers every disco#info; counted: the pushes and Prosody's CPU.
+ * Over once 3 s pass without a frame after every contact has pushed; until then the
+ * wait is 20 s (Prosody as shipped, under load, may send nothing for over 3 s between
+ * the last disco#info and the first push).
  */
 async function notifyBurst() {
   const c = await XmppClient.connect({ url: KITH_WS, jid: ALICE.jid, password: ALICE.password, resource: 'notify-probe' });
@@ -239,7 +242,8 @@ async function notifyBurst() {
     let discos = 0;
     let last = t0;
     for (;;) {
-      const frame = await c.next((f) => /^<message\b/.test(f) || (/^<iq\b/.test(f) && f.includes('disco#info')), 3000).catch(() => null);
+      const quiet = events >= CONTACTS ? 3000 : 20000;
+      const frame = await c.next((f) => /^<message\b/.test(f) || (/^<iq\b/.test(f) && f.includes('disco#info')), quiet).catch(() => null);
       if (!frame) break;
       last = performance.now();
       if (frame.startsWith('<message')) {
