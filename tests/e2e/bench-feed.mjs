@@ -1,14 +1,23 @@
 // Kith's feed benchmark (the social-feed issue's figures), apart from bench.mjs: a private
-// Prosody seeded with 100 contacts × 20 Movim-shaped posts; the server alone first (the
-// same fetches by a small client, with and without XEP-0198, and the +notify pushes an
-// account's sign-in triggers), then, in headless Chromium,
-//   1. feed sync: Sign in click → the "Syncing N / M contacts" status is gone and the Feed
-//      accounts for every post (aria-setsize, plus any held behind "N new posts");
-//      where the time goes (main thread vs Prosody CPU), longest main-thread task, memory;
-//   2. the 2,000-post timeline: (a) warm start of a remembered account, kith:cached mark
+// Prosody seeded with 100 contacts × 20 Movim-shaped posts, then, in headless Chromium,
+//   1. feed sync, on two configurations of the same seeded Prosody 0.12: as Debian ships
+//      it (Lua GC defaults: incremental, threshold 105, speed 500) and with the GC option
+//      Prosody documents, `gc = { mode = "incremental", threshold = 200 }`
+//      (https://prosody.im/doc/advanced_gc; scripts/prosody KITH_PROSODY_GC=tuned). With
+//      the defaults most of Prosody's CPU in this sync is Lua garbage collection, so the
+//      figure depends on the server's config as much as on the app: both are reported.
+//      The two alternate run by run, each on a freshly restarted server: first the
+//      server alone (the same fetches by a small client, with and without XEP-0198, and
+//      the +notify pushes an account's sign-in triggers), then Sign in click → the
+//      "Syncing N / M contacts" status is gone and the Feed accounts for every post
+//      (aria-setsize, plus any held behind "N new posts"); where the time goes (main
+//      thread vs Prosody CPU), longest main-thread task, memory;
+//   2. the 2,000-post timeline, on the gc threshold 200 configuration only (its figures
+//      are the client's; the faster server only shortens the sync it starts with): (a) warm start of a remembered account, kith:cached mark
 //      (and navigation) → first article painted, with the IndexedDB read apart; (b) once
 //      the server is quiet, the Feed scrolled to its end, 800 px per animation frame,
 //      under a longtask observer.
+// Seeding publishes on the gc threshold 200 configuration (seconds; ~140 s as shipped).
 // Reports, never asserts; exits non-zero only when a scenario fails to run.
 // Prints a summary and writes target/bench/feed.json.
 //
@@ -17,15 +26,16 @@
 //
 // KITH_URL: the release dist/, served (scripts/serve). Its config.json does not matter:
 // every page gets one pointing at KITH_WS. KITH_WS: where this script's own Prosody
-// (instance "feedbench", wiped and seeded on every run) listens; its c2s port is
-// KITH_FEED_C2S_PORT (default 5722). Both must be free.
-//   KITH_BENCH_RUNS=3        runs per figure (min / median / max)
+// (instance KITH_FEED_INSTANCE, default "feedbench", wiped and seeded on every run)
+// listens; its c2s port is KITH_FEED_C2S_PORT (default 5722). Both must be free.
+//   KITH_BENCH_RUNS=3        runs per figure (min / median / max), per server config
+//   KITH_FEED_GC=both        the sync on both server configs, or only `default` / `tuned`
 //   KITH_FEED_CONTACTS=100   KITH_FEED_POSTS=20 (per contact)
 //   KITH_FEED_REUSE=1        keep the instance seeded by an earlier run (development)
 //   KITH_FEED_ONLY=sync|timeline   one scenario only
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { ALICE, DOMAIN, KITH_URL, KITH_WS, launchBrowser, signOut } from './kith.mjs';
 import { XmppClient, esc } from './xmpp.mjs';
 
@@ -36,7 +46,22 @@ const REUSE = process.env.KITH_FEED_REUSE === '1';
 const ONLY = process.env.KITH_FEED_ONLY;
 const HTTP_PORT = new URL(KITH_WS).port;
 const C2S_PORT = process.env.KITH_FEED_C2S_PORT ?? '5722';
-const INSTANCE = 'feedbench';
+const INSTANCE = process.env.KITH_FEED_INSTANCE ?? 'feedbench';
+/** The Prosody configurations the sync is measured on (scripts/prosody KITH_PROSODY_GC). */
+const SERVER_CONFIGS = [
+  {
+    key: 'shipped', gc: 'default', option: null,
+    label: 'Prosody 0.12 as shipped',
+    detail: 'default Lua GC: incremental, threshold 105, speed 500',
+  },
+  {
+    key: 'gc200', gc: 'tuned', option: 'gc = { mode = "incremental", threshold = 200 }',
+    label: 'with gc threshold 200 (prosody.im/doc/advanced_gc)',
+    detail: 'gc = { mode = "incremental", threshold = 200 }',
+  },
+].filter((c) => [c.gc, 'both'].includes(process.env.KITH_FEED_GC ?? 'both'));
+/** Seeding and the timeline scenario: the faster configuration. */
+const TUNED = 'tuned';
 const MICROBLOG = 'urn:xmpp:microblog:0';
 /** The app's first page per contact never synced (src/service/feed.rs FIRST_PAGE). */
 const FIRST_PAGE = 20;
@@ -62,6 +87,28 @@ function prosody(...args) {
   execFileSync(`${root}scripts/prosody`, args, {
     env: { ...process.env, KITH_EXTRA_CONTACTS: String(CONTACTS) }, stdio: ['ignore', 'ignore', 'inherit'],
   });
+}
+
+/** The GC configuration the instance runs with now (KITH_PROSODY_GC), null when stopped. */
+let runningGc = null;
+/** (Re)starts the instance with `gc` (scripts/prosody KITH_PROSODY_GC): a fresh process,
+ * reading the seeded data from its storage. */
+function startProsody(gc) {
+  runningGc = null;
+  execFileSync(`${root}scripts/prosody`, ['start', INSTANCE, HTTP_PORT, C2S_PORT], {
+    env: { ...process.env, KITH_EXTRA_CONTACTS: String(CONTACTS), KITH_PROSODY_GC: gc },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  runningGc = gc;
+}
+
+/** The installed Prosody's Debian version, for the report. */
+function prosodyVersion() {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'prosody'], { encoding: 'utf8' });
+  } catch {
+    return null;
+  }
 }
 
 /** CPU seconds Prosody has used so far (utime + stime of its process). */
@@ -126,14 +173,12 @@ async function pool(n, width, work) {
 async function seed() {
   const marker = `${prosodyDir}/feedbench-seeded`;
   const want = `${CONTACTS}x${POSTS}`;
-  if (REUSE && existsSync(marker) && readFileSync(marker, 'utf8') === want) {
-    prosody('start', INSTANCE, HTTP_PORT, C2S_PORT);
-    return { reused: true };
-  }
+  if (REUSE && existsSync(marker) && readFileSync(marker, 'utf8') === want) return { reused: true };
   const t0 = performance.now();
   prosody('wipe', INSTANCE);
-  prosody('start', INSTANCE, HTTP_PORT, C2S_PORT);
+  startProsody(TUNED);
   const started = performance.now();
+  const cpu0 = prosodyCpu();
   await pool(CONTACTS, 10, async (i) => {
     const c = await XmppClient.connect({ url: KITH_WS, jid: contactJid(i), password: demo.KITH_CONTACT_PASSWORD, resource: 'seed' });
     try {
@@ -145,10 +190,12 @@ async function seed() {
   writeFileSync(marker, want);
   return {
     reused: false,
+    prosodyGc: TUNED,
     method: `accounts and rosters written into Prosody's storage (scripts/prosody KITH_EXTRA_CONTACTS=${CONTACTS}); ` +
-      `${CONTACTS * POSTS} posts published over the WebSocket, 10 contacts at a time`,
+      `${CONTACTS * POSTS} posts published over the WebSocket, 10 contacts at a time, on Prosody with gc threshold 200`,
     serverStartMs: started - t0,
     publishMs: performance.now() - started,
+    publishProsodyCpuMs: cpu0 == null ? null : (prosodyCpu() - cpu0) * 1000,
     postXmlBytes: movimEntry(1, 0).length,
   };
 }
@@ -228,6 +275,9 @@ async function serverFloor() {
  * `+notify`, as Kith's caps say) comes online: each contact's PEP service asks for its
  * features, then pushes the contact's last post. Alice, played by a small client with
  * caps of its own, answers every disco#info; counted: the pushes and Prosody's CPU.
+ * Over once 3 s pass without a frame after every contact has pushed; until then the
+ * wait is 20 s (Prosody as shipped, under load, may send nothing for over 3 s between
+ * the last disco#info and the first push).
  */
 async function notifyBurst() {
   const c = await XmppClient.connect({ url: KITH_WS, jid: ALICE.jid, password: ALICE.password, resource: 'notify-probe' });
@@ -239,7 +289,8 @@ async function notifyBurst() {
     let discos = 0;
     let last = t0;
     for (;;) {
-      const frame = await c.next((f) => /^<message\b/.test(f) || (/^<iq\b/.test(f) && f.includes('disco#info')), 3000).catch(() => null);
+      const quiet = events >= CONTACTS ? 3000 : 20000;
+      const frame = await c.next((f) => /^<message\b/.test(f) || (/^<iq\b/.test(f) && f.includes('disco#info')), quiet).catch(() => null);
       if (!frame) break;
       last = performance.now();
       if (frame.startsWith('<message')) {
@@ -634,14 +685,104 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/** The machine's load averages (1, 5, 15 min): the cores are shared. */
+const load = () => loadavg().map((x) => Number(x.toFixed(2)));
+
+/** A freshly started server with `gc`, and the server-alone figures measured on it
+ * (the first pass also loads every microblog from storage); leaves it running. */
+async function serverPass(gc) {
+  startProsody(gc);
+  const server = await serverFloor();
+  server.notifyOnSignIn = await notifyBurst();
+  await sleep(2000);
+  return server;
+}
+
+/** The server-alone figures of several passes: min / median / max of each. */
+function serverStats(passes) {
+  const s = (f) => stats(passes.map(f));
+  const b = (p) => p.notifyOnSignIn;
+  return {
+    owners: passes[0].owners,
+    expectedPosts: passes[0].expectedPosts,
+    responseBytes: passes[0].responseBytes,
+    inFlight: passes[0].inFlight,
+    pingMedianMs: s((p) => p.pingMs.median),
+    oneAtATimeTotalMs: s((p) => p.oneAtATimeTotalMs),
+    oneAtATimeMedianMs: s((p) => p.oneAtATimeMs.median),
+    inFlightMs: s((p) => p.inFlightMs),
+    inFlightProsodyCpuMs: s((p) => p.inFlightProsodyCpuMs),
+    inFlightStreamManagementMs: s((p) => p.inFlightStreamManagementMs),
+    inFlightStreamManagementProsodyCpuMs: s((p) => p.inFlightStreamManagementProsodyCpuMs),
+    notifyOnSignIn: {
+      discoQueries: s((p) => b(p).discoQueries),
+      events: s((p) => b(p).events),
+      ms: s((p) => b(p).ms),
+      prosodyCpuMs: s((p) => b(p).prosodyCpuMs),
+    },
+    // The app's sync as the server alone does it: the fetches with XEP-0198, plus the
+    // +notify pushes of the sign-in.
+    sameWorkProsodyCpuMs: s((p) => (p.inFlightStreamManagementProsodyCpuMs == null || b(p).prosodyCpuMs == null ? null
+      : p.inFlightStreamManagementProsodyCpuMs + b(p).prosodyCpuMs)),
+    perRun: passes,
+  };
+}
+
+/** The feed sync's figures over its runs. */
+function syncStats(runs) {
+  const s = (k) => stats(runs.map((r) => r[k]));
+  return {
+    signInClickToAllVisibleMs: s('fromClick'),
+    countedInList: s('counted'),
+    heldBehindNewPosts: s('held'),
+    clickToOnlineMs: s('clickToOnline'),
+    onlineToRosterMs: s('onlineToRoster'),
+    rosterToSyncStatusMs: s('rosterToSyncShown'),
+    clickToFirstArticleMs: s('clickToFirstArticle'),
+    itemsRequests: s('itemsRequests'),
+    itemsRoundTripMedianMs: s('itemsRoundTripMs'),
+    itemsRoundTripMaxMs: s('itemsRoundTripMaxMs'),
+    requestSpanMs: s('requestSpanMs'),
+    statusUpdates: s('statusUpdates'),
+    longestTaskMs: s('longestTask'),
+    tasksOver50: s('tasksOver50'),
+    longTaskTotalMs: s('longTaskTotal'),
+    pubsubEvents: s('pubsubEvents'),
+    longTasksHandlingMessages: s('longTasksHandlingMessages'),
+    mainThreadShareOfWall: s('mainThreadShare'),
+    prosodyCpuShareOfWall: s('prosodyShare'),
+    perRun: runs.map((r) => ({
+      signInClickToAllVisibleMs: r.fromClick, loadAverage: r.loadAverage, longestTaskAt: r.longestTaskAt,
+      longTasksByProgressQuarter: r.longTasksByProgressQuarter, pubsubEventsSpanMs: r.pubsubEventsSpanMs,
+    })),
+    mainThreadBusyMs: s('mainThreadBusyMs'),
+    scriptMs: s('scriptMs'),
+    layoutMs: s('layoutMs'),
+    styleMs: s('styleMs'),
+    prosodyCpuMs: s('prosodyCpuMs'),
+    wasmMemoryBytes: s('wasmMemory'),
+    jsHeapBytes: s('jsHeap'),
+    domArticles: s('domArticles'),
+  };
+}
+
+const describe = (c) => ({ key: c.key, label: c.label, detail: c.detail, KITH_PROSODY_GC: c.gc, option: c.option });
+const tunedConfig = SERVER_CONFIGS.find((c) => c.gc === TUNED) ?? {
+  key: 'gc200', gc: TUNED, label: 'with gc threshold 200 (prosody.im/doc/advanced_gc)',
+  detail: 'gc = { mode = "incremental", threshold = 200 }', option: 'gc = { mode = "incremental", threshold = 200 }',
+};
+
 async function main() {
   const report = {
-    date: new Date().toISOString(), cores: cpus().length, runs: RUNS, url: KITH_URL, ws: KITH_WS,
+    date: new Date().toISOString(), cores: cpus().length, loadAverage: { start: load() }, runs: RUNS,
+    url: KITH_URL, ws: KITH_WS, instance: INSTANCE,
+    prosody: { debianVersion: prosodyVersion(), syncConfigs: SERVER_CONFIGS.map(describe), timelineConfig: tunedConfig.key },
     contacts: CONTACTS, postsPerContact: POSTS, scenarios: {},
   };
   let failed = false;
+  const wanted = (name) => !ONLY || name.startsWith(ONLY === 'sync' ? 'feed sync' : ONLY);
   const attempt = async (name, fn) => {
-    if (ONLY && !name.startsWith(ONLY === 'sync' ? 'feed sync' : ONLY)) return;
+    if (!wanted(name)) return;
     try { report.scenarios[name] = await fn(); } catch (e) {
       failed = true;
       report.scenarios[name] = { error: String(e.message ?? e) };
@@ -651,83 +792,79 @@ async function main() {
   let browser;
   try {
     report.seed = await seed();
-    report.server = await serverFloor();
-    report.server.notifyOnSignIn = await notifyBurst();
-    await sleep(2000);
-    const expected = report.server.expectedPosts;
-    report.expectedPosts = expected;
     browser = await launchBrowser();
-    await attempt(`feed sync (${CONTACTS} contacts x ${POSTS} posts)`, async () => {
-      const runs = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await feedSync(browser, expected));
-      const s = (k) => stats(runs.map((r) => r[k]));
-      return {
-        sync: true,
-        signInClickToAllVisibleMs: s('fromClick'),
-        countedInList: s('counted'),
-        heldBehindNewPosts: s('held'),
-        clickToOnlineMs: s('clickToOnline'),
-        onlineToRosterMs: s('onlineToRoster'),
-        rosterToSyncStatusMs: s('rosterToSyncShown'),
-        clickToFirstArticleMs: s('clickToFirstArticle'),
-        itemsRequests: s('itemsRequests'),
-        itemsRoundTripMedianMs: s('itemsRoundTripMs'),
-        itemsRoundTripMaxMs: s('itemsRoundTripMaxMs'),
-        requestSpanMs: s('requestSpanMs'),
-        statusUpdates: s('statusUpdates'),
-        longestTaskMs: s('longestTask'),
-        tasksOver50: s('tasksOver50'),
-        longTaskTotalMs: s('longTaskTotal'),
-        pubsubEvents: s('pubsubEvents'),
-        longTasksHandlingMessages: s('longTasksHandlingMessages'),
-        mainThreadShareOfWall: s('mainThreadShare'),
-        prosodyCpuShareOfWall: s('prosodyShare'),
-        perRun: runs.map((r) => ({
-          signInClickToAllVisibleMs: r.fromClick, longestTaskAt: r.longestTaskAt,
-          longTasksByProgressQuarter: r.longTasksByProgressQuarter, pubsubEventsSpanMs: r.pubsubEventsSpanMs,
-        })),
-        mainThreadBusyMs: s('mainThreadBusyMs'),
-        scriptMs: s('scriptMs'),
-        layoutMs: s('layoutMs'),
-        styleMs: s('styleMs'),
-        prosodyCpuMs: s('prosodyCpuMs'),
-        wasmMemoryBytes: s('wasmMemory'),
-        jsHeapBytes: s('jsHeap'),
-        domArticles: s('domArticles'),
-      };
-    });
-    await attempt(`timeline (${expected.toLocaleString('en')} posts)`, async () => {
-      const runs = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await timeline(browser, expected));
-      const s = (k) => stats(runs.map((r) => r[k]));
-      return {
-        timeline: true,
-        cachedMarkToFirstArticleMs: s('cachedMarkToFirstArticle'),
-        navigationToFirstArticleMs: s('navigationToFirstArticle'),
-        navigationToCachedMarkMs: s('navigationToCachedMark'),
-        navigationToAllCountedMs: s('navigationToAllCounted'),
-        cachedMarkToIdbReadStartMs: s('cachedMarkToIdbReadStart'),
-        idbReadMs: s('idbReadMs'),
-        idbReadEndToFirstArticleMs: s('idbReadEndToFirstArticle'),
-        insertedToPaintedMs: s('insertedToPainted'),
-        startupLongestTaskMs: s('startupLongestTask'),
-        onlineBeforeFirstArticle: runs.map((r) => r.onlineBeforeFirstArticle),
-        servedByServiceWorker: runs.map((r) => r.serviceWorker),
-        scrollMs: s('scrollMs'),
-        scrollSteps: s('scrollSteps'),
-        scrollLongestTaskMs: s('scrollLongestTask'),
-        scrollTasksOver50: s('scrollTasksOver50'),
-        scrollTasksHandlingMessages: s('scrollTasksHandlingMessages'),
-        scrollMessages: s('scrollMessages'),
-        quietWaitMs: s('quietWaitMs'),
-        scrollFramesOver50: s('scrollFramesOver50'),
-        scrollLongestFrameMs: s('scrollLongestFrame'),
-        scrollMedianFrameMs: s('scrollMedianFrame'),
-        scrollMaxDomArticles: s('scrollMaxDomArticles'),
-        wasmMemoryBytes: s('wasmMemory'),
-        jsHeapBytes: s('jsHeap'),
-      };
-    });
+    const syncName = `feed sync (${CONTACTS} contacts x ${POSTS} posts)`;
+    if (wanted(syncName)) {
+      // The configurations alternate run by run (the order flips every run), each run on
+      // a freshly started server, so that the shared machine's changing load falls on
+      // both alike. A configuration whose run fails is not run again.
+      const per = Object.fromEntries(SERVER_CONFIGS.map((c) => [c.key, { servers: [], syncs: [], error: null }]));
+      for (let i = 0; i < RUNS; i++) {
+        for (const c of i % 2 ? [...SERVER_CONFIGS].reverse() : SERVER_CONFIGS) {
+          const p = per[c.key];
+          if (p.error) continue;
+          try {
+            const server = await serverPass(c.gc);
+            report.expectedPosts ??= server.expectedPosts;
+            const loadAverage = load();
+            const sync = await feedSync(browser, report.expectedPosts);
+            p.servers.push(server);
+            p.syncs.push({ ...sync, loadAverage });
+          } catch (e) {
+            failed = true;
+            p.error = String(e.message ?? e);
+            console.error(`bench-feed: ${syncName}, ${c.label}, run ${i + 1} failed: ${e.stack ?? e}`);
+          }
+        }
+      }
+      for (const c of SERVER_CONFIGS) {
+        const p = per[c.key];
+        report.scenarios[`${syncName}, ${c.label}`] = p.error
+          ? { prosody: describe(c), error: p.error }
+          : { sync: true, prosody: describe(c), server: serverStats(p.servers), ...syncStats(p.syncs) };
+      }
+    }
+    if (wanted('timeline')) {
+      // One configuration is enough here: the figures are the client's (IndexedDB, first
+      // paint, scrolling); the faster server only shortens the sync each run starts with.
+      if (runningGc !== TUNED || failed) startProsody(TUNED);
+      if (report.expectedPosts == null) report.expectedPosts = (await serverFloor()).expectedPosts;
+      await sleep(2000);
+      const expected = report.expectedPosts;
+      await attempt(`timeline (${expected.toLocaleString('en')} posts)`, async () => {
+        const runs = [];
+        for (let i = 0; i < RUNS; i++) runs.push(await timeline(browser, expected));
+        const s = (k) => stats(runs.map((r) => r[k]));
+        return {
+          timeline: true,
+          prosody: describe(tunedConfig),
+          cachedMarkToFirstArticleMs: s('cachedMarkToFirstArticle'),
+          navigationToFirstArticleMs: s('navigationToFirstArticle'),
+          navigationToCachedMarkMs: s('navigationToCachedMark'),
+          navigationToAllCountedMs: s('navigationToAllCounted'),
+          cachedMarkToIdbReadStartMs: s('cachedMarkToIdbReadStart'),
+          idbReadMs: s('idbReadMs'),
+          idbReadEndToFirstArticleMs: s('idbReadEndToFirstArticle'),
+          insertedToPaintedMs: s('insertedToPainted'),
+          startupLongestTaskMs: s('startupLongestTask'),
+          onlineBeforeFirstArticle: runs.map((r) => r.onlineBeforeFirstArticle),
+          servedByServiceWorker: runs.map((r) => r.serviceWorker),
+          scrollMs: s('scrollMs'),
+          scrollSteps: s('scrollSteps'),
+          scrollLongestTaskMs: s('scrollLongestTask'),
+          scrollTasksOver50: s('scrollTasksOver50'),
+          scrollTasksHandlingMessages: s('scrollTasksHandlingMessages'),
+          scrollMessages: s('scrollMessages'),
+          quietWaitMs: s('quietWaitMs'),
+          scrollFramesOver50: s('scrollFramesOver50'),
+          scrollLongestFrameMs: s('scrollLongestFrame'),
+          scrollMedianFrameMs: s('scrollMedianFrame'),
+          scrollMaxDomArticles: s('scrollMaxDomArticles'),
+          wasmMemoryBytes: s('wasmMemory'),
+          jsHeapBytes: s('jsHeap'),
+        };
+      });
+    }
   } catch (e) {
     failed = true;
     report.error = String(e.message ?? e);
@@ -736,6 +873,7 @@ async function main() {
     await browser?.close();
     try { prosody('stop', INSTANCE); } catch { /* reported by scripts/prosody */ }
   }
+  report.loadAverage.end = load();
 
   mkdirSync(`${root}target/bench`, { recursive: true });
   writeFileSync(`${root}target/bench/feed.json`, JSON.stringify(report, null, 2));
@@ -747,29 +885,45 @@ function printSummary(report) {
   const ms = (s) => (s?.median == null ? 'n/a' : `${s.median.toFixed(0)} ms (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)})`);
   const n = (s) => (s?.median == null ? 'n/a' : `${s.median} (min ${s.min}, max ${s.max})`);
   const mib = (s) => (s?.median == null ? 'n/a' : `${(s.median / 1048576).toFixed(1)} MiB`);
-  console.log(`\nKith feed bench — ${report.date}, ${report.cores} cores, median of ${report.runs}\n`);
+  const pct = (x) => (x?.median == null ? 'n/a' : `${(x.median * 100).toFixed(0)}%`);
+  const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
+  console.log(`\nKith feed bench — ${report.date}, ${report.cores} cores, median of ${report.runs}; ` +
+    `load average ${la(report.loadAverage.start)} at the start, ${la(report.loadAverage.end)} at the end\n`);
+  console.log(`Prosody ${report.prosody.debianVersion ?? '(version unknown)'} (Debian), instance "${report.instance}"`);
   if (report.seed) {
     const sd = report.seed;
     console.log(sd.reused ? 'seed: reused an earlier run\'s instance (KITH_FEED_REUSE=1)'
-      : `seed: ${report.contacts} contacts × ${report.postsPerContact} posts (${sd.postXmlBytes} B of XML each) in ${(sd.publishMs / 1000).toFixed(1)} s; ${sd.method}`);
-  }
-  if (report.server) {
-    const sv = report.server;
-    const f0 = (x) => (x == null ? 'n/a' : x.toFixed(0));
-    console.log(`server alone (a small client, ${sv.owners} microblogs, the app's request: max_items ${FIRST_PAGE} + RSM; ${sv.expectedPosts} posts, ${(sv.responseBytes / 1048576).toFixed(1)} MiB of XML):`);
-    console.log(`  one at a time: ${f0(sv.oneAtATimeTotalMs)} ms (median ${sv.oneAtATimeMs.median.toFixed(1)} ms per request; a ping ${sv.pingMs.median.toFixed(1)} ms)`);
-    console.log(`  ${sv.inFlight} in flight: ${f0(sv.inFlightMs)} ms, Prosody CPU ${f0(sv.inFlightProsodyCpuMs)} ms; with XEP-0198 enabled: ${f0(sv.inFlightStreamManagementMs)} ms, Prosody CPU ${f0(sv.inFlightStreamManagementProsodyCpuMs)} ms`);
-  }
-  const burst = report.server?.notifyOnSignIn;
-  if (burst) {
-    console.log(`  an account with microblog+notify caps comes online: ${burst.discoQueries} disco#info queries answered, ` +
-      `${burst.events} last posts pushed in ${burst.ms.toFixed(0)} ms, Prosody CPU ${burst.prosodyCpuMs?.toFixed(0) ?? 'n/a'} ms`);
+      : `seed: ${report.contacts} contacts × ${report.postsPerContact} posts (${sd.postXmlBytes} B of XML each) in ${(sd.publishMs / 1000).toFixed(1)} s ` +
+        `(Prosody CPU ${sd.publishProsodyCpuMs == null ? 'n/a' : (sd.publishProsodyCpuMs / 1000).toFixed(1)} s); ${sd.method}`);
   }
   if (report.error) console.log(`FAILED — ${report.error}`);
+
+  const syncs = Object.entries(report.scenarios).filter(([, r]) => r.prosody && (r.sync || !r.timeline));
+  if (syncs.length) {
+    // The headline first: the same figure on each server configuration.
+    const width = Math.max(...syncs.map(([, r]) => r.prosody.label.length));
+    console.log(`\nfeed sync (${report.contacts} contacts x ${report.postsPerContact} posts), Sign in click → all ${report.expectedPosts} posts in, sync status gone   (goal ≤ 3 s):`);
+    for (const [, r] of syncs) {
+      if (r.error) { console.log(`  ${r.prosody.label.padEnd(width)}  FAILED`); continue; }
+      const loads = r.perRun.map((x) => x.loadAverage[0]);
+      console.log(`  ${r.prosody.label.padEnd(width)}  ${ms(r.signInClickToAllVisibleMs)}; Prosody CPU ${ms(r.prosodyCpuMs)}; ` +
+        `1-min load ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)}`);
+    }
+    console.log('  (the configurations alternate run by run, each run on a freshly started Prosody with the same seeded data)');
+  }
+
   for (const [name, r] of Object.entries(report.scenarios)) {
-    if (r.error) { console.log(`${name}: FAILED — ${r.error}`); continue; }
+    if (r.error) { console.log(`\n${name}: FAILED — ${r.error}`); continue; }
     if (r.sync) {
-      console.log(`${name}:`);
+      console.log(`\n${name} [${r.prosody.detail}]:`);
+      const sv = r.server;
+      console.log(`  server alone (a small client, ${sv.owners} microblogs, the app's request: max_items ${FIRST_PAGE} + RSM; ${sv.expectedPosts} posts, ${(sv.responseBytes / 1048576).toFixed(1)} MiB of XML):`);
+      console.log(`    one at a time                        ${ms(sv.oneAtATimeTotalMs)} (median per request ${sv.oneAtATimeMedianMs.median.toFixed(1)} ms; a ping ${sv.pingMedianMs.median.toFixed(1)} ms)`);
+      console.log(`    ${sv.inFlight} in flight                          ${ms(sv.inFlightMs)}; Prosody CPU ${ms(sv.inFlightProsodyCpuMs)}`);
+      console.log(`      with XEP-0198 enabled              ${ms(sv.inFlightStreamManagementMs)}; Prosody CPU ${ms(sv.inFlightStreamManagementProsodyCpuMs)}`);
+      const burst = sv.notifyOnSignIn;
+      console.log(`    an account with microblog+notify caps comes online: ${n(burst.discoQueries)} disco#info queries answered, ` +
+        `${n(burst.events)} last posts pushed in ${ms(burst.ms)}; Prosody CPU ${ms(burst.prosodyCpuMs)}`);
       console.log(`  Sign in click → all ${report.expectedPosts} posts in, sync status gone  ${ms(r.signInClickToAllVisibleMs)}   (goal ≤ 3 s)`);
       console.log(`    counted in the list (aria-setsize) / held behind "N new posts"  ${n(r.countedInList)} / ${n(r.heldBehindNewPosts)}`);
       console.log(`    click → online (SASL, bind)          ${ms(r.clickToOnlineMs)}`);
@@ -779,22 +933,20 @@ function printSummary(report) {
       console.log(`    items requests / status updates      ${n(r.itemsRequests)} / ${n(r.statusUpdates)}`);
       console.log(`    items round trip in the page         median ${ms(r.itemsRoundTripMedianMs)}; max ${ms(r.itemsRoundTripMaxMs)}`);
       console.log(`    first request sent → last answer     ${ms(r.requestSpanMs)}`);
-      const pct = (x) => (x?.median == null ? 'n/a' : `${(x.median * 100).toFixed(0)}%`);
       console.log(`  main thread busy (Chromium counters)   ${ms(r.mainThreadBusyMs)} = ${pct(r.mainThreadShareOfWall)} of the wall time: script ${ms(r.scriptMs)}, layout ${ms(r.layoutMs)}, style ${ms(r.styleMs)}`);
       console.log(`  Prosody CPU during the sync            ${ms(r.prosodyCpuMs)} = ${pct(r.prosodyCpuShareOfWall)} of the wall time`);
-      const sv = report.server;
-      const alone = sv && sv.inFlightStreamManagementProsodyCpuMs + (sv.notifyOnSignIn?.prosodyCpuMs ?? 0);
-      if (alone) console.log(`    server alone for the same work (fetches with XEP-0198 + notify pushes)  ${alone.toFixed(0)} ms of Prosody CPU`);
+      console.log(`    server alone for the same work (fetches with XEP-0198 + notify pushes)  ${ms(sv.sameWorkProsodyCpuMs)} of Prosody CPU`);
       console.log(`  longest main-thread task               ${ms(r.longestTaskMs)}; tasks over 50 ms ${n(r.tasksOver50)} (${n(r.longTasksHandlingMessages)} handling a WebSocket message), long-task total ${ms(r.longTaskTotalMs)}`);
       const mid = [...r.perRun].sort((a, b) => a.signInClickToAllVisibleMs - b.signInClickToAllVisibleMs)[Math.floor(r.perRun.length / 2)];
       const q = (x) => `${x.count} × ${x.medianMs == null ? '-' : x.medianMs.toFixed(0)} ms`;
       console.log(`    long tasks by sync progress quarter (median run: count × median)  ${mid.longTasksByProgressQuarter.map(q).join(' | ')}`);
       console.log(`    pubsub event messages received       ${n(r.pubsubEvents)}`);
       console.log(`  wasm memory / JS heap after            ${mib(r.wasmMemoryBytes)} / ${mib(r.jsHeapBytes)}; articles in the DOM ${n(r.domArticles)}`);
+      console.log(`  1-min load average before each run     ${r.perRun.map((x) => x.loadAverage[0].toFixed(2)).join(', ')}`);
       continue;
     }
     if (r.timeline) {
-      console.log(`${name}:`);
+      console.log(`\n${name}, on Prosody ${r.prosody.label}:`);
       console.log(`  (a) warm start, #/feed reloaded (remembered account, server up):`);
       console.log(`    kith:cached mark → first article painted   ${ms(r.cachedMarkToFirstArticleMs)}   (goal ≤ 100 ms after data is in memory)`);
       console.log(`      kith:cached → IndexedDB read starts      ${ms(r.cachedMarkToIdbReadStartMs)}`);
