@@ -299,6 +299,76 @@ fn iq_result_resolves_the_request() {
 }
 
 #[test]
+fn an_iq_result_payload_arrives_whole_and_odd_results_are_left_to_the_strict_reader() {
+    let payload = "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+        <items node='urn:xmpp:microblog:0'><item id='a'>\
+        <entry xmlns='http://www.w3.org/2005/Atom'><title type='text'>Hi &amp; bye</title>\
+        <content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'><p>one <b>two</b></p></div></content>\
+        </entry></item></items></pubsub>";
+    let mut s = online_session();
+    let ask = |s: &mut Session, at| {
+        s.send_iq_get(
+            Instant(at),
+            None,
+            Roster {
+                ver: None,
+                items: vec![],
+            },
+        )
+        .unwrap()
+    };
+    let id = ask(&mut s, 0);
+    s.handle_frame(
+        Instant(1),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}' from='user@example.org'>\n  {payload}\n</iq>"),
+    );
+    let expected: Element = payload.parse().unwrap();
+    match &drain_events(&mut s)[..] {
+        [Event::IqResponse {
+            id: got,
+            outcome: IqOutcome::Result(Some(p)),
+        }] => {
+            assert_eq!(*got, id);
+            assert_eq!(p, &expected);
+        }
+        other => panic!("{other:?}"),
+    }
+    // A `from` that is no JID: xmpp-parsers refuses it too, so the request stays open.
+    let id = ask(&mut s, 2);
+    s.handle_frame(
+        Instant(3),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}' from='@@'><a xmlns='x'/></iq>"),
+    );
+    assert!(drain_events(&mut s).is_empty());
+    // Two payloads: xmpp-parsers decides, as before (it keeps the first).
+    s.handle_frame(
+        Instant(4),
+        &format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}'><a xmlns='x'/><b xmlns='x'/></iq>"
+        ),
+    );
+    match &drain_events(&mut s)[..] {
+        [Event::IqResponse {
+            outcome: IqOutcome::Result(Some(p)),
+            ..
+        }] => assert!(p.is("a", "x")),
+        other => panic!("{other:?}"),
+    }
+    let id = ask(&mut s, 5);
+    s.handle_frame(
+        Instant(6),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
+    );
+    assert!(matches!(
+        &drain_events(&mut s)[..],
+        [Event::IqResponse {
+            outcome: IqOutcome::Result(None),
+            ..
+        }]
+    ));
+}
+
+#[test]
 fn spoofed_iq_result_is_ignored() {
     let mut s = online_session();
     let id = s
