@@ -66,6 +66,9 @@ pub struct Client {
     queries: BTreeSet<String>,
     /// Outbox entries already retried after reconfiguring their node: once only.
     reconfigured: BTreeSet<String>,
+    /// What this stream's last presence announced: `None` before the initial presence,
+    /// else whether its caps asked for microblog notifications.
+    notify: Option<bool>,
     updates: VecDeque<Update>,
 }
 
@@ -87,6 +90,7 @@ impl Client {
             feed,
             queries: BTreeSet::new(),
             reconfigured: BTreeSet::new(),
+            notify: None,
             updates: VecDeque::new(),
         }
     }
@@ -257,6 +261,22 @@ impl Client {
         while let Some(change) = self.feed.poll_change() {
             self.updates.push_back(Update::Feed(change));
         }
+        if self.notify == Some(false) && self.feed.progress().is_none() {
+            // The first sync is in: now the server may push what is new.
+            self.announce(now, true);
+        }
+    }
+
+    /// Available presence with XEP-0115 caps; `notify` adds the `+notify` features that
+    /// make the server push contacts' new posts (and, at once, each one's newest).
+    fn announce(&mut self, now: Instant, notify: bool) {
+        let mut presence = Presence::new(PresenceType::None);
+        presence
+            .payloads
+            .push(feed::caps_element(&self.disco_info(notify)));
+        if self.session.send_stanza(now, presence).is_ok() {
+            self.notify = Some(notify);
+        }
     }
 
     fn process_session(&mut self, now: Instant) {
@@ -274,8 +294,10 @@ impl Client {
                         .then(|| self.roster.version().unwrap_or_default().to_owned());
                     let query = RosterQuery { ver, items: vec![] };
                     self.roster_request = self.session.send_iq_get(now, None, query).ok();
-                    // A new stream: presence from the old one is stale.
+                    // A new stream: presence from the old one is stale, and ours is
+                    // not sent yet.
                     self.presence.clear();
+                    self.notify = None;
                     self.updates.push_back(Update::Online(jid));
                 }
                 Event::IqResponse { id, outcome } => self.handle_iq_response(now, id, outcome),
@@ -330,13 +352,12 @@ impl Client {
                 self.updates.push_back(Update::Roster(change));
             }
         }
-        // Whatever became of the roster, we are here: announce ourselves, with the
-        // XEP-0115 caps that tell the server we want microblog notifications.
-        let mut presence = Presence::new(PresenceType::None);
-        presence
-            .payloads
-            .push(feed::caps_element(&self.disco_info()));
-        let _ = self.session.send_stanza(now, presence);
+        // Whatever became of the roster, we are here: announce ourselves. Notifications
+        // are asked for at once only if the feed synced before: the newest post of each
+        // contact that the server pushes then spares fetching an unchanged microblog. On
+        // a first sign-in those pushes would only repeat what the sync fetches, and cost
+        // the server as much again while it is busiest; they are asked for after it.
+        self.announce(now, self.feed.synced_before());
         // Then the feeds of everyone on the roster (and our own).
         let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();
         self.feed.start_sync(now, contacts);
@@ -472,7 +493,13 @@ impl Client {
             } else if !is_set && payload.is("ping", ns::PING) {
                 Ok(None)
             } else if !is_set && payload.is("query", ns::DISCO_INFO) {
-                Ok(Some(self.disco_info().into()))
+                // XEP-0115 §6.2: a query names the caps it asks about (`node#ver`); the
+                // answer echoes it and matches it.
+                let node = payload.attr("node").map(str::to_owned);
+                let quiet = feed::caps_node(&self.disco_info(false));
+                let mut info = self.disco_info(node.as_deref() != Some(quiet.as_str()));
+                info.node = node;
+                Ok(Some(info.into()))
             } else {
                 // RFC 6120 §8.4: anything we do not understand gets an error, never silence.
                 Err(error(
@@ -498,14 +525,15 @@ impl Client {
         let _ = self.session.send_stanza(now, reply);
     }
 
-    /// XEP-0030: who we are and what we understand.
-    fn disco_info(&self) -> DiscoInfoResult {
+    /// XEP-0030: who we are and what we understand; `notify`: with the `+notify`
+    /// features (see [`Client::announce`]).
+    fn disco_info(&self, notify: bool) -> DiscoInfoResult {
         DiscoInfoResult {
             node: None,
             identities: vec![Identity::new("client", "web", "en", "Kith")],
             features: [ns::DISCO_INFO, ns::PING]
                 .into_iter()
-                .chain(feed::notify_features())
+                .chain(feed::notify_features().into_iter().filter(|_| notify))
                 .map(str::to_owned)
                 .collect(),
             extensions: vec![],

@@ -722,6 +722,11 @@ impl Feed {
         }
     }
 
+    /// Whether a sync ever completed for some microblog (cursors were kept).
+    pub fn synced_before(&self) -> bool {
+        self.sources.values().any(|s| s.cursor.newest.is_some())
+    }
+
     pub fn last_sync(&self) -> Option<Instant> {
         self.last_sync
     }
@@ -1637,9 +1642,18 @@ pub fn notify_features() -> Vec<&'static str> {
 /// XEP-0115: the `<c/>` for presence, hashing exactly the disco#info the client answers
 /// with (so it must include [`notify_features`]).
 pub fn caps_element(disco: &DiscoInfoResult) -> Element {
-    let hash = hash_caps(&compute_disco(disco), Algo::Sha_1)
-        .expect("xmpp-parsers implements SHA-1, the hash XEP-0115 requires");
-    Caps::new(CAPS_NODE, hash).into()
+    Caps::new(CAPS_NODE, caps_hash(disco)).into()
+}
+
+/// `node#ver`: how a XEP-0115 disco#info query names these features.
+pub fn caps_node(disco: &DiscoInfoResult) -> String {
+    let ver = caps_hash(disco);
+    format!("{CAPS_NODE}#{}", ver.to_base64())
+}
+
+fn caps_hash(disco: &DiscoInfoResult) -> xmpp_parsers::hashes::Hash {
+    hash_caps(&compute_disco(disco), Algo::Sha_1)
+        .expect("xmpp-parsers implements SHA-1, the hash XEP-0115 requires")
 }
 
 #[cfg(test)]

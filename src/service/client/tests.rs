@@ -426,27 +426,98 @@ fn a_lost_connection_resends_the_same_id_once_on_the_next_stream() {
 
 // ---- the feed through the client ---------------------------------------------------------
 
+fn caps_of(frame: &Element) -> String {
+    let caps = frame
+        .get_child("c", "http://jabber.org/protocol/caps")
+        .expect("caps in presence");
+    assert_eq!(caps.attr("hash"), Some("sha-1"));
+    format!(
+        "{}#{}",
+        caps.attr("node").unwrap(),
+        caps.attr("ver").unwrap()
+    )
+}
+
+fn disco_answer(c: &mut Client, node: Option<&str>) -> String {
+    let node = node.map(|n| format!(" node='{n}'")).unwrap_or_default();
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='get' id='d1' from='example.org'><query xmlns='http://jabber.org/protocol/disco#info'{node}/></iq>"));
+    String::from(&frames(c)[0])
+}
+
 #[test]
-fn presence_carries_caps_and_disco_advertises_microblog_notifications() {
+fn a_first_sign_in_asks_for_microblog_notifications_once_its_sync_is_in() {
     let (mut c, id) = signed_in();
     c.handle_frame(
         t(),
         &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
     );
     let sent = frames(&mut c);
-    let caps = sent[0]
-        .get_child("c", "http://jabber.org/protocol/caps")
-        .expect("caps in presence");
-    assert_eq!(caps.attr("hash"), Some("sha-1"));
+    assert!(sent[0].is("presence", ns::DEFAULT_NS));
+    let quiet = caps_of(&sent[0]);
     assert!(
         sent[1..]
             .iter()
             .any(|f| f.get_child("pubsub", ns::PUBSUB).is_some()),
         "the feed sync starts: {sent:?}"
     );
-    quiet_feed(&mut c, sent[1..].to_vec());
-    c.handle_frame(t(), "<iq xmlns='jabber:client' type='get' id='d1' from='example.org'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    let answer = String::from(&frames(&mut c)[0]);
+    // Asked about those caps meanwhile, the client answers for them, node echoed.
+    let answer = disco_answer(&mut c, Some(&quiet));
+    assert!(!answer.contains("+notify"), "{answer}");
+    assert!(answer.contains(&quiet), "{answer}");
+
+    // The sync over, a new presence asks for notifications.
+    let mut later = Vec::new();
+    let mut pending = sent[1..].to_vec();
+    while !pending.is_empty() {
+        for iq in pending.iter().filter(|f| f.is("iq", ns::DEFAULT_NS)) {
+            let id = iq.attr("id").unwrap();
+            let from = iq
+                .attr("to")
+                .map(|t| format!(" from='{t}'"))
+                .unwrap_or_default();
+            c.handle_frame(
+                t(),
+                &format!("<iq xmlns='jabber:client' type='result' id='{id}'{from}/>"),
+            );
+        }
+        pending = frames(&mut c);
+        later.extend(
+            pending
+                .iter()
+                .filter(|f| f.is("presence", ns::DEFAULT_NS))
+                .cloned(),
+        );
+    }
+    assert_eq!(later.len(), 1, "{later:?}");
+    let full = caps_of(&later[0]);
+    assert_ne!(full, quiet);
+    for node in [Some(full.as_str()), None] {
+        let answer = disco_answer(&mut c, node);
+        assert!(answer.contains("urn:xmpp:microblog:0+notify"), "{answer}");
+    }
+}
+
+#[test]
+fn a_sign_in_after_a_sync_asks_for_notifications_at_once() {
+    let mut feed = crate::service::feed::Feed::new(BareJid::new("user@example.org").unwrap());
+    // A feed that synced before: its cursor knows a newest post.
+    let cursor = crate::store::CursorRecord {
+        account: "user@example.org".into(),
+        key: crate::service::feed::CURSOR_KEY.into(),
+        value: r#"{"juliet@example.com":{"newest":"p1"}}"#.into(),
+    };
+    feed = crate::service::feed::Feed::restore(feed.account().clone(), &[], &[cursor]);
+    let mut c = Client::restore(config(), Default::default(), Default::default(), feed);
+    let last = connect_and_sign_in(&mut c);
+    let id = last[0].attr("id").unwrap().to_owned();
+    updates(&mut c);
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
+    );
+    let sent = frames(&mut c);
+    let caps = caps_of(&sent[0]);
+    let answer = disco_answer(&mut c, Some(&caps));
     assert!(answer.contains("urn:xmpp:microblog:0+notify"), "{answer}");
 }
 
