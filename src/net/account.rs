@@ -343,21 +343,31 @@ fn sinks(
     }
 }
 
-/// The feed redrawn at most once a frame: a sync answers in dozens of frames a second,
-/// and each redraw walks the whole timeline.
+/// The feed redrawn at most once a frame (every 100 ms while a sync runs): a sync
+/// answers in dozens of frames a second, and each redraw walks the whole timeline.
 fn redraw_soon(
     state: AppState,
     connection: Rc<RefCell<Option<Connection>>>,
 ) -> impl Fn(&Client) + 'static {
-    const FRAME_MS: i32 = 16;
+    const FRAME_MS: f64 = 16.0;
+    // While a sync pours in pages, each redraw walks the whole timeline: a few a second
+    // show the progress as well as sixty would, and leave the time to the sync.
+    const SYNC_MS: f64 = 100.0;
     let scheduled = Rc::new(std::cell::Cell::new(false));
-    move |_: &Client| {
+    let last = Rc::new(std::cell::Cell::new(f64::NEG_INFINITY));
+    move |client: &Client| {
         if scheduled.replace(true) {
             return;
         }
-        let (connection, scheduled) = (connection.clone(), scheduled.clone());
+        let wait = if client.feed().progress().is_some() {
+            (last.get() + SYNC_MS - js_sys::Date::now()).clamp(FRAME_MS, SYNC_MS)
+        } else {
+            FRAME_MS
+        };
+        let (connection, scheduled, last) = (connection.clone(), scheduled.clone(), last.clone());
         let run = wasm_bindgen::closure::Closure::once_into_js(move || {
             scheduled.set(false);
+            last.set(js_sys::Date::now());
             let connection = connection.borrow().clone();
             if let Some(c) = connection {
                 c.with_client(|client| state.show_feed(client.feed()));
@@ -366,7 +376,7 @@ fn redraw_soon(
         if let Some(window) = web_sys::window() {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
                 wasm_bindgen::JsCast::unchecked_ref(&run),
-                FRAME_MS,
+                wait as i32,
             );
         }
     }
