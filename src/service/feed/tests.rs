@@ -12,6 +12,7 @@ const HTML_POST: &str = include_str!("../../../tests/fixtures/xep0277/html-post.
 
 const MOVIM_POST_ID: &str = "b1a8d9b0-5a8e-4c55-9c5b-8f3c2a1e0d11";
 const COMMENTS_NODE: &str = "urn:xmpp:microblog:0:comments/b1a8d9b0-5a8e-4c55-9c5b-8f3c2a1e0d11";
+const COMMENTS_SERVICE: &str = "comments.montague.example";
 
 fn jid(text: &str) -> BareJid {
     BareJid::new(text).unwrap()
@@ -128,6 +129,36 @@ fn titles(feed: &Feed) -> Vec<String> {
         .iter()
         .map(|p| p.entry().title.clone())
         .collect()
+}
+
+/// The Movim post's comments service pushing `items` on its comments node.
+fn comments_event(items: &[String]) -> Message {
+    let publish = format!("<items node='{COMMENTS_NODE}'>{}</items>", items.concat());
+    event(COMMENTS_SERVICE, &publish)
+}
+
+/// The cursor record the store keeps for `feed`.
+fn cursor_records(feed: &Feed) -> Vec<CursorRecord> {
+    feed.cursors()
+        .into_iter()
+        .map(|(key, value)| CursorRecord {
+            account: me().to_string(),
+            key,
+            value,
+        })
+        .collect()
+}
+
+/// The feed as the next start restores it from what the store kept: every post and the
+/// cursors.
+fn reloaded(feed: &Feed) -> Feed {
+    let cursors = cursor_records(feed);
+    let records: Vec<PostRecord> = feed
+        .timeline()
+        .iter()
+        .filter_map(|p| feed.record(&p.key))
+        .collect();
+    Feed::restore(me(), &records, &cursors)
 }
 
 /// A feed that synced romeo's microblog (holding the Movim post) and nobody else.
@@ -488,23 +519,9 @@ fn the_next_sync_stops_at_the_newest_known_post() {
         &out[1],
         result(ns::MICROBLOG, &posts(1, 20), None),
     );
-    let cursors = feed.cursors();
-    let records: Vec<CursorRecord> = cursors
-        .into_iter()
-        .map(|(key, value)| CursorRecord {
-            account: me().to_string(),
-            key,
-            value,
-        })
-        .collect();
-    let post_records: Vec<PostRecord> = feed
-        .timeline()
-        .iter()
-        .filter_map(|p| feed.record(&p.key))
-        .collect();
 
     // After a reload: two new posts, the small first page reaches the known one.
-    let mut feed = Feed::restore(me(), &post_records, &records);
+    let mut feed = reloaded(&feed);
     feed.start_sync(t(10), vec![romeo()]);
     let out = requests(&mut feed, t(10));
     assert_eq!(
@@ -545,23 +562,9 @@ fn a_pushed_newest_item_already_held_spares_that_contacts_catch_up() {
         answer(&mut feed, &iq, result(ns::MICROBLOG, &items, None));
     }
     assert_eq!(feed.progress(), None);
-    let cursors: Vec<CursorRecord> = feed
-        .cursors()
-        .into_iter()
-        .map(|(key, value)| CursorRecord {
-            account: me().to_string(),
-            key,
-            value,
-        })
-        .collect();
-    let records: Vec<PostRecord> = feed
-        .timeline()
-        .iter()
-        .filter_map(|p| feed.record(&p.key))
-        .collect();
 
     // The next start: six catch-ups go out, three wait.
-    let mut feed = Feed::restore(me(), &records, &cursors);
+    let mut feed = reloaded(&feed);
     feed.start_sync(t(10), contacts.clone());
     let first = requests(&mut feed, t(10));
     assert_eq!(first.len(), MAX_IN_FLIGHT);
@@ -701,15 +704,7 @@ fn restore_round_trips_posts_comments_and_cursors() {
         .collect();
     let records: Vec<PostRecord> = keys.iter().filter_map(|k| feed.record(k)).collect();
     assert_eq!(records.len(), 3);
-    let cursors: Vec<CursorRecord> = feed
-        .cursors()
-        .into_iter()
-        .map(|(key, value)| CursorRecord {
-            account: me().to_string(),
-            key,
-            value,
-        })
-        .collect();
+    let cursors = cursor_records(&feed);
 
     let restored = Feed::restore(me(), &records, &cursors);
     assert_eq!(restored.timeline(), feed.timeline());
@@ -725,13 +720,11 @@ fn restore_round_trips_posts_comments_and_cursors() {
 fn restored_posts_stay_unparsed_until_read_and_still_find_their_comments() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
-    let from = "comments.montague.example";
-    let publish = format!(
-        "<items node='{COMMENTS_NODE}'>{}{}</items>",
+    let from = COMMENTS_SERVICE;
+    feed.handle_message(&comments_event(&[
         item("c1", None, MOVIM_COMMENT),
-        item("l1", None, MOVIM_LIKE)
-    );
-    feed.handle_message(&event(from, &publish));
+        item("l1", None, MOVIM_LIKE),
+    ]));
     let record = feed.record(&post).unwrap();
     assert_eq!(
         record.thread,
@@ -848,12 +841,7 @@ fn a_stored_entry_that_no_longer_parses_shows_as_unreadable() {
 fn a_republished_post_linking_another_node_moves_its_comment_counts() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
-    let from = "comments.montague.example";
-    let publish = format!(
-        "<items node='{COMMENTS_NODE}'>{}</items>",
-        item("c1", None, MOVIM_COMMENT)
-    );
-    feed.handle_message(&event(from, &publish));
+    feed.handle_message(&comments_event(&[item("c1", None, MOVIM_COMMENT)]));
     assert_eq!(feed.comments(&post).len(), 1);
     // The same item id republished without a comments link.
     let bare = entry(MOVIM_POST_ID, "Edited", 5);
@@ -1044,13 +1032,11 @@ fn likes_without_a_publisher_count_per_claimed_author() {
 fn comment_events_add_and_remove_comments_and_likes() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
-    let from = "comments.montague.example";
-    let publish = format!(
-        "<items node='{COMMENTS_NODE}'>{}{}</items>",
+    let from = COMMENTS_SERVICE;
+    assert!(feed.handle_message(&comments_event(&[
         item("c1", None, MOVIM_COMMENT),
-        item("l1", None, MOVIM_LIKE)
-    );
-    assert!(feed.handle_message(&event(from, &publish)));
+        item("l1", None, MOVIM_LIKE),
+    ])));
     assert_eq!((feed.comments(&post).len(), feed.likes(&post).0), (1, 1));
     let comment = ItemKey::new(from, COMMENTS_NODE, "c1");
     let seen = changes(&mut feed);
@@ -1324,12 +1310,8 @@ fn caps_hash_what_the_client_announces() {
 #[test]
 fn a_retracted_post_takes_its_comments_along() {
     let mut feed = synced_with_movim_post();
-    let from = "comments.montague.example";
-    let publish = format!(
-        "<items node='{COMMENTS_NODE}'>{}</items>",
-        item("c1", None, MOVIM_COMMENT)
-    );
-    feed.handle_message(&event(from, &publish));
+    let from = COMMENTS_SERVICE;
+    feed.handle_message(&comments_event(&[item("c1", None, MOVIM_COMMENT)]));
     changes(&mut feed);
     let retract =
         format!("<items node='urn:xmpp:microblog:0'><retract id='{MOVIM_POST_ID}'/></items>");
