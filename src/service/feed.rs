@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use minidom::Element;
 use serde::{Deserialize, Serialize};
-use xmpp_parsers::caps::{compute_disco, hash_caps, Caps};
+use xmpp_parsers::caps::{hash_caps, Caps};
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
 use xmpp_parsers::hashes::Algo;
@@ -1686,9 +1686,43 @@ pub fn notify_features() -> Vec<&'static str> {
 /// XEP-0115: the `<c/>` for presence, hashing exactly the disco#info the client answers
 /// with (so it must include [`notify_features`]).
 pub fn caps_element(disco: &DiscoInfoResult) -> Element {
-    let hash = hash_caps(&compute_disco(disco), Algo::Sha_1)
+    let hash = hash_caps(&caps_string(disco), Algo::Sha_1)
         .expect("xmpp-parsers implements SHA-1, the hash XEP-0115 requires");
     Caps::new(CAPS_NODE, hash).into()
+}
+
+/// XEP-0115 §5.1's verification string, for a disco#info without forms (Kith's has
+/// none). Not xmpp-parsers' `compute_disco`, which sorts each feature with its `<`
+/// already appended: `urn:xmpp:microblog:0+notify<` then sorts before
+/// `urn:xmpp:microblog:0<`, the hash differs from the one servers compute, and ejabberd
+/// (which checks it) then ignores the `+notify` — no live posts.
+fn caps_string(disco: &DiscoInfoResult) -> Vec<u8> {
+    debug_assert!(disco.extensions.is_empty(), "forms are not hashed here");
+    let mut identities: Vec<_> = disco
+        .identities
+        .iter()
+        .map(|i| {
+            let lang = i.lang.as_deref().unwrap_or_default();
+            (
+                &i.category,
+                &i.type_,
+                lang,
+                i.name.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    identities.sort();
+    let mut features: Vec<&str> = disco.features.iter().map(String::as_str).collect();
+    features.sort();
+    let mut out = String::new();
+    for (category, type_, lang, name) in identities {
+        out.push_str(&format!("{category}/{type_}/{lang}/{name}<"));
+    }
+    for feature in features {
+        out.push_str(feature);
+        out.push('<');
+    }
+    out.into_bytes()
 }
 
 #[cfg(test)]

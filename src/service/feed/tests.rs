@@ -1344,6 +1344,32 @@ fn caps_hash_what_the_client_announces() {
 }
 
 #[test]
+fn caps_sort_a_feature_before_its_notify_twin() {
+    // XEP-0115 §5.1 sorts the features themselves: `urn:xmpp:microblog:0` before
+    // `urn:xmpp:microblog:0+notify`. ejabberd 23.01 recomputes the hash and ignores caps
+    // that do not match (no live posts then); this is the `ver` it accepted for Kith.
+    let disco = DiscoInfoResult {
+        node: None,
+        identities: vec![Identity::new("client", "web", "en", "Kith")],
+        features: ["http://jabber.org/protocol/disco#info", "urn:xmpp:ping"]
+            .into_iter()
+            .chain(notify_features())
+            .map(String::from)
+            .collect(),
+        extensions: vec![],
+    };
+    assert_eq!(
+        String::from_utf8(caps_string(&disco)).unwrap(),
+        "client/web/en/Kith<http://jabber.org/protocol/disco#info<\
+         urn:xmpp:microblog:0<urn:xmpp:microblog:0+notify<urn:xmpp:ping<"
+    );
+    assert_eq!(
+        caps_element(&disco).attr("ver"),
+        Some("aCe8F9PGVu3RB75tZ2Hy7ZAMmM8=")
+    );
+}
+
+#[test]
 fn a_retracted_post_takes_its_comments_along() {
     let mut feed = synced_with_movim_post();
     let from = "comments.montague.example";
