@@ -3,7 +3,7 @@
 //! Driven like [`Session`]: call the `handle_*` inputs, then drain
 //! [`Client::poll_transmit`] and [`Client::poll_update`] and read [`Client::poll_timeout`].
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use minidom::Element;
 use xmpp_parsers::disco::{DiscoInfoResult, Identity};
@@ -20,6 +20,12 @@ use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0277::Entry;
 use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
+
+/// `wait` answers (RFC 6120 §8.3.2) an outbox entry takes, sent again at once each time,
+/// before it waits for the person instead: a server that keeps saying "wait" (ejabberd
+/// 23.01's `resource-constraint`, a Mnesia "Database failure" under concurrent node
+/// creation) must not be answered by an endless stream of the same write.
+const MAX_WAITS: u8 = 3;
 
 /// What the app's state must reflect.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,6 +75,11 @@ pub struct Client {
     /// What this stream's last presence announced: `None` before the initial presence,
     /// else whether its caps asked for microblog notifications.
     notify: Option<bool>,
+    /// The server refused `pubsub#max_items` as a publish option (ejabberd 23.01): from
+    /// then on, publishes go without it ([`feed::without_max_items_option`]).
+    max_items_option_refused: bool,
+    /// `wait` answers per outbox entry so far ([`MAX_WAITS`]).
+    waits: BTreeMap<String, u8>,
     updates: VecDeque<Update>,
 }
 
@@ -91,6 +102,8 @@ impl Client {
             queries: BTreeSet::new(),
             reconfigured: BTreeSet::new(),
             notify: None,
+            max_items_option_refused: false,
+            waits: BTreeMap::new(),
             updates: VecDeque::new(),
         }
     }
@@ -399,13 +412,42 @@ impl Client {
                     None => Outcome::from_error(&error),
                 }
             }
-            IqOutcome::Error(error) => Outcome::from_error(&error),
+            // The service does not take `max_items` as a publish option (ejabberd 23.01,
+            // whose `wait` type would otherwise have us send the same forever): create or
+            // configure the node to keep every item, then publish without it, once.
+            IqOutcome::Error(error)
+                if feed::is_publish_option_refused(&error) && !self.reconfigured.contains(&id) =>
+            {
+                let target = payload.as_deref().and_then(publish_target);
+                let stripped = payload
+                    .as_deref()
+                    .and_then(parse_iq)
+                    .and_then(|iq| feed::without_max_items_option(&iq));
+                match (target, stripped) {
+                    (Some((node, access)), Some(_)) => {
+                        self.reconfigured.insert(id.clone());
+                        self.max_items_option_refused = true;
+                        for iq in [
+                            feed::create_node_iq(&format!("{id}-create"), &node, access),
+                            feed::configure_node_iq(&format!("{id}-configure"), &node, access),
+                        ] {
+                            let _ = self.session.send_prepared_iq(now, iq);
+                        }
+                        Outcome::Retry
+                    }
+                    _ => self.refusal(&id, &error),
+                }
+            }
+            IqOutcome::Error(error) => self.refusal(&id, &error),
             IqOutcome::Timeout | IqOutcome::Disconnected => Outcome::Retry,
         };
         self.outbox.on_outcome(&id, outcome.clone());
+        if outcome != Outcome::Retry {
+            self.reconfigured.remove(&id);
+            self.waits.remove(&id);
+        }
         match outcome {
             Outcome::Acknowledged => {
-                self.reconfigured.remove(&id);
                 if let Some(key) = payload
                     .as_deref()
                     .and_then(|p| published_item(p, self.session.jid()))
@@ -437,6 +479,21 @@ impl Client {
         self.pump_outbox(now);
     }
 
+    /// What an error answer means for outbox entry `id`, counting its `wait`s.
+    fn refusal(&mut self, id: &str, error: &StanzaError) -> Outcome {
+        let outcome = Outcome::from_error(error);
+        if outcome != Outcome::Retry {
+            return outcome;
+        }
+        let waits = self.waits.entry(id.to_owned()).or_default();
+        *waits += 1;
+        if *waits > MAX_WAITS {
+            Outcome::Rejected("The server is busy; try again later".to_owned())
+        } else {
+            Outcome::Retry
+        }
+    }
+
     /// Sends whatever the outbox allows, while the stream is up and the roster is in.
     fn pump_outbox(&mut self, now: Instant) {
         if !self.session.is_online() || self.roster_request.is_some() {
@@ -444,11 +501,10 @@ impl Client {
         }
         while let Some(entry) = self.outbox.next_to_send() {
             let id = entry.id.clone();
-            let iq = entry
-                .payload
-                .parse::<Element>()
-                .ok()
-                .and_then(|el| Iq::try_from(el).ok());
+            let iq = parse_iq(&entry.payload).map(|iq| match self.max_items_option_refused {
+                true => feed::without_max_items_option(&iq).unwrap_or(iq),
+                false => iq,
+            });
             let Some(iq) = iq.filter(|iq| iq_id(iq) == id) else {
                 let reason = "Kith could not read this saved change again".to_owned();
                 self.outbox
@@ -571,20 +627,22 @@ fn publish_target(payload: &str) -> Option<(String, feed::Access)> {
         .get_child("publish", ns::PUBSUB)?
         .attr("node")?
         .to_owned();
-    let open = pubsub
+    let access = pubsub
         .get_child("publish-options", ns::PUBSUB)?
         .children()
         .flat_map(|form| form.children())
-        .any(|field| {
-            field.attr("var") == Some("pubsub#access_model")
-                && field.children().any(|v| v.text() == "open")
+        .find(|field| field.attr("var") == Some("pubsub#access_model"))
+        .and_then(|field| field.children().next())
+        .map_or(feed::Access::Presence, |value| {
+            feed::Access::from_option(&value.text())
         });
-    let access = if open {
-        feed::Access::Open
-    } else {
-        feed::Access::Presence
-    };
     Some((node, access))
+}
+
+/// An outbox payload as the iq it is.
+fn parse_iq(payload: &str) -> Option<Iq> {
+    let element = payload.parse::<Element>().ok()?;
+    Iq::try_from(element).ok()
 }
 
 fn iq_id(iq: &Iq) -> &str {

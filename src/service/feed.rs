@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use minidom::Element;
 use serde::{Deserialize, Serialize};
-use xmpp_parsers::caps::{compute_disco, hash_caps, Caps};
+use xmpp_parsers::caps::{hash_caps, Caps};
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
 use xmpp_parsers::hashes::Algo;
@@ -31,7 +31,7 @@ use xmpp_parsers::pubsub::pubsub::{
 };
 use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
 use xmpp_parsers::rsm::{SetQuery, SetResult};
-use xmpp_parsers::stanza_error::StanzaError;
+use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
 
 use crate::proto::ns::{ATOM, MICROBLOG_COMMENTS_PREFIX};
 use crate::proto::xep0277::{Content, Entry};
@@ -245,6 +245,16 @@ impl Access {
         match self {
             Access::Presence => "presence",
             Access::Open => "open",
+        }
+    }
+
+    /// The model a `pubsub#access_model` value asks for; anything but `open` is read as
+    /// the narrower one.
+    pub fn from_option(value: &str) -> Access {
+        if value == "open" {
+            Access::Open
+        } else {
+            Access::Presence
         }
     }
 }
@@ -1462,6 +1472,24 @@ pub fn is_pubsub_service(info: &DiscoInfoResult) -> bool {
         .any(|i| i.category == "pubsub" && i.type_ == "service")
 }
 
+/// A refusal of `pubsub#max_items` as a publish option. XEP-0060 registers only
+/// `pubsub#access_model` for publish-options (§16.4.5) and leaves to the service how it
+/// treats other fields (§7.1.5); Prosody takes `max_items`, ejabberd 23.01 answers it with
+/// `<resource-constraint/>` of type `wait` ("Unknown field 'pubsub#max_items' of type
+/// '…#publish-options'"), which must not read as "send the same again". Others may say
+/// `bad-request`, `not-acceptable` or `feature-not-implemented`. The answer:
+/// [`without_max_items_option`], once.
+pub fn is_publish_option_refused(error: &StanzaError) -> bool {
+    !is_precondition_not_met(error)
+        && matches!(
+            error.defined_condition,
+            DefinedCondition::ResourceConstraint
+                | DefinedCondition::BadRequest
+                | DefinedCondition::NotAcceptable
+                | DefinedCondition::FeatureNotImplemented
+        )
+}
+
 /// XEP-0060 §7.1.5: the node's configuration does not match the publish options. Movim's
 /// answer, followed here: reconfigure the node ([`configure_node_iq`]) and publish again,
 /// once. Decided by the pubsub condition, whatever general condition a server pairs
@@ -1567,22 +1595,83 @@ pub fn publish_iq(
     addressed(Iq::from_set(iq_id, payload), service)
 }
 
-/// XEP-0060 §8.2.4: sets the access model of one of the account's PEP nodes.
+/// XEP-0060 §8.2.4: sets the access model of one of the account's PEP nodes, and that
+/// it keeps every item: `max`, "no specific limit other than a server imposed maximum"
+/// (Prosody 0.12 and ejabberd 23.01 both take it; ejabberd refuses a number above its
+/// `max_items_node`, 1000 by default).
 pub fn configure_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
-    let form = submit_form(
+    let payload = Owner {
+        payload: OwnerPayload::Configure {
+            node: Some(NodeName(node.to_owned())),
+            form: Some(node_config(access)),
+        },
+    };
+    Iq::from_set(iq_id, payload)
+}
+
+/// XEP-0060 §8.1.3: creates one of the account's PEP nodes configured as
+/// [`configure_node_iq`] would. A node that exists answers `conflict`.
+pub fn create_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
+    let payload = PubSub::Create {
+        create: Create {
+            node: Some(NodeName(node.to_owned())),
+        },
+        configure: Some(Configure {
+            form: Some(node_config(access)),
+        }),
+    };
+    Iq::from_set(iq_id, payload)
+}
+
+fn node_config(access: Access) -> DataForm {
+    submit_form(
         ns::PUBSUB_CONFIGURE,
         &[
             ("pubsub#access_model", access.as_str()),
             ("pubsub#max_items", "max"),
         ],
-    );
-    let payload = Owner {
-        payload: OwnerPayload::Configure {
-            node: Some(NodeName(node.to_owned())),
-            form: Some(form),
-        },
+    )
+}
+
+/// The same publish (same item, same id) without `pubsub#max_items` among its publish
+/// options, for a service that refuses that option ([`is_publish_option_refused`]); the
+/// node must then be told to keep every item another way ([`create_node_iq`] and
+/// [`configure_node_iq`], sent before it: a server handles one stream's stanzas in
+/// order). `None` when `publish` is not a publish to the account's own PEP carrying it.
+pub fn without_max_items_option(publish: &Iq) -> Option<Iq> {
+    let Iq::Set {
+        to: None,
+        id,
+        payload,
+        ..
+    } = publish
+    else {
+        return None; // Someone else's node: Kith never sends options there.
     };
-    Iq::from_set(iq_id, payload)
+    let PubSub::Publish {
+        publish,
+        publish_options: Some(PublishOptions { form: Some(form) }),
+    } = PubSub::try_from(payload.clone()).ok()?
+    else {
+        return None;
+    };
+    let is_max_items = |f: &Field| f.var.as_deref() == Some("pubsub#max_items");
+    if !form.fields.iter().any(is_max_items) {
+        return None;
+    }
+    let fields = form
+        .fields
+        .iter()
+        .filter(|f| !is_max_items(f))
+        .cloned()
+        .collect();
+    let payload = PubSub::Publish {
+        publish,
+        publish_options: Some(PublishOptions {
+            form: Some(DataForm { fields, ..form }),
+        }),
+    };
+    Some(Iq::from_set(id.clone(), payload))
 }
 
 /// XEP-0060 §8.1.3: creates a post's comments node, open for anyone to read and to
@@ -1652,8 +1741,42 @@ pub fn caps_node(disco: &DiscoInfoResult) -> String {
 }
 
 fn caps_hash(disco: &DiscoInfoResult) -> xmpp_parsers::hashes::Hash {
-    hash_caps(&compute_disco(disco), Algo::Sha_1)
+    hash_caps(&caps_string(disco), Algo::Sha_1)
         .expect("xmpp-parsers implements SHA-1, the hash XEP-0115 requires")
+}
+
+/// XEP-0115 §5.1's verification string, for a disco#info without forms (Kith's has
+/// none). Not xmpp-parsers' `compute_disco`, which sorts each feature with its `<`
+/// already appended: `urn:xmpp:microblog:0+notify<` then sorts before
+/// `urn:xmpp:microblog:0<`, the hash differs from the one servers compute, and ejabberd
+/// (which checks it) then ignores the `+notify` — no live posts.
+fn caps_string(disco: &DiscoInfoResult) -> Vec<u8> {
+    debug_assert!(disco.extensions.is_empty(), "forms are not hashed here");
+    let mut identities: Vec<_> = disco
+        .identities
+        .iter()
+        .map(|i| {
+            let lang = i.lang.as_deref().unwrap_or_default();
+            (
+                &i.category,
+                &i.type_,
+                lang,
+                i.name.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    identities.sort();
+    let mut features: Vec<&str> = disco.features.iter().map(String::as_str).collect();
+    features.sort();
+    let mut out = String::new();
+    for (category, type_, lang, name) in identities {
+        out.push_str(&format!("{category}/{type_}/{lang}/{name}<"));
+    }
+    for feature in features {
+        out.push_str(feature);
+        out.push('<');
+    }
+    out.into_bytes()
 }
 
 #[cfg(test)]

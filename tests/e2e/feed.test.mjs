@@ -1,6 +1,7 @@
 // The social feed end to end: Bob (a small XMPP client) and Alice (the app) publish,
-// comment, like, attach, edit and delete on the local Prosody; hostile content from a
-// contact renders inert; a post written offline is published exactly once.
+// comment, like, attach, edit and delete on the local server (Prosody, or ejabberd with
+// KITH_SERVER=ejabberd); hostile content from a contact renders inert; a post written
+// offline is published exactly once.
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import {
@@ -22,22 +23,37 @@ async function bobOnline() {
   return bob;
 }
 
+const form = (type, fields) => `<x xmlns='jabber:x:data' type='submit'>` +
+  `<field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#${type}</value></field>` +
+  Object.entries(fields).map(([k, v]) => `<field var='pubsub#${k}'><value>${v}</value></field>`).join('') + '</x>';
+const create = (node, fields) => `<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='${node}'/>` +
+  `<configure>${form('node_config', fields)}</configure></pubsub>`;
+
 /** Bob publishes an Atom entry on his microblog, open to anyone, with a comments node on
  * his own PEP open for anyone to comment on (stock Prosody's pubsub component lets only
- * admins create nodes). */
+ * admins create nodes). Published as Kith does: `max_items` as a publish option, and
+ * where the server refuses it (ejabberd 23.01: resource-constraint), the node created or
+ * configured to keep every item, then the item again without it. */
 async function bobPublishes(bob, { id, title, body = '', entry }) {
   const node = `${MICROBLOG}:comments/${id}`;
-  await bob.iq('set', `<pubsub xmlns='http://jabber.org/protocol/pubsub'><create node='${node}'/>` +
-    `<configure><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>` +
-    `<field var='pubsub#access_model'><value>open</value></field><field var='pubsub#publish_model'><value>open</value></field>` +
-    `<field var='pubsub#max_items'><value>max</value></field></x></configure></pubsub>`);
+  await bob.iq('set', create(node, { access_model: 'open', publish_model: 'open', max_items: 'max' }));
   const xml = entry ?? `<entry xmlns='http://www.w3.org/2005/Atom'><id>${id}</id><title>${esc(title)}</title>` +
     `<author><name>Bob</name><uri>xmpp:${BOB.jid}</uri></author>` +
     `<link rel='replies' title='comments' href='xmpp:${BOB.jid}?;node=${node}'/>` +
     `<content type='text'>${esc(body)}</content><published>${new Date().toISOString()}</published><updated>${new Date().toISOString()}</updated></entry>`;
-  await bob.iq('set', `<pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='${MICROBLOG}'><item id='${id}'>${xml}</item></publish>` +
-    `<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>` +
-    `<field var='pubsub#access_model'><value>open</value></field><field var='pubsub#max_items'><value>max</value></field></x></publish-options></pubsub>`);
+  const publish = (options) => bob.iq('set', `<pubsub xmlns='http://jabber.org/protocol/pubsub'>` +
+    `<publish node='${MICROBLOG}'><item id='${id}'>${xml}</item></publish>` +
+    `<publish-options>${form('publish-options', options)}</publish-options></pubsub>`);
+  try {
+    await publish({ access_model: 'open', max_items: 'max' });
+  } catch (e) {
+    if (!/resource-constraint/.test(e.message)) throw e;
+    const config = { access_model: 'open', max_items: 'max' };
+    await bob.iq('set', create(MICROBLOG, config)).catch((e) => { if (!/conflict/.test(e.message)) throw e; });
+    await bob.iq('set', `<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><configure node='${MICROBLOG}'>` +
+      `${form('node_config', config)}</configure></pubsub>`);
+    await publish({ access_model: 'open' });
+  }
   return node;
 }
 

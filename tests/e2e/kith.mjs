@@ -1,5 +1,6 @@
 // Shared setup for the end-to-end tests: where things are, the demo accounts, the
 // browser, and signing in through the UI.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -10,9 +11,26 @@ const need = (name) => {
   if (!value) throw new Error(`${name} is not set; run the suite through scripts/test`);
   return value;
 };
-/** The app (built dist/ served over HTTP) and Prosody's WebSocket endpoint. */
+/** The app (built dist/ served over HTTP) and the XMPP server's WebSocket endpoint. */
 export const KITH_URL = need('KITH_URL');
 export const KITH_WS = need('KITH_WS');
+
+/**
+ * Which server the suite talks to: `prosody` or `ejabberd`, each started by its
+ * scripts/NAME as instance KITH_SERVER_INSTANCE on KITH_SERVER_PORTS ("HTTP C2S", and
+ * ejabberd's Erlang distribution port).
+ * scripts/test runs the suite against Prosody, then the feed against ejabberd.
+ */
+export const SERVER = process.env.KITH_SERVER ?? 'prosody';
+if (!['prosody', 'ejabberd'].includes(SERVER)) throw new Error(`KITH_SERVER=${SERVER}: prosody or ejabberd`);
+
+/** Stops and starts the test server (same ports, same data), as an admin would. */
+export function restartServer() {
+  const ports = (process.env.KITH_SERVER_PORTS ?? '').split(' ').filter(Boolean);
+  if (ports.length < 2) throw new Error('KITH_SERVER_PORTS is not set; run the suite through scripts/test');
+  execFileSync(new URL(`../../scripts/${SERVER}`, import.meta.url).pathname,
+    ['start', process.env.KITH_SERVER_INSTANCE ?? 'test', ...ports], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
 
 // Demo accounts: scripts/demo.env is the one place they are defined.
 const env = Object.fromEntries(
@@ -102,7 +120,7 @@ export async function openContacts(page) {
 export const contactItem = (list, jid) => list.getByRole('listitem').filter({ hasText: jid });
 
 /**
- * Every tab of `page`'s context reaches Prosody through `proxy` (tests/e2e/proxy.mjs),
+ * Every tab of `page`'s context reaches the server through `proxy` (tests/e2e/proxy.mjs),
  * as the host's config.json would say: the network can then fail on command.
  */
 function throughProxy(page, proxy) {
@@ -113,7 +131,7 @@ function throughProxy(page, proxy) {
 }
 
 /**
- * A suite whose tests reach Prosody through one fault proxy: `e2e(name, (page, proxy) =>
+ * A suite whose tests reach the server through one fault proxy: `e2e(name, (page, proxy) =>
  * …)` runs each in a fresh context with the network up.
  */
 export function proxiedSuite() {

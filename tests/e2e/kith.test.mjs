@@ -1,11 +1,10 @@
-// End-to-end: the built app in headless Chromium against the test Prosody.
+// End-to-end: the built app in headless Chromium against the test server (KITH_SERVER).
 // Elements are found only by role and accessible name: those names are the app's
 // interface contract (see DESIGN.md, "Test pyramid").
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import {
-  ALICE, BOB, DOMAIN, KITH_WS, contactItem, launchBrowser, openContacts, signIn,
-  signInOnline, signOut, withPage,
+  ALICE, BOB, DOMAIN, KITH_WS, contactItem, launchBrowser, openContacts, restartServer,
+  signIn, signInOnline, signOut, withPage,
 } from './kith.mjs';
 import { FaultProxy } from './proxy.mjs';
 import { XmppClient } from './xmpp.mjs';
@@ -19,13 +18,6 @@ const serveConfig = (page, websocketUrl) => page.route('**/config.json', (route)
   contentType: 'application/json',
   body: JSON.stringify({ default_domain: DOMAIN, websocket_url: websocketUrl }),
 }));
-
-/** Stops and starts the test Prosody (same ports, same data), as an admin would. */
-function restartProsody() {
-  const ports = (process.env.KITH_PROSODY_PORTS ?? '').split(' ');
-  execFileSync(new URL('../../scripts/prosody', import.meta.url).pathname, ['start', 'test', ...ports],
-    { stdio: ['ignore', 'ignore', 'inherit'] });
-}
 
 // Named, so that the failure artifacts in target/e2e/ are named too.
 const e2e = (name, body) => test(name, () => withPage(browser, name, body));
@@ -110,7 +102,7 @@ e2e('a server restart is survived without signing in again', async (page) => {
   await signInOnline(page, ALICE);
   const list = await openContacts(page);
   await contactItem(list, BOB.jid).waitFor();
-  restartProsody();
+  restartServer();
   // Back by itself: the status says Online again and the contacts are still there.
   await page.getByRole('status').filter({ hasText: /online/i }).waitFor({ timeout: 30000 });
   await contactItem(list, BOB.jid).waitFor();

@@ -522,17 +522,7 @@ fn a_sign_in_after_a_sync_asks_for_notifications_at_once() {
 }
 
 fn publish_entry(id: &str) -> OutboxEntry {
-    let entry = crate::proto::xep0277::Entry::new_post(
-        id,
-        &BareJid::new("user@example.org").unwrap(),
-        None,
-        crate::proto::xep0277::PostDraft {
-            title: "Hello".into(),
-            ..Default::default()
-        },
-        None,
-        "2026-11-27T12:00:00Z".parse().unwrap(),
-    );
+    let entry = post(id);
     let iq = crate::service::feed::publish_iq(
         id,
         None,
@@ -546,6 +536,20 @@ fn publish_entry(id: &str) -> OutboxEntry {
         payload: String::from(&Element::from(iq)),
         state: crate::service::outbox::EntryState::Pending,
     }
+}
+
+fn post(id: &str) -> crate::proto::xep0277::Entry {
+    crate::proto::xep0277::Entry::new_post(
+        id,
+        &BareJid::new("user@example.org").unwrap(),
+        None,
+        crate::proto::xep0277::PostDraft {
+            title: "Hello".into(),
+            ..Default::default()
+        },
+        None,
+        "2026-11-27T12:00:00Z".parse().unwrap(),
+    )
 }
 
 #[test]
@@ -625,4 +629,190 @@ fn an_acknowledged_comment_on_someone_elses_node_is_no_longer_pending() {
         "<iq xmlns='jabber:client' type='result' id='w9' from='juliet@example.com'/>",
     );
     assert!(!c.feed().is_local(&key));
+}
+
+/// ejabberd 23.01's answer to a publish with `pubsub#max_items` among its publish options
+/// (the request echoed, then the error), as it came from the server.
+fn ejabberd_refuses_max_items(id: &str) -> String {
+    format!(
+        "<iq xmlns='jabber:client' xml:lang='en' to='{BOUND}' from='user@example.org' type='error' id='{id}'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='urn:xmpp:microblog:0'><item id='{id}'/></publish></pubsub>\
+         <error type='wait'><resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+         <text xml:lang='en' xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>Unknown field &apos;pubsub#max_items&apos; of type &apos;http://jabber.org/protocol/pubsub#publish-options&apos;</text>\
+         </error></iq>"
+    )
+}
+
+/// The `var`s of the data form in a sent iq, with their first value.
+fn form_fields(iq: &Element) -> Vec<(String, String)> {
+    fn find<'a>(e: &'a Element, out: &mut Vec<&'a Element>) {
+        for child in e.children() {
+            if child.is("field", ns::DATA_FORMS) {
+                out.push(child);
+            }
+            find(child, out);
+        }
+    }
+    let mut fields = vec![];
+    find(iq, &mut fields);
+    fields
+        .into_iter()
+        .filter(|f| f.attr("var") != Some("FORM_TYPE"))
+        .map(|f| {
+            let value = f.children().next().map(Element::text).unwrap_or_default();
+            (f.attr("var").unwrap().to_owned(), value)
+        })
+        .collect()
+}
+
+#[test]
+fn a_refused_max_items_option_makes_the_node_keep_every_item_and_publishes_once_more() {
+    let mut c = with_roster();
+    let key = crate::service::feed::ItemKey::new("user@example.org", ns::MICROBLOG, "p1");
+    c.apply_local(t(), key.clone(), &post("p1"));
+    assert!(c.feed().is_local(&key));
+    updates(&mut c);
+    c.submit(t(), publish_entry("p1")).unwrap();
+    let first = frames(&mut c);
+    assert_eq!(first.len(), 1);
+    assert!(form_fields(&first[0]).contains(&("pubsub#max_items".into(), "max".into())));
+    c.handle_frame(t(), &ejabberd_refuses_max_items("p1"));
+    let sent = frames(&mut c);
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    // The node is created (if it is not there yet) and configured (if it is), both
+    // keeping every item under the access model the post asked for...
+    let create = sent[0].get_child("pubsub", ns::PUBSUB).unwrap();
+    assert!(create.has_child("create", ns::PUBSUB), "{:?}", sent[0]);
+    assert!(
+        sent[1].has_child("pubsub", ns::PUBSUB_OWNER),
+        "{:?}",
+        sent[1]
+    );
+    for iq in &sent[..2] {
+        assert_eq!(iq.attr("to"), None, "the account's own PEP");
+        assert_eq!(
+            form_fields(iq),
+            [
+                ("pubsub#access_model".into(), "open".into()),
+                ("pubsub#max_items".into(), "max".into())
+            ]
+        );
+    }
+    // ...then the same item under the same id, without the option the server refused.
+    assert_eq!(sent[2].attr("id"), Some("p1"));
+    assert_eq!(
+        form_fields(&sent[2]),
+        [("pubsub#access_model".into(), "open".into())]
+    );
+    assert!(updates(&mut c).is_empty(), "still pending");
+    assert!(c.outbox().is_pending("p1"));
+    // The answers to the create and configure are not the outbox's business.
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='result' id='p1-create' from='user@example.org'/>",
+    );
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='result' id='p1-configure' from='user@example.org'/>",
+    );
+    assert!(updates(&mut c).is_empty());
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='result' id='p1' from='user@example.org'/>",
+    );
+    assert_eq!(
+        updates(&mut c),
+        vec![
+            Update::Delivered("p1".into()),
+            Update::Feed(FeedChange::Upserted(key.clone()))
+        ],
+        "delivered and confirmed, once"
+    );
+    assert!(c.outbox().entries().is_empty());
+    assert!(!c.feed().is_local(&key));
+    // The next post goes without the refused option at once.
+    c.submit(t(), publish_entry("p2")).unwrap();
+    let next = frames(&mut c);
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert_eq!(
+        form_fields(&next[0]),
+        [("pubsub#access_model".into(), "open".into())]
+    );
+}
+
+#[test]
+fn a_second_refusal_after_the_fallback_is_not_answered_by_another_fallback() {
+    let mut c = with_roster();
+    c.submit(t(), publish_entry("p1")).unwrap();
+    frames(&mut c);
+    c.handle_frame(t(), &ejabberd_refuses_max_items("p1"));
+    assert_eq!(frames(&mut c).len(), 3);
+    // A `wait` again: sent again as it is, a bounded number of times, then it is the
+    // person's to retry.
+    let mut resent = 0;
+    loop {
+        c.handle_frame(t(), &ejabberd_refuses_max_items("p1"));
+        let sent = frames(&mut c);
+        if sent.is_empty() {
+            break;
+        }
+        assert_eq!(sent.len(), 1, "no create or configure again: {sent:?}");
+        assert_eq!(sent[0].attr("id"), Some("p1"));
+        resent += 1;
+        assert!(resent <= MAX_WAITS, "a loop");
+    }
+    assert_eq!(resent, MAX_WAITS);
+    assert!(matches!(
+        updates(&mut c).as_slice(),
+        [Update::Refused { id, .. }] if id == "p1"
+    ));
+}
+
+#[test]
+fn a_wait_answer_is_retried_a_few_times_then_left_to_the_person() {
+    let mut c = with_roster();
+    c.submit(t(), publish_entry("p1")).unwrap();
+    frames(&mut c);
+    // ejabberd on Mnesia, two node creations at once: "Transaction aborted: cyclic".
+    let busy = "<iq xmlns='jabber:client' type='error' id='p1' from='user@example.org'>\
+        <error type='wait'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+        <text xml:lang='en' xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>Database failure</text></error></iq>";
+    for _ in 0..MAX_WAITS {
+        c.handle_frame(t(), busy);
+        let sent = frames(&mut c);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].attr("id"), Some("p1"), "the same id again");
+    }
+    c.handle_frame(t(), busy);
+    assert!(frames(&mut c).is_empty());
+    assert!(matches!(
+        updates(&mut c).as_slice(),
+        [Update::Refused { .. }]
+    ));
+    // The person asks again: it goes, and an answer now is final.
+    c.retry(t(), "p1", None);
+    assert_eq!(frames(&mut c)[0].attr("id"), Some("p1"));
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='result' id='p1' from='user@example.org'/>",
+    );
+    assert_eq!(updates(&mut c), vec![Update::Delivered("p1".into())]);
+}
+
+#[test]
+fn a_prosody_publish_keeps_its_max_items_option() {
+    // Prosody takes `max_items` in publish-options: nothing learned, nothing stripped,
+    // even after an unrelated refusal.
+    let mut c = with_roster();
+    c.submit(t(), publish_entry("p1")).unwrap();
+    frames(&mut c);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='p1'><error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    assert!(
+        frames(&mut c).is_empty(),
+        "no fallback for a refusal options do not cause"
+    );
+    c.discard("p1");
+    c.submit(t(), publish_entry("p2")).unwrap();
+    let sent = frames(&mut c);
+    assert!(form_fields(&sent[0]).contains(&("pubsub#max_items".into(), "max".into())));
 }

@@ -1209,6 +1209,94 @@ fn node_configuration_creation_retraction_and_deletion() {
     );
 }
 
+/// The `<error/>` ejabberd 23.01 answered to a publish carrying `pubsub#max_items` as a
+/// publish option, as it came from the server.
+const EJABBERD_MAX_ITEMS_REFUSED: &str = "<error xmlns='jabber:client' type='wait'>\
+    <resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+    <text xml:lang='en' xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>Unknown field &apos;pubsub#max_items&apos; of type &apos;http://jabber.org/protocol/pubsub#publish-options&apos;</text>\
+    </error>";
+
+#[test]
+fn a_refused_max_items_option_is_told_from_other_refusals() {
+    let error = |xml: &str| StanzaError::try_from(element(xml)).unwrap();
+    assert!(is_publish_option_refused(&error(
+        EJABBERD_MAX_ITEMS_REFUSED
+    )));
+    // ejabberd's answer when the access model differs: the reconfigure path, not this one.
+    let precondition = error(
+        "<error xmlns='jabber:client' type='cancel'>\
+         <precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/>\
+         <conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
+    );
+    assert!(is_precondition_not_met(&precondition));
+    assert!(!is_publish_option_refused(&precondition));
+    // Refusals that no other publish options would change.
+    for condition in ["forbidden", "item-not-found", "internal-server-error"] {
+        let other = error(&format!(
+            "<error xmlns='jabber:client' type='cancel'><{condition} xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>"
+        ));
+        assert!(!is_publish_option_refused(&other), "{condition}");
+    }
+}
+
+#[test]
+fn a_publish_without_max_items_keeps_its_item_id_and_access_model() {
+    let entry = Entry::parse(&element(MINIMAL_POST)).unwrap();
+    let publish = publish_iq("p1", None, ns::MICROBLOG, &entry, Some(Access::Open));
+    assert_xml(
+        without_max_items_option(&publish).unwrap(),
+        "<iq xmlns='jabber:client' id='p1' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <publish node='urn:xmpp:microblog:0'><item id='min-1'>\
+         <entry xmlns='http://www.w3.org/2005/Atom'><title>Just a title</title><id>min-1</id>\
+         <published>2026-01-15T08:00:00Z</published><updated>2026-01-15T08:00:00Z</updated></entry>\
+         </item></publish>\
+         <publish-options><x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>\
+         <field var='pubsub#access_model'><value>open</value></field>\
+         </x></publish-options></pubsub></iq>",
+    );
+    let stripped = without_max_items_option(&publish).unwrap();
+    assert_eq!(
+        without_max_items_option(&stripped),
+        None,
+        "nothing left to take"
+    );
+    // Comments, likes and other writes are not touched.
+    let service = Jid::new("juliet@example.com").unwrap();
+    let comment = Entry::new_comment(
+        "c9",
+        &me(),
+        None,
+        "Hi",
+        "2026-04-02T12:00:00Z".parse().unwrap(),
+    );
+    let node = "urn:xmpp:microblog:0:comments/x";
+    for other in [
+        publish_iq("p2", Some(service.clone()), node, &comment, None),
+        publish_iq("p3", None, ns::MICROBLOG, &entry, None),
+        retract_iq("r1", None, ns::MICROBLOG, "e1"),
+        configure_node_iq("c1", ns::MICROBLOG, Access::Open),
+    ] {
+        assert_eq!(without_max_items_option(&other), None, "{other:?}");
+    }
+}
+
+#[test]
+fn the_microblog_node_is_created_keeping_every_item() {
+    assert_xml(
+        create_node_iq("p1-create", ns::MICROBLOG, Access::Presence),
+        "<iq xmlns='jabber:client' id='p1-create' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <create node='urn:xmpp:microblog:0'/><configure>\
+         <x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>\
+         <field var='pubsub#access_model'><value>presence</value></field>\
+         <field var='pubsub#max_items'><value>max</value></field>\
+         </x></configure></pubsub></iq>",
+    );
+}
+
 #[test]
 fn precondition_not_met_is_recognised() {
     let error = |xml: &str| StanzaError::try_from(element(xml)).unwrap();
@@ -1305,6 +1393,32 @@ fn caps_hash_what_the_client_announces() {
     assert_eq!(c.attr("node"), Some(CAPS_NODE));
     assert_eq!(c.attr("ver"), Some("QgayPKawpkPSDYmwT/WM94uAlu0="));
     assert!(notify_features().contains(&"urn:xmpp:microblog:0+notify"));
+}
+
+#[test]
+fn caps_sort_a_feature_before_its_notify_twin() {
+    // XEP-0115 §5.1 sorts the features themselves: `urn:xmpp:microblog:0` before
+    // `urn:xmpp:microblog:0+notify`. ejabberd 23.01 recomputes the hash and ignores caps
+    // that do not match (no live posts then); this is the `ver` it accepted for Kith.
+    let disco = DiscoInfoResult {
+        node: None,
+        identities: vec![Identity::new("client", "web", "en", "Kith")],
+        features: ["http://jabber.org/protocol/disco#info", "urn:xmpp:ping"]
+            .into_iter()
+            .chain(notify_features())
+            .map(String::from)
+            .collect(),
+        extensions: vec![],
+    };
+    assert_eq!(
+        String::from_utf8(caps_string(&disco)).unwrap(),
+        "client/web/en/Kith<http://jabber.org/protocol/disco#info<\
+         urn:xmpp:microblog:0<urn:xmpp:microblog:0+notify<urn:xmpp:ping<"
+    );
+    assert_eq!(
+        caps_element(&disco).attr("ver"),
+        Some("aCe8F9PGVu3RB75tZ2Hy7ZAMmM8=")
+    );
 }
 
 #[test]
