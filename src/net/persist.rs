@@ -156,9 +156,14 @@ pub(super) fn persist(
                     });
                     return;
                 }
-                FeedChange::Progress => return,
+                FeedChange::Progress => Vec::new(),
             };
-            queue_post_ops(state, store, account, channel, ops);
+            // While a sync pours pages in, the main thread is what makes the timeline
+            // appear: the cache is written once it is over (nothing is lost if the tab
+            // closes first: the sync's cursors are stored at its end too, so the next
+            // start fetches the same again).
+            let hold = feed.progress().is_some();
+            queue_post_ops(state, store, account, channel, ops, hold);
         }
         Update::Closed(reason) if !matches!(reason, CloseReason::Requested) => {
             // Remembered keys that no longer sign in must not be tried at every load.
@@ -190,17 +195,21 @@ thread_local! {
 
 /// Write-behind for the feed cache: a sync burst of hundreds of posts becomes a few
 /// transactions (consecutive puts together), in order, and other tabs hear once.
+/// `hold`: queue only (a sync runs); the next call without it writes everything.
 fn queue_post_ops(
     state: AppState,
     store: Rc<DeviceStore>,
     account: String,
     channel: Rc<TabChannel>,
     ops: Vec<PostOp>,
+    hold: bool,
 ) {
+    /// Held writes beyond this go anyway (a sync that never ends must not hold them all).
+    const MAX_HELD: usize = 5_000;
     let start = POST_OPS.with(|q| {
         let mut q = q.borrow_mut();
         q.0.extend(ops);
-        let start = !q.1 && !q.0.is_empty();
+        let start = !q.1 && !q.0.is_empty() && (!hold || q.0.len() >= MAX_HELD);
         q.1 |= start;
         start
     });
