@@ -206,6 +206,7 @@ fn queue_post_ops(
 ) {
     /// Held writes beyond this go anyway (a sync that never ends must not hold them all).
     const MAX_HELD: usize = 5_000;
+    const PUT_BATCH: usize = 250;
     let start = POST_OPS.with(|q| {
         let mut q = q.borrow_mut();
         q.0.extend(ops);
@@ -238,8 +239,10 @@ fn queue_post_ops(
                     }
                 }
             }
-            if !puts.is_empty() {
-                storage_trouble(state, store.put_posts(&puts).await);
+            // A sync's worth at once would be one long task (serialising MBs of XML):
+            // a few hundred per transaction keep the page responsive.
+            for batch in puts.chunks(PUT_BATCH) {
+                storage_trouble(state, store.put_posts(batch).await);
             }
         }
         POST_OPS.with(|q| q.borrow_mut().1 = false);
