@@ -159,10 +159,19 @@ pub(super) fn persist(
                 FeedChange::Progress => Vec::new(),
             };
             // While a sync pours pages in, the main thread is what makes the timeline
-            // appear: the cache is written once it is over (nothing is lost if the tab
-            // closes first: the sync's cursors are stored at its end too, so the next
-            // start fetches the same again).
-            let hold = feed.progress().is_some();
+            // appear: what the server sent is written once it is over (nothing is lost
+            // if the tab closes first: the sync's cursors are stored at its end too, so
+            // the next start fetches the same again). The person's own writes and all
+            // removals go at once: those a reload must not lose or bring back.
+            let held = match change {
+                FeedChange::Upserted(key) => !feed.is_local(key),
+                FeedChange::CommentsChanged(post) => {
+                    !feed.comments(post).iter().any(|c| feed.is_local(&c.key))
+                }
+                FeedChange::Retracted(_) => false,
+                FeedChange::Progress | FeedChange::Cursor { .. } => true,
+            };
+            let hold = held && feed.progress().is_some();
             queue_post_ops(state, store, account, channel, ops, hold);
         }
         Update::Closed(reason) if !matches!(reason, CloseReason::Requested) => {
