@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use minidom::Element;
 use xmpp_parsers::disco::{DiscoInfoResult, Identity};
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::jid::{BareJid, FullJid};
+use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::ns;
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::roster::Roster as RosterQuery;
@@ -75,6 +75,9 @@ pub struct Client {
     /// What this stream's last presence announced: `None` before the initial presence,
     /// else whether its caps asked for microblog notifications.
     notify: Option<bool>,
+    /// This stream's one catch-up after the server learnt what our `+notify` caps mean
+    /// ([`Client::caught_up_after_caps`]) is asked for.
+    caps_caught_up: bool,
     /// The server refused `pubsub#max_items` as a publish option (ejabberd 23.01): from
     /// then on, publishes go without it ([`feed::without_max_items_option`]).
     max_items_option_refused: bool,
@@ -102,6 +105,7 @@ impl Client {
             queries: BTreeSet::new(),
             reconfigured: BTreeSet::new(),
             notify: None,
+            caps_caught_up: false,
             max_items_option_refused: false,
             waits: BTreeMap::new(),
             updates: VecDeque::new(),
@@ -311,6 +315,7 @@ impl Client {
                     // not sent yet.
                     self.presence.clear();
                     self.notify = None;
+                    self.caps_caught_up = false;
                     self.updates.push_back(Update::Online(jid));
                 }
                 Event::IqResponse { id, outcome } => self.handle_iq_response(now, id, outcome),
@@ -530,6 +535,7 @@ impl Client {
             return;
         };
         let is_set = matches!(iq, Iq::Set { .. });
+        let mut catch_up = false;
         let answer: Result<Option<Element>, StanzaError> =
             if is_set && payload.is("query", ns::ROSTER) {
                 let account = self.account().clone();
@@ -553,7 +559,9 @@ impl Client {
                 // answer echoes it and matches it.
                 let node = payload.attr("node").map(str::to_owned);
                 let quiet = feed::caps_node(&self.disco_info(false));
-                let mut info = self.disco_info(node.as_deref() != Some(quiet.as_str()));
+                let notify = node.as_deref() != Some(quiet.as_str());
+                let mut info = self.disco_info(notify);
+                catch_up = notify && node.is_some() && self.is_own_server(from.as_ref());
                 info.node = node;
                 Ok(Some(info.into()))
             } else {
@@ -579,6 +587,38 @@ impl Client {
             },
         };
         let _ = self.session.send_stanza(now, reply);
+        if catch_up {
+            self.caught_up_after_caps(now);
+        }
+    }
+
+    /// The server asked what our `+notify` caps mean: until our answer it did not know
+    /// we want microblog events, so what was published since each feed was fetched may
+    /// never be pushed. Prosody sends each contact's newest item once it learns; ejabberd
+    /// 23.01 does only if it knew the caps when our presence reached the contact (its
+    /// `caps_update` hook runs before the answer is in). One catch-up per stream, sent
+    /// after the answer, closes the gap; each stops at the newest post already known,
+    /// and a pushed newest post cancels its contact's.
+    fn caught_up_after_caps(&mut self, now: Instant) {
+        if self.notify != Some(true) || self.caps_caught_up {
+            return;
+        }
+        self.caps_caught_up = true;
+        let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();
+        self.feed.start_sync(now, contacts);
+    }
+
+    /// A request from our own server (or our account, as PEP services ask): not from a
+    /// contact's client, whose curiosity about our caps says nothing about the server's.
+    fn is_own_server(&self, from: Option<&Jid>) -> bool {
+        match from {
+            None => true,
+            Some(jid) => {
+                let bare = jid.to_bare();
+                bare == *self.account()
+                    || (bare.node().is_none() && bare.domain() == self.account().domain())
+            }
+        }
     }
 
     /// XEP-0030: who we are and what we understand; `notify`: with the `+notify`

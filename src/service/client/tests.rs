@@ -52,6 +52,11 @@ fn signed_in() -> (Client, String) {
 }
 
 fn with_roster() -> Client {
+    with_roster_and_presences().0
+}
+
+/// [`with_roster`], and the presences the client sent (its caps).
+fn with_roster_and_presences() -> (Client, Vec<Element>) {
     let (mut c, id) = signed_in();
     c.handle_frame(
         t(),
@@ -64,13 +69,15 @@ fn with_roster() -> Client {
     assert_eq!(updates(&mut c)[0], Update::Roster(RosterChange::Replaced));
     let sent = frames(&mut c);
     assert!(sent[0].is("presence", ns::DEFAULT_NS) && sent[0].attr("type").is_none());
-    quiet_feed(&mut c, sent);
-    c
+    let mut presences = vec![sent[0].clone()];
+    presences.extend(quiet_feed(&mut c, sent));
+    (c, presences)
 }
 
 /// Answers the feed's sync and discovery requests with nothing, so that a test sees only
-/// what it is about.
-fn quiet_feed(c: &mut Client, mut sent: Vec<Element>) {
+/// what it is about. Returns the presences sent meanwhile.
+fn quiet_feed(c: &mut Client, mut sent: Vec<Element>) -> Vec<Element> {
+    let mut presences = vec![];
     while !sent.is_empty() {
         for iq in sent.iter().filter(|f| f.is("iq", ns::DEFAULT_NS)) {
             let id = iq.attr("id").unwrap();
@@ -84,8 +91,14 @@ fn quiet_feed(c: &mut Client, mut sent: Vec<Element>) {
             );
         }
         sent = frames(c);
+        presences.extend(
+            sent.iter()
+                .filter(|f| f.is("presence", ns::DEFAULT_NS))
+                .cloned(),
+        );
     }
     updates(c);
+    presences
 }
 
 #[test]
@@ -444,6 +457,50 @@ fn disco_answer(c: &mut Client, node: Option<&str>) -> String {
     String::from(&frames(c)[0])
 }
 
+/// The microblog fetches among frames: to whom each goes.
+fn microblog_fetches(sent: &[Element]) -> Vec<String> {
+    sent.iter()
+        .filter(|f| f.get_child("pubsub", ns::PUBSUB).is_some())
+        .filter_map(|f| f.attr("to").map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn a_server_learning_the_notify_caps_late_is_followed_by_one_catch_up() {
+    let (mut c, presences) = with_roster_and_presences();
+    let full = caps_of(presences.last().unwrap());
+    // A contact's client asking about our caps says nothing about our server.
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='get' id='d1' from='juliet@example.com/phone'><query xmlns='http://jabber.org/protocol/disco#info' node='{full}'/></iq>"));
+    let sent = frames(&mut c);
+    assert_eq!(sent.len(), 1, "only the answer: {sent:?}");
+    // Our server asks (ejabberd: from our own full JID): it did not know what those caps
+    // mean, so what was published meanwhile may never be pushed. After the answer, each
+    // feed is fetched again down to its newest known post.
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='get' id='d2' from='{BOUND}'><query xmlns='http://jabber.org/protocol/disco#info' node='{full}'/></iq>"));
+    let sent = frames(&mut c);
+    assert_eq!(
+        sent[0].attr("id"),
+        Some("d2"),
+        "the answer goes first: {sent:?}"
+    );
+    let mut fetched = microblog_fetches(&sent);
+    fetched.sort();
+    assert_eq!(
+        fetched,
+        [
+            "juliet@example.com",
+            "nurse@example.com",
+            "user@example.org"
+        ],
+        "{sent:?}"
+    );
+    quiet_feed(&mut c, sent);
+    // Once a stream.
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='get' id='d3' from='user@example.org'><query xmlns='http://jabber.org/protocol/disco#info' node='{full}'/></iq>"));
+    let sent = frames(&mut c);
+    assert!(microblog_fetches(&sent).is_empty(), "{sent:?}");
+}
+
 #[test]
 fn a_first_sign_in_asks_for_microblog_notifications_once_its_sync_is_in() {
     let (mut c, id) = signed_in();
@@ -466,28 +523,7 @@ fn a_first_sign_in_asks_for_microblog_notifications_once_its_sync_is_in() {
     assert!(answer.contains(&quiet), "{answer}");
 
     // The sync over, a new presence asks for notifications.
-    let mut later = Vec::new();
-    let mut pending = sent[1..].to_vec();
-    while !pending.is_empty() {
-        for iq in pending.iter().filter(|f| f.is("iq", ns::DEFAULT_NS)) {
-            let id = iq.attr("id").unwrap();
-            let from = iq
-                .attr("to")
-                .map(|t| format!(" from='{t}'"))
-                .unwrap_or_default();
-            c.handle_frame(
-                t(),
-                &format!("<iq xmlns='jabber:client' type='result' id='{id}'{from}/>"),
-            );
-        }
-        pending = frames(&mut c);
-        later.extend(
-            pending
-                .iter()
-                .filter(|f| f.is("presence", ns::DEFAULT_NS))
-                .cloned(),
-        );
-    }
+    let later = quiet_feed(&mut c, sent[1..].to_vec());
     assert_eq!(later.len(), 1, "{later:?}");
     let full = caps_of(&later[0]);
     assert_ne!(full, quiet);
