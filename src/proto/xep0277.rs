@@ -272,6 +272,17 @@ impl Entry {
         publisher.unwrap_or(owner).clone()
     }
 
+    /// The name the entry gives `author` (the one [`Entry::author_jid`] settled on): none
+    /// when the entry claims someone else, as a name that came with an overruled claim is
+    /// part of the same forgery.
+    pub fn name_of(&self, author: &BareJid) -> Option<&str> {
+        let claim = self.claimed_author();
+        if claim.is_some_and(|claimed| claimed != *author) {
+            return None;
+        }
+        self.author_name.as_deref()
+    }
+
     /// The entry as Movim publishes it; `title` and `updated` are what Movim's reader
     /// requires, so they are always written (`updated` as long as the entry has a date).
     pub fn to_element(&self) -> Element {
@@ -780,6 +791,15 @@ mod tests {
         assert_eq!(entry.claimed_author(), Some(jid("mallory@evil.example")));
         assert_eq!(entry.author_jid(Some(&romeo), &romeo), romeo);
         assert_eq!(entry.author_jid(None, &romeo), romeo);
+        // Mallory's name goes with Mallory's claim.
+        assert_eq!(entry.name_of(&romeo), None);
+        let mallory = jid("mallory@evil.example");
+        assert!(entry
+            .name_of(&mallory)
+            .is_some_and(|n| n.contains("script")));
+        let mut unclaimed = entry.clone();
+        unclaimed.author_uri = None;
+        assert_eq!(unclaimed.name_of(&romeo), entry.name_of(&mallory));
     }
 
     #[test]

@@ -161,6 +161,17 @@ impl Post {
     pub fn has_thread(&self) -> bool {
         self.thread.is_some()
     }
+
+    /// Who wrote a comment or like. A comments node is open to anyone, so its items are
+    /// by many people: the publisher when the service names it (`author` then differs
+    /// from the service) overrules any claim; otherwise the entry's claimed author is all
+    /// there is, as in every other XEP-0277 client. `None`: neither.
+    pub fn commenter(&self) -> Option<BareJid> {
+        if self.author.as_str() != self.key.service {
+            return Some(self.author.clone());
+        }
+        self.entry().claimed_author()
+    }
 }
 
 /// An Atom entry kept as XML and parsed on first use: a warm start restores thousands of
@@ -1322,14 +1333,9 @@ impl Feed {
     }
 }
 
-/// Who a like counts for; see [`Feed::likes`].
+/// Who a like counts for; see [`Feed::likes`]. Likes naming nobody count apiece.
 fn liker(like: &Comment) -> String {
-    // `author_jid` falls back to the service when no publisher was given.
-    if like.author.as_str() != like.key.service {
-        return like.author.to_string();
-    }
-    like.entry()
-        .claimed_author()
+    like.commenter()
         .map_or_else(|| like.key.id.clone(), |jid| jid.to_string())
 }
 

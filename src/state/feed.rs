@@ -12,7 +12,7 @@ use xmpp_parsers::jid::BareJid;
 use super::PendingWrite;
 use crate::proto::xep0277::{Content, Entry, Link};
 use crate::proto::xhtml::{self, RawNode, SafeNode};
-use crate::service::feed::{Feed, ItemKey, LazyEntry, Post};
+use crate::service::feed::{Comment, Feed, ItemKey, LazyEntry, Post};
 
 /// One pubsub item, wherever it lives.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -390,23 +390,7 @@ impl FeedState {
                     .comments(&post.key)
                     .iter()
                     .filter(|c| !c.entry().is_like())
-                    .map(|c| {
-                        // Most servers do not say who published an item on a comments
-                        // node; the entry's claimed author is then all there is, as in
-                        // every other XEP-0277 client.
-                        let author = c
-                            .entry()
-                            .claimed_author()
-                            .unwrap_or_else(|| c.author.clone());
-                        CommentView {
-                            id: c.key.id.clone(),
-                            author: author.to_string(),
-                            author_name: name_of(&author, c.entry().author_name.as_deref(), names),
-                            text: c.entry().title.clone(),
-                            published: c.published as f64,
-                            pending: feed.is_local(&c.key),
-                        }
-                    })
+                    .map(|c| comment_view(c, feed.is_local(&c.key), names))
                     .collect();
                 (PostKey::from(&post.key), list)
             })
@@ -421,6 +405,23 @@ impl FeedState {
         self.more.set(false);
         self.comments.set(HashMap::new());
         self.upload.set(None);
+    }
+}
+
+/// A comment as the post page lists it.
+fn comment_view(
+    c: &Comment,
+    pending: bool,
+    names: &dyn Fn(&BareJid) -> Option<String>,
+) -> CommentView {
+    let author = c.commenter().unwrap_or_else(|| c.author.clone());
+    CommentView {
+        id: c.key.id.clone(),
+        author: author.to_string(),
+        author_name: name_of(&author, c.entry().name_of(&author), names),
+        text: c.entry().title.clone(),
+        published: c.published as f64,
+        pending,
     }
 }
 
@@ -464,9 +465,7 @@ fn details_of(entry: &Entry, author: &BareJid, roster_name: Option<String>) -> P
     });
     PostDetails {
         title: entry.title.clone(),
-        author_name: name_of(author, entry.author_name.as_deref(), &|_| {
-            roster_name.clone()
-        }),
+        author_name: name_of(author, entry.name_of(author), &|_| roster_name.clone()),
         body,
         images,
         files,

@@ -211,6 +211,9 @@ e2e('a hostile post from a contact renders inert', async (page, proxy) => {
     assert.equal(dangerous, 0);
     const hrefs = await post.evaluate((el) => [...el.querySelectorAll('[href], [src]')].map((e) => e.getAttribute('href') ?? e.getAttribute('src')));
     assert.ok(hrefs.every((h) => /^(https?:|xmpp:|mailto:|#\/)/i.test(h)), `only safe URLs: ${hrefs}`);
+    // It claims to be Mallory's, under a name of its own: on Bob's microblog it is Bob's.
+    await post.filter({ hasText: BOB.name }).waitFor();
+    assert.equal(await post.filter({ hasText: '<script>' }).count(), 0, 'the forged name is not shown');
     await signOut(page, { wipe: true });
   } finally {
     await bob.close();

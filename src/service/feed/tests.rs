@@ -1003,6 +1003,30 @@ fn comments_are_fetched_from_the_linked_node_and_split_from_likes() {
 }
 
 #[test]
+fn a_publisher_overrules_the_author_a_comment_or_like_claims() {
+    let mut feed = synced_with_movim_post();
+    let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    feed.fetch_comments(&post);
+    let out = requests(&mut feed, t(1));
+    // Mallory publishes a comment and a like, both claiming to be Juliet's.
+    let juliet_like = MOVIM_LIKE.replace("nurse@capulet.example", "juliet@capulet.example");
+    let items = vec![
+        item("c1", Some("mallory@evil.example/x"), MOVIM_COMMENT),
+        item("l1", Some("mallory@evil.example"), &juliet_like),
+        item("l2", None, &juliet_like.replace("0d9e8f7a", "1d9e8f7a")),
+    ];
+    answer(&mut feed, &out[0], result(COMMENTS_NODE, &items, None));
+    let comment = &feed.comments(&post)[0];
+    assert_eq!(
+        comment.entry().claimed_author(),
+        Some(jid("juliet@capulet.example"))
+    );
+    assert_eq!(comment.commenter(), Some(jid("mallory@evil.example")));
+    // Mallory's like and the unverified one claiming Juliet are two people's.
+    assert_eq!(feed.likes(&post), (2, None));
+}
+
+#[test]
 fn likes_without_a_publisher_count_per_claimed_author() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
