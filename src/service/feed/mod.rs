@@ -9,34 +9,45 @@
 //! - outputs, drained after every input: [`Feed::poll_request`] (iqs to send as they are,
 //!   under their own id) and [`Feed::poll_change`] (what to persist and to redraw).
 //!
-//! The feed never sends writes: the `*_iq` builders below make the payloads the outbox
-//! sends under the item id, so a retry can never duplicate a post.
+//! The feed never sends writes: the `*_iq` builders of `wire.rs` make the payloads the
+//! outbox sends under the item id, so a retry can never duplicate a post.
+//!
+//! This file holds the sync and its events; `model.rs` the data kept and shared with the
+//! screens; `wire.rs` what is read from and written to pubsub services.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::sync::{Arc, OnceLock};
 
 use minidom::Element;
 use serde::{Deserialize, Serialize};
-use xmpp_parsers::caps::{hash_caps, Caps};
-use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
-use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
-use xmpp_parsers::hashes::Algo;
+use xmpp_parsers::disco::{DiscoInfoResult, DiscoItemsResult};
 use xmpp_parsers::iq::Iq;
 use xmpp_parsers::jid::{BareJid, Jid};
 use xmpp_parsers::message::Message;
 use xmpp_parsers::ns;
-use xmpp_parsers::pubsub::owner::{Owner, Payload as OwnerPayload};
-use xmpp_parsers::pubsub::pubsub::{
-    Configure, Create, Item as PubSubItem, Items, Publish, PublishOptions, Retract,
-};
-use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
-use xmpp_parsers::rsm::{SetQuery, SetResult};
-use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
+#[cfg(test)]
+use xmpp_parsers::stanza_error::StanzaError;
 
-use crate::proto::ns::{ATOM, MICROBLOG_COMMENTS_PREFIX};
-use crate::proto::xep0277::{Content, Entry};
+use crate::proto::ns::MICROBLOG_COMMENTS_PREFIX;
+#[cfg(test)]
+use crate::proto::xep0115::caps_string;
+use crate::proto::xep0115::{self, caps_hash};
+use crate::proto::xep0277::Entry;
 use crate::store::{CursorRecord, PostRecord, ThreadRecord};
 use crate::xmpp::{Instant, IqOutcome};
+
+mod model;
+mod wire;
+
+use model::NodeKey;
+pub use model::{Access, Comment, ItemKey, LazyEntry, Post};
+pub use wire::{
+    comments_service_hint, configure_node_iq, create_comments_node_iq, create_node_iq,
+    delete_node_iq, is_precondition_not_met, is_publish_option_refused, is_pubsub_service,
+    publish_iq, retract_iq, without_max_items_option,
+};
+use wire::{
+    disco_info_iq, disco_items_iq, items_iq, read_items, read_items_result, ItemsPage, ReceivedItem,
+};
 
 /// Item requests out at the same time: enough to sync a large roster quickly, few enough
 /// not to flood the server (or its s2s queues) on sign-in.
@@ -71,204 +82,6 @@ const MAX_ID_BYTES: usize = 512;
 const REQUEST_TIMEOUT_MS: u64 = 120_000;
 /// Candidates asked about during service discovery, at most.
 const MAX_DISCO_CANDIDATES: usize = 8;
-
-/// Where an item lives: a post on a PEP microblog node, or a comment or like on a
-/// comments node. The store's key too ([`PostRecord`]).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ItemKey {
-    /// Bare JID of the pubsub service (for a post, the author's account).
-    pub service: String,
-    pub node: String,
-    pub id: String,
-}
-
-impl ItemKey {
-    pub fn new(service: impl Into<String>, node: impl Into<String>, id: impl Into<String>) -> Self {
-        ItemKey {
-            service: service.into(),
-            node: node.into(),
-            id: id.into(),
-        }
-    }
-
-    /// A post of `owner`'s microblog.
-    pub fn post(owner: &BareJid, id: impl Into<String>) -> Self {
-        ItemKey::new(owner.as_str(), ns::MICROBLOG, id)
-    }
-
-    fn node_key(&self) -> NodeKey {
-        NodeKey::new(&self.service, &self.node)
-    }
-}
-
-/// A post, or a comment or like: an entry and what the feed vouches for about it.
-#[derive(Clone, Debug)]
-pub struct Post {
-    pub key: ItemKey,
-    /// The trusted author ([`Entry::author_jid`]): the item's publisher when the service
-    /// says who published, else the node's owner.
-    pub author: BareJid,
-    /// ms since the epoch (`published`, else `updated`, else 0).
-    pub published: i64,
-    /// The comments node the entry links to, known without parsing it.
-    thread: Option<NodeKey>,
-    entry: Arc<LazyEntry>,
-}
-
-impl PartialEq for Post {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-            && self.author == other.author
-            && self.published == other.published
-            && self.thread == other.thread
-            && self.xml() == other.xml()
-    }
-}
-
-impl Post {
-    /// A post whose entry is at hand (its comments link is read from it).
-    fn new(key: ItemKey, author: BareJid, published: i64, entry: Arc<LazyEntry>) -> Self {
-        let thread = entry
-            .get()
-            .comments
-            .as_ref()
-            .map(|link| NodeKey::new(link.service.to_bare().as_str(), &link.node));
-        Post {
-            key,
-            author,
-            published,
-            thread,
-            entry,
-        }
-    }
-
-    /// The entry, parsed now if it came from the store unparsed.
-    pub fn entry(&self) -> &Entry {
-        self.entry.get()
-    }
-
-    /// The entry, shared with the screens (which parse it only for the rows they show).
-    pub fn lazy_entry(&self) -> &Arc<LazyEntry> {
-        &self.entry
-    }
-
-    /// The `<entry/>` as received (or as published), for the store.
-    pub fn xml(&self) -> &str {
-        self.entry.xml()
-    }
-
-    /// Whether the entry links a comments node (without parsing it).
-    pub fn has_thread(&self) -> bool {
-        self.thread.is_some()
-    }
-
-    /// Who wrote a comment or like. A comments node is open to anyone, so its items are
-    /// by many people: the publisher when the service names it (`author` then differs
-    /// from the service) overrules any claim; otherwise the entry's claimed author is all
-    /// there is, as in every other XEP-0277 client. `None`: neither.
-    pub fn commenter(&self) -> Option<BareJid> {
-        if self.author.as_str() != self.key.service {
-            return Some(self.author.clone());
-        }
-        self.entry().claimed_author()
-    }
-}
-
-/// An Atom entry kept as XML and parsed on first use: a warm start restores thousands of
-/// cached posts, and only the few on screen need more than their key, author and date.
-/// Shared (`Arc`) between the feed and the screens, so it is parsed at most once.
-#[derive(Debug)]
-pub struct LazyEntry {
-    xml: Box<str>,
-    entry: OnceLock<Entry>,
-}
-
-impl LazyEntry {
-    /// An entry already parsed (received or written now).
-    pub fn parsed(xml: String, entry: Entry) -> Arc<Self> {
-        Arc::new(LazyEntry {
-            xml: xml.into(),
-            entry: OnceLock::from(entry),
-        })
-    }
-
-    /// An entry from the store, parsed when first needed.
-    pub fn stored(xml: String) -> Arc<Self> {
-        Arc::new(LazyEntry {
-            xml: xml.into(),
-            entry: OnceLock::new(),
-        })
-    }
-
-    pub fn xml(&self) -> &str {
-        &self.xml
-    }
-
-    /// The entry. Stored XML was valid when it was stored; should it no longer parse (a
-    /// damaged store), the post shows as unreadable rather than vanishing or failing.
-    pub fn get(&self) -> &Entry {
-        self.entry.get_or_init(|| {
-            self.xml
-                .parse::<Element>()
-                .ok()
-                .and_then(|element| Entry::parse(&element).ok())
-                .unwrap_or_else(unreadable)
-        })
-    }
-
-    pub fn is_parsed(&self) -> bool {
-        self.entry.get().is_some()
-    }
-}
-
-fn unreadable() -> Entry {
-    Entry {
-        id: String::new(),
-        title: "(this post could not be read)".into(),
-        content: Content::Empty,
-        source: None,
-        author_name: None,
-        author_uri: None,
-        published: None,
-        updated: None,
-        enclosures: Vec::new(),
-        related: Vec::new(),
-        alternate: None,
-        categories: Vec::new(),
-        comments: None,
-    }
-}
-
-/// A comment is an entry on a comments node, shaped like a post.
-pub type Comment = Post;
-
-/// Who may read a node (XEP-0060 §4.5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    /// Contacts with a presence subscription: the default of a personal microblog.
-    Presence,
-    /// Anyone: public posts, and comments nodes.
-    Open,
-}
-
-impl Access {
-    fn as_str(self) -> &'static str {
-        match self {
-            Access::Presence => "presence",
-            Access::Open => "open",
-        }
-    }
-
-    /// The model a `pubsub#access_model` value asks for; anything but `open` is read as
-    /// the narrower one.
-    pub fn from_option(value: &str) -> Access {
-        if value == "open" {
-            Access::Open
-        } else {
-            Access::Presence
-        }
-    }
-}
 
 /// What changed, for the store and the view.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -317,22 +130,6 @@ pub struct Feed {
     /// Items removed since [`Feed::restore_newest`], until [`Feed::absorb`] (which must
     /// not bring them back).
     gone: Option<BTreeSet<ItemKey>>,
-}
-
-/// A comments node, by service and node name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct NodeKey {
-    service: String,
-    node: String,
-}
-
-impl NodeKey {
-    fn new(service: &str, node: &str) -> Self {
-        NodeKey {
-            service: service.to_owned(),
-            node: node.to_owned(),
-        }
-    }
 }
 
 /// The items of one comments node, each list oldest first.
@@ -428,20 +225,6 @@ struct SyncRun {
 struct Discovery {
     service: Option<Jid>,
     candidates: VecDeque<Jid>,
-}
-
-/// One `<item/>` of an items result or event.
-struct ReceivedItem {
-    id: String,
-    publisher: Option<BareJid>,
-    entry: Option<Element>,
-}
-
-/// An items result: the items, how many there were, and the RSM position.
-struct ItemsPage {
-    items: Vec<ReceivedItem>,
-    count: usize,
-    last: Option<String>,
 }
 
 impl Feed {
@@ -1398,333 +1181,6 @@ fn post_from_record(record: &PostRecord) -> Option<Post> {
     })
 }
 
-// ---- wire: reading ----------------------------------------------------------------
-
-/// XEP-0060 §6.5: `<pubsub><items>…</items><set/>?</pubsub>`, read tolerantly (the
-/// xmpp-parsers type refuses the RSM sibling).
-fn read_items_result(payload: &Element) -> Option<ItemsPage> {
-    if !payload.is("pubsub", ns::PUBSUB) {
-        return None;
-    }
-    let items = payload.get_child("items", ns::PUBSUB)?;
-    let count = items
-        .children()
-        .filter(|c| c.is("item", ns::PUBSUB))
-        .count();
-    let last = payload
-        .get_child("set", ns::RSM)
-        .and_then(|set| SetResult::try_from(set.clone()).ok())
-        .and_then(|set| set.last);
-    Some(ItemsPage {
-        items: read_items(items).0,
-        count,
-        last,
-    })
-}
-
-/// The items and retractions of an `<items/>` (result or event, same shape in either
-/// namespace), bounded.
-fn read_items(items: &Element) -> (Vec<ReceivedItem>, Vec<String>) {
-    let (mut published, mut retracted) = (vec![], vec![]);
-    for child in items.children().take(MAX_ITEMS_PER_STANZA) {
-        let Some(id) = child.attr("id").filter(|id| valid_id(id)) else {
-            continue;
-        };
-        match child.name() {
-            "item" => published.push(ReceivedItem {
-                id: id.to_owned(),
-                publisher: child
-                    .attr("publisher")
-                    .and_then(|p| Jid::new(p).ok())
-                    .map(Jid::into_bare),
-                entry: child.get_child("entry", ATOM).cloned(),
-            }),
-            "retract" => retracted.push(id.to_owned()),
-            _ => {}
-        }
-    }
-    (published, retracted)
-}
-
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= MAX_ID_BYTES
-}
-
-/// Reads disco#items of the account's server: a `comments.DOMAIN` wins outright; else
-/// the `pubsub.*` items are the candidates to confirm with disco#info.
-pub fn comments_service_hint(domain: &str, items: &DiscoItemsResult) -> ServiceHint {
-    let comments = format!("comments.{domain}");
-    if let Some(item) = items.items.iter().find(|i| i.jid.as_str() == comments) {
-        return ServiceHint::Found(item.jid.clone());
-    }
-    // Other `comments.*` services are asked; a generic `pubsub.` component is not: stock
-    // Prosody lets only its admins create nodes there, while the account's own PEP
-    // takes comments nodes with an open publish model (XEP-0277 §4 leaves the choice).
-    ServiceHint::Ask(
-        items
-            .items
-            .iter()
-            .filter(|i| i.node.is_none() && i.jid.as_str().starts_with("comments."))
-            .map(|i| i.jid.clone())
-            .take(MAX_DISCO_CANDIDATES)
-            .collect(),
-    )
-}
-
-/// XEP-0060 §5.1: a pubsub service has the identity pubsub/service.
-pub fn is_pubsub_service(info: &DiscoInfoResult) -> bool {
-    info.identities
-        .iter()
-        .any(|i| i.category == "pubsub" && i.type_ == "service")
-}
-
-/// A refusal of `pubsub#max_items` as a publish option. XEP-0060 registers only
-/// `pubsub#access_model` for publish-options (§16.4.5) and leaves to the service how it
-/// treats other fields (§7.1.5); Prosody takes `max_items`, ejabberd 23.01 answers it with
-/// `<resource-constraint/>` of type `wait` ("Unknown field 'pubsub#max_items' of type
-/// '…#publish-options'"), which must not read as "send the same again". Others may say
-/// `bad-request`, `not-acceptable` or `feature-not-implemented`. The answer:
-/// [`without_max_items_option`], once.
-pub fn is_publish_option_refused(error: &StanzaError) -> bool {
-    !is_precondition_not_met(error)
-        && matches!(
-            error.defined_condition,
-            DefinedCondition::ResourceConstraint
-                | DefinedCondition::BadRequest
-                | DefinedCondition::NotAcceptable
-                | DefinedCondition::FeatureNotImplemented
-        )
-}
-
-/// XEP-0060 §7.1.5: the node's configuration does not match the publish options. Movim's
-/// answer, followed here: reconfigure the node ([`configure_node_iq`]) and publish again,
-/// once. Decided by the pubsub condition, whatever general condition a server pairs
-/// with it (the XEP says `conflict`).
-pub fn is_precondition_not_met(error: &StanzaError) -> bool {
-    error
-        .other
-        .as_ref()
-        .is_some_and(|e| e.is("precondition-not-met", ns::PUBSUB_ERRORS))
-}
-
-// ---- wire: writing ----------------------------------------------------------------
-
-/// XEP-0060 §6.5.7 items request, with XEP-0059 paging: `max_items` for services that
-/// ignore RSM (Prosody's PEP), `<set><max/>` for those that page (ejabberd). A page
-/// `after` a position sends RSM only, since `max_items` would mean "the newest N".
-fn items_iq(id: &str, to: Jid, node: &str, max: u32, after: Option<&str>, rsm: bool) -> Iq {
-    let items = Items {
-        max_items: after.is_none().then_some(max),
-        ..Items::new(node)
-    };
-    let mut pubsub = Element::builder("pubsub", ns::PUBSUB).append(Element::from(items));
-    if rsm {
-        let set = SetQuery {
-            max: Some(max as usize),
-            after: after.map(str::to_owned),
-            before: None,
-            index: None,
-        };
-        pubsub = pubsub.append(Element::from(set));
-    }
-    Iq::Get {
-        from: None,
-        to: Some(to),
-        id: id.to_owned(),
-        payload: pubsub.build(),
-    }
-}
-
-fn disco_items_iq(id: &str, to: Jid) -> Iq {
-    Iq::from_get(
-        id,
-        DiscoItemsQuery {
-            node: None,
-            rsm: None,
-        },
-    )
-    .with_to(to)
-}
-
-fn disco_info_iq(id: &str, to: Jid) -> Iq {
-    Iq::from_get(id, DiscoInfoQuery { node: None }).with_to(to)
-}
-
-fn addressed(iq: Iq, to: Option<Jid>) -> Iq {
-    match to {
-        Some(to) => iq.with_to(to),
-        None => iq,
-    }
-}
-
-fn submit_form(form_type: &str, fields: &[(&str, &str)]) -> DataForm {
-    let fields = fields
-        .iter()
-        .map(|(var, value)| Field::new(var, FieldType::TextSingle).with_value(value))
-        .collect();
-    DataForm::new(DataFormType::Submit, form_type, fields)
-}
-
-/// XEP-0060 §7.1.5: publishes `entry` as item `entry.id` on `node` (of `service`, or the
-/// account's PEP when `None`), on condition that the node's access model is `access`.
-/// Comments and likes go to someone else's node as it is: `None`, no condition.
-pub fn publish_iq(
-    iq_id: &str,
-    service: Option<Jid>,
-    node: &str,
-    entry: &Entry,
-    access: Option<Access>,
-) -> Iq {
-    let item = PubSubItem {
-        id: Some(ItemId(entry.id.clone())),
-        publisher: None,
-        payload: Some(entry.to_element()),
-    };
-    // `max_items` too: a PEP node keeps one item unless told otherwise (XEP-0163 §8),
-    // and a microblog is every post.
-    let options = access.map(|access| PublishOptions {
-        form: Some(submit_form(
-            PUBLISH_OPTIONS,
-            &[
-                ("pubsub#access_model", access.as_str()),
-                ("pubsub#max_items", "max"),
-            ],
-        )),
-    });
-    let payload = PubSub::Publish {
-        publish: Publish {
-            node: NodeName(node.to_owned()),
-            items: vec![item],
-        },
-        publish_options: options,
-    };
-    addressed(Iq::from_set(iq_id, payload), service)
-}
-
-/// XEP-0060 §8.2.4: sets the access model of one of the account's PEP nodes, and that
-/// it keeps every item: `max`, "no specific limit other than a server imposed maximum"
-/// (Prosody 0.12 and ejabberd 23.01 both take it; ejabberd refuses a number above its
-/// `max_items_node`, 1000 by default).
-pub fn configure_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
-    let payload = Owner {
-        payload: OwnerPayload::Configure {
-            node: Some(NodeName(node.to_owned())),
-            form: Some(node_config(access)),
-        },
-    };
-    Iq::from_set(iq_id, payload)
-}
-
-/// XEP-0060 §8.1.3: creates one of the account's PEP nodes configured as
-/// [`configure_node_iq`] would. A node that exists answers `conflict`.
-pub fn create_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
-    let payload = PubSub::Create {
-        create: Create {
-            node: Some(NodeName(node.to_owned())),
-        },
-        configure: Some(Configure {
-            form: Some(node_config(access)),
-        }),
-    };
-    Iq::from_set(iq_id, payload)
-}
-
-fn node_config(access: Access) -> DataForm {
-    submit_form(
-        ns::PUBSUB_CONFIGURE,
-        &[
-            ("pubsub#access_model", access.as_str()),
-            ("pubsub#max_items", "max"),
-        ],
-    )
-}
-
-/// The same publish (same item, same id) without `pubsub#max_items` among its publish
-/// options, for a service that refuses that option ([`is_publish_option_refused`]); the
-/// node must then be told to keep every item another way ([`create_node_iq`] and
-/// [`configure_node_iq`], sent before it: a server handles one stream's stanzas in
-/// order). `None` when `publish` is not a publish to the account's own PEP carrying it.
-pub fn without_max_items_option(publish: &Iq) -> Option<Iq> {
-    let Iq::Set {
-        to: None,
-        id,
-        payload,
-        ..
-    } = publish
-    else {
-        return None; // Someone else's node: Kith never sends options there.
-    };
-    let PubSub::Publish {
-        publish,
-        publish_options: Some(PublishOptions { form: Some(form) }),
-    } = PubSub::try_from(payload.clone()).ok()?
-    else {
-        return None;
-    };
-    let is_max_items = |f: &Field| f.var.as_deref() == Some("pubsub#max_items");
-    if !form.fields.iter().any(is_max_items) {
-        return None;
-    }
-    let fields = form
-        .fields
-        .iter()
-        .filter(|f| !is_max_items(f))
-        .cloned()
-        .collect();
-    let payload = PubSub::Publish {
-        publish,
-        publish_options: Some(PublishOptions {
-            form: Some(DataForm { fields, ..form }),
-        }),
-    };
-    Some(Iq::from_set(id.clone(), payload))
-}
-
-/// XEP-0060 §8.1.3: creates a post's comments node, open for anyone to read and to
-/// comment on (XEP-0277 §4).
-pub fn create_comments_node_iq(iq_id: &str, service: &Jid, node: &str) -> Iq {
-    let form = submit_form(
-        ns::PUBSUB_CONFIGURE,
-        &[
-            ("pubsub#access_model", Access::Open.as_str()),
-            ("pubsub#publish_model", "open"),
-            ("pubsub#max_items", "max"),
-        ],
-    );
-    let payload = PubSub::Create {
-        create: Create {
-            node: Some(NodeName(node.to_owned())),
-        },
-        configure: Some(Configure { form: Some(form) }),
-    };
-    Iq::from_set(iq_id, payload).with_to(service.clone())
-}
-
-/// XEP-0060 §7.2: deletes an item, telling subscribers (so other clients drop it too).
-pub fn retract_iq(iq_id: &str, service: Option<Jid>, node: &str, item_id: &str) -> Iq {
-    let payload = PubSub::Retract(Retract {
-        node: NodeName(node.to_owned()),
-        notify: true,
-        items: vec![PubSubItem {
-            id: Some(ItemId(item_id.to_owned())),
-            publisher: None,
-            payload: None,
-        }],
-    });
-    addressed(Iq::from_set(iq_id, payload), service)
-}
-
-/// XEP-0060 §8.4: deletes a node (a deleted post's comments).
-pub fn delete_node_iq(iq_id: &str, service: Option<Jid>, node: &str) -> Iq {
-    let payload = Owner {
-        payload: OwnerPayload::Delete {
-            node: NodeName(node.to_owned()),
-            redirect_uri: None,
-        },
-    };
-    addressed(Iq::from_set(iq_id, payload), service)
-}
-
 // ---- caps -------------------------------------------------------------------------
 
 /// XEP-0163 §4: the features to add to the client's disco#info so that PEP sends new
@@ -1737,52 +1193,13 @@ pub fn notify_features() -> Vec<&'static str> {
 /// XEP-0115: the `<c/>` for presence, hashing exactly the disco#info the client answers
 /// with (so it must include [`notify_features`]).
 pub fn caps_element(disco: &DiscoInfoResult) -> Element {
-    Caps::new(CAPS_NODE, caps_hash(disco)).into()
+    xep0115::caps_element(CAPS_NODE, disco)
 }
 
 /// `node#ver`: how a XEP-0115 disco#info query names these features.
 pub fn caps_node(disco: &DiscoInfoResult) -> String {
     let ver = caps_hash(disco);
     format!("{CAPS_NODE}#{}", ver.to_base64())
-}
-
-fn caps_hash(disco: &DiscoInfoResult) -> xmpp_parsers::hashes::Hash {
-    hash_caps(&caps_string(disco), Algo::Sha_1)
-        .expect("xmpp-parsers implements SHA-1, the hash XEP-0115 requires")
-}
-
-/// XEP-0115 §5.1's verification string, for a disco#info without forms (Kith's has
-/// none). Not xmpp-parsers' `compute_disco`, which sorts each feature with its `<`
-/// already appended: `urn:xmpp:microblog:0+notify<` then sorts before
-/// `urn:xmpp:microblog:0<`, the hash differs from the one servers compute, and ejabberd
-/// (which checks it) then ignores the `+notify` — no live posts.
-fn caps_string(disco: &DiscoInfoResult) -> Vec<u8> {
-    debug_assert!(disco.extensions.is_empty(), "forms are not hashed here");
-    let mut identities: Vec<_> = disco
-        .identities
-        .iter()
-        .map(|i| {
-            let lang = i.lang.as_deref().unwrap_or_default();
-            (
-                &i.category,
-                &i.type_,
-                lang,
-                i.name.as_deref().unwrap_or_default(),
-            )
-        })
-        .collect();
-    identities.sort();
-    let mut features: Vec<&str> = disco.features.iter().map(String::as_str).collect();
-    features.sort();
-    let mut out = String::new();
-    for (category, type_, lang, name) in identities {
-        out.push_str(&format!("{category}/{type_}/{lang}/{name}<"));
-    }
-    for feature in features {
-        out.push_str(feature);
-        out.push('<');
-    }
-    out.into_bytes()
 }
 
 #[cfg(test)]

@@ -1,0 +1,53 @@
+//! XEP-0115: Entity Capabilities: the verification string of a disco#info, its SHA-1
+//! hash, and the `<c/>` that announces it in presence.
+
+use minidom::Element;
+use xmpp_parsers::caps::{hash_caps, Caps};
+use xmpp_parsers::disco::DiscoInfoResult;
+use xmpp_parsers::hashes::Algo;
+
+/// The `<c/>` for presence: `node` names the client, `ver` hashes `disco`, which must be
+/// exactly the disco#info the client answers with.
+pub fn caps_element(node: &str, disco: &DiscoInfoResult) -> Element {
+    Caps::new(node, caps_hash(disco)).into()
+}
+
+/// The SHA-1 `ver` of `disco` (§5.1).
+pub(crate) fn caps_hash(disco: &DiscoInfoResult) -> xmpp_parsers::hashes::Hash {
+    hash_caps(&caps_string(disco), Algo::Sha_1)
+        .expect("xmpp-parsers implements SHA-1, the hash XEP-0115 requires")
+}
+
+/// XEP-0115 §5.1's verification string, for a disco#info without forms (Kith's has
+/// none). Not xmpp-parsers' `compute_disco`, which sorts each feature with its `<`
+/// already appended: `urn:xmpp:microblog:0+notify<` then sorts before
+/// `urn:xmpp:microblog:0<`, the hash differs from the one servers compute, and ejabberd
+/// (which checks it) then ignores the `+notify` — no live posts.
+pub(crate) fn caps_string(disco: &DiscoInfoResult) -> Vec<u8> {
+    debug_assert!(disco.extensions.is_empty(), "forms are not hashed here");
+    let mut identities: Vec<_> = disco
+        .identities
+        .iter()
+        .map(|i| {
+            let lang = i.lang.as_deref().unwrap_or_default();
+            (
+                &i.category,
+                &i.type_,
+                lang,
+                i.name.as_deref().unwrap_or_default(),
+            )
+        })
+        .collect();
+    identities.sort();
+    let mut features: Vec<&str> = disco.features.iter().map(String::as_str).collect();
+    features.sort();
+    let mut out = String::new();
+    for (category, type_, lang, name) in identities {
+        out.push_str(&format!("{category}/{type_}/{lang}/{name}<"));
+    }
+    for feature in features {
+        out.push_str(feature);
+        out.push('<');
+    }
+    out.into_bytes()
+}

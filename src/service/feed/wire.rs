@@ -1,0 +1,371 @@
+//! What the feed reads from and writes to pubsub services (XEP-0060, XEP-0059 paging,
+//! disco): items results and events, the service hints of disco, the iqs of the sync and
+//! the write payloads the outbox sends.
+
+use minidom::Element;
+use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
+use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
+use xmpp_parsers::iq::Iq;
+use xmpp_parsers::jid::{BareJid, Jid};
+use xmpp_parsers::ns;
+use xmpp_parsers::pubsub::owner::{Owner, Payload as OwnerPayload};
+use xmpp_parsers::pubsub::pubsub::{
+    Configure, Create, Item as PubSubItem, Items, Publish, PublishOptions, Retract,
+};
+use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
+use xmpp_parsers::rsm::{SetQuery, SetResult};
+use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
+
+use super::{
+    Access, ServiceHint, MAX_DISCO_CANDIDATES, MAX_ID_BYTES, MAX_ITEMS_PER_STANZA, PUBLISH_OPTIONS,
+};
+use crate::proto::ns::ATOM;
+use crate::proto::xep0277::Entry;
+
+/// One `<item/>` of an items result or event.
+pub(super) struct ReceivedItem {
+    pub(super) id: String,
+    pub(super) publisher: Option<BareJid>,
+    pub(super) entry: Option<Element>,
+}
+
+/// An items result: the items, how many there were, and the RSM position.
+pub(super) struct ItemsPage {
+    pub(super) items: Vec<ReceivedItem>,
+    pub(super) count: usize,
+    pub(super) last: Option<String>,
+}
+
+// ---- wire: reading ----------------------------------------------------------------
+
+/// XEP-0060 §6.5: `<pubsub><items>…</items><set/>?</pubsub>`, read tolerantly (the
+/// xmpp-parsers type refuses the RSM sibling).
+pub(super) fn read_items_result(payload: &Element) -> Option<ItemsPage> {
+    if !payload.is("pubsub", ns::PUBSUB) {
+        return None;
+    }
+    let items = payload.get_child("items", ns::PUBSUB)?;
+    let count = items
+        .children()
+        .filter(|c| c.is("item", ns::PUBSUB))
+        .count();
+    let last = payload
+        .get_child("set", ns::RSM)
+        .and_then(|set| SetResult::try_from(set.clone()).ok())
+        .and_then(|set| set.last);
+    Some(ItemsPage {
+        items: read_items(items).0,
+        count,
+        last,
+    })
+}
+
+/// The items and retractions of an `<items/>` (result or event, same shape in either
+/// namespace), bounded.
+pub(super) fn read_items(items: &Element) -> (Vec<ReceivedItem>, Vec<String>) {
+    let (mut published, mut retracted) = (vec![], vec![]);
+    for child in items.children().take(MAX_ITEMS_PER_STANZA) {
+        let Some(id) = child.attr("id").filter(|id| valid_id(id)) else {
+            continue;
+        };
+        match child.name() {
+            "item" => published.push(ReceivedItem {
+                id: id.to_owned(),
+                publisher: child
+                    .attr("publisher")
+                    .and_then(|p| Jid::new(p).ok())
+                    .map(Jid::into_bare),
+                entry: child.get_child("entry", ATOM).cloned(),
+            }),
+            "retract" => retracted.push(id.to_owned()),
+            _ => {}
+        }
+    }
+    (published, retracted)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID_BYTES
+}
+
+/// Reads disco#items of the account's server: a `comments.DOMAIN` wins outright; else
+/// the `pubsub.*` items are the candidates to confirm with disco#info.
+pub fn comments_service_hint(domain: &str, items: &DiscoItemsResult) -> ServiceHint {
+    let comments = format!("comments.{domain}");
+    if let Some(item) = items.items.iter().find(|i| i.jid.as_str() == comments) {
+        return ServiceHint::Found(item.jid.clone());
+    }
+    // Other `comments.*` services are asked; a generic `pubsub.` component is not: stock
+    // Prosody lets only its admins create nodes there, while the account's own PEP
+    // takes comments nodes with an open publish model (XEP-0277 §4 leaves the choice).
+    ServiceHint::Ask(
+        items
+            .items
+            .iter()
+            .filter(|i| i.node.is_none() && i.jid.as_str().starts_with("comments."))
+            .map(|i| i.jid.clone())
+            .take(MAX_DISCO_CANDIDATES)
+            .collect(),
+    )
+}
+
+/// XEP-0060 §5.1: a pubsub service has the identity pubsub/service.
+pub fn is_pubsub_service(info: &DiscoInfoResult) -> bool {
+    info.identities
+        .iter()
+        .any(|i| i.category == "pubsub" && i.type_ == "service")
+}
+
+/// A refusal of `pubsub#max_items` as a publish option. XEP-0060 registers only
+/// `pubsub#access_model` for publish-options (§16.4.5) and leaves to the service how it
+/// treats other fields (§7.1.5); Prosody takes `max_items`, ejabberd 23.01 answers it with
+/// `<resource-constraint/>` of type `wait` ("Unknown field 'pubsub#max_items' of type
+/// '…#publish-options'"), which must not read as "send the same again". Others may say
+/// `bad-request`, `not-acceptable` or `feature-not-implemented`. The answer:
+/// [`without_max_items_option`], once.
+pub fn is_publish_option_refused(error: &StanzaError) -> bool {
+    !is_precondition_not_met(error)
+        && matches!(
+            error.defined_condition,
+            DefinedCondition::ResourceConstraint
+                | DefinedCondition::BadRequest
+                | DefinedCondition::NotAcceptable
+                | DefinedCondition::FeatureNotImplemented
+        )
+}
+
+/// XEP-0060 §7.1.5: the node's configuration does not match the publish options. Movim's
+/// answer, followed here: reconfigure the node ([`configure_node_iq`]) and publish again,
+/// once. Decided by the pubsub condition, whatever general condition a server pairs
+/// with it (the XEP says `conflict`).
+pub fn is_precondition_not_met(error: &StanzaError) -> bool {
+    error
+        .other
+        .as_ref()
+        .is_some_and(|e| e.is("precondition-not-met", ns::PUBSUB_ERRORS))
+}
+
+// ---- wire: writing ----------------------------------------------------------------
+
+/// XEP-0060 §6.5.7 items request, with XEP-0059 paging: `max_items` for services that
+/// ignore RSM (Prosody's PEP), `<set><max/>` for those that page (ejabberd). A page
+/// `after` a position sends RSM only, since `max_items` would mean "the newest N".
+pub(super) fn items_iq(
+    id: &str,
+    to: Jid,
+    node: &str,
+    max: u32,
+    after: Option<&str>,
+    rsm: bool,
+) -> Iq {
+    let items = Items {
+        max_items: after.is_none().then_some(max),
+        ..Items::new(node)
+    };
+    let mut pubsub = Element::builder("pubsub", ns::PUBSUB).append(Element::from(items));
+    if rsm {
+        let set = SetQuery {
+            max: Some(max as usize),
+            after: after.map(str::to_owned),
+            before: None,
+            index: None,
+        };
+        pubsub = pubsub.append(Element::from(set));
+    }
+    Iq::Get {
+        from: None,
+        to: Some(to),
+        id: id.to_owned(),
+        payload: pubsub.build(),
+    }
+}
+
+pub(super) fn disco_items_iq(id: &str, to: Jid) -> Iq {
+    Iq::from_get(
+        id,
+        DiscoItemsQuery {
+            node: None,
+            rsm: None,
+        },
+    )
+    .with_to(to)
+}
+
+pub(super) fn disco_info_iq(id: &str, to: Jid) -> Iq {
+    Iq::from_get(id, DiscoInfoQuery { node: None }).with_to(to)
+}
+
+fn addressed(iq: Iq, to: Option<Jid>) -> Iq {
+    match to {
+        Some(to) => iq.with_to(to),
+        None => iq,
+    }
+}
+
+fn submit_form(form_type: &str, fields: &[(&str, &str)]) -> DataForm {
+    let fields = fields
+        .iter()
+        .map(|(var, value)| Field::new(var, FieldType::TextSingle).with_value(value))
+        .collect();
+    DataForm::new(DataFormType::Submit, form_type, fields)
+}
+
+/// XEP-0060 §7.1.5: publishes `entry` as item `entry.id` on `node` (of `service`, or the
+/// account's PEP when `None`), on condition that the node's access model is `access`.
+/// Comments and likes go to someone else's node as it is: `None`, no condition.
+pub fn publish_iq(
+    iq_id: &str,
+    service: Option<Jid>,
+    node: &str,
+    entry: &Entry,
+    access: Option<Access>,
+) -> Iq {
+    let item = PubSubItem {
+        id: Some(ItemId(entry.id.clone())),
+        publisher: None,
+        payload: Some(entry.to_element()),
+    };
+    // `max_items` too: a PEP node keeps one item unless told otherwise (XEP-0163 §8),
+    // and a microblog is every post.
+    let options = access.map(|access| PublishOptions {
+        form: Some(submit_form(
+            PUBLISH_OPTIONS,
+            &[
+                ("pubsub#access_model", access.as_str()),
+                ("pubsub#max_items", "max"),
+            ],
+        )),
+    });
+    let payload = PubSub::Publish {
+        publish: Publish {
+            node: NodeName(node.to_owned()),
+            items: vec![item],
+        },
+        publish_options: options,
+    };
+    addressed(Iq::from_set(iq_id, payload), service)
+}
+
+/// XEP-0060 §8.2.4: sets the access model of one of the account's PEP nodes, and that
+/// it keeps every item: `max`, "no specific limit other than a server imposed maximum"
+/// (Prosody 0.12 and ejabberd 23.01 both take it; ejabberd refuses a number above its
+/// `max_items_node`, 1000 by default).
+pub fn configure_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
+    let payload = Owner {
+        payload: OwnerPayload::Configure {
+            node: Some(NodeName(node.to_owned())),
+            form: Some(node_config(access)),
+        },
+    };
+    Iq::from_set(iq_id, payload)
+}
+
+/// XEP-0060 §8.1.3: creates one of the account's PEP nodes configured as
+/// [`configure_node_iq`] would. A node that exists answers `conflict`.
+pub fn create_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
+    let payload = PubSub::Create {
+        create: Create {
+            node: Some(NodeName(node.to_owned())),
+        },
+        configure: Some(Configure {
+            form: Some(node_config(access)),
+        }),
+    };
+    Iq::from_set(iq_id, payload)
+}
+
+fn node_config(access: Access) -> DataForm {
+    submit_form(
+        ns::PUBSUB_CONFIGURE,
+        &[
+            ("pubsub#access_model", access.as_str()),
+            ("pubsub#max_items", "max"),
+        ],
+    )
+}
+
+/// The same publish (same item, same id) without `pubsub#max_items` among its publish
+/// options, for a service that refuses that option ([`is_publish_option_refused`]); the
+/// node must then be told to keep every item another way ([`create_node_iq`] and
+/// [`configure_node_iq`], sent before it: a server handles one stream's stanzas in
+/// order). `None` when `publish` is not a publish to the account's own PEP carrying it.
+pub fn without_max_items_option(publish: &Iq) -> Option<Iq> {
+    let Iq::Set {
+        to: None,
+        id,
+        payload,
+        ..
+    } = publish
+    else {
+        return None; // Someone else's node: Kith never sends options there.
+    };
+    let PubSub::Publish {
+        publish,
+        publish_options: Some(PublishOptions { form: Some(form) }),
+    } = PubSub::try_from(payload.clone()).ok()?
+    else {
+        return None;
+    };
+    let is_max_items = |f: &Field| f.var.as_deref() == Some("pubsub#max_items");
+    if !form.fields.iter().any(is_max_items) {
+        return None;
+    }
+    let fields = form
+        .fields
+        .iter()
+        .filter(|f| !is_max_items(f))
+        .cloned()
+        .collect();
+    let payload = PubSub::Publish {
+        publish,
+        publish_options: Some(PublishOptions {
+            form: Some(DataForm { fields, ..form }),
+        }),
+    };
+    Some(Iq::from_set(id.clone(), payload))
+}
+
+/// XEP-0060 §8.1.3: creates a post's comments node, open for anyone to read and to
+/// comment on (XEP-0277 §4).
+pub fn create_comments_node_iq(iq_id: &str, service: &Jid, node: &str) -> Iq {
+    let form = submit_form(
+        ns::PUBSUB_CONFIGURE,
+        &[
+            ("pubsub#access_model", Access::Open.as_str()),
+            ("pubsub#publish_model", "open"),
+            ("pubsub#max_items", "max"),
+        ],
+    );
+    let payload = PubSub::Create {
+        create: Create {
+            node: Some(NodeName(node.to_owned())),
+        },
+        configure: Some(Configure { form: Some(form) }),
+    };
+    Iq::from_set(iq_id, payload).with_to(service.clone())
+}
+
+/// XEP-0060 §7.2: deletes an item, telling subscribers (so other clients drop it too).
+pub fn retract_iq(iq_id: &str, service: Option<Jid>, node: &str, item_id: &str) -> Iq {
+    let payload = PubSub::Retract(Retract {
+        node: NodeName(node.to_owned()),
+        notify: true,
+        items: vec![PubSubItem {
+            id: Some(ItemId(item_id.to_owned())),
+            publisher: None,
+            payload: None,
+        }],
+    });
+    addressed(Iq::from_set(iq_id, payload), service)
+}
+
+/// XEP-0060 §8.4: deletes a node (a deleted post's comments).
+pub fn delete_node_iq(iq_id: &str, service: Option<Jid>, node: &str) -> Iq {
+    let payload = Owner {
+        payload: OwnerPayload::Delete {
+            node: NodeName(node.to_owned()),
+            redirect_uri: None,
+        },
+    };
+    addressed(Iq::from_set(iq_id, payload), service)
+}
