@@ -13,6 +13,7 @@ use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 use crate::service::outbox::OutboxEntry;
 use crate::service::{Client, Update};
 use crate::xmpp::backoff::Backoff;
+use crate::xmpp::framing::redirect_target;
 use crate::xmpp::Instant;
 
 /// RFC 7395 §3.1: the WebSocket subprotocol both sides must agree on.
@@ -47,7 +48,12 @@ pub struct Sinks {
 
 struct Driver {
     client: Client,
+    /// The account's endpoint: where every connection goes unless redirected.
     url: String,
+    /// Where the server's last `<close/>` sent the next connection (RFC 7395 §3.6.1).
+    redirect: Option<String>,
+    /// Where the current socket goes.
+    socket_url: String,
     socket: Option<WebSocket>,
     /// Bumped for every socket, so that events of a dead socket are ignored.
     generation: u32,
@@ -103,6 +109,8 @@ impl Connection {
         let driver = Rc::new(RefCell::new(Driver {
             client,
             url: url.to_owned(),
+            redirect: None,
+            socket_url: url.to_owned(),
             socket: None,
             generation: 0,
             opened: false,
@@ -181,7 +189,8 @@ impl Connection {
             }
             d.generation += 1;
             d.opened = false;
-            (d.url.clone(), d.generation)
+            d.socket_url = d.redirect.take().unwrap_or_else(|| d.url.clone());
+            (d.socket_url.clone(), d.generation)
         };
         (self.driver.borrow().sinks.retry)(None);
         crate::state::mark("kith:connect");
@@ -236,7 +245,7 @@ impl Connection {
             let d = self.driver.borrow();
             let socket = d.socket.clone();
             let agreed = socket.as_ref().is_some_and(|s| s.protocol() == SUBPROTOCOL);
-            (agreed, d.url.clone(), socket)
+            (agreed, d.socket_url.clone(), socket)
         };
         if !agreed {
             if let Some(socket) = socket {
@@ -264,7 +273,7 @@ impl Connection {
         let (opened, ever_opened, url) = {
             let mut d = self.driver.borrow_mut();
             d.socket = None;
-            (d.opened, d.ever_opened, d.url.clone())
+            (d.opened, d.ever_opened, d.socket_url.clone())
         };
         if opened {
             self.input(|client, now| client.handle_disconnected(now));
@@ -356,6 +365,14 @@ impl Connection {
             // let it go now rather than wait for its close handshake, which a half-open
             // network never completes, and ignore anything it still says.
             let mut dropped = false;
+            if let Some(target) = d.client.poll_redirect() {
+                d.redirect = redirect_target(&d.socket_url, &target);
+                if d.redirect.is_none() {
+                    web_sys::console::warn_1(
+                        &format!("Kith: not following the server to {target:?}").into(),
+                    );
+                }
+            }
             if d.client.wants_socket_closed() && !d.closing {
                 if let Some(socket) = d.socket.take() {
                     let _ = socket.close();

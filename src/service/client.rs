@@ -191,6 +191,11 @@ impl Client {
         self.session.wants_socket_closed()
     }
 
+    /// Where the server asked the next connection to go (see [`Session::poll_redirect`]).
+    pub fn poll_redirect(&mut self) -> Option<String> {
+        self.session.poll_redirect()
+    }
+
     // ---- inputs -------------------------------------------------------------------
 
     /// `nonce`: fresh randomness for this connection's SCRAM exchange.

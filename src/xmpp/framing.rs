@@ -108,6 +108,33 @@ pub fn close_frame() -> String {
     to_frame(&Element::bare("close", ns::WEBSOCKET))
 }
 
+/// Whether to follow a server's `<close see-other-uri='…'/>` (RFC 7395 §3.6.1) from the
+/// endpoint `current`: only to another WebSocket URI, and never from `wss:` down to
+/// `ws:`, which would hand the stream to anyone on the path. The browser checks the rest
+/// when it opens the socket.
+pub fn redirect_target(current: &str, target: &str) -> Option<String> {
+    let target = target.trim();
+    let secure = |uri: &str| {
+        uri.get(..6)
+            .is_some_and(|s| s.eq_ignore_ascii_case("wss://"))
+    };
+    let plain = |uri: &str| {
+        uri.get(..5)
+            .is_some_and(|s| s.eq_ignore_ascii_case("ws://"))
+    };
+    let scheme_len = if secure(target) {
+        6
+    } else if plain(target) && !secure(current) {
+        5
+    } else {
+        return None;
+    };
+    let host_starts =
+        !target[scheme_len..].starts_with(['/', '?', '#']) && target.len() > scheme_len;
+    let clean = !target.chars().any(|c| c.is_whitespace() || c.is_control());
+    (host_starts && clean).then(|| target.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +146,39 @@ mod tests {
         assert!(el.is("open", ns::WEBSOCKET));
         assert_eq!(el.attr("to"), Some("example.org"));
         assert_eq!(el.attr("version"), Some("1.0"));
+    }
+
+    #[test]
+    fn redirects_go_to_websocket_uris_and_never_down_to_plain_ws() {
+        let secure = "wss://example.org/xmpp-websocket";
+        let plain = "ws://127.0.0.1:5280/xmpp-websocket";
+        let other = "wss://node2.example.org:5443/ws";
+        assert_eq!(redirect_target(secure, other).as_deref(), Some(other));
+        assert_eq!(
+            redirect_target(secure, &format!(" {other}\n")).as_deref(),
+            Some(other)
+        );
+        assert_eq!(
+            redirect_target(plain, other).as_deref(),
+            Some(other),
+            "up to wss"
+        );
+        assert_eq!(
+            redirect_target(plain, "WS://host/x").as_deref(),
+            Some("WS://host/x")
+        );
+        for refused in [
+            "ws://node2.example.org/ws", // a downgrade
+            "WS://node2.example.org/ws",
+            "https://example.org/ws", // not a WebSocket
+            "javascript:alert(1)",
+            "wss:///path-without-host",
+            "wss://",
+            "wss://exa mple.org/",
+            "",
+        ] {
+            assert_eq!(redirect_target(secure, refused), None, "{refused:?}");
+        }
     }
 
     #[test]

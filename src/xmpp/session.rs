@@ -282,6 +282,8 @@ pub struct Session {
     roster_versioning: bool,
     /// The app is in the background (hidden tab): the server may hold back the unimportant.
     inactive: bool,
+    /// Where the server's last `<close/>` sent us (RFC 7395 §3.6.1), not yet polled.
+    redirect: Option<String>,
 }
 
 /// Stanzas sent before sign-in finished or after the session ended.
@@ -309,6 +311,7 @@ impl Session {
             csi_offered: false,
             roster_versioning: false,
             inactive: false,
+            redirect: None,
         }
     }
 
@@ -620,7 +623,7 @@ impl Session {
 
     fn handle_element(&mut self, now: Instant, el: Element) {
         if el.is("close", ns::WEBSOCKET) {
-            return self.handle_server_close();
+            return self.handle_server_close(el.attr("see-other-uri"));
         }
         if el.is("error", ns::STREAM) {
             let reason = match StreamError::try_from(el) {
@@ -896,17 +899,19 @@ impl Session {
         }
     }
 
-    fn handle_server_close(&mut self) {
+    fn handle_server_close(&mut self, see_other_uri: Option<&str>) {
         if matches!(self.phase, Phase::Closing) {
             return self.finish(CloseReason::Requested);
         }
+        // RFC 7395 §3.6.1: "connect there instead", for the next connection only. The
+        // driver decides whether to follow ([`super::framing::redirect_target`]).
+        self.redirect = see_other_uri.map(str::to_owned);
         // A clean close ends the stream for good (no resumption); the session reconnects.
         self.lose_stream(false);
         // RFC 7395 §3.6: answer the server's close with ours.
         self.transmit.push_back(close_frame());
     }
 
-    /// Ends the session because of a problem; tells the server when we still can.
     /// Ends the stream because of a problem; tells the server when we still can. Problems a
     /// new connection may not have (a restarting server, bad XML) lead to a reconnection;
     /// the others end the session.
@@ -924,6 +929,11 @@ impl Session {
             self.lose_stream(false);
             self.transmit.push_back(close_frame());
         }
+    }
+
+    /// The WebSocket URI the server's last `<close/>` named for the next connection, once.
+    pub fn poll_redirect(&mut self) -> Option<String> {
+        self.redirect.take()
     }
 
     /// Whether the driver should drop the current socket: the stream on it has ended.

@@ -512,6 +512,23 @@ fn close_sends_framing_close_and_waits_for_the_server() {
 }
 
 #[test]
+fn a_server_close_may_name_the_next_endpoint_once() {
+    let mut s = online_session();
+    s.handle_frame(
+        Instant(1),
+        "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='wss://node2.example.org/ws'/>",
+    );
+    assert!(drain_frames(&mut s)[0].is("close", ns::WEBSOCKET));
+    assert_eq!(drain_events(&mut s), vec![Event::Disconnected]);
+    assert!(s.wants_socket_closed());
+    assert_eq!(
+        s.poll_redirect().as_deref(),
+        Some("wss://node2.example.org/ws")
+    );
+    assert_eq!(s.poll_redirect(), None, "for the next connection only");
+}
+
+#[test]
 fn server_close_is_answered() {
     let mut s = online_session();
     s.handle_frame(

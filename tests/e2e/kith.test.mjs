@@ -1,6 +1,7 @@
 // End-to-end: the built app in headless Chromium against the test server (KITH_SERVER).
 // Elements are found only by role and accessible name: those names are the app's
 // interface contract (see DESIGN.md, "Test pyramid").
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   ALICE, BOB, DOMAIN, KITH_WS, contactItem, launchBrowser, openContacts, restartServer,
@@ -96,6 +97,29 @@ e2e('a malformed Jabber ID is refused before connecting', async (page) => {
   await signIn(page, { jid: 'alice@@localhost', password: 'x' });
   await page.getByRole('alert').filter({ hasText: 'not a valid Jabber ID' }).waitFor();
   if (sockets.length) throw new Error(`a socket was opened: ${sockets}`);
+});
+
+e2e('a server that sends the app to another endpoint is followed there', async (page) => {
+  // config.json names an endpoint that answers the stream's opening with RFC 7395's
+  // redirect to the real server (nothing listens on it: Playwright plays that server).
+  const moved = 'ws://127.0.0.1:9/moved-xmpp-websocket';
+  await serveConfig(page, moved);
+  let asked = 0;
+  await page.routeWebSocket(moved, (ws) => {
+    asked += 1;
+    ws.onMessage((frame) => {
+      if (/^<open\b/.test(frame)) {
+        ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='${DOMAIN}' id='moved${asked}' version='1.0'/>`);
+        ws.send(`<close xmlns='urn:ietf:params:xml:ns:xmpp-framing' see-other-uri='${KITH_WS}'/>`);
+      } else if (/^<close\b/.test(frame)) {
+        ws.close();
+      }
+    });
+  });
+  await signInOnline(page, ALICE);
+  const list = await openContacts(page);
+  await contactItem(list, BOB.jid).waitFor();
+  assert.equal(asked, 1, 'the redirect is followed, not the old endpoint retried');
 });
 
 e2e('a server restart is survived without signing in again', async (page) => {
