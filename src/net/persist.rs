@@ -128,23 +128,38 @@ pub(super) fn persist(
         Update::Answer { id, outcome } => super::query::answered(id, outcome.clone()),
         Update::Feed(change) => {
             let feed = client.feed();
-            let ops: Vec<PostOp> = match change {
-                FeedChange::Upserted(key) => {
-                    feed.record(key).map(PostOp::Put).into_iter().collect()
-                }
+            // While a sync pours pages in, the main thread is what makes the timeline
+            // appear: what the server sent is written once it is over (nothing is lost
+            // if the tab closes first: the sync's cursors are stored at its end too, so
+            // the next start fetches the same again). The person's own writes and all
+            // removals go at once (`held` false): those a reload must not lose or bring
+            // back.
+            let (ops, held): (Vec<PostOp>, bool) = match change {
+                FeedChange::Upserted(key) => (
+                    feed.record(key).map(PostOp::Put).into_iter().collect(),
+                    !feed.is_local(key),
+                ),
                 // Comments and likes are kept with the post; ones retracted while we
                 // were away stay in the cache until the post goes.
-                FeedChange::CommentsChanged(post) => feed
-                    .comments(post)
-                    .iter()
-                    .filter_map(|c| feed.record(&c.key))
-                    .map(PostOp::Put)
-                    .collect(),
-                FeedChange::Retracted(key) => vec![PostOp::Delete(
-                    key.service.clone(),
-                    key.node.clone(),
-                    key.id.clone(),
-                )],
+                FeedChange::CommentsChanged(post) => {
+                    let comments = feed.comments(post);
+                    (
+                        comments
+                            .iter()
+                            .filter_map(|c| feed.record(&c.key))
+                            .map(PostOp::Put)
+                            .collect(),
+                        !comments.iter().any(|c| feed.is_local(&c.key)),
+                    )
+                }
+                FeedChange::Retracted(key) => (
+                    vec![PostOp::Delete(
+                        key.service.clone(),
+                        key.node.clone(),
+                        key.id.clone(),
+                    )],
+                    false,
+                ),
                 FeedChange::Cursor { key, value } => {
                     let cursor = CursorRecord {
                         account,
@@ -156,20 +171,9 @@ pub(super) fn persist(
                     });
                     return;
                 }
-                FeedChange::Progress => Vec::new(),
-            };
-            // While a sync pours pages in, the main thread is what makes the timeline
-            // appear: what the server sent is written once it is over (nothing is lost
-            // if the tab closes first: the sync's cursors are stored at its end too, so
-            // the next start fetches the same again). The person's own writes and all
-            // removals go at once: those a reload must not lose or bring back.
-            let held = match change {
-                FeedChange::Upserted(key) => !feed.is_local(key),
-                FeedChange::CommentsChanged(post) => {
-                    !feed.comments(post).iter().any(|c| feed.is_local(&c.key))
-                }
-                FeedChange::Retracted(_) => false,
-                FeedChange::Progress | FeedChange::Cursor { .. } => true,
+                // Nothing to write, but the end of a sync (no progress left) is when
+                // what was held goes.
+                FeedChange::Progress => (Vec::new(), true),
             };
             let hold = held && feed.progress().is_some();
             queue_post_ops(state, store, account, channel, ops, hold);
