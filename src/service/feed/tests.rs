@@ -432,6 +432,34 @@ fn an_rsm_last_is_kept_and_used_by_load_older() {
 }
 
 #[test]
+fn an_rsm_last_is_read_even_from_a_set_xmpp_parsers_refuses() {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    let out = requests(&mut feed, t(0));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    let mut page = result(ns::MICROBLOG, &posts(21, 20), None);
+    // A negative index does not fit RSM's unsigned one: the whole set is refused by
+    // `SetResult`, but its `<last/>` is all the next page needs.
+    page.append_child(element(
+        "<set xmlns='http://jabber.org/protocol/rsm'><first index='-1'>p40</first>\
+         <last>p21</last><count>40</count></set>",
+    ));
+    answer(&mut feed, &out[1], page);
+    assert_eq!(feed.load_older(Some(romeo())), 1);
+    let older = requests(&mut feed, t(1));
+    let set = payload_of(&older[0]);
+    let set = set
+        .get_child("set", "http://jabber.org/protocol/rsm")
+        .unwrap();
+    assert_eq!(
+        set.get_child("after", "http://jabber.org/protocol/rsm")
+            .unwrap()
+            .text(),
+        "p21"
+    );
+}
+
+#[test]
 fn without_rsm_load_older_asks_for_more_and_deduplicates() {
     let mut feed = Feed::new(me());
     feed.start_sync(t(0), vec![romeo()]);

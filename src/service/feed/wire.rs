@@ -13,7 +13,7 @@ use xmpp_parsers::pubsub::pubsub::{
     Configure, Create, Item as PubSubItem, Items, Publish, PublishOptions, Retract,
 };
 use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
-use xmpp_parsers::rsm::{SetQuery, SetResult};
+use xmpp_parsers::rsm::SetQuery;
 use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
 
 use super::{
@@ -49,10 +49,14 @@ pub(super) fn read_items_result(payload: &Element) -> Option<ItemsPage> {
         .children()
         .filter(|c| c.is("item", ns::PUBSUB))
         .count();
+    // Only `<last/>` matters (the next page goes after it), read on its own: a set that
+    // xmpp-parsers' `SetResult` refuses as a whole (a negative `first/@index`, seen from
+    // ejabberd) must not cost us the position.
     let last = payload
         .get_child("set", ns::RSM)
-        .and_then(|set| SetResult::try_from(set.clone()).ok())
-        .and_then(|set| set.last);
+        .and_then(|set| set.get_child("last", ns::RSM))
+        .map(|last| last.text())
+        .filter(|last| !last.is_empty());
     Some(ItemsPage {
         items: read_items(items).0,
         count,
