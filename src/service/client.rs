@@ -9,11 +9,13 @@ use minidom::Element;
 use xmpp_parsers::disco::{DiscoInfoResult, Identity};
 use xmpp_parsers::iq::Iq;
 use xmpp_parsers::jid::{BareJid, FullJid, Jid};
+use xmpp_parsers::message::Message;
 use xmpp_parsers::ns;
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::roster::Roster as RosterQuery;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
+use super::archive::{Archive, Verdict};
 use super::feed::{self, Feed, FeedChange};
 use super::outbox::{DuplicateId, Outbox, OutboxEntry, Outcome};
 use super::presence::PresenceBook;
@@ -68,6 +70,7 @@ pub struct Client {
     roster_request: Option<String>,
     outbox: Outbox,
     feed: Feed,
+    archive: Archive,
     /// Ids of [`Client::query`] requests still unanswered.
     queries: BTreeSet<String>,
     /// Outbox entries already retried after reconfiguring their node: once only.
@@ -96,6 +99,7 @@ impl Client {
     /// answer "unchanged") and the writes not yet acknowledged.
     pub fn restore(config: SessionConfig, roster: Roster, outbox: Outbox, feed: Feed) -> Self {
         Client {
+            archive: Archive::new(config.jid.clone()),
             session: Session::new(config),
             roster,
             presence: PresenceBook::default(),
@@ -272,11 +276,17 @@ impl Client {
         self.process_session(now);
         // Reads the feed wants, while the stream is up; a refused send is an answer too.
         while self.session.is_online() {
-            let Some(iq) = self.feed.poll_request(now) else {
+            let Some(iq) = self
+                .archive
+                .poll_request()
+                .or_else(|| self.feed.poll_request(now))
+            else {
                 break;
             };
             let id = iq_id(&iq).to_owned();
-            if self.session.send_prepared_iq(now, iq).is_err() {
+            if self.session.send_prepared_iq(now, iq).is_err()
+                && !self.archive.handle_response(&id, &IqOutcome::Disconnected)
+            {
                 self.feed.handle_response(&id, &IqOutcome::Disconnected);
             }
         }
@@ -336,17 +346,11 @@ impl Client {
                         self.updates.push_back(Update::Presence(jid));
                     }
                 }
-                Event::Message(message) if self.feed.handle_message(&message) => {}
-                Event::Message(message) => {
-                    // Chat itself arrives with a later issue; until then the app only
-                    // notes which messages with a body reached it.
-                    if !message.bodies.is_empty() {
-                        self.updates.push_back(Update::Message {
-                            from: message.from.map(|j| j.to_string()),
-                            id: message.id.map(|id| id.0),
-                        });
-                    }
-                }
+                Event::Message(message) => match self.archive.handle_message(&message) {
+                    Verdict::Live => self.handle_message(message),
+                    Verdict::Replayed(original) => self.handle_message(*original),
+                    Verdict::Duplicate | Verdict::Ignored => {}
+                },
                 Event::Closed(reason) => {
                     self.presence.clear();
                     self.updates.push_back(Update::Closed(reason));
@@ -355,8 +359,22 @@ impl Client {
         }
     }
 
+    fn handle_message(&mut self, message: Message) {
+        if self.feed.handle_message(&message) {
+            return;
+        }
+        // Chat itself arrives with a later issue; until then the app only notes which
+        // messages with a body reached it.
+        if !message.bodies.is_empty() {
+            self.updates.push_back(Update::Message {
+                from: message.from.map(|j| j.to_string()),
+                id: message.id.map(|id| id.0),
+            });
+        }
+    }
+
     fn handle_iq_response(&mut self, now: Instant, id: String, outcome: IqOutcome) {
-        if self.feed.handle_response(&id, &outcome) {
+        if self.archive.handle_response(&id, &outcome) || self.feed.handle_response(&id, &outcome) {
             return;
         }
         if self.queries.remove(&id) {
@@ -381,6 +399,9 @@ impl Client {
         // a first sign-in those pushes would only repeat what the sync fetches, and cost
         // the server as much again while it is busiest; they are asked for after it.
         self.announce(now, self.feed.synced_before());
+        // A new stream after one that was lost: what the server archived since the last
+        // message we got may never arrive otherwise (see `archive`).
+        self.archive.start();
         // Then the feeds of everyone on the roster (and our own).
         let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();
         self.feed.start_sync(now, contacts);

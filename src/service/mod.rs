@@ -2,6 +2,7 @@
 //! and later the feed), and answer the requests the server sends us. Pure Rust: the
 //! `Client` here is driven the same way as the session it wraps.
 
+pub mod archive;
 pub mod feed;
 pub mod outbox;
 pub mod presence;

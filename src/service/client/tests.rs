@@ -852,3 +852,53 @@ fn a_prosody_publish_keeps_its_max_items_option() {
     let sent = frames(&mut c);
     assert!(form_fields(&sent[0]).contains(&("pubsub#max_items".into(), "max".into())));
 }
+
+// ---- archive catch-up --------------------------------------------------------------------
+
+#[test]
+fn a_new_stream_after_a_lost_one_asks_the_archive_after_its_initial_presence() {
+    let mut c = with_roster();
+    c.handle_frame(t(), "<message xmlns='jabber:client' from='juliet@example.com/balcony' type='chat' id='m1'><body>1</body><stanza-id xmlns='urn:xmpp:sid:0' by='user@example.org' id='s1'/></message>");
+    assert!(
+        matches!(updates(&mut c).as_slice(), [Update::Message { id: Some(id), .. }] if id == "m1")
+    );
+    c.handle_disconnected(t());
+    updates(&mut c);
+    // A new stream (nothing to resume): the roster, then presence, then the archive.
+    let get = connect_and_sign_in(&mut c).pop().unwrap();
+    let id = get.attr("id").unwrap();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
+    );
+    let sent = frames(&mut c);
+    let presence = sent.iter().position(|f| f.is("presence", ns::DEFAULT_NS));
+    let query = sent
+        .iter()
+        .position(|f| f.has_child("query", "urn:xmpp:mam:2"));
+    assert!(presence.unwrap() < query.unwrap(), "{sent:?}");
+    let q = sent[query.unwrap()].attr("id").unwrap().to_owned();
+    assert!(String::from(&sent[query.unwrap()]).contains("<after>s1</after>"));
+    // m2 was lost with the old stream; the archive has it.
+    c.handle_frame(t(), &format!(
+        "<message xmlns='jabber:client' from='user@example.org' to='{BOUND}'><result xmlns='urn:xmpp:mam:2' queryid='{q}' id='s2'>\
+         <forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-11-28T03:32:49Z'/>\
+         <message xmlns='jabber:client' from='juliet@example.com/balcony' to='user@example.org' type='chat' id='m2'><body>2</body></message>\
+         </forwarded></result></message>"
+    ));
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{q}'><fin xmlns='urn:xmpp:mam:2' complete='true'><set xmlns='http://jabber.org/protocol/rsm'><last>s2</last></set></fin></iq>"));
+    let got: Vec<_> = updates(&mut c)
+        .into_iter()
+        .filter_map(|u| match u {
+            Update::Message { id, from } => Some((id, from)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [(
+            Some("m2".to_owned()),
+            Some("juliet@example.com/balcony".to_owned())
+        )]
+    );
+}

@@ -1,0 +1,217 @@
+//! Catching up from the server's archive (XEP-0313) after a stream was lost for good.
+//!
+//! Stream management (XEP-0198) makes a cut connection lose nothing when the stream is
+//! resumed. When it cannot be (the server forgot it, or — ejabberd 23.01 — the old
+//! session is still stuck writing to the dead socket and "state copying timed out"), the
+//! server may drop what it had sent on the old stream: ejabberd re-routes unacknowledged
+//! messages only when no other resource is online, and ours is, on the new stream. Its
+//! archive has them all. So on every new stream after one that received archived
+//! messages, this asks for what was archived after the newest of them (XEP-0313 §5.1,
+//! RSM `after` an archive id), page by page.
+//!
+//! Messages are told apart by their archive id (XEP-0359 `<stanza-id by=account>` when
+//! live, the result's `id` when replayed), so one that arrives both ways is delivered
+//! once. Sans-IO like [`Feed`](super::feed::Feed): [`Archive::start`] after the new
+//! stream's initial presence (anything routed after it arrives live, anything before is
+//! archived already), [`Archive::poll_request`], [`Archive::handle_response`] and
+//! [`Archive::handle_message`].
+
+use std::collections::{BTreeSet, VecDeque};
+
+use minidom::Element;
+use xmpp_parsers::iq::Iq;
+use xmpp_parsers::jid::BareJid;
+use xmpp_parsers::mam::{Query, QueryId, Result_};
+use xmpp_parsers::message::Message;
+use xmpp_parsers::ns;
+use xmpp_parsers::rsm::SetQuery;
+use xmpp_parsers::stanza_id::StanzaId;
+
+use crate::xmpp::IqOutcome;
+
+/// Messages asked per page.
+const PAGE: usize = 100;
+/// Pages per catch-up: a gap larger than this is history, which the chat screens page.
+const MAX_PAGES: u8 = 20;
+/// Archive ids remembered to tell a message already delivered.
+const REMEMBERED: usize = 2_000;
+const ID_PREFIX: &str = "mam-";
+
+/// What [`Archive::handle_message`] made of a message.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    /// Not the archive's business: a live message seen for the first time, or one
+    /// without an archive id.
+    Live,
+    /// Already delivered (live or from the archive): drop it.
+    Duplicate,
+    /// A message from our catch-up, not delivered before: deliver this, the original.
+    Replayed(Box<Message>),
+    /// Looked like an archive result but was not ours to trust (forged, another query).
+    Ignored,
+}
+
+#[derive(Debug, Clone)]
+struct Running {
+    iq_id: String,
+    query_id: String,
+    pages: u8,
+}
+
+#[derive(Debug, Clone)]
+pub struct Archive {
+    account: BareJid,
+    /// The archive id of the newest message delivered.
+    newest: Option<String>,
+    seen: BTreeSet<String>,
+    seen_order: VecDeque<String>,
+    running: Option<Running>,
+    requests: VecDeque<Iq>,
+    next_id: u64,
+}
+
+impl Archive {
+    pub fn new(account: BareJid) -> Self {
+        Archive {
+            account,
+            newest: None,
+            seen: BTreeSet::new(),
+            seen_order: VecDeque::new(),
+            running: None,
+            requests: VecDeque::new(),
+            next_id: 0,
+        }
+    }
+
+    /// A new stream is announced: ask for what was archived since the newest message
+    /// delivered, if any was. A catch-up still running from an older stream starts over.
+    pub fn start(&mut self) {
+        self.running = None;
+        self.requests.clear();
+        if let Some(after) = self.newest.clone() {
+            self.ask(after, 0);
+        }
+    }
+
+    pub fn poll_request(&mut self) -> Option<Iq> {
+        self.requests.pop_front()
+    }
+
+    /// Sorts an incoming message: archive results of our query are unwrapped, anything
+    /// with an archive id already delivered is a duplicate.
+    pub fn handle_message(&mut self, message: &Message) -> Verdict {
+        if let Some(result) = message.payloads.iter().find(|p| p.is("result", ns::MAM)) {
+            return self.handle_result(message, result);
+        }
+        match self.archive_id(message) {
+            Some(id) if !self.remember(&id) => Verdict::Duplicate,
+            Some(id) => {
+                self.newest = Some(id);
+                Verdict::Live
+            }
+            None => Verdict::Live,
+        }
+    }
+
+    /// The answer to one of our queries: `true` if it was one (the caller stops there).
+    pub fn handle_response(&mut self, id: &str, outcome: &IqOutcome) -> bool {
+        let Some(running) = self.running.as_ref().filter(|r| r.iq_id == id).cloned() else {
+            return id.starts_with(ID_PREFIX);
+        };
+        self.running = None;
+        // XEP-0313 §4.3: `<fin complete='true'/>` ends it; otherwise the next page goes
+        // after this one's last. Anything else (no archive, an error) ends it quietly:
+        // a catch-up is a repair, the session works without it.
+        let IqOutcome::Result(Some(fin)) = outcome else {
+            return true;
+        };
+        if !fin.is("fin", ns::MAM) || fin.attr("complete") == Some("true") {
+            return true;
+        }
+        let last = fin
+            .get_child("set", ns::RSM)
+            .and_then(|set| set.get_child("last", ns::RSM))
+            .map(Element::text)
+            .filter(|last| !last.is_empty());
+        if let Some(last) = last {
+            if running.pages + 1 < MAX_PAGES {
+                self.ask(last, running.pages + 1);
+            }
+        }
+        true
+    }
+
+    fn handle_result(&mut self, message: &Message, result: &Element) -> Verdict {
+        // Only our own archive speaks for us: a result from anyone else is a forgery.
+        let ours = message
+            .from
+            .as_ref()
+            .is_none_or(|from| from.to_bare() == self.account && from.resource().is_none());
+        let Some(running) = self.running.as_ref().filter(|_| ours) else {
+            return Verdict::Ignored;
+        };
+        let Ok(result) = Result_::try_from(result.clone()) else {
+            return Verdict::Ignored;
+        };
+        if result.queryid.as_ref().map(|q| q.0.as_str()) != Some(running.query_id.as_str()) {
+            return Verdict::Ignored;
+        }
+        if !self.remember(&result.id) {
+            return Verdict::Duplicate;
+        }
+        self.newest = Some(result.id);
+        Verdict::Replayed(Box::new(result.forwarded.message))
+    }
+
+    /// The id our archive gave a live message (XEP-0359), trusted only when the stanza
+    /// comes from our server's side (which strips any `by` ours from what others send).
+    fn archive_id(&self, message: &Message) -> Option<String> {
+        message
+            .payloads
+            .iter()
+            .filter(|p| p.is("stanza-id", ns::SID))
+            .filter_map(|p| StanzaId::try_from(p.clone()).ok())
+            .find(|sid| sid.by.to_bare() == self.account)
+            .map(|sid| sid.id)
+    }
+
+    /// Notes an archive id; `false` if it was noted before.
+    fn remember(&mut self, id: &str) -> bool {
+        if !self.seen.insert(id.to_owned()) {
+            return false;
+        }
+        self.seen_order.push_back(id.to_owned());
+        if self.seen_order.len() > REMEMBERED {
+            if let Some(old) = self.seen_order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        true
+    }
+
+    fn ask(&mut self, after: String, pages: u8) {
+        self.next_id += 1;
+        let iq_id = format!("{ID_PREFIX}{}", self.next_id);
+        let query = Query {
+            queryid: Some(QueryId(iq_id.clone())),
+            node: None,
+            form: None,
+            set: Some(SetQuery {
+                max: Some(PAGE),
+                after: Some(after),
+                before: None,
+                index: None,
+            }),
+            flip_page: false,
+        };
+        self.requests.push_back(Iq::from_set(iq_id.clone(), query));
+        self.running = Some(Running {
+            query_id: iq_id.clone(),
+            iq_id,
+            pages,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;
