@@ -267,7 +267,10 @@ impl Client {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.session.poll_timeout()
+        match (self.session.poll_timeout(), self.feed.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     // ---- internals ----------------------------------------------------------------
@@ -622,16 +625,14 @@ impl Client {
     /// we want microblog events, so what was published since each feed was fetched may
     /// never be pushed. Prosody sends each contact's newest item once it learns; ejabberd
     /// 23.01 does only if it knew the caps when our presence reached the contact (its
-    /// `caps_update` hook runs before the answer is in). One catch-up per stream, sent
-    /// after the answer, closes the gap; each stops at the newest post already known,
-    /// and a pushed newest post cancels its contact's.
+    /// `caps_update` hook runs before the answer is in). One catch-up per stream, of the
+    /// feeds the server did not push from ([`Feed::catch_up_after_caps`]).
     fn caught_up_after_caps(&mut self, now: Instant) {
         if self.notify != Some(true) || self.caps_caught_up {
             return;
         }
         self.caps_caught_up = true;
-        let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();
-        self.feed.start_sync(now, contacts);
+        self.feed.catch_up_after_caps(now);
     }
 
     /// A request from our own server (or our account, as PEP services ask): not from a

@@ -80,6 +80,9 @@ const MAX_ENTRY_BYTES: usize = 256 * 1024;
 const MAX_ID_BYTES: usize = 512;
 /// A request nobody answered (the driver lost it) stops holding a slot after this.
 const REQUEST_TIMEOUT_MS: u64 = 120_000;
+/// How long the server must stay quiet after learning our caps before the feeds it did
+/// not push from are fetched ([`Feed::catch_up_after_caps`]).
+const SETTLE_MS: u64 = 2_000;
 /// Candidates asked about during service discovery, at most.
 const MAX_DISCO_CANDIDATES: usize = 8;
 
@@ -130,6 +133,17 @@ pub struct Feed {
     /// Items removed since [`Feed::restore_newest`], until [`Feed::absorb`] (which must
     /// not bring them back).
     gone: Option<BTreeSet<ItemKey>>,
+    /// A [`Feed::catch_up_after_caps`] waiting for the server's pushes.
+    settling: Option<Settling>,
+}
+
+#[derive(Clone, Debug)]
+struct Settling {
+    /// The feeds nothing was pushed from yet.
+    owners: BTreeSet<BareJid>,
+    until: Instant,
+    /// Something was pushed since `until` was set: wait on.
+    pushed: bool,
 }
 
 /// The items of one comments node, each list oldest first.
@@ -246,6 +260,7 @@ impl Feed {
             discovery: Discovery::default(),
             changes: VecDeque::new(),
             gone: None,
+            settling: None,
         }
     }
 
@@ -320,14 +335,39 @@ impl Feed {
     /// Fetches what is new from the account itself and every contact. While a sync runs,
     /// contacts not yet part of it are added to it.
     pub fn start_sync(&mut self, now: Instant, contacts: Vec<BareJid>) {
-        self.last_sync = Some(now);
         self.contacts = contacts.iter().cloned().collect();
+        self.sync_owners(now, std::iter::once(self.account.clone()).chain(contacts));
+    }
+
+    /// The server has just learnt that we want microblog events (it asked what our caps
+    /// mean): what was published since our sync fetched each feed may never be pushed.
+    /// Prosody now pushes every followed feed's newest item, which covers that; ejabberd
+    /// 23.01 pushes nothing. So the feeds the server has not pushed from once it has been
+    /// quiet for [`SETTLE_MS`] are fetched again, down to the newest post known.
+    pub fn catch_up_after_caps(&mut self, now: Instant) {
+        let owners = std::iter::once(self.account.clone())
+            .chain(self.contacts.iter().cloned())
+            .collect();
+        self.settling = Some(Settling {
+            owners,
+            until: now + SETTLE_MS,
+            pushed: false,
+        });
+    }
+
+    /// When [`Feed::poll_request`] next has something to do without new input.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.settling.as_ref().map(|s| s.until)
+    }
+
+    fn sync_owners(&mut self, now: Instant, owners: impl IntoIterator<Item = BareJid>) {
+        self.last_sync = Some(now);
         let run = self.sync.get_or_insert_with(|| SyncRun {
             total: 0,
             pending: BTreeSet::new(),
         });
         let mut added = vec![];
-        for jid in std::iter::once(self.account.clone()).chain(contacts) {
+        for jid in owners {
             if run.pending.insert(jid.clone()) {
                 run.total += 1;
                 added.push(jid);
@@ -493,6 +533,7 @@ impl Feed {
     /// requests are out.
     pub fn poll_request(&mut self, now: Instant) -> Option<Iq> {
         self.reap(now);
+        self.settle(now);
         if self.in_flight.len() >= MAX_IN_FLIGHT {
             return None;
         }
@@ -908,6 +949,10 @@ impl Feed {
             "items" => {
                 let (items, retracted) = read_items(action);
                 if node == ns::MICROBLOG {
+                    if let Some(settling) = self.settling.as_mut() {
+                        settling.owners.remove(from);
+                        settling.pushed = true;
+                    }
                     self.settle_by_push(from, &items);
                 }
                 for item in &items {
@@ -931,6 +976,23 @@ impl Feed {
     /// item (XEP-0163 §6.1.2). When that is the newest item we hold, the microblog has
     /// nothing new: its catch-up, if still queued, is not sent. On a warm start most
     /// contacts have posted nothing since, so most fetches (and their server cost) go.
+    /// The end of [`Feed::catch_up_after_caps`]'s wait: pushes keep it waiting; once
+    /// quiet, the feeds nothing was pushed from are fetched.
+    fn settle(&mut self, now: Instant) {
+        let Some(settling) = self.settling.as_mut().filter(|s| now >= s.until) else {
+            return;
+        };
+        if std::mem::take(&mut settling.pushed) {
+            settling.until = now + SETTLE_MS;
+            return;
+        }
+        if let Some(settling) = self.settling.take() {
+            if !settling.owners.is_empty() {
+                self.sync_owners(now, settling.owners);
+            }
+        }
+    }
+
     fn settle_by_push(&mut self, owner: &BareJid, items: &[ReceivedItem]) {
         let Some(newest) = self
             .sources
