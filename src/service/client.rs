@@ -79,7 +79,7 @@ pub struct Client {
     /// else whether its caps asked for microblog notifications.
     notify: Option<bool>,
     /// This stream's one catch-up after the server learnt what our `+notify` caps mean
-    /// ([`Client::caught_up_after_caps`]) is asked for.
+    /// ([`Client::catch_up_after_caps`]) is asked for.
     caps_caught_up: bool,
     /// The server refused `pubsub#max_items` as a publish option (ejabberd 23.01): from
     /// then on, publishes go without it ([`feed::without_max_items_option`]).
@@ -617,7 +617,7 @@ impl Client {
         };
         let _ = self.session.send_stanza(now, reply);
         if catch_up {
-            self.caught_up_after_caps(now);
+            self.catch_up_after_caps(now);
         }
     }
 
@@ -627,7 +627,7 @@ impl Client {
     /// 23.01 does only if it knew the caps when our presence reached the contact (its
     /// `caps_update` hook runs before the answer is in). One catch-up per stream, of the
     /// feeds the server did not push from ([`Feed::catch_up_after_caps`]).
-    fn caught_up_after_caps(&mut self, now: Instant) {
+    fn catch_up_after_caps(&mut self, now: Instant) {
         if self.notify != Some(true) || self.caps_caught_up {
             return;
         }
@@ -635,16 +635,23 @@ impl Client {
         self.feed.catch_up_after_caps(now);
     }
 
-    /// A request from our own server (or our account, as PEP services ask): not from a
-    /// contact's client, whose curiosity about our caps says nothing about the server's.
+    /// A request from our own server, as it asks: from our domain, our bare JID (Prosody's
+    /// PEP) or this very resource (ejabberd). Not a contact's client, nor our account's
+    /// other devices, whose curiosity about our caps says nothing about the server's.
     fn is_own_server(&self, from: Option<&Jid>) -> bool {
-        match from {
-            None => true,
-            Some(jid) => {
-                let bare = jid.to_bare();
-                bare == *self.account()
-                    || (bare.node().is_none() && bare.domain() == self.account().domain())
+        let Some(jid) = from else {
+            return true;
+        };
+        let account = self.account();
+        match jid.resource() {
+            None => {
+                jid.as_str() == account.as_str()
+                    || (jid.node().is_none() && jid.domain() == account.domain())
             }
+            Some(_) => self
+                .session
+                .bound_jid()
+                .is_some_and(|bound| jid.as_str() == bound.as_str()),
         }
     }
 
