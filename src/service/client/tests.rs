@@ -36,6 +36,19 @@ fn connect_and_sign_in(c: &mut Client) -> Vec<Element> {
     last
 }
 
+/// The connection is lost and a new stream is signed in (nothing resumed), its roster
+/// request answered "unchanged"; what the client sends then is left to read.
+fn new_stream(c: &mut Client) {
+    c.handle_disconnected(t());
+    updates(c);
+    let get = connect_and_sign_in(c).pop().unwrap();
+    let id = get.attr("id").unwrap();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
+    );
+}
+
 /// Signs in and returns the client and the id of its roster request.
 fn signed_in() -> (Client, String) {
     let mut c = Client::new(config());
@@ -417,14 +430,7 @@ fn a_lost_connection_resends_the_same_id_once_on_the_next_stream() {
     let mut c = with_roster();
     c.submit(t(), add_juliet("w3")).unwrap();
     frames(&mut c);
-    c.handle_disconnected(t());
-    updates(&mut c);
-    let get = connect_and_sign_in(&mut c).pop().unwrap();
-    let id = get.attr("id").unwrap();
-    c.handle_frame(
-        t(),
-        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
-    );
+    new_stream(&mut c);
     let resent: Vec<_> = frames(&mut c)
         .into_iter()
         .filter(|f| f.attr("id") == Some("w3"))
@@ -875,15 +881,8 @@ fn a_new_stream_after_a_lost_one_asks_the_archive_after_its_initial_presence() {
     assert!(
         matches!(updates(&mut c).as_slice(), [Update::Message { id: Some(id), .. }] if id == "m1")
     );
-    c.handle_disconnected(t());
-    updates(&mut c);
     // A new stream (nothing to resume): the roster, then presence, then the archive.
-    let get = connect_and_sign_in(&mut c).pop().unwrap();
-    let id = get.attr("id").unwrap();
-    c.handle_frame(
-        t(),
-        &format!("<iq xmlns='jabber:client' type='result' id='{id}'/>"),
-    );
+    new_stream(&mut c);
     let sent = frames(&mut c);
     let presence = sent.iter().position(|f| f.is("presence", ns::DEFAULT_NS));
     let query = sent
