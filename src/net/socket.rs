@@ -361,10 +361,7 @@ impl Connection {
                     let _ = socket.send_with_str(&frame);
                 }
             }
-            // The stream on this socket is over (a dead peer, an error, a final close):
-            // let it go now rather than wait for its close handshake, which a half-open
-            // network never completes, and ignore anything it still says.
-            let mut dropped = false;
+            // A `<close see-other-uri/>`: where the next socket goes, if we follow it.
             if let Some(target) = d.client.poll_redirect() {
                 d.redirect = redirect_target(&d.socket_url, &target);
                 if d.redirect.is_none() {
@@ -373,6 +370,10 @@ impl Connection {
                     );
                 }
             }
+            // The stream on this socket is over (a dead peer, an error, a final close):
+            // let it go now rather than wait for its close handshake, which a half-open
+            // network never completes, and ignore anything it still says.
+            let mut dropped = false;
             if d.client.wants_socket_closed() && !d.closing {
                 if let Some(socket) = d.socket.take() {
                     let _ = socket.close();
