@@ -5,6 +5,8 @@ pub mod host_meta;
 /// Markdown, the source format of posts, rendered to sanitised nodes and XHTML.
 pub mod markdown;
 pub mod ns;
+/// XEP-0059: Result Set Management (the paging position of a result).
+pub mod xep0059;
 /// XEP-0115: Entity Capabilities (the `ver` hash and the `<c/>` of presence).
 pub mod xep0115;
 /// XEP-0277: Microblogging over XMPP (Atom entries).

@@ -27,6 +27,7 @@ use xmpp_parsers::ns;
 use xmpp_parsers::rsm::SetQuery;
 use xmpp_parsers::stanza_id::StanzaId;
 
+use crate::proto::xep0059;
 use crate::xmpp::IqOutcome;
 
 /// Messages asked per page.
@@ -128,12 +129,7 @@ impl Archive {
         if !fin.is("fin", ns::MAM) || fin.attr("complete") == Some("true") {
             return true;
         }
-        let last = fin
-            .get_child("set", ns::RSM)
-            .and_then(|set| set.get_child("last", ns::RSM))
-            .map(Element::text)
-            .filter(|last| !last.is_empty());
-        if let Some(last) = last {
+        if let Some(last) = xep0059::last(fin) {
             if running.pages + 1 < MAX_PAGES {
                 self.ask(last, running.pages + 1);
             }

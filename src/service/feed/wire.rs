@@ -20,6 +20,7 @@ use super::{
     Access, ServiceHint, MAX_DISCO_CANDIDATES, MAX_ID_BYTES, MAX_ITEMS_PER_STANZA, PUBLISH_OPTIONS,
 };
 use crate::proto::ns::ATOM;
+use crate::proto::xep0059;
 use crate::proto::xep0277::Entry;
 
 /// One `<item/>` of an items result or event.
@@ -49,18 +50,10 @@ pub(super) fn read_items_result(payload: &Element) -> Option<ItemsPage> {
         .children()
         .filter(|c| c.is("item", ns::PUBSUB))
         .count();
-    // Only `<last/>` matters (the next page goes after it), read on its own: a set that
-    // xmpp-parsers' `SetResult` refuses as a whole (a negative `first/@index`, seen from
-    // ejabberd) must not cost us the position.
-    let last = payload
-        .get_child("set", ns::RSM)
-        .and_then(|set| set.get_child("last", ns::RSM))
-        .map(|last| last.text())
-        .filter(|last| !last.is_empty());
     Some(ItemsPage {
         items: read_items(items).0,
         count,
-        last,
+        last: xep0059::last(payload),
     })
 }
 

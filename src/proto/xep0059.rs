@@ -1,0 +1,35 @@
+//! XEP-0059: Result Set Management — what Kith reads of a result set by hand.
+
+use minidom::Element;
+use xmpp_parsers::ns;
+
+/// The `<last/>` of the RSM `<set/>` under `parent`: where the next page starts. Read on
+/// its own, because xmpp-parsers' `SetResult` refuses a whole set for a detail we never
+/// use (a negative `first/@index`, seen from ejabberd), which would lose the position.
+pub fn last(parent: &Element) -> Option<String> {
+    parent
+        .get_child("set", ns::RSM)
+        .and_then(|set| set.get_child("last", ns::RSM))
+        .map(Element::text)
+        .filter(|last| !last.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_is_read_from_any_set_that_has_one() {
+        let el = |xml: &str| xml.parse::<Element>().unwrap();
+        let rsm = "http://jabber.org/protocol/rsm";
+        let refused_by_set_result = el(&format!(
+            "<fin xmlns='urn:xmpp:mam:2'><set xmlns='{rsm}'><first index='-1'>a</first><last>b</last></set></fin>"
+        ));
+        assert_eq!(last(&refused_by_set_result).as_deref(), Some("b"));
+        let empty = el(&format!(
+            "<fin xmlns='urn:xmpp:mam:2'><set xmlns='{rsm}'><last/></set></fin>"
+        ));
+        assert_eq!(last(&empty), None);
+        assert_eq!(last(&el("<fin xmlns='urn:xmpp:mam:2'/>")), None);
+    }
+}
