@@ -4,6 +4,8 @@
 use serde::Deserialize;
 use xmpp_parsers::jid::BareJid;
 
+use crate::xmpp::endpoint::{check_websocket_uri, websocket_host};
+
 /// `config.json`, all optional: `{"default_domain": "...", "websocket_url": "wss://..."}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct AppConfig {
@@ -14,8 +16,15 @@ pub struct AppConfig {
 }
 
 impl AppConfig {
+    /// Refuses a preset endpoint Kith would not open (plain `ws:` off this machine), so
+    /// the host learns at once rather than each person at sign-in.
     pub fn from_json(text: &str) -> Result<AppConfig, String> {
-        serde_json::from_str(text).map_err(|e| format!("config.json is not valid: {e}"))
+        let config: AppConfig =
+            serde_json::from_str(text).map_err(|e| format!("config.json is not valid: {e}"))?;
+        if let Some(url) = &config.websocket_url {
+            check_websocket_uri(url).map_err(|why| format!("config.json: {why}"))?;
+        }
+        Ok(config)
     }
 
     /// The preset endpoint applies to the host's own domain only: a person signing in to
@@ -57,6 +66,29 @@ pub fn account_jid(input: &str, default_domain: Option<&str>) -> Result<BareJid,
     Ok(bare)
 }
 
+/// Where signing in with `typed` connects, as the person should know before sending a
+/// password: the host of the host's preset endpoint or of the one last used for that
+/// domain, else the domain whose XEP-0156 document will say. `None` until a domain is
+/// typed.
+pub fn server_line(
+    typed: &str,
+    config: Option<&AppConfig>,
+    last: Option<&(String, String)>,
+) -> Option<String> {
+    let jid = account_jid(typed, config.and_then(|c| c.default_domain.as_deref())).ok()?;
+    let domain = jid.domain().as_str();
+    let url = config
+        .and_then(|c| c.websocket_url_for(domain))
+        .or_else(|| {
+            last.filter(|(d, _)| d == domain)
+                .map(|(_, url)| url.as_str())
+        });
+    Some(match url.and_then(websocket_host) {
+        Some(host) => format!("Connects to {host}"),
+        None => format!("Connects to the server {domain} names in its host-meta"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +102,20 @@ mod tests {
         assert_eq!(c.default_domain.as_deref(), Some("example.org"));
         assert_eq!(AppConfig::from_json("{}").unwrap(), AppConfig::default());
         assert!(AppConfig::from_json("{").is_err());
+    }
+
+    #[test]
+    fn config_json_refuses_plain_ws_off_this_machine() {
+        let err = AppConfig::from_json(r#"{"websocket_url":"ws://example.org/xmpp-websocket"}"#)
+            .unwrap_err();
+        assert!(
+            err.starts_with("config.json: ") && err.contains("unencrypted"),
+            "{err}"
+        );
+        // The tests' and scripts/run's own server.
+        let local =
+            AppConfig::from_json(r#"{"websocket_url":"ws://127.0.0.1:5380/xmpp-websocket"}"#);
+        assert!(local.is_ok());
     }
 
     #[test]
@@ -92,6 +138,38 @@ mod tests {
         assert_eq!(
             no_domain.websocket_url_for("anything.net"),
             Some("wss://example.org/ws")
+        );
+    }
+
+    #[test]
+    fn the_sign_in_screen_says_where_it_connects() {
+        let config = AppConfig::from_json(
+            r#"{"default_domain":"example.org","websocket_url":"wss://xmpp.example.org:5443/ws"}"#,
+        )
+        .unwrap();
+        let line = |typed: &str, last: Option<(&str, &str)>| {
+            let last = last.map(|(d, u)| (d.to_owned(), u.to_owned()));
+            server_line(typed, Some(&config), last.as_ref())
+        };
+        assert_eq!(line("", None), None);
+        assert_eq!(line("alice", None).unwrap(), "Connects to xmpp.example.org");
+        assert_eq!(
+            line("bob@other.net", None).unwrap(),
+            "Connects to the server other.net names in its host-meta"
+        );
+        // After discovery (or a stored endpoint), for that domain only.
+        let found = Some(("other.net", "wss://ws.other.net/xmpp"));
+        assert_eq!(
+            line("bob@other.net", found).unwrap(),
+            "Connects to ws.other.net"
+        );
+        assert_eq!(
+            line("carol@third.org", found).unwrap(),
+            "Connects to the server third.org names in its host-meta"
+        );
+        assert_eq!(
+            server_line("a@b.c", None, None).unwrap(),
+            "Connects to the server b.c names in its host-meta"
         );
     }
 

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use xmpp_parsers::jid::BareJid;
 
 use super::endpoint::{load_config, websocket_url};
@@ -22,6 +23,7 @@ use crate::service::{Client, Update};
 use crate::state::{AppState, ConnectionStatus, PendingWrite};
 use crate::store::device::{open_device_store, DeviceStore};
 use crate::store::{CursorRecord, OutboxRecord, PostRecord, RememberedKeys, Store};
+use crate::xmpp::endpoint::check_websocket_uri;
 use crate::xmpp::{CloseReason, ScramHash, ScramKeys, Secret, SessionConfig};
 
 /// The IndexedDB database's name.
@@ -120,9 +122,12 @@ pub async fn boot(state: AppState) {
             });
         });
     }
-    let url = match store.cursor(jid.as_str(), ENDPOINT).await {
-        Ok(Some(url)) => url,
-        _ => match endpoint(jid.domain().as_str()).await {
+    // A stored endpoint Kith would no longer open (from before the ws: rule) is looked
+    // up again like a missing one.
+    let stored = store.cursor(jid.as_str(), ENDPOINT).await.ok().flatten();
+    let url = match stored.filter(|url| check_websocket_uri(url).is_ok()) {
+        Some(url) => url,
+        None => match endpoint(jid.domain().as_str()).await {
             Ok(url) => url,
             Err(message) => {
                 state.alert.set(Some(message));
@@ -200,6 +205,9 @@ pub async fn sign_in(
             return Ok(());
         }
     };
+    state
+        .endpoint
+        .set(Some((jid.domain().to_string(), url.clone())));
     let store = store(state).await;
     // Whatever this device cached for the account: its roster version spares a refetch,
     // its outbox goes out once online.
@@ -234,6 +242,9 @@ fn start(
     url: String,
 ) {
     let warm = matches!(secret, Secret::Keys(_));
+    state
+        .endpoint
+        .set(Some((jid.domain().to_string(), url.clone())));
     let connection: Rc<RefCell<Option<Connection>>> = Rc::new(RefCell::new(None));
     let view = Rc::new(RefCell::new(feed));
     let channel = Rc::new(TabChannel::open(
@@ -268,7 +279,7 @@ fn start(
                 store,
                 jid,
                 remember,
-                url.clone(),
+                Rc::new(RefCell::new(url.clone())),
                 channel,
                 connection.clone(),
             );
@@ -312,13 +323,34 @@ fn sinks(
     store: Rc<DeviceStore>,
     jid: BareJid,
     remember: bool,
-    url: String,
+    url: Rc<RefCell<String>>,
     channel: Rc<TabChannel>,
     connection: Rc<RefCell<Option<Connection>>>,
 ) -> Sinks {
+    let endpoint_failed = {
+        let (connection, url, domain) = (connection.clone(), url.clone(), jid.domain().to_string());
+        move |failed: String| {
+            let (connection, url, domain) = (connection.clone(), url.clone(), domain.clone());
+            spawn_local(async move {
+                // A network failure here leaves the old endpoint in place.
+                let Ok(found) = endpoint(&domain).await else {
+                    return;
+                };
+                if found == failed {
+                    return;
+                }
+                *url.borrow_mut() = found.clone();
+                state.endpoint.set(Some((domain, found.clone())));
+                if let Some(c) = connection.borrow().as_ref() {
+                    c.set_endpoint(&found);
+                }
+            });
+        }
+    };
     let update = {
         let channel = channel.clone();
         move |client: &Client, update: Update| {
+            let url = url.borrow().clone();
             persist(
                 state, &store, &jid, remember, &url, client, &update, &channel,
             );
@@ -340,6 +372,7 @@ fn sinks(
         }),
         retry: Box::new(move |at| state.retry_at.set(at)),
         settled: Box::new(redraw_soon(state, connection)),
+        endpoint_failed: Box::new(endpoint_failed),
     }
 }
 

@@ -48,6 +48,13 @@ pub async fn websocket_url(config: &AppConfig, domain: &str) -> Result<String, S
     if let Some(url) = config.websocket_url_for(domain) {
         return Ok(url.to_owned());
     }
+    discover(domain).await
+}
+
+/// XEP-0156 discovery alone: what `domain` says today, ignoring any preset or stored
+/// endpoint. A link Kith refuses (plain `ws:` off this machine) is reported as such.
+pub async fn discover(domain: &str) -> Result<String, String> {
+    let mut refused = None;
     let urls = discovery_urls(domain);
     for (i, url) in urls.iter().enumerate() {
         let Ok(response) = Request::get(url).send().await else {
@@ -64,9 +71,14 @@ pub async fn websocket_url(config: &AppConfig, domain: &str) -> Result<String, S
         } else {
             HostMeta::from_jrd(&text)
         };
-        if let Some(ws) = meta.ok().as_ref().and_then(HostMeta::websocket_url) {
+        let Ok(meta) = meta else { continue };
+        if let Some(ws) = meta.websocket_url() {
             return Ok(ws.to_owned());
         }
+        refused = refused.or(meta.refused);
+    }
+    if let Some(why) = refused {
+        return Err(why);
     }
     Err(format!(
         "Could not find how to connect to {domain}: nothing usable at {} or {}",

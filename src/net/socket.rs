@@ -13,6 +13,7 @@ use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 use crate::service::outbox::OutboxEntry;
 use crate::service::{Client, Update};
 use crate::xmpp::backoff::Backoff;
+use crate::xmpp::endpoint::check_websocket_uri;
 use crate::xmpp::framing::redirect_target;
 use crate::xmpp::Instant;
 
@@ -26,6 +27,7 @@ type UpdateSink = Box<dyn Fn(&Client, Update)>;
 type FailureSink = Box<dyn Fn(String)>;
 type RetrySink = Box<dyn Fn(Option<f64>)>;
 type SettledSink = Box<dyn Fn(&Client)>;
+type EndpointSink = Box<dyn Fn(String)>;
 /// A listener on a window or document event, kept so that sign-out can remove it.
 type Listener = (
     web_sys::EventTarget,
@@ -44,6 +46,10 @@ pub struct Sinks {
     /// After the updates of one input, when the feed or the outbox changed: one redraw
     /// for a whole burst of sync answers.
     pub settled: SettledSink,
+    /// The account's endpoint failed to open while the browser is online: it may have
+    /// moved, so look it up again and hand a new one to [`Connection::set_endpoint`].
+    /// Called once per run of failures.
+    pub endpoint_failed: EndpointSink,
 }
 
 struct Driver {
@@ -63,6 +69,8 @@ struct Driver {
     ever_opened: bool,
     /// Signing out: never reconnect.
     closing: bool,
+    /// `endpoint_failed` was called since the last stream came online.
+    rediscovered: bool,
     backoff: Backoff,
     timer: Option<(i32, Instant)>,
     retry_timer: Option<i32>,
@@ -116,6 +124,7 @@ impl Connection {
             opened: false,
             ever_opened: warm,
             closing: false,
+            rediscovered: false,
             backoff: Backoff::default(),
             timer: None,
             retry_timer: None,
@@ -167,6 +176,14 @@ impl Connection {
         self.driver.borrow_mut().client.discard(id);
     }
 
+    /// Where the next connections go (not a redirect): the endpoint found again after
+    /// the old one failed. Refused like any endpoint if Kith would not open it.
+    pub fn set_endpoint(&self, url: &str) {
+        if check_websocket_uri(url).is_ok() {
+            self.driver.borrow_mut().url = url.to_owned();
+        }
+    }
+
     /// Feeds the client something the person did (a local echo, Load older, a query).
     pub fn act(&self, action: impl FnOnce(&mut Client, Instant)) {
         self.input(action);
@@ -193,6 +210,12 @@ impl Connection {
             (d.socket_url.clone(), d.generation)
         };
         (self.driver.borrow().sinks.retry)(None);
+        // Whatever the endpoint came from, credentials never cross the network in clear.
+        if let Err(why) = check_websocket_uri(&url) {
+            self.driver.borrow_mut().closing = true;
+            (self.driver.borrow().sinks.failure)(why);
+            return;
+        }
         crate::state::mark("kith:connect");
         let socket = match WebSocket::new_with_str(&url, SUBPROTOCOL) {
             Ok(s) => s,
@@ -293,7 +316,25 @@ impl Connection {
             ));
             return;
         }
+        if !opened {
+            self.maybe_rediscover();
+        }
         self.schedule_reconnect();
+    }
+
+    /// A stored endpoint is reused across starts; when it no longer opens although the
+    /// network is up, the domain is asked again (once until a stream comes online).
+    fn maybe_rediscover(&self) {
+        let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+        let failed = {
+            let mut d = self.driver.borrow_mut();
+            let ours = d.socket_url == d.url;
+            if !online || !ours || std::mem::replace(&mut d.rediscovered, true) {
+                return;
+            }
+            d.url.clone()
+        };
+        (self.driver.borrow().sinks.endpoint_failed)(failed);
     }
 
     fn schedule_reconnect(&self) {
@@ -387,6 +428,7 @@ impl Connection {
                 .any(|u| matches!(u, Update::Online(_) | Update::Resumed))
             {
                 d.backoff.reset();
+                d.rediscovered = false;
             }
             (updates, dropped && !d.client.is_closed())
         };

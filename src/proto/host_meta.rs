@@ -5,11 +5,15 @@ use minidom::Element;
 use serde::Deserialize;
 
 use super::ns;
+use crate::xmpp::endpoint::check_websocket_uri;
 
-/// The WebSocket endpoints a host-meta document lists, secure ones first.
+/// The WebSocket endpoints a host-meta document lists that Kith may open, secure ones
+/// first, and those it refuses (plain `ws:` off this machine).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct HostMeta {
     pub websocket_urls: Vec<String>,
+    /// Why the first refused link was refused, for when nothing else is usable.
+    pub refused: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,17 +64,24 @@ impl HostMeta {
     fn from_hrefs<'a>(hrefs: impl Iterator<Item = &'a str>) -> HostMeta {
         let mut secure = vec![];
         let mut plain = vec![];
+        let mut refused = None;
         for href in hrefs.map(str::trim) {
             let lower = href.to_ascii_lowercase();
-            if lower.starts_with("wss://") {
-                secure.push(href.to_owned());
-            } else if lower.starts_with("ws://") {
-                plain.push(href.to_owned());
+            if !lower.starts_with("wss://") && !lower.starts_with("ws://") {
+                continue;
+            }
+            match check_websocket_uri(href) {
+                Ok(()) if lower.starts_with("wss://") => secure.push(href.to_owned()),
+                Ok(()) => plain.push(href.to_owned()),
+                Err(why) => {
+                    refused.get_or_insert(why);
+                }
             }
         }
         secure.extend(plain);
         HostMeta {
             websocket_urls: secure,
+            refused,
         }
     }
 
@@ -96,13 +107,16 @@ mod tests {
         let xrd = r#"<?xml version='1.0' encoding='utf-8'?>
 <XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>
   <Link rel="urn:xmpp:alt-connections:xbosh" href="https://example.org/http-bind"/>
-  <Link rel="urn:xmpp:alt-connections:websocket" href="ws://example.org/plain"/>
+  <Link rel="urn:xmpp:alt-connections:websocket" href="ws://localhost:5280/plain"/>
   <Link rel="urn:xmpp:alt-connections:websocket" href="wss://example.org/xmpp-websocket"/>
 </XRD>"#;
         let meta = HostMeta::from_xrd(xrd).unwrap();
         assert_eq!(
             meta.websocket_urls,
-            vec!["wss://example.org/xmpp-websocket", "ws://example.org/plain"]
+            vec![
+                "wss://example.org/xmpp-websocket",
+                "ws://localhost:5280/plain"
+            ]
         );
         assert_eq!(
             meta.websocket_url(),
@@ -126,6 +140,22 @@ mod tests {
             {"rel":"urn:xmpp:alt-connections:websocket","href":"https://example.org/ws"},
             {"rel":"urn:xmpp:alt-connections:websocket"}]}"#;
         assert_eq!(HostMeta::from_jrd(jrd).unwrap().websocket_url(), None);
+    }
+
+    #[test]
+    fn plain_ws_off_this_machine_is_refused_with_a_reason() {
+        let xrd = r#"<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>
+  <Link rel="urn:xmpp:alt-connections:websocket" href="ws://example.org/xmpp-websocket"/>
+</XRD>"#;
+        let meta = HostMeta::from_xrd(xrd).unwrap();
+        assert_eq!(meta.websocket_url(), None);
+        assert!(meta.refused.unwrap().contains("unencrypted"));
+        let jrd = r#"{"links":[{"rel":"urn:xmpp:alt-connections:websocket","href":"ws://example.org/ws"},
+            {"rel":"urn:xmpp:alt-connections:websocket","href":"wss://example.org/ws"}]}"#;
+        assert_eq!(
+            HostMeta::from_jrd(jrd).unwrap().websocket_urls,
+            vec!["wss://example.org/ws"]
+        );
     }
 
     #[test]

@@ -185,6 +185,9 @@ pub struct AppState {
     pub notice: RwSignal<Option<String>>,
     /// Another tab of this browser holds the connection; this one shows the shared store.
     pub elsewhere: RwSignal<bool>,
+    /// The domain signed in to and the WebSocket endpoint it connects to (the sign-in
+    /// screen shows its host).
+    pub endpoint: RwSignal<Option<(String, String)>>,
     /// Each contact's availability signal, by bare JID, so presence touches one row.
     availability: StoredValue<HashMap<String, RwSignal<Availability>>>,
     /// The roster last shown, to rebuild the rows when pending writes change.
@@ -210,6 +213,7 @@ impl AppState {
             pending: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
             elsewhere: RwSignal::new(false),
+            endpoint: RwSignal::new(None),
             availability: StoredValue::new(HashMap::new()),
             roster: StoredValue::new(Roster::default()),
         }

@@ -125,6 +125,9 @@ pub fn redirect_target(current: &str, target: &str) -> Option<String> {
     let scheme_len = if secure(target) {
         6
     } else if plain(target) && !secure(current) {
+        // Plain only where it was plain already, and only on this machine: see
+        // `endpoint::check_websocket_uri`.
+        super::endpoint::check_websocket_uri(target).ok()?;
         5
     } else {
         return None;
@@ -164,13 +167,14 @@ mod tests {
             "up to wss"
         );
         assert_eq!(
-            redirect_target(plain, "WS://host/x").as_deref(),
-            Some("WS://host/x")
+            redirect_target(plain, "WS://localhost/x").as_deref(),
+            Some("WS://localhost/x")
         );
         for refused in [
             "ws://node2.example.org/ws", // a downgrade
             "WS://node2.example.org/ws",
-            "https://example.org/ws", // not a WebSocket
+            "ws://127.0.0.1:5281/elsewhere", // a downgrade, even to loopback
+            "https://example.org/ws",        // not a WebSocket
             "javascript:alert(1)",
             "wss:///path-without-host",
             "wss://",
@@ -178,6 +182,23 @@ mod tests {
             "",
         ] {
             assert_eq!(redirect_target(secure, refused), None, "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn plain_redirects_stay_on_loopback() {
+        let plain = "ws://127.0.0.1:5280/xmpp-websocket";
+        assert_eq!(
+            redirect_target(plain, "ws://[::1]:5281/ws").as_deref(),
+            Some("ws://[::1]:5281/ws")
+        );
+        // Credentials would leave the machine in clear.
+        for refused in [
+            "ws://example.org/ws",
+            "ws://10.0.0.2:5280/ws",
+            "ws://x@evil.org/",
+        ] {
+            assert_eq!(redirect_target(plain, refused), None, "{refused}");
         }
     }
 

@@ -2,6 +2,7 @@
 //! values and tested natively.
 
 pub mod backoff;
+pub mod endpoint;
 pub mod framing;
 pub mod scram;
 pub mod session;

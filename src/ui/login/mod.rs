@@ -4,7 +4,9 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::config::{server_line, AppConfig};
 use crate::net::account::sign_in;
+use crate::net::endpoint::load_config;
 use crate::state::{AppState, ConnectionStatus};
 use crate::ui::shell::Alert;
 
@@ -16,6 +18,19 @@ pub fn LoginScreen() -> impl IntoView {
     let remember = RwSignal::new(false);
     let jid_error = RwSignal::new(None::<String>);
     let busy = move || state.status.get() == ConnectionStatus::Connecting;
+    let config = RwSignal::new(None::<AppConfig>);
+    spawn_local(async move {
+        if let Ok(c) = load_config().await {
+            config.set(Some(c));
+        }
+    });
+    let server = move || {
+        config.with(|c| {
+            state
+                .endpoint
+                .with(|last| server_line(&jid.get(), c.as_ref(), last.as_ref()))
+        })
+    };
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -57,6 +72,7 @@ pub fn LoginScreen() -> impl IntoView {
                         {move || jid_error.get().unwrap_or_default()}
                     </p>
                 </Show>
+                <p class="endpoint" id="login-endpoint">{server}</p>
                 <label for="login-password">"Password"</label>
                 <input
                     id="login-password"
@@ -65,9 +81,17 @@ pub fn LoginScreen() -> impl IntoView {
                     bind:value=password
                 />
                 <label class="check">
-                    <input type="checkbox" bind:checked=remember/>
+                    <input
+                        type="checkbox"
+                        aria-describedby="login-remember-note"
+                        bind:checked=remember
+                    />
                     "Remember me on this device"
                 </label>
+                // What the remembered keys are worth, said before they are stored.
+                <p class="hint" id="login-remember-note">
+                    "This keeps keys derived from your password on this device: until you change your password, anyone using this browser can sign in as you. Signing out with Wipe removes them."
+                </p>
                 <button type="submit" aria-busy=move || busy().to_string()>"Sign in"</button>
                 <Show when=busy>
                     <p role="status" class="connecting">"Connecting…"</p>
