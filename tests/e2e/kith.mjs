@@ -58,8 +58,13 @@ export function launchBrowser() {
 
 const artifacts = new URL('../../target/e2e/', import.meta.url);
 
+/** Chromium's console line for anything a Content-Security-Policy blocked. */
+const CSP_REFUSAL = /violates the following Content Security Policy|Content Security Policy directive/;
+
 /**
  * Run `body(page)` in a fresh browser context (no shared storage between tests).
+ * The app is served with its strict CSP (scripts/serve sends the one of dist/.htaccess):
+ * anything it blocks fails the test, so every test also checks the app works under it.
  * On failure, leave a screenshot, the accessibility tree and the browser console in
  * target/e2e/ — the tree is what getByRole sees.
  */
@@ -68,10 +73,15 @@ export async function withPage(browser, name, body) {
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   const logs = [];
-  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  const refused = [];
+  page.on('console', (m) => {
+    logs.push(`[${m.type()}] ${m.text()}`);
+    if (CSP_REFUSAL.test(m.text())) refused.push(m.text());
+  });
   page.on('pageerror', (e) => logs.push(`[pageerror] ${e.stack ?? e}`));
   try {
     await body(page);
+    if (refused.length) throw new Error(`the Content-Security-Policy blocked:\n${refused.join('\n')}`);
   } catch (e) {
     const file = name.replace(/\W+/g, '-');
     mkdirSync(artifacts, { recursive: true });
