@@ -474,6 +474,11 @@ impl Client {
             }
             IqOutcome::Error(error) => self.refusal(&id, &error),
             IqOutcome::Timeout | IqOutcome::Disconnected => Outcome::Retry,
+            // An answer too large to read (an error echoing a large write, say): sending
+            // the same again would only bring it back.
+            IqOutcome::TooLarge => {
+                Outcome::Rejected("The server's answer to this was too large to read".to_owned())
+            }
         };
         self.outbox.on_outcome(&id, outcome.clone());
         if outcome != Outcome::Retry {

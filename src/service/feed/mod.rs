@@ -443,7 +443,10 @@ impl Feed {
         // Item-not-found, forbidden, timeouts…: that request is just done, nothing more.
         let payload = match outcome {
             IqOutcome::Result(payload) => payload.as_ref(),
-            IqOutcome::Error(_) | IqOutcome::Timeout | IqOutcome::Disconnected => None,
+            IqOutcome::Error(_)
+            | IqOutcome::Timeout
+            | IqOutcome::Disconnected
+            | IqOutcome::TooLarge => None,
         };
         match request {
             Request::Page {
