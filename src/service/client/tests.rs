@@ -914,3 +914,61 @@ fn a_new_stream_after_a_lost_one_asks_the_archive_after_its_initial_presence() {
         )]
     );
 }
+
+#[test]
+fn a_feed_page_over_the_frame_limit_keeps_the_stream_and_is_asked_again_smaller() {
+    let (mut c, id) = signed_in();
+    c.handle_frame(
+        t(),
+        &format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'>\
+             <item jid='juliet@example.com' subscription='both'/></query></iq>"
+        ),
+    );
+    updates(&mut c);
+    let juliets_page = |sent: &[Element]| {
+        sent.iter()
+            .find(|f| {
+                f.attr("to") == Some("juliet@example.com")
+                    && f.get_child("pubsub", ns::PUBSUB)
+                        .and_then(|p| p.get_child("items", ns::PUBSUB))
+                        .is_some_and(|i| i.attr("node") == Some(ns::MICROBLOG))
+            })
+            .cloned()
+            .expect("a page of juliet's microblog")
+    };
+    let asked = juliets_page(&frames(&mut c));
+    // Five posts of 240 KB: some 1.2 MB in one frame, over the 1 MB limit.
+    let post = |i: usize| {
+        format!(
+            "<item id='p{i}'><entry xmlns='http://www.w3.org/2005/Atom'><title>big</title>\
+             <content>{}</content><published>2026-04-02T10:0{i}:00Z</published></entry></item>",
+            "a".repeat(240 * 1024)
+        )
+    };
+    let answer = format!(
+        "<iq xmlns='jabber:client' type='result' id='{}' from='juliet@example.com'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:microblog:0'>{}</items></pubsub></iq>",
+        asked.attr("id").unwrap(),
+        (0..5).map(post).collect::<String>()
+    );
+    assert!(answer.len() > 1_200_000);
+    c.handle_frame(t(), &answer);
+    let after = frames(&mut c);
+    assert!(
+        !after
+            .iter()
+            .any(|f| f.is("close", ns::WEBSOCKET) || f.is("error", ns::STREAM)),
+        "{after:?}"
+    );
+    assert!(!c.wants_socket_closed() && !c.is_closed());
+    assert!(!updates(&mut c)
+        .iter()
+        .any(|u| matches!(u, Update::Disconnected | Update::Closed(_))));
+    let again = juliets_page(&after);
+    let items = again
+        .get_child("pubsub", ns::PUBSUB)
+        .and_then(|p| p.get_child("items", ns::PUBSUB))
+        .unwrap();
+    assert_eq!(items.attr("max_items"), Some("10"), "half the page");
+}
