@@ -166,6 +166,19 @@ impl CloseReason {
             CloseReason::Scram(ScramError::KeysOutdated) => {
                 "The sign-in remembered on this device no longer works (was the password changed?). Sign in with your password.".into()
             }
+            CloseReason::Scram(ScramError::TooFewIterations(n)) => format!(
+                "The server protects your password too weakly (hashing it {}; Kith asks for at least {} times), so Kith did not sign in",
+                match n {
+                    1 => "once".to_owned(),
+                    n => format!("{} times", group_digits(*n)),
+                },
+                group_digits(super::scram::MIN_ITERATIONS)
+            ),
+            CloseReason::Scram(ScramError::TooManyIterations(n)) => format!(
+                "The server asks this device to hash your password {} times, which would freeze the page; Kith allows at most {}, so it did not sign in",
+                group_digits(*n),
+                group_digits(super::scram::MAX_ITERATIONS)
+            ),
             CloseReason::Scram(e) => format!("Signing in failed: the server broke the exchange ({e:?})"),
             CloseReason::StreamError { condition, text } => match text {
                 Some(t) => format!("The server ended the session: {} ({t})", words(condition)),
@@ -174,6 +187,19 @@ impl CloseReason {
             CloseReason::Protocol(what) => format!("The server sent something Kith cannot read: {what}"),
         }
     }
+}
+
+/// `10000000` → `10,000,000`.
+fn group_digits(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `system-shutdown` / `SystemShutdown` → `system shutdown`.

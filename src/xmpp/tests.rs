@@ -228,6 +228,39 @@ fn bad_server_signature_never_goes_online() {
 }
 
 #[test]
+fn an_iteration_count_that_would_freeze_the_tab_ends_the_sign_in_with_a_sentence() {
+    let mut s = new_session();
+    s.handle_connected(Instant(0), NONCE);
+    s.handle_frame(Instant(0), OPEN);
+    s.handle_frame(Instant(0), SASL_FEATURES);
+    drain_frames(&mut s);
+    let server_first = SERVER_FIRST.replace("i=4096", "i=4294967295");
+    s.handle_frame(Instant(0), &sasl("challenge", &server_first));
+    let frames = drain_frames(&mut s);
+    assert!(
+        frames.iter().all(|f| !f.is("response", ns::SASL)),
+        "no proof was computed: {frames:?}"
+    );
+    let events = drain_events(&mut s);
+    let [Event::Closed(reason)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        reason,
+        &CloseReason::Scram(scram::ScramError::TooManyIterations(u32::MAX))
+    );
+    assert!(reason.is_final(), "no reconnection to do it again");
+    assert_eq!(
+        reason.describe(),
+        "The server asks this device to hash your password 4,294,967,295 times, which would freeze the page; Kith allows at most 10,000,000, so it did not sign in"
+    );
+    assert_eq!(
+        CloseReason::Scram(scram::ScramError::TooFewIterations(1)).describe(),
+        "The server protects your password too weakly (hashing it once; Kith asks for at least 4,096 times), so Kith did not sign in"
+    );
+}
+
+#[test]
 fn stream_error_condition_is_described() {
     let mut s = online_session();
     s.handle_frame(
