@@ -214,6 +214,39 @@ fn sign_out_says_unavailable_then_closes() {
 }
 
 #[test]
+fn presence_is_kept_for_the_account_and_its_contacts_only() {
+    let mut c = with_roster();
+    let stranger = BareJid::new("mallory@evil.example").unwrap();
+    let me = BareJid::new("user@example.org").unwrap();
+    let juliet = BareJid::new("juliet@example.com").unwrap();
+    c.handle_frame(
+        t(),
+        "<presence xmlns='jabber:client' from='mallory@evil.example/x'/>",
+    );
+    assert!(updates(&mut c).is_empty());
+    assert_eq!(c.presence().availability(&stranger), Availability::Offline);
+    // The account's other device is shown.
+    c.handle_frame(
+        t(),
+        "<presence xmlns='jabber:client' from='user@example.org/phone'><show>away</show></presence>",
+    );
+    assert_eq!(updates(&mut c), vec![Update::Presence(me.clone())]);
+    assert_eq!(c.presence().availability(&me), Availability::Away);
+    // A contact removed from the roster is forgotten with it.
+    c.handle_frame(
+        t(),
+        "<presence xmlns='jabber:client' from='juliet@example.com/balcony'/>",
+    );
+    assert_eq!(c.presence().availability(&juliet), Availability::Online);
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='set' id='push1'><query xmlns='jabber:iq:roster' ver='2'>\
+         <item jid='juliet@example.com' subscription='remove'/></query></iq>",
+    );
+    assert_eq!(c.presence().availability(&juliet), Availability::Offline);
+}
+
+#[test]
 fn a_new_stream_after_connection_loss_refetches_and_resets_presence() {
     let mut c = with_roster();
     let juliet = BareJid::new("juliet@example.com").unwrap();
