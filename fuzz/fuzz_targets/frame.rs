@@ -11,6 +11,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = kith::proto::host_meta::HostMeta::from_jrd(text);
     let _ = kith::config::AppConfig::from_json(text);
     let _ = kith::config::account_jid(text, Some("example.org"));
+    let _ = kith::xmpp::framing::StartTag::read(text);
     let Ok(el) = kith::xmpp::framing::parse_frame(text, 1 << 20) else { return };
     let _ = xmpp_parsers::iq::Iq::try_from(el.clone());
     let _ = xmpp_parsers::presence::Presence::try_from(el.clone());

@@ -26,7 +26,10 @@ fn signed_in() -> Client {
     static CLIENT: OnceLock<Client> = OnceLock::new();
     CLIENT
         .get_or_init(|| {
-            let mut client = Client::new(config());
+            // A small frame limit, so that inputs reach the skipping of oversized stanzas.
+            let mut config = config();
+            config.max_frame_bytes = 512;
+            let mut client = Client::new(config);
             let mut closed = 0;
             client.handle_connected(Instant(0), NONCE);
             sign_in_offering(BIND_SM_FEATURES, |frame| {

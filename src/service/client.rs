@@ -345,7 +345,8 @@ impl Client {
                 Event::Resent(_) => {} // The outbox (a later issue) tracks these.
                 Event::Disconnected => self.updates.push_back(Update::Disconnected),
                 Event::Presence(p) => {
-                    if let Some(jid) = self.presence.apply(&p) {
+                    let known = is_known(self.session.jid(), &self.roster);
+                    if let Some(jid) = self.presence.apply(&p, known) {
                         self.updates.push_back(Update::Presence(jid));
                     }
                 }
@@ -393,6 +394,7 @@ impl Client {
         self.roster_request = None;
         if let IqOutcome::Result(payload) = outcome {
             if let Ok(change) = self.roster.apply_result(payload) {
+                self.forget_presence_of_strangers();
                 self.updates.push_back(Update::Roster(change));
             }
         }
@@ -411,6 +413,11 @@ impl Client {
         self.feed.discover_comments_service();
         // Writes go after the roster, so that a roster edit lands on a known roster.
         self.pump_outbox(now);
+    }
+
+    fn forget_presence_of_strangers(&mut self) {
+        let known = is_known(self.session.jid(), &self.roster);
+        self.presence.retain(known);
     }
 
     fn handle_outbox_answer(&mut self, now: Instant, id: String, outcome: IqOutcome) {
@@ -474,6 +481,11 @@ impl Client {
             }
             IqOutcome::Error(error) => self.refusal(&id, &error),
             IqOutcome::Timeout | IqOutcome::Disconnected => Outcome::Retry,
+            // An answer too large to read (an error echoing a large write, say): sending
+            // the same again would only bring it back.
+            IqOutcome::TooLarge => {
+                Outcome::Rejected("The server's answer to this was too large to read".to_owned())
+            }
         };
         self.outbox.on_outcome(&id, outcome.clone());
         if outcome != Outcome::Retry {
@@ -573,6 +585,7 @@ impl Client {
                         // The feed takes events only from contacts: tell it of this one.
                         self.feed
                             .set_contacts(self.roster.contacts().map(|c| c.jid.clone()));
+                        self.forget_presence_of_strangers();
                         self.updates.push_back(Update::Roster(change));
                         Ok(None)
                     }
@@ -672,6 +685,12 @@ impl Client {
 }
 
 /// Whether an outbox payload creates a pubsub node.
+/// Whose presence is kept: the account's own resources' and its contacts'. Anyone can
+/// send us presence; a stranger's would only fill memory.
+fn is_known<'a>(account: &'a BareJid, roster: &'a Roster) -> impl Fn(&BareJid) -> bool + 'a {
+    move |jid| jid == account || roster.contains(jid)
+}
+
 fn is_create_node(payload: &str) -> bool {
     let Ok(iq) = payload.parse::<Element>() else {
         return false;

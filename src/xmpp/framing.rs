@@ -39,6 +39,124 @@ pub fn parse_frame(frame: &str, limit: usize) -> Result<Element, FrameError> {
         .map_err(|e| FrameError::NotWellFormed(e.to_string()))
 }
 
+/// How much of a refused frame is searched for its start tag: a stanza's attributes are
+/// a few ids and JIDs, and the rest of a hostile frame is not worth reading.
+const START_TAG_BYTES: usize = 4096;
+
+/// The start tag of a frame refused unread ([`FrameError::TooLarge`], [`FrameError::TooDeep`]):
+/// enough to tell a stanza, and the request it answers, without building the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StartTag {
+    pub name: String,
+    pub xmlns: Option<String>,
+    pub id: Option<String>,
+    pub from: Option<String>,
+    pub type_: Option<String>,
+}
+
+impl StartTag {
+    /// Reads the start tag within the first [`START_TAG_BYTES`] of `frame`, attribute
+    /// values decoded; `None` if it is not there or not well-formed.
+    pub fn read(frame: &str) -> Option<StartTag> {
+        let bytes = &frame.as_bytes()[..frame.len().min(START_TAG_BYTES)];
+        let text = |from: usize, to: usize| std::str::from_utf8(&bytes[from..to]).ok();
+        let ends_name = |b: u8| b.is_ascii_whitespace() || matches!(b, b'>' | b'/' | b'=');
+        let skip_space = |mut i: usize| {
+            while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
+                i += 1;
+            }
+            i
+        };
+        let mut i = skip_space(0);
+        if bytes.get(i) != Some(&b'<') {
+            return None;
+        }
+        i += 1;
+        let start = i;
+        while bytes.get(i).is_some_and(|&b| !ends_name(b)) {
+            i += 1;
+        }
+        let name = text(start, i)?;
+        if name.is_empty() || name.starts_with(['?', '!']) {
+            return None;
+        }
+        let mut tag = StartTag {
+            name: name.to_owned(),
+            ..StartTag::default()
+        };
+        loop {
+            i = skip_space(i);
+            match bytes.get(i)? {
+                b'>' => return Some(tag),
+                b'/' => return (bytes.get(i + 1) == Some(&b'>')).then_some(tag),
+                _ => {}
+            }
+            let start = i;
+            while bytes.get(i).is_some_and(|&b| !ends_name(b)) {
+                i += 1;
+            }
+            let attr = text(start, i)?;
+            i = skip_space(i);
+            if attr.is_empty() || bytes.get(i) != Some(&b'=') {
+                return None;
+            }
+            i = skip_space(i + 1);
+            let quote = *bytes.get(i).filter(|&&q| q == b'\'' || q == b'"')?;
+            let start = i + 1;
+            let end = start + bytes[start..].iter().position(|&b| b == quote)?;
+            let value = decode_attribute(text(start, end)?)?;
+            i = end + 1;
+            let slot = match attr {
+                "xmlns" => &mut tag.xmlns,
+                "id" => &mut tag.id,
+                "from" => &mut tag.from,
+                "type" => &mut tag.type_,
+                _ => continue,
+            };
+            if slot.replace(value).is_some() {
+                return None; // A repeated attribute: not XML.
+            }
+        }
+    }
+
+    /// An `<iq/>`, `<message/>` or `<presence/>` (RFC 6120 §8), which XEP-0198 counts.
+    pub fn is_stanza(&self) -> bool {
+        matches!(self.name.as_str(), "iq" | "message" | "presence")
+            && self.xmlns.as_deref() == Some(ns::DEFAULT_NS)
+    }
+}
+
+/// An attribute value with its entity and character references replaced; `None` for
+/// what XML refuses there (`<`, an unknown entity).
+fn decode_attribute(raw: &str) -> Option<String> {
+    if raw.contains('<') {
+        return None;
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let (reference, after) = rest[amp + 1..].split_once(';')?;
+        out.push(match reference {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "apos" => '\'',
+            "quot" => '"',
+            _ => {
+                let code = match reference.strip_prefix("#x") {
+                    Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                    None => reference.strip_prefix('#')?.parse().ok()?,
+                };
+                char::from_u32(code)?
+            }
+        });
+        rest = after;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// A linear pre-scan of tag nesting. It only has to be right for well-formed XML (the
 /// parser refuses the rest): `<` cannot appear inside attribute values, comments and
 /// CDATA are skipped, and `/>` closes what it opens.
@@ -219,6 +337,60 @@ mod tests {
             })
         );
         assert!(parse_frame(&big, 1000).is_ok());
+    }
+
+    #[test]
+    fn the_start_tag_of_a_refused_frame_is_read_alone() {
+        let big = format!(
+            "<iq xmlns='jabber:client' type=\"result\"\n id='a&amp;b&#x2d;&#49;' from='juliet@example.com/x'><x>{}</x></iq>",
+            "<".repeat(10_000)
+        );
+        let tag = StartTag::read(&big).unwrap();
+        assert_eq!(
+            tag,
+            StartTag {
+                name: "iq".into(),
+                xmlns: Some(ns::DEFAULT_NS.into()),
+                id: Some("a&b-1".into()),
+                from: Some("juliet@example.com/x".into()),
+                type_: Some("result".into()),
+            }
+        );
+        assert!(tag.is_stanza());
+        let empty = StartTag::read("<message xmlns='jabber:client' to='a@b' />").unwrap();
+        assert!(empty.is_stanza() && empty.id.is_none());
+        assert!(!StartTag::read("<r xmlns='urn:xmpp:sm:3'/>")
+            .unwrap()
+            .is_stanza());
+        assert!(
+            !StartTag::read("<iq type='result'>").unwrap().is_stanza(),
+            "no namespace"
+        );
+        for unreadable in [
+            "",
+            "text",
+            "<?xml version='1.0'?><iq/>",
+            "<!-- c --><iq/>",
+            "<iq id='1' id='2'>",
+            "<iq id='a<b'>",
+            "<iq id='&bogus;'>",
+            "<iq id='&#xD800;'>",
+            "<iq id=1>",
+            "<iq id='unterminated>",
+            "<iq =''>",
+            "<iq/ >",
+        ] {
+            assert_eq!(StartTag::read(unreadable), None, "{unreadable:?}");
+        }
+        // Only the first few KB are searched, whatever follows.
+        let long = format!(
+            "<iq xmlns='jabber:client' pad='{}' id='x'>",
+            "p".repeat(START_TAG_BYTES)
+        );
+        assert_eq!(StartTag::read(&long), None);
+        // A cut inside a multi-byte character is no panic.
+        let cut = format!("<iq pad='{}é", "p".repeat(START_TAG_BYTES - 10));
+        assert_eq!(StartTag::read(&cut), None);
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub enum ScramError {
     NonceMismatch,
     /// Fewer PBKDF2 rounds than RFC 7677 §4 asks for: a downgrade we refuse.
     TooFewIterations(u32),
+    /// More PBKDF2 rounds than [`MAX_ITERATIONS`]: deriving the keys would freeze the tab.
+    TooManyIterations(u32),
     /// The server could not prove it knows our password (RFC 5802 §5.1 `v`).
     BadServerSignature,
     /// The server rejected us inside the SCRAM exchange (`e=`).
@@ -111,6 +113,67 @@ pub enum ScramError {
 
 /// Lowest iteration count we accept; RFC 7677 §4 recommends at least 4096.
 pub const MIN_ITERATIONS: u32 = 4096;
+/// Highest iteration count we accept. The derivation runs on the page's only thread, and
+/// the server names the count: `i=4294967295` would freeze the tab for about an hour.
+/// Ten million is seven times OWASP's 2023 advice for PBKDF2 (600,000 rounds with SHA-256,
+/// 1,300,000 with SHA-1), and servers use far fewer (ejabberd 4,096, Prosody 10,000), so
+/// no honest server is refused; yet at about a second per million SHA-256 rounds (the
+/// `sasl` crate, measured natively at opt-level z) it still bounds the freeze to seconds.
+pub const MAX_ITERATIONS: u32 = 10_000_000;
+
+/// The server-first-message (RFC 5802 §5.1), read and checked before any derivation.
+#[derive(Debug)]
+struct ServerFirst<'a> {
+    /// All of it, for the AuthMessage.
+    text: &'a str,
+    nonce: &'a str,
+    salt: Vec<u8>,
+    iterations: u32,
+}
+
+impl<'a> ServerFirst<'a> {
+    /// Reads `message`, answering our `client_nonce`. The iteration count is bounded here,
+    /// so that no caller can derive keys for a count we refuse.
+    fn parse(message: &'a [u8], client_nonce: &str) -> Result<Self, ScramError> {
+        let text = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
+        let mut nonce = None;
+        let mut salt = None;
+        let mut iterations = None;
+        for field in text.split(',') {
+            match field.split_once('=') {
+                Some(("r", v)) => nonce = Some(v),
+                Some(("s", v)) => salt = Some(v),
+                Some(("i", v)) => iterations = Some(v),
+                Some(("e", v)) => return Err(ScramError::ServerError(v.to_owned())),
+                Some(("m", _)) => return Err(ScramError::Malformed("mandatory extension")),
+                _ => {}
+            }
+        }
+        let nonce = nonce.ok_or(ScramError::Malformed("no nonce"))?;
+        if !nonce.starts_with(client_nonce) || nonce.len() == client_nonce.len() {
+            return Err(ScramError::NonceMismatch);
+        }
+        let salt = BASE64
+            .decode(salt.ok_or(ScramError::Malformed("no salt"))?)
+            .map_err(|_| ScramError::Malformed("salt is not base64"))?;
+        let iterations: u32 = iterations
+            .ok_or(ScramError::Malformed("no iteration count"))?
+            .parse()
+            .map_err(|_| ScramError::Malformed("iteration count is not a number"))?;
+        if iterations < MIN_ITERATIONS {
+            return Err(ScramError::TooFewIterations(iterations));
+        }
+        if iterations > MAX_ITERATIONS {
+            return Err(ScramError::TooManyIterations(iterations));
+        }
+        Ok(ServerFirst {
+            text,
+            nonce,
+            salt,
+            iterations,
+        })
+    }
+}
 
 #[derive(Clone)]
 enum Step {
@@ -191,35 +254,12 @@ impl ScramClient {
         if !matches!(self.step, Step::SentFirst) {
             return Err(ScramError::OutOfOrder);
         }
-        let text = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
-        let mut nonce = None;
-        let mut salt = None;
-        let mut iterations = None;
-        for field in text.split(',') {
-            match field.split_once('=') {
-                Some(("r", v)) => nonce = Some(v),
-                Some(("s", v)) => salt = Some(v),
-                Some(("i", v)) => iterations = Some(v),
-                Some(("e", v)) => return Err(ScramError::ServerError(v.to_owned())),
-                Some(("m", _)) => return Err(ScramError::Malformed("mandatory extension")),
-                _ => {}
-            }
-        }
-        let nonce = nonce.ok_or(ScramError::Malformed("no nonce"))?;
-        if !nonce.starts_with(&self.nonce) || nonce.len() == self.nonce.len() {
-            return Err(ScramError::NonceMismatch);
-        }
-        let salt = BASE64
-            .decode(salt.ok_or(ScramError::Malformed("no salt"))?)
-            .map_err(|_| ScramError::Malformed("salt is not base64"))?;
-        let iterations: u32 = iterations
-            .ok_or(ScramError::Malformed("no iteration count"))?
-            .parse()
-            .map_err(|_| ScramError::Malformed("iteration count is not a number"))?;
-        if iterations < MIN_ITERATIONS {
-            return Err(ScramError::TooFewIterations(iterations));
-        }
-
+        let ServerFirst {
+            text,
+            nonce,
+            salt,
+            iterations,
+        } = ServerFirst::parse(message, &self.nonce)?;
         let h = self.hash;
         let keys = match &self.secret {
             Secret::Password(password) => {
@@ -473,6 +513,37 @@ mod tests {
         assert_eq!(
             c.handle_server_first(b"e=unknown-user"),
             Err(ScramError::ServerError("unknown-user".into()))
+        );
+    }
+
+    #[test]
+    fn an_iteration_count_that_would_freeze_the_tab_is_refused_while_parsing() {
+        let huge = b"r=abcdef,s=QSXCR+Q6sek8bf92,i=4294967295";
+        // The refusal comes from reading the message, before anything is derived.
+        assert_eq!(
+            ServerFirst::parse(huge, "abc").map(|_| ()),
+            Err(ScramError::TooManyIterations(u32::MAX))
+        );
+        assert!(ServerFirst::parse(b"r=abcdef,s=QSXCR+Q6sek8bf92,i=10000000", "abc").is_ok());
+        // So the password is never run through 2^32 rounds…
+        let mut c = ScramClient::new(ScramHash::Sha256, "user", "pencil", "abc");
+        c.client_first();
+        assert_eq!(
+            c.handle_server_first(huge),
+            Err(ScramError::TooManyIterations(u32::MAX))
+        );
+        // …and remembered keys, which need no rounds, do not let the count through either.
+        let mut keys = keys_from_password();
+        keys.iterations = u32::MAX;
+        let secret = Secret::Keys(keys);
+        let mut c =
+            ScramClient::with_secret(ScramHash::Sha1, "user", &secret, "fyko+d2lbbFgONRv9qkxdawL");
+        c.client_first();
+        assert_eq!(
+            c.handle_server_first(
+                b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4294967295"
+            ),
+            Err(ScramError::TooManyIterations(u32::MAX))
         );
     }
 

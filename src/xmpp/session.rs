@@ -42,7 +42,7 @@ use xmpp_parsers::stream_error::{DefinedCondition as StreamCondition, StreamErro
 use xmpp_parsers::stream_features::StreamFeatures;
 
 use super::framing::{
-    close_frame, open_frame, parse_frame, to_frame, FrameError, DEFAULT_MAX_FRAME_BYTES,
+    close_frame, open_frame, parse_frame, to_frame, FrameError, StartTag, DEFAULT_MAX_FRAME_BYTES,
 };
 use super::scram::{ScramClient, ScramError, ScramHash, ScramKeys, Secret};
 use super::sm::{AckState, OverAck, Unacked};
@@ -92,6 +92,10 @@ pub enum IqOutcome {
     Timeout,
     /// The connection ended before an answer came.
     Disconnected,
+    /// The answer came but was skipped unread: larger than
+    /// [`SessionConfig::max_frame_bytes`] (or nested deeper than the parser allows).
+    /// Asking for less may help; asking the same again will not.
+    TooLarge,
 }
 
 /// Why the session ended.
@@ -162,6 +166,19 @@ impl CloseReason {
             CloseReason::Scram(ScramError::KeysOutdated) => {
                 "The sign-in remembered on this device no longer works (was the password changed?). Sign in with your password.".into()
             }
+            CloseReason::Scram(ScramError::TooFewIterations(n)) => format!(
+                "The server protects your password too weakly (hashing it {}; Kith asks for at least {} times), so Kith did not sign in",
+                match n {
+                    1 => "once".to_owned(),
+                    n => format!("{} times", group_digits(*n)),
+                },
+                group_digits(super::scram::MIN_ITERATIONS)
+            ),
+            CloseReason::Scram(ScramError::TooManyIterations(n)) => format!(
+                "The server asks this device to hash your password {} times, which would freeze the page; Kith allows at most {}, so it did not sign in",
+                group_digits(*n),
+                group_digits(super::scram::MAX_ITERATIONS)
+            ),
             CloseReason::Scram(e) => format!("Signing in failed: the server broke the exchange ({e:?})"),
             CloseReason::StreamError { condition, text } => match text {
                 Some(t) => format!("The server ended the session: {} ({t})", words(condition)),
@@ -170,6 +187,19 @@ impl CloseReason {
             CloseReason::Protocol(what) => format!("The server sent something Kith cannot read: {what}"),
         }
     }
+}
+
+/// `10000000` → `10,000,000`.
+fn group_digits(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `system-shutdown` / `SystemShutdown` → `system shutdown`.
@@ -380,13 +410,12 @@ impl Session {
         let element = match parse_frame(frame, self.config.max_frame_bytes) {
             Ok(el) => el,
             // Anyone can send us such a stanza; dropping the stream for it would let a
-            // stranger cut us off (and a resumed stream would bring it back). It counts
-            // as handled, unread.
-            Err(FrameError::TooDeep) if matches!(self.phase, Phase::Online { .. }) => {
-                if let Some(sm) = self.sm.as_mut().filter(|sm| sm.enabled) {
-                    sm.acks.on_inbound_stanza();
-                }
-                return;
+            // stranger cut us off (and a resumed stream would bring it back). Before
+            // sign-in only the server speaks, and it must speak within the limits.
+            Err(FrameError::TooLarge { .. } | FrameError::TooDeep)
+                if matches!(self.phase, Phase::Online { .. }) =>
+            {
+                return self.skip_unread(frame);
             }
             Err(e) => {
                 // RFC 6120 §4.9.3: tell the server why before closing.
@@ -876,14 +905,45 @@ impl Session {
                 id, from, error, ..
             } => (id, from, IqOutcome::Error(error)),
         };
+        self.resolve(id, from.as_ref(), outcome);
+    }
+
+    /// An answer from `from` to the iq `id` gives it its outcome.
+    fn resolve(&mut self, id: String, from: Option<&Jid>, outcome: IqOutcome) {
         let Some(pending) = self.pending.get(&id) else {
             return; // Not ours, or already resolved.
         };
-        if !self.response_from_matches(pending.to.as_ref(), from.as_ref()) {
+        if !self.response_from_matches(pending.to.as_ref(), from) {
             return; // A spoofed answer: keep waiting for the real one.
         }
         self.pending.remove(&id);
         self.events.push_back(Event::IqResponse { id, outcome });
+    }
+
+    /// A frame refused unread while online ([`FrameError::TooLarge`] or `TooDeep`): only
+    /// its start tag is read. A stanza counts as handled for XEP-0198 as if it had been
+    /// read; an answer to one of our iqs resolves it as [`IqOutcome::TooLarge`], so that
+    /// its caller can ask for less at once instead of waiting for the timeout.
+    fn skip_unread(&mut self, frame: &str) {
+        let tag = StartTag::read(frame);
+        // Only stanzas carry what others wrote, so a start tag too long to read is one.
+        if tag.as_ref().is_none_or(StartTag::is_stanza) {
+            if let Some(sm) = self.sm.as_mut().filter(|sm| sm.enabled) {
+                sm.acks.on_inbound_stanza();
+            }
+        }
+        let Some(tag) = tag.filter(|t| t.is_stanza() && t.name == "iq") else {
+            return;
+        };
+        let (Some("result" | "error"), Some(id)) = (tag.type_.as_deref(), tag.id) else {
+            return; // A request we cannot read is not answered; its sender times out.
+        };
+        let from = match tag.from.as_deref().map(Jid::new) {
+            None => None,
+            Some(Ok(jid)) => Some(jid),
+            Some(Err(_)) => return,
+        };
+        self.resolve(id, from.as_ref(), IqOutcome::TooLarge);
     }
 
     /// RFC 6120 §8.1.2.1: an answer comes from whom we asked; for requests to our own

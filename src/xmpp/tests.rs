@@ -228,6 +228,39 @@ fn bad_server_signature_never_goes_online() {
 }
 
 #[test]
+fn an_iteration_count_that_would_freeze_the_tab_ends_the_sign_in_with_a_sentence() {
+    let mut s = new_session();
+    s.handle_connected(Instant(0), NONCE);
+    s.handle_frame(Instant(0), OPEN);
+    s.handle_frame(Instant(0), SASL_FEATURES);
+    drain_frames(&mut s);
+    let server_first = SERVER_FIRST.replace("i=4096", "i=4294967295");
+    s.handle_frame(Instant(0), &sasl("challenge", &server_first));
+    let frames = drain_frames(&mut s);
+    assert!(
+        frames.iter().all(|f| !f.is("response", ns::SASL)),
+        "no proof was computed: {frames:?}"
+    );
+    let events = drain_events(&mut s);
+    let [Event::Closed(reason)] = &events[..] else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        reason,
+        &CloseReason::Scram(scram::ScramError::TooManyIterations(u32::MAX))
+    );
+    assert!(reason.is_final(), "no reconnection to do it again");
+    assert_eq!(
+        reason.describe(),
+        "The server asks this device to hash your password 4,294,967,295 times, which would freeze the page; Kith allows at most 10,000,000, so it did not sign in"
+    );
+    assert_eq!(
+        CloseReason::Scram(scram::ScramError::TooFewIterations(1)).describe(),
+        "The server protects your password too weakly (hashing it once; Kith asks for at least 4,096 times), so Kith did not sign in"
+    );
+}
+
+#[test]
 fn stream_error_condition_is_described() {
     let mut s = online_session();
     s.handle_frame(
@@ -571,8 +604,88 @@ fn malformed_xml_drops_the_stream_for_a_new_one() {
     assert!(out[1].is("close", ns::WEBSOCKET));
 }
 
+/// An iq result of `bytes` bytes at least, as the server relays it.
+fn oversized_result(id: &str, from: &str, bytes: usize) -> String {
+    format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}' from='{from}'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:microblog:0'><item id='a'><big xmlns='urn:example'>{}</big></item></items></pubsub></iq>",
+        "a".repeat(bytes)
+    )
+}
+
 #[test]
-fn an_oversized_frame_is_a_policy_violation() {
+fn an_oversized_answer_resolves_its_iq_as_too_large_and_the_stream_stays() {
+    let mut s = online_session();
+    let to: Jid = "juliet@example.com".parse().unwrap();
+    let id = s
+        .send_iq_get(
+            Instant(0),
+            Some(to),
+            xmpp_parsers::disco::DiscoInfoQuery { node: None },
+        )
+        .unwrap();
+    drain_frames(&mut s);
+    let big = |from: &str| oversized_result(&id, from, framing::DEFAULT_MAX_FRAME_BYTES);
+    // A stranger's oversized "answer" neither resolves the request nor cuts the stream.
+    s.handle_frame(Instant(1), &big("mallory@evil.example/x"));
+    assert!(drain_events(&mut s).is_empty());
+    assert!(drain_frames(&mut s).is_empty(), "no stream error, no close");
+    s.handle_frame(Instant(2), &big("juliet@example.com"));
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::IqResponse {
+            id: id.clone(),
+            outcome: IqOutcome::TooLarge
+        }],
+        "the caller hears at once, not after a timeout"
+    );
+    assert!(drain_frames(&mut s).is_empty());
+    assert!(s.is_online() && !s.wants_socket_closed());
+    // A second copy finds nothing waiting.
+    s.handle_frame(Instant(3), &big("juliet@example.com"));
+    assert!(drain_events(&mut s).is_empty());
+}
+
+#[test]
+fn an_oversized_error_resolves_too_and_requests_and_pushes_are_skipped() {
+    let mut s = online_session();
+    let id = s
+        .send_iq_get(
+            Instant(0),
+            None,
+            Roster {
+                ver: None,
+                items: vec![],
+            },
+        )
+        .unwrap();
+    drain_frames(&mut s);
+    let padding = "a".repeat(framing::DEFAULT_MAX_FRAME_BYTES);
+    for skipped in [
+        format!("<iq xmlns='jabber:client' type='get' id='{id}' from='user@example.org'><q xmlns='urn:example'>{padding}</q></iq>"),
+        format!("<message xmlns='jabber:client' from='juliet@example.com/x'><body>{padding}</body></message>"),
+        format!("<presence xmlns='jabber:client' from='juliet@example.com/x'><status>{padding}</status></presence>"),
+    ] {
+        s.handle_frame(Instant(1), &skipped);
+        assert!(drain_events(&mut s).is_empty());
+        assert!(s.is_online());
+    }
+    // Our own server's answer may leave `from` out; double quotes read as single ones.
+    s.handle_frame(
+        Instant(2),
+        &format!("<iq xmlns=\"jabber:client\" id=\"{id}\" type=\"error\"><error type='modify'><q xmlns='urn:example'>{padding}</q></error></iq>"),
+    );
+    assert_eq!(
+        drain_events(&mut s),
+        vec![Event::IqResponse {
+            id,
+            outcome: IqOutcome::TooLarge
+        }]
+    );
+    assert!(drain_frames(&mut s).is_empty());
+}
+
+#[test]
+fn an_oversized_frame_before_sign_in_is_a_policy_violation() {
     let mut config = config();
     config.max_frame_bytes = 200;
     let mut s = Session::new(config);

@@ -374,3 +374,31 @@ fn a_stanza_nested_too_deep_is_counted_and_skipped_not_fatal() {
     assert!(is_sm(&answer[0], "a"));
     assert_eq!(answer[0].attr("h"), Some("1"), "the bomb counts as handled");
 }
+
+#[test]
+fn an_oversized_stanza_is_counted_and_skipped_not_fatal() {
+    let mut s = managed();
+    let padding = "a".repeat(crate::xmpp::framing::DEFAULT_MAX_FRAME_BYTES);
+    let post = format!(
+        "<message xmlns='jabber:client' from='juliet@example.com'><event xmlns='http://jabber.org/protocol/pubsub#event'><items node='urn:xmpp:microblog:0'><item id='1'><x xmlns='urn:example'>{padding}</x></item></items></event></message>"
+    );
+    s.handle_frame(Instant(5), &post);
+    assert!(events(&mut s).is_empty());
+    assert!(frames(&mut s).is_empty(), "no stream error, no close");
+    assert!(s.is_online());
+    // An oversized frame that is no stanza is skipped too, but not counted: the server
+    // counts only stanzas (XEP-0198 §4).
+    s.handle_frame(
+        Instant(6),
+        &format!("<unknown xmlns='urn:example'>{padding}</unknown>"),
+    );
+    assert!(s.is_online());
+    s.handle_frame(Instant(7), &sm("r", ""));
+    let answer = frames(&mut s);
+    assert!(is_sm(&answer[0], "a"));
+    assert_eq!(
+        answer[0].attr("h"),
+        Some("1"),
+        "the stanza counts as handled"
+    );
+}

@@ -214,6 +214,39 @@ fn sign_out_says_unavailable_then_closes() {
 }
 
 #[test]
+fn presence_is_kept_for_the_account_and_its_contacts_only() {
+    let mut c = with_roster();
+    let stranger = BareJid::new("mallory@evil.example").unwrap();
+    let me = BareJid::new("user@example.org").unwrap();
+    let juliet = BareJid::new("juliet@example.com").unwrap();
+    c.handle_frame(
+        t(),
+        "<presence xmlns='jabber:client' from='mallory@evil.example/x'/>",
+    );
+    assert!(updates(&mut c).is_empty());
+    assert_eq!(c.presence().availability(&stranger), Availability::Offline);
+    // The account's other device is shown.
+    c.handle_frame(
+        t(),
+        "<presence xmlns='jabber:client' from='user@example.org/phone'><show>away</show></presence>",
+    );
+    assert_eq!(updates(&mut c), vec![Update::Presence(me.clone())]);
+    assert_eq!(c.presence().availability(&me), Availability::Away);
+    // A contact removed from the roster is forgotten with it.
+    c.handle_frame(
+        t(),
+        "<presence xmlns='jabber:client' from='juliet@example.com/balcony'/>",
+    );
+    assert_eq!(c.presence().availability(&juliet), Availability::Online);
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='set' id='push1'><query xmlns='jabber:iq:roster' ver='2'>\
+         <item jid='juliet@example.com' subscription='remove'/></query></iq>",
+    );
+    assert_eq!(c.presence().availability(&juliet), Availability::Offline);
+}
+
+#[test]
 fn a_new_stream_after_connection_loss_refetches_and_resets_presence() {
     let mut c = with_roster();
     let juliet = BareJid::new("juliet@example.com").unwrap();
@@ -913,4 +946,62 @@ fn a_new_stream_after_a_lost_one_asks_the_archive_after_its_initial_presence() {
             Some("juliet@example.com/balcony".to_owned())
         )]
     );
+}
+
+#[test]
+fn a_feed_page_over_the_frame_limit_keeps_the_stream_and_is_asked_again_smaller() {
+    let (mut c, id) = signed_in();
+    c.handle_frame(
+        t(),
+        &format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'>\
+             <item jid='juliet@example.com' subscription='both'/></query></iq>"
+        ),
+    );
+    updates(&mut c);
+    let juliets_page = |sent: &[Element]| {
+        sent.iter()
+            .find(|f| {
+                f.attr("to") == Some("juliet@example.com")
+                    && f.get_child("pubsub", ns::PUBSUB)
+                        .and_then(|p| p.get_child("items", ns::PUBSUB))
+                        .is_some_and(|i| i.attr("node") == Some(ns::MICROBLOG))
+            })
+            .cloned()
+            .expect("a page of juliet's microblog")
+    };
+    let asked = juliets_page(&frames(&mut c));
+    // Five posts of 240 KB: some 1.2 MB in one frame, over the 1 MB limit.
+    let post = |i: usize| {
+        format!(
+            "<item id='p{i}'><entry xmlns='http://www.w3.org/2005/Atom'><title>big</title>\
+             <content>{}</content><published>2026-04-02T10:0{i}:00Z</published></entry></item>",
+            "a".repeat(240 * 1024)
+        )
+    };
+    let answer = format!(
+        "<iq xmlns='jabber:client' type='result' id='{}' from='juliet@example.com'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:microblog:0'>{}</items></pubsub></iq>",
+        asked.attr("id").unwrap(),
+        (0..5).map(post).collect::<String>()
+    );
+    assert!(answer.len() > 1_200_000);
+    c.handle_frame(t(), &answer);
+    let after = frames(&mut c);
+    assert!(
+        !after
+            .iter()
+            .any(|f| f.is("close", ns::WEBSOCKET) || f.is("error", ns::STREAM)),
+        "{after:?}"
+    );
+    assert!(!c.wants_socket_closed() && !c.is_closed());
+    assert!(!updates(&mut c)
+        .iter()
+        .any(|u| matches!(u, Update::Disconnected | Update::Closed(_))));
+    let again = juliets_page(&after);
+    let items = again
+        .get_child("pubsub", ns::PUBSUB)
+        .and_then(|p| p.get_child("items", ns::PUBSUB))
+        .unwrap();
+    assert_eq!(items.attr("max_items"), Some("10"), "half the page");
 }

@@ -218,6 +218,26 @@ enum Request {
     DiscoInfo(Jid),
 }
 
+impl Request {
+    /// The same page with half as many items, down to one; `None` for other requests.
+    fn smaller(&self) -> Option<Request> {
+        match self {
+            Request::Page {
+                owner,
+                kind,
+                max,
+                after,
+            } if *max > 1 => Some(Request::Page {
+                owner: owner.clone(),
+                kind: kind.clone(),
+                max: max / 2,
+                after: after.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum PageKind {
     /// Page `page` (0 = first) of a sync that stops at `until`, the newest item id known
@@ -440,10 +460,19 @@ impl Feed {
         let Some((request, _)) = self.in_flight.remove(id) else {
             return false;
         };
+        if let (IqOutcome::TooLarge, Some(smaller)) = (outcome, request.smaller()) {
+            // An answer over the frame limit (a few very large posts) was skipped unread:
+            // ask again at once for half as many. At one item, the page is given up below.
+            self.queue.push_front(smaller);
+            return true;
+        }
         // Item-not-found, forbidden, timeouts…: that request is just done, nothing more.
         let payload = match outcome {
             IqOutcome::Result(payload) => payload.as_ref(),
-            IqOutcome::Error(_) | IqOutcome::Timeout | IqOutcome::Disconnected => None,
+            IqOutcome::Error(_)
+            | IqOutcome::Timeout
+            | IqOutcome::Disconnected
+            | IqOutcome::TooLarge => None,
         };
         match request {
             Request::Page {

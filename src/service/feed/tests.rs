@@ -431,6 +431,73 @@ fn an_rsm_last_is_kept_and_used_by_load_older() {
     assert!(!restored.has_older(None));
 }
 
+/// How many items a page request asks for: `(max_items, RSM max)`.
+fn page_size(iq: &Iq) -> (Option<String>, Option<String>) {
+    let pubsub = payload_of(iq);
+    let max_items = pubsub
+        .get_child("items", ns::PUBSUB)
+        .and_then(|i| i.attr("max_items"))
+        .map(str::to_owned);
+    let rsm = pubsub
+        .get_child("set", ns::RSM)
+        .and_then(|s| s.get_child("max", ns::RSM))
+        .map(Element::text);
+    (max_items, rsm)
+}
+
+#[test]
+fn a_page_too_large_to_read_is_asked_again_smaller_down_to_one_item() {
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo()]);
+    let out = requests(&mut feed, t(0));
+    answer(&mut feed, &out[0], result(ns::MICROBLOG, &[], None));
+    let mut asked = out[1].clone();
+    let mut sizes = vec![];
+    loop {
+        assert_eq!(to_of(&asked).as_deref(), Some("romeo@montague.example"));
+        let (max_items, rsm) = page_size(&asked);
+        assert_eq!(max_items, rsm);
+        sizes.push(max_items.unwrap());
+        assert!(feed.handle_response(&id_of(&asked), &IqOutcome::TooLarge));
+        let next = requests(&mut feed, t(1));
+        match next.as_slice() {
+            [] => break,
+            [one] => asked = one.clone(),
+            more => panic!("{more:?}"),
+        }
+        assert!(sizes.len() < 10, "no loop: {sizes:?}");
+    }
+    assert_eq!(sizes, ["20", "10", "5", "2", "1"]);
+    // One item too large to read: that contact's sync ends there, the sync with it.
+    assert_eq!(feed.progress(), None);
+
+    // Load older halves its RSM page the same way, and keeps where it was.
+    feed.update_cursor(&romeo(), |c| c.older = Some("p21".into()));
+    assert_eq!(feed.load_older(Some(romeo())), 1);
+    let older = requests(&mut feed, t(2));
+    assert!(feed.handle_response(&id_of(&older[0]), &IqOutcome::TooLarge));
+    let smaller = requests(&mut feed, t(3));
+    assert_eq!(page_size(&smaller[0]), (None, Some("10".into())));
+    assert_eq!(
+        payload_of(&smaller[0])
+            .get_child("set", ns::RSM)
+            .unwrap()
+            .get_child("after", ns::RSM)
+            .map(Element::text),
+        Some("p21".into())
+    );
+    answer(
+        &mut feed,
+        &smaller[0],
+        result(ns::MICROBLOG, &posts(11, 10), Some("p11")),
+    );
+    assert_eq!(feed.timeline().len(), 10);
+    assert!(
+        feed.has_older(Some(&romeo())),
+        "a full page of the size asked"
+    );
+}
+
 #[test]
 fn an_rsm_last_is_read_even_from_a_set_xmpp_parsers_refuses() {
     let mut feed = Feed::new(me());
