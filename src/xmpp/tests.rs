@@ -252,7 +252,7 @@ fn an_iteration_count_that_would_freeze_the_tab_ends_the_sign_in_with_a_sentence
     assert!(reason.is_final(), "no reconnection to do it again");
     assert_eq!(
         reason.describe(),
-        "The server asks this device to hash your password 4,294,967,295 times, which would freeze the page; Kith allows at most 10,000,000, so it did not sign in"
+        "The server asks this device to hash your password 4,294,967,295 times, which would freeze the page; Kith allows at most 2,000,000, so it did not sign in"
     );
     assert_eq!(
         CloseReason::Scram(scram::ScramError::TooFewIterations(1)).describe(),
