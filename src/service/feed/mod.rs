@@ -1048,7 +1048,7 @@ impl Feed {
         }
         let key = ItemKey::new(service.as_str(), node, item.id.clone());
         self.local.remove(&key);
-        let author = entry.author_jid(item.publisher.as_ref(), service);
+        let author = author_of(service, node, item.publisher.as_ref());
         let published = entry.published_or_updated_ms().unwrap_or_default();
         self.store(Post::new(
             key,
@@ -1178,6 +1178,17 @@ impl Feed {
     }
 }
 
+/// Who wrote an item, as far as the service vouches. A post on a PEP microblog node is
+/// its owner's, full stop: an item's `publisher` (which any contact can write into an
+/// event) never overrides the node. On a comments node, open to anyone, the publisher
+/// the service stamped, when it says.
+fn author_of(service: &BareJid, node: &str, publisher: Option<&BareJid>) -> BareJid {
+    match publisher {
+        Some(publisher) if node != ns::MICROBLOG => publisher.clone(),
+        _ => service.clone(),
+    }
+}
+
 /// Who a like counts for; see [`Feed::likes`]. Likes naming nobody count apiece.
 fn liker(like: &Comment) -> String {
     like.commenter()
@@ -1226,7 +1237,12 @@ fn catch_up_request(
 /// A stored item, left unparsed when the record says which comments node it links to.
 fn post_from_record(record: &PostRecord) -> Option<Post> {
     let key = ItemKey::new(&record.service, &record.node, &record.id);
-    let author = BareJid::new(&record.author).ok()?;
+    // Older versions stored a post's claimed publisher as its author: the owner it is.
+    let service = BareJid::new(&record.service).ok();
+    let author = match service {
+        Some(owner) if record.node == ns::MICROBLOG => owner,
+        _ => BareJid::new(&record.author).ok()?,
+    };
     let published = record.published as i64;
     let entry = LazyEntry::stored(record.xml.clone());
     let thread = match &record.thread {

@@ -59,8 +59,9 @@ impl NodeKey {
 #[derive(Clone, Debug)]
 pub struct Post {
     pub key: ItemKey,
-    /// The trusted author ([`Entry::author_jid`]): the item's publisher when the service
-    /// says who published, else the node's owner.
+    /// The trusted author: for a post, the owner of its microblog node, whatever the
+    /// item claims; for a comment or like, the publisher when the service says who
+    /// published, else the node's service (see [`Post::commenter`]).
     pub author: BareJid,
     /// ms since the epoch (`published`, else `updated`, else 0).
     pub published: i64,

@@ -366,6 +366,33 @@ fn a_forged_author_on_someone_elses_pep_is_not_trusted() {
     assert!(feed.posts_by(&jid("mallory@evil.example")).is_empty());
 }
 
+/// Any contact can send a pubsub event naming any publisher; the post on a microblog
+/// node is its owner's whatever the item says, and never the account's own.
+#[test]
+fn a_post_belongs_to_its_nodes_owner_whatever_publisher_it_names() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo(), jid("carol@example.net")]);
+    for (id, publisher) in [
+        ("as-carol", "carol@example.net"),
+        ("as-me", "user@example.org"),
+    ] {
+        let inner = format!(
+            "<items node='urn:xmpp:microblog:0'>{}</items>",
+            item(id, Some(publisher), &entry(id, "forged", 1))
+        );
+        assert!(feed.handle_message(&event("romeo@montague.example", &inner)));
+        let post = feed.post(&ItemKey::post(&romeo(), id)).unwrap();
+        assert_eq!(post.author, romeo(), "{id}: the node's owner");
+    }
+    assert!(feed.posts_by(&jid("carol@example.net")).is_empty());
+    assert!(feed.posts_by(&me()).is_empty());
+    // What an older version stored under the forged author is read back as the owner's.
+    let mut record = feed.record(&ItemKey::post(&romeo(), "as-me")).unwrap();
+    record.author = me().to_string();
+    let restored = Feed::restore(me(), &[record], &[]);
+    assert_eq!(restored.timeline()[0].author, romeo());
+}
+
 // ---- paging and cursors -------------------------------------------------------------
 
 #[test]
