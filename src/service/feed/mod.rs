@@ -480,24 +480,26 @@ impl Feed {
         let Some(node) = action.attr("node") else {
             return false;
         };
-        // RFC 6120 §8.1.2.1: no `from` means the account's own server, on its behalf.
-        let from = message
-            .from
-            .as_ref()
-            .map_or_else(|| self.account.clone(), Jid::to_bare);
-        if node == ns::MICROBLOG {
-            if self.follows(&from) {
-                self.apply_event(&from, node, action);
-            }
-            true
-        } else if node.starts_with(MICROBLOG_COMMENTS_PREFIX) {
-            if self.knows_thread(&NodeKey::new(from.as_str(), node)) {
-                self.apply_event(&from, node, action);
-            }
-            true
-        } else {
-            false
+        if node != ns::MICROBLOG && !node.starts_with(MICROBLOG_COMMENTS_PREFIX) {
+            return false;
         }
+        // Pubsub services, PEP included, send events from the service's bare JID (RFC 6120
+        // §8.1.2.1: no `from` is the account's own server, on its behalf). A full JID is
+        // someone's client: anything it says about a node is not the node's.
+        let from = match &message.from {
+            None => self.account.clone(),
+            Some(jid) if jid.resource().is_some() => return true,
+            Some(jid) => jid.to_bare(),
+        };
+        let wanted = if node == ns::MICROBLOG {
+            self.follows(&from)
+        } else {
+            self.knows_thread(&NodeKey::new(from.as_str(), node))
+        };
+        if wanted {
+            self.apply_event(&from, node, action);
+        }
+        true
     }
 
     /// Shows the person's own post, comment or like at once, before the server has it.

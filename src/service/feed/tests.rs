@@ -927,7 +927,7 @@ fn events_add_edit_and_retract_posts() {
     assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
     assert!(feed.handle_message(&event("romeo@montague.example", &publish("first"))));
     assert_eq!(changes(&mut feed), [], "the same again changes nothing");
-    feed.handle_message(&event("romeo@montague.example/phone", &publish("edited")));
+    feed.handle_message(&event("romeo@montague.example", &publish("edited")));
     assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
     assert_eq!(titles(&feed), ["edited"]);
 
@@ -972,6 +972,33 @@ fn events_from_strangers_and_other_nodes_are_ignored() {
     assert!(feed.handle_message(&event("comments.evil.example", &comments)));
     assert!(feed.timeline().is_empty());
     assert_eq!(changes(&mut feed), []);
+}
+
+/// PEP events come from the owner's bare JID; a full JID is a contact's client sending
+/// a plain message, whatever it carries.
+#[test]
+fn events_from_a_full_jid_are_ignored() {
+    let mut feed = synced_with_movim_post();
+    feed.set_contacts([romeo()]);
+    let post = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("f1", Some("user@example.org"), &entry("f1", "forged", 1))
+    );
+    for from in ["romeo@montague.example/phone", "user@example.org/other"] {
+        assert!(feed.handle_message(&event(from, &post)), "consumed");
+    }
+    let comment = format!(
+        "<items node='{COMMENTS_NODE}'>{}</items>",
+        item("c1", None, MOVIM_COMMENT)
+    );
+    assert!(feed.handle_message(&event("comments.montague.example/x", &comment)));
+    let retract = "<items node='urn:xmpp:microblog:0'><retract id='b1a8d9b0-5a8e-4c55-9c5b-8f3c2a1e0d11'/></items>";
+    assert!(feed.handle_message(&event("romeo@montague.example/phone", retract)));
+    assert_eq!(changes(&mut feed), []);
+    assert_eq!(feed.timeline().len(), 1, "only the synced post");
+    assert!(feed
+        .comments(&ItemKey::post(&romeo(), MOVIM_POST_ID))
+        .is_empty());
 }
 
 #[test]
