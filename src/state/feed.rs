@@ -109,7 +109,8 @@ pub struct PostView {
     pub like_count: usize,
     /// Whether the signed-in account likes it.
     pub liked: bool,
-    /// Written by the signed-in account: **Edit** and **Delete** are offered.
+    /// On the signed-in account's own microblog node (whatever the item claims):
+    /// **Edit** and **Delete** are offered.
     pub own: bool,
     /// Waiting in the outbox: the text **Pending** shows.
     pub pending: bool,
@@ -332,7 +333,6 @@ impl FeedState {
         names: &dyn Fn(&BareJid) -> Option<String>,
         pending: &[PendingWrite],
     ) {
-        let me = feed.account();
         let posts = feed.timeline();
         let mut known = self
             .details
@@ -349,7 +349,7 @@ impl FeedState {
                     _ => LazyDetails::of(post.lazy_entry(), &post.author, name),
                 };
                 kept.insert(key.clone(), details.clone());
-                view(feed, post, key, details, me, pending)
+                view(feed, post, key, details, pending)
             })
             .collect();
         self.details.set_value(kept);
@@ -483,7 +483,6 @@ fn view(
     post: &Post,
     key: PostKey,
     details: Arc<LazyDetails>,
-    me: &BareJid,
     pending: &[PendingWrite],
 ) -> PostView {
     let (like_count, my_like) = feed.likes(&post.key);
@@ -499,7 +498,7 @@ fn view(
             .count(),
         like_count,
         liked: my_like.is_some(),
-        own: &post.author == me,
+        own: feed.is_own(&post.key),
         pending: write.is_some_and(|w| w.failed.is_none()) || feed.is_local(&post.key),
         failed: write.and_then(|w| w.failed.clone()),
         public: false,

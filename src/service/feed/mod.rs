@@ -621,6 +621,12 @@ impl Feed {
         (likers.len(), mine)
     }
 
+    /// Whether `key` is a post on the account's own microblog node: the only posts the
+    /// person may edit or delete, and the only ones shown as theirs.
+    pub fn is_own(&self, key: &ItemKey) -> bool {
+        key.node == ns::MICROBLOG && key.service == self.account.as_str()
+    }
+
     /// Whether this item is shown from a local write the server has not confirmed.
     pub fn is_local(&self, key: &ItemKey) -> bool {
         self.local.contains(key)

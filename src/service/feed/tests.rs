@@ -383,6 +383,7 @@ fn a_post_belongs_to_its_nodes_owner_whatever_publisher_it_names() {
         assert!(feed.handle_message(&event("romeo@montague.example", &inner)));
         let post = feed.post(&ItemKey::post(&romeo(), id)).unwrap();
         assert_eq!(post.author, romeo(), "{id}: the node's owner");
+        assert!(!feed.is_own(&post.key), "{id}: not the account's");
     }
     assert!(feed.posts_by(&jid("carol@example.net")).is_empty());
     assert!(feed.posts_by(&me()).is_empty());
@@ -946,6 +947,9 @@ fn own_posts_arrive_from_the_accounts_pep() {
     );
     feed.handle_message(&event("user@example.org", &inner));
     assert_eq!(feed.posts_by(&me()).len(), 1);
+    assert!(feed.is_own(&ItemKey::post(&me(), "mine")));
+    let mine_elsewhere = ItemKey::new(me().as_str(), COMMENTS_NODE, "mine");
+    assert!(!feed.is_own(&mine_elsewhere), "only the microblog node");
 }
 
 #[test]
