@@ -101,6 +101,13 @@ pub enum FeedChange {
     Cursor { key: String, value: String },
 }
 
+/// The iqs that delete one of the person's posts ([`Feed::delete_post`]).
+#[derive(Clone, Debug)]
+pub struct Deletion {
+    pub retract: Iq,
+    pub comments_node: Option<Iq>,
+}
+
 /// What the server's disco#items says about where comments nodes go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServiceHint {
@@ -625,6 +632,32 @@ impl Feed {
     /// person may edit or delete, and the only ones shown as theirs.
     pub fn is_own(&self, key: &ItemKey) -> bool {
         key.node == ns::MICROBLOG && key.service == self.account.as_str()
+    }
+
+    /// The person's own post `key`, to edit: `None` for anything not on the account's own
+    /// node, so that an edit never republishes a contact's item id on the person's node.
+    pub fn own_post(&self, key: &ItemKey) -> Option<&Post> {
+        self.posts.get(key).filter(|p| self.is_own(&p.key))
+    }
+
+    /// What deleting the person's post `key` sends, under the iq ids given: its retraction
+    /// (with notification, so other clients drop it), and the deletion of the comments
+    /// node it links to, if that is a comments node. `None` unless `key` is on the
+    /// account's own node: a contact's post (or a forged one) must never retract that
+    /// item id from the person's real node, nor delete the node it names.
+    pub fn delete_post(&self, key: &ItemKey, retract_id: &str, node_id: &str) -> Option<Deletion> {
+        if !self.is_own(key) {
+            return None;
+        }
+        let comments_node = self
+            .own_post(key)
+            .and_then(|p| p.entry().comments.as_ref())
+            .filter(|link| link.node.starts_with(MICROBLOG_COMMENTS_PREFIX))
+            .map(|link| delete_node_iq(node_id, Some(link.service.clone()), &link.node));
+        Some(Deletion {
+            retract: retract_iq(retract_id, None, ns::MICROBLOG, &key.id),
+            comments_node,
+        })
     }
 
     /// Whether this item is shown from a local write the server has not confirmed.

@@ -1211,6 +1211,64 @@ fn a_complete_comments_result_drops_what_was_retracted_meanwhile_but_not_local_w
     assert_eq!(ids, ["c1", "mine"]);
 }
 
+// ---- the person's own posts ---------------------------------------------------------
+
+/// Edit and Delete act on the account's own node only: a contact's post (or one forged
+/// to look like the person's) must never make us retract that item id from the
+/// person's real node, nor delete the comments node it names.
+#[test]
+fn edit_or_delete_of_an_item_of_another_node_builds_no_request() {
+    let mut feed = synced_with_movim_post();
+    let forged = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("f1", Some("user@example.org"), MOVIM_POST)
+    );
+    feed.handle_message(&event("romeo@montague.example", &forged));
+    for key in [
+        ItemKey::post(&romeo(), MOVIM_POST_ID),
+        ItemKey::post(&romeo(), "f1"),
+        ItemKey::new(me().as_str(), COMMENTS_NODE, "c1"),
+        ItemKey::new(COMMENTS_SERVICE, ns::MICROBLOG, MOVIM_POST_ID),
+    ] {
+        assert!(feed.own_post(&key).is_none(), "{key:?} edited");
+        assert!(
+            feed.delete_post(&key, "r1", "d1").is_none(),
+            "{key:?} deleted"
+        );
+    }
+
+    // The person's own post, linking a comments node: both go.
+    let mine = Entry::parse(&element(
+        &MOVIM_POST.replace("romeo@montague.example", "user@example.org"),
+    ))
+    .unwrap();
+    let key = ItemKey::post(&me(), "mine");
+    feed.apply_local(key.clone(), &mine);
+    assert!(feed.own_post(&key).is_some());
+    let deletion = feed.delete_post(&key, "r1", "d1").unwrap();
+    assert_xml(
+        deletion.retract,
+        "<iq xmlns='jabber:client' id='r1' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <retract node='urn:xmpp:microblog:0' notify='true'><item id='mine'/></retract></pubsub></iq>",
+    );
+    assert_xml(
+        deletion.comments_node.unwrap(),
+        &format!(
+            "<iq xmlns='jabber:client' id='d1' to='{COMMENTS_SERVICE}' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>\
+             <delete node='{COMMENTS_NODE}'/></pubsub></iq>"
+        ),
+    );
+    // A link that names anything but a comments node deletes no node.
+    let odd = MOVIM_POST
+        .replace("romeo@montague.example", "user@example.org")
+        .replace(COMMENTS_NODE, "urn:xmpp:microblog:0");
+    feed.apply_local(key.clone(), &Entry::parse(&element(&odd)).unwrap());
+    let deletion = feed.delete_post(&key, "r1", "d1").unwrap();
+    assert!(deletion.comments_node.is_none());
+}
+
 // ---- local echo ---------------------------------------------------------------------
 
 #[test]
