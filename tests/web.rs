@@ -431,6 +431,7 @@ mod feed {
                 node: "urn:xmpp:microblog:0".into(),
                 id: format!("p{i:04}"),
                 author: "juliet@capulet.example".into(),
+                publisher: None,
                 published: 1_770_000_000_000.0 - i as f64 * 60_000.0,
                 xml: format!(
                     "<entry xmlns='http://www.w3.org/2005/Atom'><id>p{i:04}</id>\
@@ -505,6 +506,7 @@ mod feed {
             node: "urn:xmpp:microblog:0".into(),
             id: format!("p{i}"),
             author: juliet.to_string(),
+            publisher: None,
             published: 1_775_124_000_000.0 + i as f64 * 60_000.0,
             xml: entry(i),
             thread: ThreadRecord::None,

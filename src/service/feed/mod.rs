@@ -39,7 +39,7 @@ mod model;
 mod wire;
 
 use model::NodeKey;
-pub use model::{Access, Comment, ItemKey, LazyEntry, Post};
+pub use model::{Access, Comment, Commenter, ItemKey, LazyEntry, Post};
 pub use wire::{
     comments_service_hint, configure_node_iq, create_comments_node_iq, create_node_iq,
     delete_node_iq, is_precondition_not_met, is_publish_option_refused, is_pubsub_service,
@@ -516,7 +516,8 @@ impl Feed {
         let xml = String::from(&entry.to_element());
         let lazy = LazyEntry::parsed(xml, entry.clone());
         self.local.insert(key.clone());
-        self.store(Post::new(key, self.account.clone(), published, lazy));
+        let mine = Some(self.account.clone()).filter(|_| key.node != ns::MICROBLOG);
+        self.store(Post::new(key, self.account.clone(), published, lazy).published_by(mine));
     }
 
     /// The server acknowledged the person's write of `key`: it is no longer only local.
@@ -674,6 +675,7 @@ impl Feed {
             node: key.node.clone(),
             id: key.id.clone(),
             author: post.author.to_string(),
+            publisher: post.publisher.as_ref().map(BareJid::to_string),
             published: post.published as f64,
             xml: post.xml().to_owned(),
             thread: match &post.thread {
@@ -1091,12 +1093,9 @@ impl Feed {
         self.local.remove(&key);
         let author = author_of(service, node, item.publisher.as_ref());
         let published = entry.published_or_updated_ms().unwrap_or_default();
-        self.store(Post::new(
-            key,
-            author,
-            published,
-            LazyEntry::parsed(xml, entry),
-        ));
+        let publisher = item.publisher.clone().filter(|_| node != ns::MICROBLOG);
+        let post = Post::new(key, author, published, LazyEntry::parsed(xml, entry));
+        self.store(post.published_by(publisher));
     }
 
     /// Inserts or replaces an item, noting the change only when there is one.
@@ -1233,7 +1232,8 @@ fn author_of(service: &BareJid, node: &str, publisher: Option<&BareJid>) -> Bare
 /// Who a like counts for; see [`Feed::likes`]. Likes naming nobody count apiece.
 fn liker(like: &Comment) -> String {
     like.commenter()
-        .map_or_else(|| like.key.id.clone(), |jid| jid.to_string())
+        .jid()
+        .map_or_else(|| like.key.id.clone(), BareJid::to_string)
 }
 
 /// The id of the newest item of a first page, by date (servers differ in their order).
@@ -1284,10 +1284,20 @@ fn post_from_record(record: &PostRecord) -> Option<Post> {
         Some(owner) if record.node == ns::MICROBLOG => owner,
         _ => BareJid::new(&record.author).ok()?,
     };
+    // Records from before `publisher` was kept: a comment's author other than its service
+    // was the publisher the service stamped.
+    let publisher = match &record.publisher {
+        _ if record.node == ns::MICROBLOG => None,
+        Some(publisher) => BareJid::new(publisher).ok(),
+        None => Some(author.clone()).filter(|a| a.as_str() != record.service),
+    };
     let published = record.published as i64;
     let entry = LazyEntry::stored(record.xml.clone());
     let thread = match &record.thread {
-        ThreadRecord::Unknown => return Some(Post::new(key, author, published, entry)),
+        ThreadRecord::Unknown => {
+            let post = Post::new(key, author, published, entry);
+            return Some(post.published_by(publisher));
+        }
         ThreadRecord::None => None,
         ThreadRecord::Node { service, node } => Some(NodeKey::new(service, node)),
     };
@@ -1295,6 +1305,7 @@ fn post_from_record(record: &PostRecord) -> Option<Post> {
         key,
         author,
         published,
+        publisher,
         thread,
         entry,
     })

@@ -1107,9 +1107,76 @@ fn a_publisher_overrules_the_author_a_comment_or_like_claims() {
         comment.entry().claimed_author(),
         Some(jid("juliet@capulet.example"))
     );
-    assert_eq!(comment.commenter(), Some(jid("mallory@evil.example")));
+    assert_eq!(
+        comment.commenter(),
+        Commenter::Verified(jid("mallory@evil.example"))
+    );
     // Mallory's like and the unverified one claiming Juliet are two people's.
     assert_eq!(feed.likes(&post), (2, None));
+}
+
+/// Comments nodes are open to anyone: a comment naming nobody is by nobody known, never
+/// by the node's (or the post's) owner; a claim without a publisher stays a claim.
+#[test]
+fn a_comment_without_publisher_or_author_is_not_attributed_to_the_owner() {
+    // Romeo's post keeps its comments on his own PEP, as Kith does without a service.
+    let node = "urn:xmpp:microblog:0:comments/p1";
+    let post = MOVIM_POST
+        .replace(COMMENTS_SERVICE, "romeo@montague.example")
+        .replace(COMMENTS_NODE, node);
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let publish = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("p1", None, &post)
+    );
+    feed.handle_message(&event("romeo@montague.example", &publish));
+    let key = ItemKey::post(&romeo(), "p1");
+    let anonymous = "<entry xmlns='http://www.w3.org/2005/Atom'><id>c1</id><title>Hi</title>\
+                     <published>2026-04-02T10:01:00Z</published></entry>";
+    let items = [
+        item("c1", None, anonymous),
+        item("c2", None, &MOVIM_COMMENT.replace("7f0c2e44", "8f0c2e44")),
+        item(
+            "c3",
+            Some("romeo@montague.example"),
+            &anonymous.replace("c1", "c3"),
+        ),
+    ];
+    feed.handle_message(&event(
+        "romeo@montague.example",
+        &format!("<items node='{node}'>{}</items>", items.concat()),
+    ));
+    let by = |id: &str| {
+        feed.comments(&key)
+            .iter()
+            .find(|c| c.key.id == id)
+            .map(Comment::commenter)
+            .unwrap()
+    };
+    assert_eq!(by("c1"), Commenter::Unknown);
+    assert_eq!(by("c2"), Commenter::Claimed(jid("juliet@capulet.example")));
+    assert_eq!(
+        by("c3"),
+        Commenter::Verified(romeo()),
+        "the service said who published it"
+    );
+    // And so once stored and read back.
+    let records: Vec<PostRecord> = ["c1", "c2", "c3"]
+        .iter()
+        .filter_map(|id| feed.record(&ItemKey::new(romeo().as_str(), node, *id)))
+        .chain(feed.record(&key))
+        .collect();
+    let feed = Feed::restore(me(), &records, &[]);
+    let by = |id: &str| {
+        feed.comments(&key)
+            .iter()
+            .find(|c| c.key.id == id)
+            .map(Comment::commenter)
+            .unwrap()
+    };
+    assert_eq!(by("c1"), Commenter::Unknown);
+    assert_eq!(by("c3"), Commenter::Verified(romeo()));
 }
 
 #[test]
