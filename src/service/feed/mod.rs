@@ -334,16 +334,69 @@ impl Feed {
 
     // ---- inputs -------------------------------------------------------------------
 
-    /// The people whose microblog events are accepted (the roster changed).
+    /// The people whose microblog events are accepted (the roster changed). Whoever left
+    /// the roster is forgotten ([`Feed::follow_only`]).
     pub fn set_contacts(&mut self, contacts: impl IntoIterator<Item = BareJid>) {
-        self.contacts = contacts.into_iter().collect();
+        self.follow_only(contacts.into_iter().collect());
     }
 
-    /// Fetches what is new from the account itself and every contact. While a sync runs,
+    /// Fetches what is new from the account itself and every contact (the roster, as the
+    /// server has it now: who is no longer on it is forgotten). While a sync runs,
     /// contacts not yet part of it are added to it.
     pub fn start_sync(&mut self, now: Instant, contacts: Vec<BareJid>) {
-        self.contacts = contacts.iter().cloned().collect();
+        self.follow_only(contacts.iter().cloned().collect());
         self.sync_owners(now, std::iter::once(self.account.clone()).chain(contacts));
+    }
+
+    /// Follows the account and `contacts`, no one else: the sync positions, queued
+    /// fetches and posts of anyone else go (the store is told, so they do not come back).
+    fn follow_only(&mut self, contacts: BTreeSet<BareJid>) {
+        self.contacts = contacts;
+        let gone: Vec<BareJid> = self
+            .sources
+            .keys()
+            .filter(|jid| !self.follows(jid))
+            .cloned()
+            .collect();
+        for jid in &gone {
+            self.sources.remove(jid);
+            self.cursors_dirty = true;
+        }
+        let before = self.queue.len();
+        let contacts = &self.contacts;
+        let account = &self.account;
+        self.queue.retain(|r| match r {
+            Request::Page { owner, .. } => owner == account || contacts.contains(owner),
+            _ => true,
+        });
+        if let Some(settling) = &mut self.settling {
+            settling
+                .owners
+                .retain(|o| o == account || contacts.contains(o));
+        }
+        let unfollowed: Vec<BareJid> = self
+            .sync
+            .iter()
+            .flat_map(|run| &run.pending)
+            .filter(|jid| !self.follows(jid))
+            .cloned()
+            .collect();
+        let posts: Vec<ItemKey> = self
+            .posts
+            .keys()
+            .filter(|k| BareJid::new(&k.service).is_ok_and(|jid| !self.follows(&jid)))
+            .cloned()
+            .collect();
+        for key in posts {
+            self.remove(&key);
+        }
+        // Their fetches in flight are ignored when answered; the sync does not wait.
+        for jid in unfollowed {
+            self.finish_source(&jid);
+        }
+        if self.queue.len() != before || !gone.is_empty() {
+            self.emit_cursors();
+        }
     }
 
     /// The server has just learnt that we want microblog events (it asked what our caps
@@ -414,6 +467,9 @@ impl Feed {
         };
         let mut requests = vec![];
         for owner in owners {
+            if !self.follows(&owner) {
+                continue;
+            }
             if let Some(request) = self.older_request(owner) {
                 if !self.is_requested(&request) {
                     requests.push(request);
@@ -453,6 +509,7 @@ impl Feed {
             IqOutcome::Error(_) | IqOutcome::Timeout | IqOutcome::Disconnected => None,
         };
         match request {
+            Request::Page { owner, .. } if !self.follows(&owner) => {}
             Request::Page {
                 owner, kind, max, ..
             } => match payload.and_then(read_items_result) {
@@ -766,8 +823,9 @@ impl Feed {
         true
     }
 
+    /// The account and its current roster; nobody else.
     fn follows(&self, jid: &BareJid) -> bool {
-        *jid == self.account || self.contacts.contains(jid) || self.sources.contains_key(jid)
+        *jid == self.account || self.contacts.contains(jid)
     }
 
     fn knows_thread(&self, node: &NodeKey) -> bool {

@@ -1005,6 +1005,43 @@ fn events_from_a_full_jid_are_ignored() {
         .is_empty());
 }
 
+/// Only the account and its current roster are followed: a contact removed from the
+/// roster is forgotten (cursor, posts) and what they send is ignored.
+#[test]
+fn a_removed_contacts_events_are_ignored_and_their_feed_forgotten() {
+    let mut feed = synced_with_movim_post();
+    let before = cursor_records(&feed);
+    assert!(before[0].value.contains("romeo@montague.example"));
+    feed.set_contacts([]);
+    let seen = changes(&mut feed);
+    assert!(seen.contains(&FeedChange::Retracted(ItemKey::post(
+        &romeo(),
+        MOVIM_POST_ID
+    ))));
+    assert!(
+        seen.iter()
+            .any(|c| matches!(c, FeedChange::Cursor { value, .. }
+            if !value.contains("romeo@montague.example"))),
+        "{seen:?}"
+    );
+    let post = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("late", None, &entry("late", "still here?", 1))
+    );
+    assert!(feed.handle_message(&event("romeo@montague.example", &post)));
+    assert!(feed.timeline().is_empty());
+    assert!(!feed.has_older(None), "nobody left to page through");
+    assert_eq!(changes(&mut feed), []);
+
+    // Removed while the app was closed: the next sync (with the roster) forgets them too.
+    let mut feed = reloaded(&synced_with_movim_post());
+    feed.start_sync(t(10), vec![]);
+    assert!(feed.timeline().is_empty());
+    assert!(!cursor_records(&feed)[0].value.contains("romeo"));
+    let out = requests(&mut feed, t(10));
+    assert_eq!(out.len(), 1, "the account's own feed only");
+}
+
 #[test]
 fn hostile_and_malformed_events_are_ignored_without_panic() {
     let mut feed = Feed::new(me());
