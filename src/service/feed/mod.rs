@@ -76,6 +76,9 @@ const COMMENTS_AFTER_SYNC: usize = 20;
 /// Bounds on what one stanza can make us keep (hostile or broken services).
 const MAX_ITEMS_PER_STANZA: usize = 250;
 const MAX_THREAD: usize = 2_000;
+/// Posts kept of one microblog, in memory and in the store: the newest. A contact (or
+/// their server) may publish without end; the timeline reads only the newest anyway.
+pub const MAX_POSTS_PER_OWNER: usize = 500;
 const MAX_ENTRY_BYTES: usize = 256 * 1024;
 const MAX_ID_BYTES: usize = 512;
 /// A request nobody answered (the driver lost it) stops holding a slot after this.
@@ -324,8 +327,9 @@ impl Feed {
         let key = post.key.clone();
         if self.insert(post) && record.thread == ThreadRecord::Unknown && key.node == ns::MICROBLOG
         {
-            self.changes.push_back(FeedChange::Upserted(key));
+            self.changes.push_back(FeedChange::Upserted(key.clone()));
         }
+        self.cap_owner(&key);
     }
 
     pub fn account(&self) -> &BareJid {
@@ -855,11 +859,13 @@ impl Feed {
     /// RSM `after` the older cursor when the service pages; else the same request for
     /// more items than we hold (the overlap is de-duplicated by key).
     fn older_request(&mut self, owner: BareJid) -> Option<Request> {
-        let held = self.held_posts(&owner) as u32;
+        let held = self.held_posts(&owner);
         let source = self.sources.entry(owner.clone()).or_default();
-        if source.cursor.end {
+        // Older posts would only push out the ones held once the bound is reached.
+        if source.cursor.end || held >= MAX_POSTS_PER_OWNER {
             return None;
         }
+        let held = held as u32;
         let (max, after) = match &source.cursor.older {
             Some(last) => (PAGE, Some(last.clone())),
             None if held >= MAX_ITEMS => {
@@ -877,9 +883,10 @@ impl Feed {
     }
 
     fn held_posts(&self, owner: &BareJid) -> usize {
+        let start = ItemKey::new(owner.as_str(), String::new(), String::new());
         self.posts
-            .keys()
-            .filter(|k| k.service == owner.as_str())
+            .range(start..)
+            .take_while(|(k, _)| k.service == owner.as_str())
             .count()
     }
 
@@ -1167,6 +1174,42 @@ impl Feed {
         }
         self.changes.push_back(FeedChange::Upserted(key.clone()));
         self.comments_changed(&key);
+        self.cap_owner(&key);
+    }
+
+    /// Keeps at most [`MAX_POSTS_PER_OWNER`] posts of the microblog `key` is on: the
+    /// oldest (the last in timeline order) go, from the store too.
+    fn cap_owner(&mut self, key: &ItemKey) {
+        if key.node != ns::MICROBLOG {
+            return;
+        }
+        loop {
+            let start = ItemKey::new(key.service.clone(), String::new(), String::new());
+            let held = self
+                .posts
+                .range(start..)
+                .take_while(|(k, _)| k.service == key.service);
+            let mut count = 0;
+            let mut oldest: Option<&Post> = None;
+            for (_, post) in held {
+                count += 1;
+                let older = oldest.is_none_or(|o| {
+                    (post.published, std::cmp::Reverse(&post.key))
+                        < (o.published, std::cmp::Reverse(&o.key))
+                });
+                if older {
+                    oldest = Some(post);
+                }
+            }
+            match oldest {
+                Some(post) if count > MAX_POSTS_PER_OWNER => {
+                    let gone = post.key.clone();
+                    self.local.remove(&gone);
+                    self.remove(&gone);
+                }
+                _ => return,
+            }
+        }
     }
 
     /// Puts an item where it belongs; `false` when a thread is full.

@@ -1042,6 +1042,64 @@ fn a_removed_contacts_events_are_ignored_and_their_feed_forgotten() {
     assert_eq!(out.len(), 1, "the account's own feed only");
 }
 
+/// A contact (or their server) can publish without end: what we keep of one microblog
+/// is bounded, the newest kept, and the store is told to drop the rest.
+#[test]
+fn ten_thousand_items_from_one_contact_stay_capped() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let dated = |i: u32| {
+        format!(
+            "<entry xmlns='http://www.w3.org/2005/Atom'><title>n{i}</title>\
+             <published>2026-01-01T{:02}:{:02}:{:02}Z</published></entry>",
+            i / 3600,
+            i / 60 % 60,
+            i % 60
+        )
+    };
+    let mut stored = BTreeSet::new();
+    for batch in 0..40 {
+        let items: String = (batch * 250..(batch + 1) * 250)
+            .map(|i| item(&format!("n{i}"), None, &dated(i)))
+            .collect();
+        let inner = format!("<items node='urn:xmpp:microblog:0'>{items}</items>");
+        feed.handle_message(&event("romeo@montague.example", &inner));
+        for change in changes(&mut feed) {
+            match change {
+                FeedChange::Upserted(key) => stored.insert(key),
+                FeedChange::Retracted(key) => stored.remove(&key),
+                _ => false,
+            };
+        }
+    }
+    assert_eq!(feed.timeline().len(), MAX_POSTS_PER_OWNER);
+    assert_eq!(stored.len(), MAX_POSTS_PER_OWNER, "the store holds as many");
+    assert_eq!(titles(&feed)[0], "n9999", "the newest are kept");
+    assert_eq!(
+        titles(&feed).last().unwrap(),
+        &format!("n{}", 10_000 - MAX_POSTS_PER_OWNER)
+    );
+    // Nothing older is asked for: it would only push out what is held.
+    assert_eq!(feed.load_older(Some(romeo())), 0);
+    // A store that held more (before this bound) is trimmed on restore.
+    let records: Vec<PostRecord> = (0..MAX_POSTS_PER_OWNER as u32 + 10)
+        .map(|i| {
+            let key = ItemKey::post(&romeo(), format!("r{i}"));
+            let mut record = feed.record(&ItemKey::post(&romeo(), "n9999")).unwrap();
+            record.id = key.id;
+            record.published = f64::from(i);
+            record
+        })
+        .collect();
+    let mut restored = Feed::restore(me(), &records, &[]);
+    assert_eq!(restored.timeline().len(), MAX_POSTS_PER_OWNER);
+    let dropped = changes(&mut restored)
+        .into_iter()
+        .filter(|c| matches!(c, FeedChange::Retracted(_)))
+        .count();
+    assert_eq!(dropped, 10);
+}
+
 #[test]
 fn hostile_and_malformed_events_are_ignored_without_panic() {
     let mut feed = Feed::new(me());
