@@ -81,6 +81,8 @@ const MAX_THREAD: usize = 2_000;
 pub const MAX_POSTS_PER_OWNER: usize = 500;
 const MAX_ENTRY_BYTES: usize = 256 * 1024;
 const MAX_ID_BYTES: usize = 512;
+/// How far ahead of our clock an item's date is believed (clocks differ by a little).
+const MAX_FUTURE_MS: i64 = 5 * 60_000;
 /// A request nobody answered (the driver lost it) stops holding a slot after this.
 const REQUEST_TIMEOUT_MS: u64 = 120_000;
 /// How long the server must stay quiet after learning our caps before the feeds it did
@@ -502,8 +504,9 @@ impl Feed {
         }
     }
 
-    /// The answer to an iq from [`Feed::poll_request`]. `false`: not one of ours.
-    pub fn handle_response(&mut self, id: &str, outcome: &IqOutcome) -> bool {
+    /// The answer to an iq from [`Feed::poll_request`]. `false`: not one of ours. `now`:
+    /// see [`Feed::handle_message`].
+    pub fn handle_response(&mut self, now: Instant, id: &str, outcome: &IqOutcome) -> bool {
         let Some((request, _)) = self.in_flight.remove(id) else {
             return false;
         };
@@ -517,13 +520,13 @@ impl Feed {
             Request::Page {
                 owner, kind, max, ..
             } => match payload.and_then(read_items_result) {
-                Some(page) => self.on_page(owner, kind, max, page),
+                Some(page) => self.on_page(now, owner, kind, max, page),
                 None if matches!(kind, PageKind::Sync { .. }) => self.finish_source(&owner),
                 None => {}
             },
             Request::Comments(node) => {
                 if let Some(page) = payload.and_then(read_items_result) {
-                    self.on_comments(node, page);
+                    self.on_comments(now, node, page);
                 }
             }
             Request::DiscoItems => self.on_disco_items(payload),
@@ -534,7 +537,9 @@ impl Feed {
 
     /// A message that may carry a pubsub event. `true` when it was a microblog or comments
     /// event (consumed, even if ignored); other pubsub events are left to other services.
-    pub fn handle_message(&mut self, message: &Message) -> bool {
+    /// `now`: the driver's clock, ms since the UNIX epoch — dates further ahead than
+    /// [`MAX_FUTURE_MS`] are not believed.
+    pub fn handle_message(&mut self, now: Instant, message: &Message) -> bool {
         let Some(event) = message
             .payloads
             .iter()
@@ -565,7 +570,7 @@ impl Feed {
             self.knows_thread(&NodeKey::new(from.as_str(), node))
         };
         if wanted {
-            self.apply_event(&from, node, action);
+            self.apply_event(now, &from, node, action);
         }
         true
     }
@@ -799,7 +804,7 @@ impl Feed {
             .map(|(id, _)| id.clone())
             .collect();
         for id in stale {
-            self.handle_response(&id, &IqOutcome::Timeout);
+            self.handle_response(now, &id, &IqOutcome::Timeout);
         }
     }
 
@@ -892,9 +897,9 @@ impl Feed {
 
     // ---- internals: results -------------------------------------------------------
 
-    fn on_page(&mut self, owner: BareJid, kind: PageKind, max: u32, page: ItemsPage) {
+    fn on_page(&mut self, now: Instant, owner: BareJid, kind: PageKind, max: u32, page: ItemsPage) {
         for item in &page.items {
-            self.accept(&owner, ns::MICROBLOG, item);
+            self.accept(now, &owner, ns::MICROBLOG, item);
         }
         let full = page.count >= max as usize;
         match kind {
@@ -994,12 +999,12 @@ impl Feed {
 
     /// A complete comments result (fewer items than asked) is the whole node: what it
     /// lacks was retracted while we were not listening, unless we just wrote it.
-    fn on_comments(&mut self, node: NodeKey, page: ItemsPage) {
+    fn on_comments(&mut self, now: Instant, node: NodeKey, page: ItemsPage) {
         let Ok(service) = BareJid::new(&node.service) else {
             return;
         };
         for item in &page.items {
-            self.accept(&service, &node.node, item);
+            self.accept(now, &service, &node.node, item);
         }
         if page.count >= COMMENTS_PAGE as usize {
             return;
@@ -1051,7 +1056,7 @@ impl Feed {
     // ---- internals: the model -----------------------------------------------------
 
     /// Events on a node we follow: new or edited items, retractions, a purge or deletion.
-    fn apply_event(&mut self, from: &BareJid, node: &str, action: &Element) {
+    fn apply_event(&mut self, now: Instant, from: &BareJid, node: &str, action: &Element) {
         let service = from.as_str();
         match action.name() {
             "items" => {
@@ -1064,7 +1069,7 @@ impl Feed {
                     self.settle_by_push(from, &items);
                 }
                 for item in &items {
-                    self.accept(from, node, item);
+                    self.accept(now, from, node, item);
                 }
                 for id in retracted {
                     self.remove(&ItemKey::new(service, node, id));
@@ -1143,7 +1148,7 @@ impl Feed {
     }
 
     /// Takes one received item in. `service` owns the node: for PEP, the author's account.
-    fn accept(&mut self, service: &BareJid, node: &str, item: &ReceivedItem) {
+    fn accept(&mut self, now: Instant, service: &BareJid, node: &str, item: &ReceivedItem) {
         let Some(element) = &item.entry else {
             return;
         };
@@ -1157,10 +1162,22 @@ impl Feed {
         let key = ItemKey::new(service.as_str(), node, item.id.clone());
         self.local.remove(&key);
         let author = author_of(service, node, item.publisher.as_ref());
-        let published = entry.published_or_updated_ms().unwrap_or_default();
+        let published = self.believable_date(now, &key, entry.published_or_updated_ms());
         let publisher = item.publisher.clone().filter(|_| node != ns::MICROBLOG);
         let post = Post::new(key, author, published, LazyEntry::parsed(xml, entry));
         self.store(post.published_by(publisher));
+    }
+
+    /// The date an item is ordered by: its own (`published`, else `updated`), unless that
+    /// is more than [`MAX_FUTURE_MS`] ahead of `now` — then when it first arrived, so a
+    /// post dated 9999 neither stays on top nor moves up each time it is sent again.
+    fn believable_date(&self, now: Instant, key: &ItemKey, claimed: Option<i64>) -> i64 {
+        let claimed = claimed.unwrap_or_default();
+        let now = i64::try_from(now.0).unwrap_or(i64::MAX);
+        if claimed <= now.saturating_add(MAX_FUTURE_MS) {
+            return claimed;
+        }
+        self.item(key).map_or(now, |held| held.published.min(now))
     }
 
     /// Inserts or replaces an item, noting the change only when there is one.

@@ -26,9 +26,13 @@ fn romeo() -> BareJid {
     jid("romeo@montague.example")
 }
 
+/// The driver's clock reads ms since the UNIX epoch: `ms` after 2026-12-01, later than
+/// every date the fixtures carry.
 fn t(ms: u64) -> Instant {
-    Instant(ms)
+    Instant(NOW + ms)
 }
+
+const NOW: u64 = 1_796_083_200_000;
 
 fn element(xml: &str) -> Element {
     xml.parse().unwrap()
@@ -111,12 +115,12 @@ fn payload_of(iq: &Iq) -> Element {
 }
 
 fn answer(feed: &mut Feed, iq: &Iq, payload: Element) {
-    assert!(feed.handle_response(&id_of(iq), &IqOutcome::Result(Some(payload))));
+    assert!(feed.handle_response(t(0), &id_of(iq), &IqOutcome::Result(Some(payload))));
 }
 
 fn fail(feed: &mut Feed, iq: &Iq, condition: DefinedCondition) {
     let error = StanzaError::new(ErrorType::Cancel, condition, "en", "");
-    assert!(feed.handle_response(&id_of(iq), &IqOutcome::Error(error)));
+    assert!(feed.handle_response(t(0), &id_of(iq), &IqOutcome::Error(error)));
 }
 
 /// The XML of an iq, compared as elements so attribute order does not matter.
@@ -221,11 +225,11 @@ fn sync_keeps_at_most_six_requests_out_and_reports_progress() {
     }
     assert_eq!(feed.progress(), None, "done");
     assert!(
-        !feed.handle_response("feed-1", &IqOutcome::Timeout),
+        !feed.handle_response(t(0), "feed-1", &IqOutcome::Timeout),
         "answered already"
     );
     assert!(
-        !feed.handle_response("other-7", &IqOutcome::Timeout),
+        !feed.handle_response(t(0), "other-7", &IqOutcome::Timeout),
         "not ours"
     );
 }
@@ -240,7 +244,7 @@ fn one_contacts_error_does_not_stop_the_others() {
     fail(&mut feed, &out[1], DefinedCondition::ItemNotFound);
     fail(&mut feed, &out[2], DefinedCondition::Forbidden);
     fail(&mut feed, &out[3], DefinedCondition::FeatureNotImplemented);
-    assert!(feed.handle_response(&id_of(&out[4]), &IqOutcome::Timeout));
+    assert!(feed.handle_response(t(0), &id_of(&out[4]), &IqOutcome::Timeout));
     assert_eq!(feed.progress(), Some((4, 5)));
     let items = vec![item("p1", None, &entry("p1", "mine", 1))];
     answer(&mut feed, &out[0], result(ns::MICROBLOG, &items, None));
@@ -330,12 +334,12 @@ fn equal_dates_are_ordered_by_key() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         items.concat()
     );
-    feed.handle_message(&event("romeo@montague.example", &inner));
+    feed.handle_message(t(0), &event("romeo@montague.example", &inner));
     let inner = format!(
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("c", None, &entry("c", "C", 7))
     );
-    feed.handle_message(&event("romeo@montague.example", &inner));
+    feed.handle_message(t(0), &event("romeo@montague.example", &inner));
     assert_eq!(titles(&feed), ["C", "A", "B"]);
 }
 
@@ -380,7 +384,7 @@ fn a_post_belongs_to_its_nodes_owner_whatever_publisher_it_names() {
             "<items node='urn:xmpp:microblog:0'>{}</items>",
             item(id, Some(publisher), &entry(id, "forged", 1))
         );
-        assert!(feed.handle_message(&event("romeo@montague.example", &inner)));
+        assert!(feed.handle_message(t(0), &event("romeo@montague.example", &inner)));
         let post = feed.post(&ItemKey::post(&romeo(), id)).unwrap();
         assert_eq!(post.author, romeo(), "{id}: the node's owner");
         assert!(!feed.is_own(&post.key), "{id}: not the account's");
@@ -639,8 +643,8 @@ fn a_pushed_newest_item_already_held_spares_that_contacts_catch_up() {
         );
         event(owner, &xml)
     };
-    feed.handle_message(&push("c7@example.org", "c7@example.org-p3"));
-    feed.handle_message(&push("c8@example.org", "c8@example.org-p9"));
+    feed.handle_message(t(0), &push("c7@example.org", "c7@example.org-p3"));
+    feed.handle_message(t(0), &push("c8@example.org", "c8@example.org-p9"));
     assert_eq!(feed.progress(), Some((1, 9)), "c7 is done without a fetch");
     for iq in &first {
         answer(&mut feed, iq, result(ns::MICROBLOG, &[], None));
@@ -777,10 +781,13 @@ fn restored_posts_stay_unparsed_until_read_and_still_find_their_comments() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
     let from = COMMENTS_SERVICE;
-    feed.handle_message(&comments_event(&[
-        item("c1", None, MOVIM_COMMENT),
-        item("l1", None, MOVIM_LIKE),
-    ]));
+    feed.handle_message(
+        t(0),
+        &comments_event(&[
+            item("c1", None, MOVIM_COMMENT),
+            item("l1", None, MOVIM_LIKE),
+        ]),
+    );
     let record = feed.record(&post).unwrap();
     assert_eq!(
         record.thread,
@@ -845,12 +852,12 @@ fn the_rest_of_the_cache_joins_later_without_undoing_what_happened_meanwhile() {
     assert_eq!(titles(&restored), ["Post 4", "Post 3"]);
     // Meanwhile p1 is retracted and p4 edited.
     let retract = "<items node='urn:xmpp:microblog:0'><retract id='p1'/></items>";
-    restored.handle_message(&event("romeo@montague.example", retract));
+    restored.handle_message(t(0), &event("romeo@montague.example", retract));
     let edit = format!(
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("p4", None, &entry("p4", "Post 4, edited", 4))
     );
-    restored.handle_message(&event("romeo@montague.example", &edit));
+    restored.handle_message(t(0), &event("romeo@montague.example", &edit));
     changes(&mut restored);
 
     restored.absorb(&records);
@@ -897,7 +904,7 @@ fn a_stored_entry_that_no_longer_parses_shows_as_unreadable() {
 fn a_republished_post_linking_another_node_moves_its_comment_counts() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
-    feed.handle_message(&comments_event(&[item("c1", None, MOVIM_COMMENT)]));
+    feed.handle_message(t(0), &comments_event(&[item("c1", None, MOVIM_COMMENT)]));
     assert_eq!(feed.comments(&post).len(), 1);
     // The same item id republished without a comments link.
     let bare = entry(MOVIM_POST_ID, "Edited", 5);
@@ -905,7 +912,7 @@ fn a_republished_post_linking_another_node_moves_its_comment_counts() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item(MOVIM_POST_ID, None, &bare)
     );
-    feed.handle_message(&event("romeo@montague.example", &edit));
+    feed.handle_message(t(0), &event("romeo@montague.example", &edit));
     assert_eq!(titles(&feed), ["Edited"]);
     assert!(feed.comments(&post).is_empty());
     assert!(!feed.timeline()[0].has_thread());
@@ -923,17 +930,17 @@ fn events_add_edit_and_retract_posts() {
             item("e1", None, &entry("e1", title, 1))
         )
     };
-    assert!(feed.handle_message(&event("romeo@montague.example", &publish("first"))));
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example", &publish("first"))));
     let key = ItemKey::post(&romeo(), "e1");
     assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
-    assert!(feed.handle_message(&event("romeo@montague.example", &publish("first"))));
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example", &publish("first"))));
     assert_eq!(changes(&mut feed), [], "the same again changes nothing");
-    feed.handle_message(&event("romeo@montague.example", &publish("edited")));
+    feed.handle_message(t(0), &event("romeo@montague.example", &publish("edited")));
     assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
     assert_eq!(titles(&feed), ["edited"]);
 
     let retract = "<items node='urn:xmpp:microblog:0'><retract id='e1'/></items>";
-    assert!(feed.handle_message(&event("romeo@montague.example", retract)));
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example", retract)));
     assert_eq!(changes(&mut feed), [FeedChange::Retracted(key)]);
     assert!(feed.timeline().is_empty());
 }
@@ -945,7 +952,7 @@ fn own_posts_arrive_from_the_accounts_pep() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("mine", None, &entry("mine", "hello", 1))
     );
-    feed.handle_message(&event("user@example.org", &inner));
+    feed.handle_message(t(0), &event("user@example.org", &inner));
     assert_eq!(feed.posts_by(&me()).len(), 1);
     assert!(feed.is_own(&ItemKey::post(&me(), "mine")));
     let mine_elsewhere = ItemKey::new(me().as_str(), COMMENTS_NODE, "mine");
@@ -961,19 +968,19 @@ fn events_from_strangers_and_other_nodes_are_ignored() {
         item("s1", None, &entry("s1", "spam", 1))
     );
     assert!(
-        feed.handle_message(&event("spammer@evil.example", &post)),
+        feed.handle_message(t(0), &event("spammer@evil.example", &post)),
         "consumed"
     );
     let nick = "<items node='http://jabber.org/protocol/nick'><item id='current'/></items>";
     assert!(
-        !feed.handle_message(&event("romeo@montague.example", nick)),
+        !feed.handle_message(t(0), &event("romeo@montague.example", nick)),
         "for another service"
     );
     let comments = format!(
         "<items node='urn:xmpp:microblog:0:comments/x'>{}</items>",
         item("c1", None, MOVIM_COMMENT)
     );
-    assert!(feed.handle_message(&event("comments.evil.example", &comments)));
+    assert!(feed.handle_message(t(0), &event("comments.evil.example", &comments)));
     assert!(feed.timeline().is_empty());
     assert_eq!(changes(&mut feed), []);
 }
@@ -989,15 +996,15 @@ fn events_from_a_full_jid_are_ignored() {
         item("f1", Some("user@example.org"), &entry("f1", "forged", 1))
     );
     for from in ["romeo@montague.example/phone", "user@example.org/other"] {
-        assert!(feed.handle_message(&event(from, &post)), "consumed");
+        assert!(feed.handle_message(t(0), &event(from, &post)), "consumed");
     }
     let comment = format!(
         "<items node='{COMMENTS_NODE}'>{}</items>",
         item("c1", None, MOVIM_COMMENT)
     );
-    assert!(feed.handle_message(&event("comments.montague.example/x", &comment)));
+    assert!(feed.handle_message(t(0), &event("comments.montague.example/x", &comment)));
     let retract = "<items node='urn:xmpp:microblog:0'><retract id='b1a8d9b0-5a8e-4c55-9c5b-8f3c2a1e0d11'/></items>";
-    assert!(feed.handle_message(&event("romeo@montague.example/phone", retract)));
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example/phone", retract)));
     assert_eq!(changes(&mut feed), []);
     assert_eq!(feed.timeline().len(), 1, "only the synced post");
     assert!(feed
@@ -1028,7 +1035,7 @@ fn a_removed_contacts_events_are_ignored_and_their_feed_forgotten() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("late", None, &entry("late", "still here?", 1))
     );
-    assert!(feed.handle_message(&event("romeo@montague.example", &post)));
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example", &post)));
     assert!(feed.timeline().is_empty());
     assert!(!feed.has_older(None), "nobody left to page through");
     assert_eq!(changes(&mut feed), []);
@@ -1063,7 +1070,7 @@ fn ten_thousand_items_from_one_contact_stay_capped() {
             .map(|i| item(&format!("n{i}"), None, &dated(i)))
             .collect();
         let inner = format!("<items node='urn:xmpp:microblog:0'>{items}</items>");
-        feed.handle_message(&event("romeo@montague.example", &inner));
+        feed.handle_message(t(0), &event("romeo@montague.example", &inner));
         for change in changes(&mut feed) {
             match change {
                 FeedChange::Upserted(key) => stored.insert(key),
@@ -1100,6 +1107,54 @@ fn ten_thousand_items_from_one_contact_stay_capped() {
     assert_eq!(dropped, 10);
 }
 
+/// A date far ahead would keep a post on top forever (and crowd the newest posts out of
+/// the startup cache read): for ordering it counts as when it arrived.
+#[test]
+fn a_post_dated_9999_sorts_as_now() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let publish = |id: &str, date: &str| {
+        let entry = format!(
+            "<entry xmlns='http://www.w3.org/2005/Atom'><title>{id}</title>\
+             <published>{date}</published></entry>"
+        );
+        format!(
+            "<items node='urn:xmpp:microblog:0'>{}</items>",
+            item(id, None, &entry)
+        )
+    };
+    let romeo = "romeo@montague.example";
+    feed.handle_message(
+        t(0),
+        &event(romeo, &publish("future", "9999-12-31T23:59:59Z")),
+    );
+    feed.handle_message(
+        t(0),
+        &event(romeo, &publish("earlier", "2026-11-30T23:00:00Z")),
+    );
+    // A clock a minute fast is believed.
+    feed.handle_message(
+        t(0),
+        &event(romeo, &publish("skewed", "2026-12-01T00:01:00Z")),
+    );
+    assert_eq!(titles(&feed), ["skewed", "future", "earlier"]);
+    let future = ItemKey::post(&jid(romeo), "future");
+    assert_eq!(feed.post(&future).unwrap().published, NOW as i64);
+    assert_eq!(feed.record(&future).unwrap().published, NOW as f64);
+
+    // A day later it has not moved up, even sent again; newer posts go above it.
+    let day = 86_400_000;
+    feed.handle_message(
+        t(day),
+        &event(romeo, &publish("future", "9999-12-31T23:59:59Z")),
+    );
+    feed.handle_message(
+        t(day),
+        &event(romeo, &publish("next", "2026-12-01T12:00:00Z")),
+    );
+    assert_eq!(titles(&feed), ["next", "skewed", "future", "earlier"]);
+}
+
 #[test]
 fn hostile_and_malformed_events_are_ignored_without_panic() {
     let mut feed = Feed::new(me());
@@ -1115,32 +1170,35 @@ fn hostile_and_malformed_events_are_ignored_without_panic() {
         "<purge node='urn:xmpp:microblog:0'/>",
         "<configuration node='urn:xmpp:microblog:0'/>",
     ] {
-        feed.handle_message(&event(from, inner));
+        feed.handle_message(t(0), &event(from, inner));
     }
     let long_id = "i".repeat(600);
     let inner = format!(
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item(&long_id, None, &entry("x", "long", 1))
     );
-    feed.handle_message(&event(from, &inner));
+    feed.handle_message(t(0), &event(from, &inner));
     assert!(feed.timeline().is_empty());
 
     let many: String = (0..1_000)
         .map(|i| item(&format!("m{i}"), None, &entry("m", "many", 1)))
         .collect();
-    feed.handle_message(&event(
-        from,
-        &format!("<items node='urn:xmpp:microblog:0'>{many}</items>"),
-    ));
+    feed.handle_message(
+        t(0),
+        &event(
+            from,
+            &format!("<items node='urn:xmpp:microblog:0'>{many}</items>"),
+        ),
+    );
     assert_eq!(feed.timeline().len(), MAX_ITEMS_PER_STANZA);
-    feed.handle_message(&event(from, "<purge node='urn:xmpp:microblog:0'/>"));
+    feed.handle_message(t(0), &event(from, "<purge node='urn:xmpp:microblog:0'/>"));
     assert!(feed.timeline().is_empty(), "a purge empties the node");
 
     let no_event = Message::try_from(element(
         "<message xmlns='jabber:client' from='romeo@montague.example'><body>hi</body></message>",
     ))
     .unwrap();
-    assert!(!feed.handle_message(&no_event));
+    assert!(!feed.handle_message(t(0), &no_event));
 }
 
 // ---- comments and likes -------------------------------------------------------------
@@ -1225,7 +1283,7 @@ fn a_comment_without_publisher_or_author_is_not_attributed_to_the_owner() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("p1", None, &post)
     );
-    feed.handle_message(&event("romeo@montague.example", &publish));
+    feed.handle_message(t(0), &event("romeo@montague.example", &publish));
     let key = ItemKey::post(&romeo(), "p1");
     let anonymous = "<entry xmlns='http://www.w3.org/2005/Atom'><id>c1</id><title>Hi</title>\
                      <published>2026-04-02T10:01:00Z</published></entry>";
@@ -1238,10 +1296,13 @@ fn a_comment_without_publisher_or_author_is_not_attributed_to_the_owner() {
             &anonymous.replace("c1", "c3"),
         ),
     ];
-    feed.handle_message(&event(
-        "romeo@montague.example",
-        &format!("<items node='{node}'>{}</items>", items.concat()),
-    ));
+    feed.handle_message(
+        t(0),
+        &event(
+            "romeo@montague.example",
+            &format!("<items node='{node}'>{}</items>", items.concat()),
+        ),
+    );
     let by = |id: &str| {
         feed.comments(&key)
             .iter()
@@ -1305,10 +1366,13 @@ fn comment_events_add_and_remove_comments_and_likes() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
     let from = COMMENTS_SERVICE;
-    assert!(feed.handle_message(&comments_event(&[
-        item("c1", None, MOVIM_COMMENT),
-        item("l1", None, MOVIM_LIKE),
-    ])));
+    assert!(feed.handle_message(
+        t(0),
+        &comments_event(&[
+            item("c1", None, MOVIM_COMMENT),
+            item("l1", None, MOVIM_LIKE),
+        ])
+    ));
     assert_eq!((feed.comments(&post).len(), feed.likes(&post).0), (1, 1));
     let comment = ItemKey::new(from, COMMENTS_NODE, "c1");
     let seen = changes(&mut feed);
@@ -1316,7 +1380,7 @@ fn comment_events_add_and_remove_comments_and_likes() {
     assert!(seen.contains(&FeedChange::CommentsChanged(post.clone())));
 
     let retract = format!("<items node='{COMMENTS_NODE}'><retract id='l1'/></items>");
-    feed.handle_message(&event(from, &retract));
+    feed.handle_message(t(0), &event(from, &retract));
     assert_eq!(feed.likes(&post), (0, None));
     let seen = changes(&mut feed);
     assert!(seen.contains(&FeedChange::Retracted(ItemKey::new(
@@ -1344,7 +1408,7 @@ fn a_complete_comments_result_drops_what_was_retracted_meanwhile_but_not_local_w
         "<items node='{COMMENTS_NODE}'>{}</items>",
         item("gone", None, MOVIM_COMMENT)
     );
-    feed.handle_message(&event(service, &old));
+    feed.handle_message(t(0), &event(service, &old));
     let mine = Entry::new_comment(
         "mine",
         &me(),
@@ -1385,7 +1449,7 @@ fn edit_or_delete_of_an_item_of_another_node_builds_no_request() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("f1", Some("user@example.org"), MOVIM_POST)
     );
-    feed.handle_message(&event("romeo@montague.example", &forged));
+    feed.handle_message(t(0), &event("romeo@montague.example", &forged));
     for key in [
         ItemKey::post(&romeo(), MOVIM_POST_ID),
         ItemKey::post(&romeo(), "f1"),
@@ -1451,7 +1515,7 @@ fn a_local_post_is_replaced_by_its_echo_not_duplicated() {
         "<items node='urn:xmpp:microblog:0'><item id='n1'>{}</item></items>",
         String::from(&draft.to_element())
     );
-    feed.handle_message(&event("user@example.org", &echo));
+    feed.handle_message(t(0), &event("user@example.org", &echo));
     assert_eq!(feed.timeline().len(), 1);
     assert!(!feed.is_local(&key));
     feed.apply_local_retract(&key);
@@ -1755,11 +1819,11 @@ fn caps_sort_a_feature_before_its_notify_twin() {
 fn a_retracted_post_takes_its_comments_along() {
     let mut feed = synced_with_movim_post();
     let from = COMMENTS_SERVICE;
-    feed.handle_message(&comments_event(&[item("c1", None, MOVIM_COMMENT)]));
+    feed.handle_message(t(0), &comments_event(&[item("c1", None, MOVIM_COMMENT)]));
     changes(&mut feed);
     let retract =
         format!("<items node='urn:xmpp:microblog:0'><retract id='{MOVIM_POST_ID}'/></items>");
-    feed.handle_message(&event("romeo@montague.example", &retract));
+    feed.handle_message(t(0), &event("romeo@montague.example", &retract));
     assert_eq!(
         changes(&mut feed),
         [
