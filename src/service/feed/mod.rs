@@ -837,6 +837,19 @@ impl Feed {
         *jid == self.account || self.contacts.contains(jid)
     }
 
+    /// Whether a comments node lives on the account's server: a JID of its domain (a PEP
+    /// account there) or of a subdomain (its components, such as `comments.DOMAIN`).
+    fn on_our_server(&self, node: &NodeKey) -> bool {
+        let Ok(service) = BareJid::new(&node.service) else {
+            return false;
+        };
+        let (domain, ours) = (service.domain().as_str(), self.account.domain().as_str());
+        domain == ours
+            || domain
+                .strip_suffix(ours)
+                .is_some_and(|sub| sub.ends_with('.'))
+    }
+
     fn knows_thread(&self, node: &NodeKey) -> bool {
         self.threads.contains_key(node) || self.linked.contains_key(node)
     }
@@ -965,10 +978,12 @@ impl Feed {
         if finished {
             self.sync = None;
             self.emit_cursors();
+            // Only from our own server: another domain, chosen by the poster, would learn
+            // who reads and when. Those are fetched when the post is opened.
             let newest: Vec<ItemKey> = self
                 .timeline()
                 .into_iter()
-                .filter(|p| p.thread.is_some())
+                .filter(|p| p.thread.as_ref().is_some_and(|n| self.on_our_server(n)))
                 .take(COMMENTS_AFTER_SYNC)
                 .map(|p| p.key.clone())
                 .collect();

@@ -1391,12 +1391,43 @@ fn comment_events_add_and_remove_comments_and_likes() {
     assert!(seen.contains(&FeedChange::CommentsChanged(post)));
 }
 
+/// After a sync, comments are fetched (for their counts) only from the account's own
+/// server; another domain, which the poster chose, learns of the reader only once the
+/// post is opened.
 #[test]
-fn a_sync_fetches_comments_of_the_newest_posts_afterwards() {
+fn a_sync_fetches_comments_of_the_newest_posts_afterwards_from_our_server_only() {
     let mut feed = synced_with_movim_post();
+    assert_eq!(requests(&mut feed, t(1)), [], "comments.montague.example");
+    assert!(feed.fetch_comments(&ItemKey::post(&romeo(), MOVIM_POST_ID)));
     let out = requests(&mut feed, t(1));
-    assert_eq!(out.len(), 1, "the one post with a comments link");
     assert_eq!(to_of(&out[0]).as_deref(), Some("comments.montague.example"));
+
+    // Posts whose comments live on our server (its comments service, a PEP there).
+    let juliet = jid("juliet@example.org");
+    let on = |service: &str, id: &str| {
+        MOVIM_POST
+            .replace(COMMENTS_SERVICE, service)
+            .replace(MOVIM_POST_ID, id)
+    };
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo(), juliet.clone()]);
+    for iq in requests(&mut feed, t(0)) {
+        let items = match to_of(&iq).as_deref() {
+            Some("juliet@example.org") => vec![
+                item("j1", None, &on("comments.example.org", "j1")),
+                item("j2", None, &on("juliet@example.org", "j2")),
+            ],
+            Some("romeo@montague.example") => vec![
+                item("r1", None, &on("romeo@montague.example", "r1")),
+                item("r2", None, &on("pubsub.evil.example", "r2")),
+            ],
+            _ => vec![],
+        };
+        answer(&mut feed, &iq, result(ns::MICROBLOG, &items, None));
+    }
+    let mut asked: Vec<String> = requests(&mut feed, t(1)).iter().filter_map(to_of).collect();
+    asked.sort();
+    assert_eq!(asked, ["comments.example.org", "juliet@example.org"]);
 }
 
 #[test]
@@ -1421,10 +1452,7 @@ fn a_complete_comments_result_drops_what_was_retracted_meanwhile_but_not_local_w
     assert!(feed.is_local(&my_key));
     assert_eq!(feed.comments(&post).len(), 2);
 
-    assert!(
-        feed.fetch_comments(&post),
-        "already queued after the sync: asked once"
-    );
+    assert!(feed.fetch_comments(&post));
     let out = requests(&mut feed, t(1));
     assert_eq!(out.len(), 1);
     let items = vec![item("c1", None, MOVIM_COMMENT)];
