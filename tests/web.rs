@@ -532,7 +532,9 @@ mod feed {
         )
         .parse()
         .unwrap();
-        assert!(feed.handle_message(&event.try_into().unwrap()));
+        // The driver's clock (ms since the UNIX epoch): the next day.
+        let now = kith::xmpp::Instant(1_775_210_400_000);
+        assert!(feed.handle_message(now, &event.try_into().unwrap()));
         state.feed.show(&feed, &|_| None, &[]);
         assert_eq!(state.feed.timeline.with_untracked(Vec::len), 9);
         assert_eq!(state.feed.incoming.with_untracked(Vec::len), 1);
