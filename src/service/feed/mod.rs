@@ -127,6 +127,8 @@ pub enum ServiceHint {
 pub struct Feed {
     account: BareJid,
     contacts: BTreeSet<BareJid>,
+    /// `contacts` came from the roster (a warm start shows the cache before it is in).
+    roster_known: bool,
     posts: BTreeMap<ItemKey, Post>,
     threads: BTreeMap<NodeKey, Thread>,
     /// The posts linking each comments node (usually one).
@@ -258,6 +260,7 @@ impl Feed {
         Feed {
             account,
             contacts: BTreeSet::new(),
+            roster_known: false,
             posts: BTreeMap::new(),
             threads: BTreeMap::new(),
             linked: BTreeMap::new(),
@@ -318,6 +321,9 @@ impl Feed {
             }
             self.restore_one(record);
         }
+        if self.roster_known {
+            self.drop_unfollowed();
+        }
     }
 
     /// A post stored before records said which comments node it links to is reported
@@ -358,6 +364,7 @@ impl Feed {
     /// fetches and posts of anyone else go (the store is told, so they do not come back).
     fn follow_only(&mut self, contacts: BTreeSet<BareJid>) {
         self.contacts = contacts;
+        self.roster_known = true;
         let gone: Vec<BareJid> = self
             .sources
             .keys()
@@ -368,7 +375,6 @@ impl Feed {
             self.sources.remove(jid);
             self.cursors_dirty = true;
         }
-        let before = self.queue.len();
         let contacts = &self.contacts;
         let account = &self.account;
         self.queue.retain(|r| match r {
@@ -387,6 +393,18 @@ impl Feed {
             .filter(|jid| !self.follows(jid))
             .cloned()
             .collect();
+        self.drop_unfollowed();
+        // Their fetches in flight are ignored when answered; the sync does not wait.
+        for jid in unfollowed {
+            self.finish_source(&jid);
+        }
+        if !gone.is_empty() {
+            self.emit_cursors();
+        }
+    }
+
+    /// Removes the posts (and so their comments) of anyone not followed.
+    fn drop_unfollowed(&mut self) {
         let posts: Vec<ItemKey> = self
             .posts
             .keys()
@@ -395,13 +413,6 @@ impl Feed {
             .collect();
         for key in posts {
             self.remove(&key);
-        }
-        // Their fetches in flight are ignored when answered; the sync does not wait.
-        for jid in unfollowed {
-            self.finish_source(&jid);
-        }
-        if self.queue.len() != before || !gone.is_empty() {
-            self.emit_cursors();
         }
     }
 

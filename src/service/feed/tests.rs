@@ -1047,6 +1047,25 @@ fn a_removed_contacts_events_are_ignored_and_their_feed_forgotten() {
     assert!(!cursor_records(&feed)[0].value.contains("romeo"));
     let out = requests(&mut feed, t(10));
     assert_eq!(out.len(), 1, "the account's own feed only");
+
+    // The rest of the cache, read after the roster came, does not bring them back.
+    let held = synced_with_movim_post();
+    let records = vec![held
+        .record(&ItemKey::post(&romeo(), MOVIM_POST_ID))
+        .unwrap()];
+    let mut feed = Feed::restore_newest(me(), &[], &cursor_records(&held));
+    feed.start_sync(t(10), vec![]);
+    changes(&mut feed);
+    feed.absorb(&records);
+    assert!(feed.timeline().is_empty());
+    assert_eq!(
+        changes(&mut feed),
+        [FeedChange::Retracted(ItemKey::post(
+            &romeo(),
+            MOVIM_POST_ID
+        ))],
+        "and the store drops them"
+    );
 }
 
 /// A contact (or their server) can publish without end: what we keep of one microblog
