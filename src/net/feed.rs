@@ -85,7 +85,7 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
         .flatten()
     });
     if draft.editing.is_some() && old.is_none() {
-        return Err("Only your own posts can be edited".into());
+        return Err("This post can no longer be edited here".into());
     }
     let mut enclosures = old
         .as_ref()
