@@ -417,8 +417,9 @@ mod feed {
         }
     }
 
-    /// A warm start: 1,000 posts restored from store records are listed without being
-    /// parsed; only the rows on screen read their entries.
+    /// A warm start: 1,000 posts (of two contacts: the feed keeps 500 of each) restored
+    /// from store records are listed without being parsed; only the rows on screen read
+    /// their entries.
     #[wasm_bindgen_test]
     async fn cached_posts_are_parsed_only_for_the_rows_on_screen() {
         use kith::service::feed::Feed;
@@ -427,10 +428,10 @@ mod feed {
         let records: Vec<PostRecord> = (0..1_000)
             .map(|i| PostRecord {
                 account: me.to_string(),
-                service: "juliet@capulet.example".into(),
+                service: format!("juliet{}@capulet.example", i % 2),
                 node: "urn:xmpp:microblog:0".into(),
                 id: format!("p{i:04}"),
-                author: "juliet@capulet.example".into(),
+                author: format!("juliet{}@capulet.example", i % 2),
                 publisher: None,
                 published: 1_770_000_000_000.0 - i as f64 * 60_000.0,
                 xml: format!(
