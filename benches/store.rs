@@ -72,6 +72,7 @@ fn post(n: u64) -> PostRecord {
         node: NODE.into(),
         id,
         author,
+        publisher: None,
         published,
         xml,
         thread: ThreadRecord::None,

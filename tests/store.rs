@@ -159,6 +159,7 @@ fn post(account: &str, id: &str, published: f64) -> PostRecord {
         node: "urn:xmpp:microblog:0".into(),
         id: id.into(),
         author: "bob@example.org".into(),
+        publisher: None,
         published,
         xml: format!("<entry><id>{id}</id></entry>"),
         thread: ThreadRecord::None,

@@ -76,12 +76,17 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
         return Err("A post needs a title".into());
     }
     let me = account().ok_or("Sign in to publish")?;
+    // Only a post on the person's own node can be edited (the feed checks where it lives).
     let old = draft.editing.as_ref().and_then(|key| {
         read(state, |feed| {
-            feed.post(&ItemKey::from(key)).map(|p| p.entry().clone())
+            feed.own_post(&ItemKey::from(key))
+                .map(|p| p.entry().clone())
         })
         .flatten()
     });
+    if draft.editing.is_some() && old.is_none() {
+        return Err("This post can no longer be edited here".into());
+    }
     let mut enclosures = old
         .as_ref()
         .map(|e| e.enclosures.clone())
@@ -209,29 +214,38 @@ pub async fn comment(state: AppState, key: PostKey, text: String) -> Result<(), 
 }
 
 /// Deletes one of the person's posts: retracted with notification (other clients drop
-/// it), and its comments node deleted.
+/// it), and its comments node deleted. Nothing for a post that is not on the person's
+/// own node ([`Feed::delete_post`]).
 pub async fn delete(state: AppState, key: PostKey) {
     if account().is_none() {
         return;
     }
-    let link = comments_of(state, &key);
-    let mut records = vec![outbox("delete", MICROBLOG, &key.id, |rid| {
-        feed::retract_iq(rid, None, MICROBLOG, &key.id)
-    })];
-    if let Some(link) = link.filter(is_comments_node) {
-        records.push(outbox("comments-node", MICROBLOG, &key.id, |rid| {
-            feed::delete_node_iq(rid, Some(link.service.clone()), &link.node)
-        }));
+    let (retract_id, node_id) = (fresh_id(), fresh_id());
+    let deletion = read(state, |feed| {
+        feed.delete_post(&ItemKey::from(&key), &retract_id, &node_id)
+    })
+    .flatten();
+    let Some(deletion) = deletion else {
+        return;
+    };
+    let mut records = vec![record(
+        "delete",
+        MICROBLOG,
+        retract_id,
+        &key.id,
+        payload(deletion.retract),
+    )];
+    if let Some(iq) = deletion.comments_node {
+        records.push(record(
+            "comments-node",
+            MICROBLOG,
+            node_id,
+            &key.id,
+            payload(iq),
+        ));
     }
     echo(state, ItemKey::from(&key), None);
     write(state, records).await;
-}
-
-/// Only ever a comments node: a broken link must not make us delete another node of
-/// the account (the server checks that we own it).
-fn is_comments_node(link: &CommentsLink) -> bool {
-    link.node
-        .starts_with(crate::proto::ns::MICROBLOG_COMMENTS_PREFIX)
 }
 
 /// **Load older**: the next page of the timeline.

@@ -264,10 +264,12 @@ impl Entry {
         Some(uri.jid.into_bare())
     }
 
-    /// Who wrote the entry. Anyone can write any `author/uri`, so the claim is believed only
-    /// when it names the item's publisher (or, when the server did not say who published,
-    /// the node owner) — which makes that JID the author in every case. Compare with
-    /// [`Entry::claimed_author`] to tell a confirmed claim from an overruled one.
+    /// Who wrote an entry on a node open to many publishers (a comments node). Anyone can
+    /// write any `author/uri`, so the claim is believed only when it names the item's
+    /// publisher (or, when the server did not say who published, the node owner) — which
+    /// makes that JID the author in every case. Compare with [`Entry::claimed_author`] to
+    /// tell a confirmed claim from an overruled one. Not for a post on a PEP microblog
+    /// node: that is its owner's whatever `publisher` an event names (`service::feed`).
     pub fn author_jid(&self, publisher: Option<&BareJid>, owner: &BareJid) -> BareJid {
         publisher.unwrap_or(owner).clone()
     }

@@ -290,7 +290,8 @@ impl Client {
             if self.session.send_prepared_iq(now, iq).is_err()
                 && !self.archive.handle_response(&id, &IqOutcome::Disconnected)
             {
-                self.feed.handle_response(&id, &IqOutcome::Disconnected);
+                self.feed
+                    .handle_response(now, &id, &IqOutcome::Disconnected);
             }
         }
         while let Some(change) = self.feed.poll_change() {
@@ -351,8 +352,8 @@ impl Client {
                     }
                 }
                 Event::Message(message) => match self.archive.handle_message(&message) {
-                    Verdict::Live => self.handle_message(message),
-                    Verdict::Replayed(original) => self.handle_message(*original),
+                    Verdict::Live => self.handle_message(now, message),
+                    Verdict::Replayed(original) => self.handle_message(now, *original),
                     Verdict::Duplicate | Verdict::Ignored => {}
                 },
                 Event::Closed(reason) => {
@@ -363,8 +364,8 @@ impl Client {
         }
     }
 
-    fn handle_message(&mut self, message: Message) {
-        if self.feed.handle_message(&message) {
+    fn handle_message(&mut self, now: Instant, message: Message) {
+        if self.feed.handle_message(now, &message) {
             return;
         }
         // Chat itself arrives with a later issue; until then the app only notes which
@@ -378,7 +379,9 @@ impl Client {
     }
 
     fn handle_iq_response(&mut self, now: Instant, id: String, outcome: IqOutcome) {
-        if self.archive.handle_response(&id, &outcome) || self.feed.handle_response(&id, &outcome) {
+        if self.archive.handle_response(&id, &outcome)
+            || self.feed.handle_response(now, &id, &outcome)
+        {
             return;
         }
         if self.queries.remove(&id) {

@@ -12,7 +12,7 @@ use xmpp_parsers::jid::BareJid;
 use super::PendingWrite;
 use crate::proto::xep0277::{Content, Entry, Link};
 use crate::proto::xhtml::{self, RawNode, SafeNode};
-use crate::service::feed::{Comment, Feed, ItemKey, LazyEntry, Post};
+use crate::service::feed::{Comment, Commenter, Feed, ItemKey, LazyEntry, Post};
 
 /// One pubsub item, wherever it lives.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -109,7 +109,8 @@ pub struct PostView {
     pub like_count: usize,
     /// Whether the signed-in account likes it.
     pub liked: bool,
-    /// Written by the signed-in account: **Edit** and **Delete** are offered.
+    /// On the signed-in account's own microblog node (whatever the item claims):
+    /// **Edit** and **Delete** are offered.
     pub own: bool,
     /// Waiting in the outbox: the text **Pending** shows.
     pub pending: bool,
@@ -239,8 +240,13 @@ impl PartialEq for LazyDetails {
 #[derive(Clone, Debug, PartialEq)]
 pub struct CommentView {
     pub id: String,
+    /// Bare JID of who wrote it, verified or claimed; empty when nobody says.
     pub author: String,
+    /// The roster name when the service vouches for the author; else the JID itself (a
+    /// claim is not shown with a contact's name), or "unknown".
     pub author_name: String,
+    /// The service stamped who published it; else the author is only claimed.
+    pub verified: bool,
     pub text: String,
     pub published: f64,
     pub pending: bool,
@@ -332,7 +338,6 @@ impl FeedState {
         names: &dyn Fn(&BareJid) -> Option<String>,
         pending: &[PendingWrite],
     ) {
-        let me = feed.account();
         let posts = feed.timeline();
         let mut known = self
             .details
@@ -349,7 +354,7 @@ impl FeedState {
                     _ => LazyDetails::of(post.lazy_entry(), &post.author, name),
                 };
                 kept.insert(key.clone(), details.clone());
-                view(feed, post, key, details, me, pending)
+                view(feed, post, key, details, pending)
             })
             .collect();
         self.details.set_value(kept);
@@ -414,11 +419,20 @@ fn comment_view(
     pending: bool,
     names: &dyn Fn(&BareJid) -> Option<String>,
 ) -> CommentView {
-    let author = c.commenter().unwrap_or_else(|| c.author.clone());
+    // Never the node's owner: anyone may publish on a comments node.
+    let (author, author_name, verified) = match c.commenter() {
+        Commenter::Verified(jid) => {
+            let name = name_of(&jid, c.entry().name_of(&jid), names);
+            (jid.to_string(), name, true)
+        }
+        Commenter::Claimed(jid) => (jid.to_string(), jid.to_string(), false),
+        Commenter::Unknown => (String::new(), "unknown".to_owned(), false),
+    };
     CommentView {
         id: c.key.id.clone(),
-        author: author.to_string(),
-        author_name: name_of(&author, c.entry().name_of(&author), names),
+        author,
+        author_name,
+        verified,
         text: c.entry().title.clone(),
         published: c.published as f64,
         pending,
@@ -483,7 +497,6 @@ fn view(
     post: &Post,
     key: PostKey,
     details: Arc<LazyDetails>,
-    me: &BareJid,
     pending: &[PendingWrite],
 ) -> PostView {
     let (like_count, my_like) = feed.likes(&post.key);
@@ -499,7 +512,7 @@ fn view(
             .count(),
         like_count,
         liked: my_like.is_some(),
-        own: &post.author == me,
+        own: feed.is_own(&post.key),
         pending: write.is_some_and(|w| w.failed.is_none()) || feed.is_local(&post.key),
         failed: write.and_then(|w| w.failed.clone()),
         public: false,

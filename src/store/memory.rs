@@ -225,6 +225,7 @@ pub(crate) mod tests {
             node: "urn:xmpp:microblog:0".into(),
             id: id.into(),
             author: "bob@example.org".into(),
+            publisher: None,
             published,
             xml: format!("<entry><id>{id}</id></entry>"),
             thread: ThreadRecord::None,

@@ -123,6 +123,9 @@ pub struct PostRecord {
     pub id: String,
     /// Bare JID of the (trusted) author.
     pub author: String,
+    /// A comment's or like's publisher, as the service stamped it (else unverified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
     /// ms since the epoch; the timeline's order.
     pub published: f64,
     /// The `<entry/>` as received or published.

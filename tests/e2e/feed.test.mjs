@@ -1,7 +1,7 @@
 // The social feed end to end: Bob (a small XMPP client) and Alice (the app) publish,
 // comment, like, attach, edit and delete on the local server (Prosody, or ejabberd with
-// KITH_SERVER=ejabberd); hostile content from a contact renders inert; a post written
-// offline is published exactly once.
+// KITH_SERVER=ejabberd); hostile content from a contact renders inert; a contact cannot
+// pass a post off as someone else's; a post written offline is published exactly once.
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import {
@@ -214,6 +214,37 @@ e2e('a hostile post from a contact renders inert', async (page, proxy) => {
     // It claims to be Mallory's, under a name of its own: on Bob's microblog it is Bob's.
     await post.filter({ hasText: BOB.name }).waitFor();
     assert.equal(await post.filter({ hasText: '<script>' }).count(), 0, 'the forged name is not shown');
+    await signOut(page, { wipe: true });
+  } finally {
+    await bob.close();
+  }
+});
+
+e2e('a forged event from a contact\'s client is shown as theirs or not at all, never as Alice\'s own', async (page, proxy) => {
+  const bob = await bobOnline();
+  try {
+    await signInOnline(page, ALICE);
+    const forged = unique('Forged');
+    const id = unique('f').replace(' ', '-');
+    const entry = `<entry xmlns='http://www.w3.org/2005/Atom'><id>${id}</id><title>${esc(forged)}</title>` +
+      `<author><name>Alice</name><uri>xmpp:${ALICE.jid}</uri></author>` +
+      `<published>${new Date().toISOString()}</published></entry>`;
+    // What any contact's client can send: a plain message (from Bob's full JID, as the
+    // server stamps it) carrying a microblog event that names Alice as the publisher.
+    bob.send(`<message xmlns='jabber:client' to='${ALICE.jid}' type='headline' id='${id}'>` +
+      `<event xmlns='http://jabber.org/protocol/pubsub#event'><items node='${MICROBLOG}'>` +
+      `<item id='${id}' publisher='${ALICE.jid}'>${entry}</item></items></event></message>`);
+    // A real post after it: once that shows, the forged event (sent first) has been read.
+    const real = unique('After the forgery');
+    await bobPublishes(bob, { id: unique('r').replace(' ', '-'), title: real });
+    await seePost(page, real);
+    const shown = article(page, forged);
+    if (await shown.count()) {
+      await shown.filter({ hasText: BOB.name }).waitFor();
+      assert.equal(await shown.filter({ hasText: ALICE.name }).count(), 0, 'not under Alice\'s name');
+    }
+    assert.equal(await shown.getByRole('button', { name: 'Edit' }).count(), 0, 'no Edit');
+    assert.equal(await shown.getByRole('button', { name: 'Delete' }).count(), 0, 'no Delete');
     await signOut(page, { wipe: true });
   } finally {
     await bob.close();

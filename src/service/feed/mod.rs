@@ -39,7 +39,7 @@ mod model;
 mod wire;
 
 use model::NodeKey;
-pub use model::{Access, Comment, ItemKey, LazyEntry, Post};
+pub use model::{Access, Comment, Commenter, ItemKey, LazyEntry, Post};
 pub use wire::{
     comments_service_hint, configure_node_iq, create_comments_node_iq, create_node_iq,
     delete_node_iq, is_precondition_not_met, is_publish_option_refused, is_pubsub_service,
@@ -76,8 +76,13 @@ const COMMENTS_AFTER_SYNC: usize = 20;
 /// Bounds on what one stanza can make us keep (hostile or broken services).
 const MAX_ITEMS_PER_STANZA: usize = 250;
 const MAX_THREAD: usize = 2_000;
+/// Posts kept of one microblog, in memory and in the store: the newest. A contact (or
+/// their server) may publish without end; the timeline reads only the newest anyway.
+pub const MAX_POSTS_PER_OWNER: usize = 500;
 const MAX_ENTRY_BYTES: usize = 256 * 1024;
 const MAX_ID_BYTES: usize = 512;
+/// How far ahead of our clock an item's date is believed (clocks differ by a little).
+const MAX_FUTURE_MS: i64 = 5 * 60_000;
 /// A request nobody answered (the driver lost it) stops holding a slot after this.
 const REQUEST_TIMEOUT_MS: u64 = 120_000;
 /// How long the server must stay quiet after learning our caps before the feeds it did
@@ -101,6 +106,13 @@ pub enum FeedChange {
     Cursor { key: String, value: String },
 }
 
+/// The iqs that delete one of the person's posts ([`Feed::delete_post`]).
+#[derive(Clone, Debug)]
+pub struct Deletion {
+    pub retract: Iq,
+    pub comments_node: Option<Iq>,
+}
+
 /// What the server's disco#items says about where comments nodes go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ServiceHint {
@@ -115,6 +127,8 @@ pub enum ServiceHint {
 pub struct Feed {
     account: BareJid,
     contacts: BTreeSet<BareJid>,
+    /// `contacts` came from the roster (a warm start shows the cache before it is in).
+    roster_known: bool,
     posts: BTreeMap<ItemKey, Post>,
     threads: BTreeMap<NodeKey, Thread>,
     /// The posts linking each comments node (usually one).
@@ -266,6 +280,7 @@ impl Feed {
         Feed {
             account,
             contacts: BTreeSet::new(),
+            roster_known: false,
             posts: BTreeMap::new(),
             threads: BTreeMap::new(),
             linked: BTreeMap::new(),
@@ -326,6 +341,9 @@ impl Feed {
             }
             self.restore_one(record);
         }
+        if self.roster_known {
+            self.drop_unfollowed();
+        }
     }
 
     /// A post stored before records said which comments node it links to is reported
@@ -337,8 +355,9 @@ impl Feed {
         let key = post.key.clone();
         if self.insert(post) && record.thread == ThreadRecord::Unknown && key.node == ns::MICROBLOG
         {
-            self.changes.push_back(FeedChange::Upserted(key));
+            self.changes.push_back(FeedChange::Upserted(key.clone()));
         }
+        self.cap_owner(&key);
     }
 
     pub fn account(&self) -> &BareJid {
@@ -347,16 +366,74 @@ impl Feed {
 
     // ---- inputs -------------------------------------------------------------------
 
-    /// The people whose microblog events are accepted (the roster changed).
+    /// The people whose microblog events are accepted (the roster changed). Whoever left
+    /// the roster is forgotten ([`Feed::follow_only`]).
     pub fn set_contacts(&mut self, contacts: impl IntoIterator<Item = BareJid>) {
-        self.contacts = contacts.into_iter().collect();
+        self.follow_only(contacts.into_iter().collect());
     }
 
-    /// Fetches what is new from the account itself and every contact. While a sync runs,
+    /// Fetches what is new from the account itself and every contact (the roster, as the
+    /// server has it now: who is no longer on it is forgotten). While a sync runs,
     /// contacts not yet part of it are added to it.
     pub fn start_sync(&mut self, now: Instant, contacts: Vec<BareJid>) {
-        self.contacts = contacts.iter().cloned().collect();
+        self.follow_only(contacts.iter().cloned().collect());
         self.sync_owners(now, std::iter::once(self.account.clone()).chain(contacts));
+    }
+
+    /// Follows the account and `contacts`, no one else: the sync positions, queued
+    /// fetches and posts of anyone else go (the store is told, so they do not come back).
+    fn follow_only(&mut self, contacts: BTreeSet<BareJid>) {
+        self.contacts = contacts;
+        self.roster_known = true;
+        let gone: Vec<BareJid> = self
+            .sources
+            .keys()
+            .filter(|jid| !self.follows(jid))
+            .cloned()
+            .collect();
+        for jid in &gone {
+            self.sources.remove(jid);
+            self.cursors_dirty = true;
+        }
+        let contacts = &self.contacts;
+        let account = &self.account;
+        self.queue.retain(|r| match r {
+            Request::Page { owner, .. } => owner == account || contacts.contains(owner),
+            _ => true,
+        });
+        if let Some(settling) = &mut self.settling {
+            settling
+                .owners
+                .retain(|o| o == account || contacts.contains(o));
+        }
+        let unfollowed: Vec<BareJid> = self
+            .sync
+            .iter()
+            .flat_map(|run| &run.pending)
+            .filter(|jid| !self.follows(jid))
+            .cloned()
+            .collect();
+        self.drop_unfollowed();
+        // Their fetches in flight are ignored when answered; the sync does not wait.
+        for jid in unfollowed {
+            self.finish_source(&jid);
+        }
+        if !gone.is_empty() {
+            self.emit_cursors();
+        }
+    }
+
+    /// Removes the posts (and so their comments) of anyone not followed.
+    fn drop_unfollowed(&mut self) {
+        let posts: Vec<ItemKey> = self
+            .posts
+            .keys()
+            .filter(|k| BareJid::new(&k.service).is_ok_and(|jid| !self.follows(&jid)))
+            .cloned()
+            .collect();
+        for key in posts {
+            self.remove(&key);
+        }
     }
 
     /// The server has just learnt that we want microblog events (it asked what our caps
@@ -427,6 +504,9 @@ impl Feed {
         };
         let mut requests = vec![];
         for owner in owners {
+            if !self.follows(&owner) {
+                continue;
+            }
             if let Some(request) = self.older_request(owner) {
                 if !self.is_requested(&request) {
                     requests.push(request);
@@ -455,8 +535,9 @@ impl Feed {
         }
     }
 
-    /// The answer to an iq from [`Feed::poll_request`]. `false`: not one of ours.
-    pub fn handle_response(&mut self, id: &str, outcome: &IqOutcome) -> bool {
+    /// The answer to an iq from [`Feed::poll_request`]. `false`: not one of ours. `now`:
+    /// see [`Feed::handle_message`].
+    pub fn handle_response(&mut self, now: Instant, id: &str, outcome: &IqOutcome) -> bool {
         let Some((request, _)) = self.in_flight.remove(id) else {
             return false;
         };
@@ -475,16 +556,17 @@ impl Feed {
             | IqOutcome::TooLarge => None,
         };
         match request {
+            Request::Page { owner, .. } if !self.follows(&owner) => {}
             Request::Page {
                 owner, kind, max, ..
             } => match payload.and_then(read_items_result) {
-                Some(page) => self.on_page(owner, kind, max, page),
+                Some(page) => self.on_page(now, owner, kind, max, page),
                 None if matches!(kind, PageKind::Sync { .. }) => self.finish_source(&owner),
                 None => {}
             },
             Request::Comments(node) => {
                 if let Some(page) = payload.and_then(read_items_result) {
-                    self.on_comments(node, page);
+                    self.on_comments(now, node, page);
                 }
             }
             Request::DiscoItems => self.on_disco_items(payload),
@@ -495,7 +577,9 @@ impl Feed {
 
     /// A message that may carry a pubsub event. `true` when it was a microblog or comments
     /// event (consumed, even if ignored); other pubsub events are left to other services.
-    pub fn handle_message(&mut self, message: &Message) -> bool {
+    /// `now`: the driver's clock, ms since the UNIX epoch — dates further ahead than
+    /// [`MAX_FUTURE_MS`] are not believed.
+    pub fn handle_message(&mut self, now: Instant, message: &Message) -> bool {
         let Some(event) = message
             .payloads
             .iter()
@@ -509,24 +593,26 @@ impl Feed {
         let Some(node) = action.attr("node") else {
             return false;
         };
-        // RFC 6120 §8.1.2.1: no `from` means the account's own server, on its behalf.
-        let from = message
-            .from
-            .as_ref()
-            .map_or_else(|| self.account.clone(), Jid::to_bare);
-        if node == ns::MICROBLOG {
-            if self.follows(&from) {
-                self.apply_event(&from, node, action);
-            }
-            true
-        } else if node.starts_with(MICROBLOG_COMMENTS_PREFIX) {
-            if self.knows_thread(&NodeKey::new(from.as_str(), node)) {
-                self.apply_event(&from, node, action);
-            }
-            true
-        } else {
-            false
+        if node != ns::MICROBLOG && !node.starts_with(MICROBLOG_COMMENTS_PREFIX) {
+            return false;
         }
+        // Pubsub services, PEP included, send events from the service's bare JID (RFC 6120
+        // §8.1.2.1: no `from` is the account's own server, on its behalf). A full JID is
+        // someone's client: anything it says about a node is not the node's.
+        let from = match &message.from {
+            None => self.account.clone(),
+            Some(jid) if jid.resource().is_some() => return true,
+            Some(jid) => jid.to_bare(),
+        };
+        let wanted = if node == ns::MICROBLOG {
+            self.follows(&from)
+        } else {
+            self.knows_thread(&NodeKey::new(from.as_str(), node))
+        };
+        if wanted {
+            self.apply_event(now, &from, node, action);
+        }
+        true
     }
 
     /// Shows the person's own post, comment or like at once, before the server has it.
@@ -536,7 +622,8 @@ impl Feed {
         let xml = String::from(&entry.to_element());
         let lazy = LazyEntry::parsed(xml, entry.clone());
         self.local.insert(key.clone());
-        self.store(Post::new(key, self.account.clone(), published, lazy));
+        let mine = Some(self.account.clone()).filter(|_| key.node != ns::MICROBLOG);
+        self.store(Post::new(key, self.account.clone(), published, lazy).published_by(mine));
     }
 
     /// The server acknowledged the person's write of `key`: it is no longer only local.
@@ -648,6 +735,38 @@ impl Feed {
         (likers.len(), mine)
     }
 
+    /// Whether `key` is a post on the account's own microblog node: the only posts the
+    /// person may edit or delete, and the only ones shown as theirs.
+    pub fn is_own(&self, key: &ItemKey) -> bool {
+        key.node == ns::MICROBLOG && key.service == self.account.as_str()
+    }
+
+    /// The person's own post `key`, to edit: `None` for anything not on the account's own
+    /// node, so that an edit never republishes a contact's item id on the person's node.
+    pub fn own_post(&self, key: &ItemKey) -> Option<&Post> {
+        self.posts.get(key).filter(|p| self.is_own(&p.key))
+    }
+
+    /// What deleting the person's post `key` sends, under the iq ids given: its retraction
+    /// (with notification, so other clients drop it), and the deletion of the comments
+    /// node it links to, if that is a comments node. `None` unless `key` is on the
+    /// account's own node: a contact's post (or a forged one) must never retract that
+    /// item id from the person's real node, nor delete the node it names.
+    pub fn delete_post(&self, key: &ItemKey, retract_id: &str, node_id: &str) -> Option<Deletion> {
+        if !self.is_own(key) {
+            return None;
+        }
+        let comments_node = self
+            .own_post(key)
+            .and_then(|p| p.entry().comments.as_ref())
+            .filter(|link| link.node.starts_with(MICROBLOG_COMMENTS_PREFIX))
+            .map(|link| delete_node_iq(node_id, Some(link.service.clone()), &link.node));
+        Some(Deletion {
+            retract: retract_iq(retract_id, None, ns::MICROBLOG, &key.id),
+            comments_node,
+        })
+    }
+
     /// Whether this item is shown from a local write the server has not confirmed.
     pub fn is_local(&self, key: &ItemKey) -> bool {
         self.local.contains(key)
@@ -662,6 +781,7 @@ impl Feed {
             node: key.node.clone(),
             id: key.id.clone(),
             author: post.author.to_string(),
+            publisher: post.publisher.as_ref().map(BareJid::to_string),
             published: post.published as f64,
             xml: post.xml().to_owned(),
             thread: match &post.thread {
@@ -724,7 +844,7 @@ impl Feed {
             .map(|(id, _)| id.clone())
             .collect();
         for id in stale {
-            self.handle_response(&id, &IqOutcome::Timeout);
+            self.handle_response(now, &id, &IqOutcome::Timeout);
         }
     }
 
@@ -752,8 +872,22 @@ impl Feed {
         true
     }
 
+    /// The account and its current roster; nobody else.
     fn follows(&self, jid: &BareJid) -> bool {
-        *jid == self.account || self.contacts.contains(jid) || self.sources.contains_key(jid)
+        *jid == self.account || self.contacts.contains(jid)
+    }
+
+    /// Whether a comments node lives on the account's server: a JID of its domain (a PEP
+    /// account there) or of a subdomain (its components, such as `comments.DOMAIN`).
+    fn on_our_server(&self, node: &NodeKey) -> bool {
+        let Ok(service) = BareJid::new(&node.service) else {
+            return false;
+        };
+        let (domain, ours) = (service.domain().as_str(), self.account.domain().as_str());
+        domain == ours
+            || domain
+                .strip_suffix(ours)
+                .is_some_and(|sub| sub.ends_with('.'))
     }
 
     fn knows_thread(&self, node: &NodeKey) -> bool {
@@ -783,11 +917,13 @@ impl Feed {
     /// RSM `after` the older cursor when the service pages; else the same request for
     /// more items than we hold (the overlap is de-duplicated by key).
     fn older_request(&mut self, owner: BareJid) -> Option<Request> {
-        let held = self.held_posts(&owner) as u32;
+        let held = self.held_posts(&owner);
         let source = self.sources.entry(owner.clone()).or_default();
-        if source.cursor.end {
+        // Older posts would only push out the ones held once the bound is reached.
+        if source.cursor.end || held >= MAX_POSTS_PER_OWNER {
             return None;
         }
+        let held = held as u32;
         let (max, after) = match &source.cursor.older {
             Some(last) => (PAGE, Some(last.clone())),
             None if held >= MAX_ITEMS => {
@@ -805,17 +941,18 @@ impl Feed {
     }
 
     fn held_posts(&self, owner: &BareJid) -> usize {
+        let start = ItemKey::new(owner.as_str(), String::new(), String::new());
         self.posts
-            .keys()
-            .filter(|k| k.service == owner.as_str())
+            .range(start..)
+            .take_while(|(k, _)| k.service == owner.as_str())
             .count()
     }
 
     // ---- internals: results -------------------------------------------------------
 
-    fn on_page(&mut self, owner: BareJid, kind: PageKind, max: u32, page: ItemsPage) {
+    fn on_page(&mut self, now: Instant, owner: BareJid, kind: PageKind, max: u32, page: ItemsPage) {
         for item in &page.items {
-            self.accept(&owner, ns::MICROBLOG, item);
+            self.accept(now, &owner, ns::MICROBLOG, item);
         }
         let full = page.count >= max as usize;
         match kind {
@@ -881,10 +1018,12 @@ impl Feed {
         if finished {
             self.sync = None;
             self.emit_cursors();
+            // Only from our own server: another domain, chosen by the poster, would learn
+            // who reads and when. Those are fetched when the post is opened.
             let newest: Vec<ItemKey> = self
                 .timeline()
                 .into_iter()
-                .filter(|p| p.thread.is_some())
+                .filter(|p| p.thread.as_ref().is_some_and(|n| self.on_our_server(n)))
                 .take(COMMENTS_AFTER_SYNC)
                 .map(|p| p.key.clone())
                 .collect();
@@ -915,12 +1054,12 @@ impl Feed {
 
     /// A complete comments result (fewer items than asked) is the whole node: what it
     /// lacks was retracted while we were not listening, unless we just wrote it.
-    fn on_comments(&mut self, node: NodeKey, page: ItemsPage) {
+    fn on_comments(&mut self, now: Instant, node: NodeKey, page: ItemsPage) {
         let Ok(service) = BareJid::new(&node.service) else {
             return;
         };
         for item in &page.items {
-            self.accept(&service, &node.node, item);
+            self.accept(now, &service, &node.node, item);
         }
         if page.count >= COMMENTS_PAGE as usize {
             return;
@@ -972,7 +1111,7 @@ impl Feed {
     // ---- internals: the model -----------------------------------------------------
 
     /// Events on a node we follow: new or edited items, retractions, a purge or deletion.
-    fn apply_event(&mut self, from: &BareJid, node: &str, action: &Element) {
+    fn apply_event(&mut self, now: Instant, from: &BareJid, node: &str, action: &Element) {
         let service = from.as_str();
         match action.name() {
             "items" => {
@@ -985,7 +1124,7 @@ impl Feed {
                     self.settle_by_push(from, &items);
                 }
                 for item in &items {
-                    self.accept(from, node, item);
+                    self.accept(now, from, node, item);
                 }
                 for id in retracted {
                     self.remove(&ItemKey::new(service, node, id));
@@ -1064,7 +1203,7 @@ impl Feed {
     }
 
     /// Takes one received item in. `service` owns the node: for PEP, the author's account.
-    fn accept(&mut self, service: &BareJid, node: &str, item: &ReceivedItem) {
+    fn accept(&mut self, now: Instant, service: &BareJid, node: &str, item: &ReceivedItem) {
         let Some(element) = &item.entry else {
             return;
         };
@@ -1077,14 +1216,23 @@ impl Feed {
         }
         let key = ItemKey::new(service.as_str(), node, item.id.clone());
         self.local.remove(&key);
-        let author = entry.author_jid(item.publisher.as_ref(), service);
-        let published = entry.published_or_updated_ms().unwrap_or_default();
-        self.store(Post::new(
-            key,
-            author,
-            published,
-            LazyEntry::parsed(xml, entry),
-        ));
+        let author = author_of(service, node, item.publisher.as_ref());
+        let published = self.believable_date(now, &key, entry.published_or_updated_ms());
+        let publisher = item.publisher.clone().filter(|_| node != ns::MICROBLOG);
+        let post = Post::new(key, author, published, LazyEntry::parsed(xml, entry));
+        self.store(post.published_by(publisher));
+    }
+
+    /// The date an item is ordered by: its own (`published`, else `updated`), unless that
+    /// is more than [`MAX_FUTURE_MS`] ahead of `now` — then when it first arrived, so a
+    /// post dated 9999 neither stays on top nor moves up each time it is sent again.
+    fn believable_date(&self, now: Instant, key: &ItemKey, claimed: Option<i64>) -> i64 {
+        let claimed = claimed.unwrap_or_default();
+        let now = i64::try_from(now.0).unwrap_or(i64::MAX);
+        if claimed <= now.saturating_add(MAX_FUTURE_MS) {
+            return claimed;
+        }
+        self.item(key).map_or(now, |held| held.published.min(now))
     }
 
     /// Inserts or replaces an item, noting the change only when there is one.
@@ -1098,6 +1246,42 @@ impl Feed {
         }
         self.changes.push_back(FeedChange::Upserted(key.clone()));
         self.comments_changed(&key);
+        self.cap_owner(&key);
+    }
+
+    /// Keeps at most [`MAX_POSTS_PER_OWNER`] posts of the microblog `key` is on: the
+    /// oldest (the last in timeline order) go, from the store too.
+    fn cap_owner(&mut self, key: &ItemKey) {
+        if key.node != ns::MICROBLOG {
+            return;
+        }
+        loop {
+            let start = ItemKey::new(key.service.clone(), String::new(), String::new());
+            let held = self
+                .posts
+                .range(start..)
+                .take_while(|(k, _)| k.service == key.service);
+            let mut count = 0;
+            let mut oldest: Option<&Post> = None;
+            for (_, post) in held {
+                count += 1;
+                let older = oldest.is_none_or(|o| {
+                    (post.published, std::cmp::Reverse(&post.key))
+                        < (o.published, std::cmp::Reverse(&o.key))
+                });
+                if older {
+                    oldest = Some(post);
+                }
+            }
+            match oldest {
+                Some(post) if count > MAX_POSTS_PER_OWNER => {
+                    let gone = post.key.clone();
+                    self.local.remove(&gone);
+                    self.remove(&gone);
+                }
+                _ => return,
+            }
+        }
     }
 
     /// Puts an item where it belongs; `false` when a thread is full.
@@ -1207,10 +1391,22 @@ impl Feed {
     }
 }
 
+/// Who wrote an item, as far as the service vouches. A post on a PEP microblog node is
+/// its owner's, full stop: an item's `publisher` (which any contact can write into an
+/// event) never overrides the node. On a comments node, open to anyone, the publisher
+/// the service stamped, when it says.
+fn author_of(service: &BareJid, node: &str, publisher: Option<&BareJid>) -> BareJid {
+    match publisher {
+        Some(publisher) if node != ns::MICROBLOG => publisher.clone(),
+        _ => service.clone(),
+    }
+}
+
 /// Who a like counts for; see [`Feed::likes`]. Likes naming nobody count apiece.
 fn liker(like: &Comment) -> String {
     like.commenter()
-        .map_or_else(|| like.key.id.clone(), |jid| jid.to_string())
+        .jid()
+        .map_or_else(|| like.key.id.clone(), BareJid::to_string)
 }
 
 /// The id of the newest item of a first page, by date (servers differ in their order).
@@ -1255,11 +1451,26 @@ fn catch_up_request(
 /// A stored item, left unparsed when the record says which comments node it links to.
 fn post_from_record(record: &PostRecord) -> Option<Post> {
     let key = ItemKey::new(&record.service, &record.node, &record.id);
-    let author = BareJid::new(&record.author).ok()?;
+    // Older versions stored a post's claimed publisher as its author: the owner it is.
+    let service = BareJid::new(&record.service).ok();
+    let author = match service {
+        Some(owner) if record.node == ns::MICROBLOG => owner,
+        _ => BareJid::new(&record.author).ok()?,
+    };
+    // Records from before `publisher` was kept: a comment's author other than its service
+    // was the publisher the service stamped.
+    let publisher = match &record.publisher {
+        _ if record.node == ns::MICROBLOG => None,
+        Some(publisher) => BareJid::new(publisher).ok(),
+        None => Some(author.clone()).filter(|a| a.as_str() != record.service),
+    };
     let published = record.published as i64;
     let entry = LazyEntry::stored(record.xml.clone());
     let thread = match &record.thread {
-        ThreadRecord::Unknown => return Some(Post::new(key, author, published, entry)),
+        ThreadRecord::Unknown => {
+            let post = Post::new(key, author, published, entry);
+            return Some(post.published_by(publisher));
+        }
         ThreadRecord::None => None,
         ThreadRecord::Node { service, node } => Some(NodeKey::new(service, node)),
     };
@@ -1267,6 +1478,7 @@ fn post_from_record(record: &PostRecord) -> Option<Post> {
         key,
         author,
         published,
+        publisher,
         thread,
         entry,
     })

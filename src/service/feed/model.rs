@@ -59,11 +59,15 @@ impl NodeKey {
 #[derive(Clone, Debug)]
 pub struct Post {
     pub key: ItemKey,
-    /// The trusted author ([`Entry::author_jid`]): the item's publisher when the service
-    /// says who published, else the node's owner.
+    /// The trusted author: for a post, the owner of its microblog node, whatever the
+    /// item claims; for a comment or like, the publisher when the service says who
+    /// published, else the node's service (see [`Post::commenter`]).
     pub author: BareJid,
     /// ms since the epoch (`published`, else `updated`, else 0).
     pub published: i64,
+    /// For a comment or like: the publisher the service stamped on the item, if it did
+    /// (the person's own writes count as stamped). Unused for posts.
+    pub(super) publisher: Option<BareJid>,
     /// The comments node the entry links to, known without parsing it.
     pub(super) thread: Option<NodeKey>,
     pub(super) entry: Arc<LazyEntry>,
@@ -74,6 +78,7 @@ impl PartialEq for Post {
         self.key == other.key
             && self.author == other.author
             && self.published == other.published
+            && self.publisher == other.publisher
             && self.thread == other.thread
             && self.xml() == other.xml()
     }
@@ -96,9 +101,16 @@ impl Post {
             key,
             author,
             published,
+            publisher: None,
             thread,
             entry,
         }
+    }
+
+    /// The same, with the publisher the service stamped (comments and likes).
+    pub(super) fn published_by(mut self, publisher: Option<BareJid>) -> Self {
+        self.publisher = publisher;
+        self
     }
 
     /// The entry, parsed now if it came from the store unparsed.
@@ -122,14 +134,39 @@ impl Post {
     }
 
     /// Who wrote a comment or like. A comments node is open to anyone, so its items are
-    /// by many people: the publisher when the service names it (`author` then differs
-    /// from the service) overrules any claim; otherwise the entry's claimed author is all
-    /// there is, as in every other XEP-0277 client. `None`: neither.
-    pub fn commenter(&self) -> Option<BareJid> {
-        if self.author.as_str() != self.key.service {
-            return Some(self.author.clone());
+    /// by many people: the publisher when the service names it overrules any claim;
+    /// otherwise the entry's claimed author is all there is, shown as a claim. Never the
+    /// node's owner: anyone may publish there.
+    pub fn commenter(&self) -> Commenter {
+        if let Some(publisher) = &self.publisher {
+            return Commenter::Verified(publisher.clone());
         }
-        self.entry().claimed_author()
+        match self.entry().claimed_author() {
+            Some(jid) => Commenter::Claimed(jid),
+            None => Commenter::Unknown,
+        }
+    }
+}
+
+/// Who wrote a comment or like ([`Post::commenter`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Commenter {
+    /// The publisher the service stamped on the item.
+    Verified(BareJid),
+    /// Only the entry's `author/uri` says so: show the JID (not a roster name), marked
+    /// unverified.
+    Claimed(BareJid),
+    /// Nobody says.
+    Unknown,
+}
+
+impl Commenter {
+    /// The JID named, verified or not.
+    pub fn jid(&self) -> Option<&BareJid> {
+        match self {
+            Commenter::Verified(jid) | Commenter::Claimed(jid) => Some(jid),
+            Commenter::Unknown => None,
+        }
     }
 }
 

@@ -26,9 +26,13 @@ fn romeo() -> BareJid {
     jid("romeo@montague.example")
 }
 
+/// The driver's clock reads ms since the UNIX epoch: `ms` after 2026-12-01, later than
+/// every date the fixtures carry.
 fn t(ms: u64) -> Instant {
-    Instant(ms)
+    Instant(NOW + ms)
 }
+
+const NOW: u64 = 1_796_083_200_000;
 
 fn element(xml: &str) -> Element {
     xml.parse().unwrap()
@@ -111,12 +115,12 @@ fn payload_of(iq: &Iq) -> Element {
 }
 
 fn answer(feed: &mut Feed, iq: &Iq, payload: Element) {
-    assert!(feed.handle_response(&id_of(iq), &IqOutcome::Result(Some(payload))));
+    assert!(feed.handle_response(t(0), &id_of(iq), &IqOutcome::Result(Some(payload))));
 }
 
 fn fail(feed: &mut Feed, iq: &Iq, condition: DefinedCondition) {
     let error = StanzaError::new(ErrorType::Cancel, condition, "en", "");
-    assert!(feed.handle_response(&id_of(iq), &IqOutcome::Error(error)));
+    assert!(feed.handle_response(t(0), &id_of(iq), &IqOutcome::Error(error)));
 }
 
 /// The XML of an iq, compared as elements so attribute order does not matter.
@@ -221,11 +225,11 @@ fn sync_keeps_at_most_six_requests_out_and_reports_progress() {
     }
     assert_eq!(feed.progress(), None, "done");
     assert!(
-        !feed.handle_response("feed-1", &IqOutcome::Timeout),
+        !feed.handle_response(t(0), "feed-1", &IqOutcome::Timeout),
         "answered already"
     );
     assert!(
-        !feed.handle_response("other-7", &IqOutcome::Timeout),
+        !feed.handle_response(t(0), "other-7", &IqOutcome::Timeout),
         "not ours"
     );
 }
@@ -240,7 +244,7 @@ fn one_contacts_error_does_not_stop_the_others() {
     fail(&mut feed, &out[1], DefinedCondition::ItemNotFound);
     fail(&mut feed, &out[2], DefinedCondition::Forbidden);
     fail(&mut feed, &out[3], DefinedCondition::FeatureNotImplemented);
-    assert!(feed.handle_response(&id_of(&out[4]), &IqOutcome::Timeout));
+    assert!(feed.handle_response(t(0), &id_of(&out[4]), &IqOutcome::Timeout));
     assert_eq!(feed.progress(), Some((4, 5)));
     let items = vec![item("p1", None, &entry("p1", "mine", 1))];
     answer(&mut feed, &out[0], result(ns::MICROBLOG, &items, None));
@@ -330,12 +334,12 @@ fn equal_dates_are_ordered_by_key() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         items.concat()
     );
-    feed.handle_message(&event("romeo@montague.example", &inner));
+    feed.handle_message(t(0), &event("romeo@montague.example", &inner));
     let inner = format!(
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("c", None, &entry("c", "C", 7))
     );
-    feed.handle_message(&event("romeo@montague.example", &inner));
+    feed.handle_message(t(0), &event("romeo@montague.example", &inner));
     assert_eq!(titles(&feed), ["C", "A", "B"]);
 }
 
@@ -364,6 +368,34 @@ fn a_forged_author_on_someone_elses_pep_is_not_trusted() {
         );
     }
     assert!(feed.posts_by(&jid("mallory@evil.example")).is_empty());
+}
+
+/// Any contact can send a pubsub event naming any publisher; the post on a microblog
+/// node is its owner's whatever the item says, and never the account's own.
+#[test]
+fn a_post_belongs_to_its_nodes_owner_whatever_publisher_it_names() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo(), jid("carol@example.net")]);
+    for (id, publisher) in [
+        ("as-carol", "carol@example.net"),
+        ("as-me", "user@example.org"),
+    ] {
+        let inner = format!(
+            "<items node='urn:xmpp:microblog:0'>{}</items>",
+            item(id, Some(publisher), &entry(id, "forged", 1))
+        );
+        assert!(feed.handle_message(t(0), &event("romeo@montague.example", &inner)));
+        let post = feed.post(&ItemKey::post(&romeo(), id)).unwrap();
+        assert_eq!(post.author, romeo(), "{id}: the node's owner");
+        assert!(!feed.is_own(&post.key), "{id}: not the account's");
+    }
+    assert!(feed.posts_by(&jid("carol@example.net")).is_empty());
+    assert!(feed.posts_by(&me()).is_empty());
+    // What an older version stored under the forged author is read back as the owner's.
+    let mut record = feed.record(&ItemKey::post(&romeo(), "as-me")).unwrap();
+    record.author = me().to_string();
+    let restored = Feed::restore(me(), &[record], &[]);
+    assert_eq!(restored.timeline()[0].author, romeo());
 }
 
 // ---- paging and cursors -------------------------------------------------------------
@@ -678,8 +710,8 @@ fn a_pushed_newest_item_already_held_spares_that_contacts_catch_up() {
         );
         event(owner, &xml)
     };
-    feed.handle_message(&push("c7@example.org", "c7@example.org-p3"));
-    feed.handle_message(&push("c8@example.org", "c8@example.org-p9"));
+    feed.handle_message(t(0), &push("c7@example.org", "c7@example.org-p3"));
+    feed.handle_message(t(0), &push("c8@example.org", "c8@example.org-p9"));
     assert_eq!(feed.progress(), Some((1, 9)), "c7 is done without a fetch");
     for iq in &first {
         answer(&mut feed, iq, result(ns::MICROBLOG, &[], None));
@@ -816,10 +848,13 @@ fn restored_posts_stay_unparsed_until_read_and_still_find_their_comments() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
     let from = COMMENTS_SERVICE;
-    feed.handle_message(&comments_event(&[
-        item("c1", None, MOVIM_COMMENT),
-        item("l1", None, MOVIM_LIKE),
-    ]));
+    feed.handle_message(
+        t(0),
+        &comments_event(&[
+            item("c1", None, MOVIM_COMMENT),
+            item("l1", None, MOVIM_LIKE),
+        ]),
+    );
     let record = feed.record(&post).unwrap();
     assert_eq!(
         record.thread,
@@ -884,12 +919,12 @@ fn the_rest_of_the_cache_joins_later_without_undoing_what_happened_meanwhile() {
     assert_eq!(titles(&restored), ["Post 4", "Post 3"]);
     // Meanwhile p1 is retracted and p4 edited.
     let retract = "<items node='urn:xmpp:microblog:0'><retract id='p1'/></items>";
-    restored.handle_message(&event("romeo@montague.example", retract));
+    restored.handle_message(t(0), &event("romeo@montague.example", retract));
     let edit = format!(
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("p4", None, &entry("p4", "Post 4, edited", 4))
     );
-    restored.handle_message(&event("romeo@montague.example", &edit));
+    restored.handle_message(t(0), &event("romeo@montague.example", &edit));
     changes(&mut restored);
 
     restored.absorb(&records);
@@ -936,7 +971,7 @@ fn a_stored_entry_that_no_longer_parses_shows_as_unreadable() {
 fn a_republished_post_linking_another_node_moves_its_comment_counts() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
-    feed.handle_message(&comments_event(&[item("c1", None, MOVIM_COMMENT)]));
+    feed.handle_message(t(0), &comments_event(&[item("c1", None, MOVIM_COMMENT)]));
     assert_eq!(feed.comments(&post).len(), 1);
     // The same item id republished without a comments link.
     let bare = entry(MOVIM_POST_ID, "Edited", 5);
@@ -944,7 +979,7 @@ fn a_republished_post_linking_another_node_moves_its_comment_counts() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item(MOVIM_POST_ID, None, &bare)
     );
-    feed.handle_message(&event("romeo@montague.example", &edit));
+    feed.handle_message(t(0), &event("romeo@montague.example", &edit));
     assert_eq!(titles(&feed), ["Edited"]);
     assert!(feed.comments(&post).is_empty());
     assert!(!feed.timeline()[0].has_thread());
@@ -962,17 +997,17 @@ fn events_add_edit_and_retract_posts() {
             item("e1", None, &entry("e1", title, 1))
         )
     };
-    assert!(feed.handle_message(&event("romeo@montague.example", &publish("first"))));
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example", &publish("first"))));
     let key = ItemKey::post(&romeo(), "e1");
     assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
-    assert!(feed.handle_message(&event("romeo@montague.example", &publish("first"))));
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example", &publish("first"))));
     assert_eq!(changes(&mut feed), [], "the same again changes nothing");
-    feed.handle_message(&event("romeo@montague.example/phone", &publish("edited")));
+    feed.handle_message(t(0), &event("romeo@montague.example", &publish("edited")));
     assert_eq!(changes(&mut feed), [FeedChange::Upserted(key.clone())]);
     assert_eq!(titles(&feed), ["edited"]);
 
     let retract = "<items node='urn:xmpp:microblog:0'><retract id='e1'/></items>";
-    assert!(feed.handle_message(&event("romeo@montague.example", retract)));
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example", retract)));
     assert_eq!(changes(&mut feed), [FeedChange::Retracted(key)]);
     assert!(feed.timeline().is_empty());
 }
@@ -984,8 +1019,11 @@ fn own_posts_arrive_from_the_accounts_pep() {
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item("mine", None, &entry("mine", "hello", 1))
     );
-    feed.handle_message(&event("user@example.org", &inner));
+    feed.handle_message(t(0), &event("user@example.org", &inner));
     assert_eq!(feed.posts_by(&me()).len(), 1);
+    assert!(feed.is_own(&ItemKey::post(&me(), "mine")));
+    let mine_elsewhere = ItemKey::new(me().as_str(), COMMENTS_NODE, "mine");
+    assert!(!feed.is_own(&mine_elsewhere), "only the microblog node");
 }
 
 #[test]
@@ -997,21 +1035,210 @@ fn events_from_strangers_and_other_nodes_are_ignored() {
         item("s1", None, &entry("s1", "spam", 1))
     );
     assert!(
-        feed.handle_message(&event("spammer@evil.example", &post)),
+        feed.handle_message(t(0), &event("spammer@evil.example", &post)),
         "consumed"
     );
     let nick = "<items node='http://jabber.org/protocol/nick'><item id='current'/></items>";
     assert!(
-        !feed.handle_message(&event("romeo@montague.example", nick)),
+        !feed.handle_message(t(0), &event("romeo@montague.example", nick)),
         "for another service"
     );
     let comments = format!(
         "<items node='urn:xmpp:microblog:0:comments/x'>{}</items>",
         item("c1", None, MOVIM_COMMENT)
     );
-    assert!(feed.handle_message(&event("comments.evil.example", &comments)));
+    assert!(feed.handle_message(t(0), &event("comments.evil.example", &comments)));
     assert!(feed.timeline().is_empty());
     assert_eq!(changes(&mut feed), []);
+}
+
+/// PEP events come from the owner's bare JID; a full JID is a contact's client sending
+/// a plain message, whatever it carries.
+#[test]
+fn events_from_a_full_jid_are_ignored() {
+    let mut feed = synced_with_movim_post();
+    feed.set_contacts([romeo()]);
+    let post = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("f1", Some("user@example.org"), &entry("f1", "forged", 1))
+    );
+    for from in ["romeo@montague.example/phone", "user@example.org/other"] {
+        assert!(feed.handle_message(t(0), &event(from, &post)), "consumed");
+    }
+    let comment = format!(
+        "<items node='{COMMENTS_NODE}'>{}</items>",
+        item("c1", None, MOVIM_COMMENT)
+    );
+    assert!(feed.handle_message(t(0), &event("comments.montague.example/x", &comment)));
+    let retract = "<items node='urn:xmpp:microblog:0'><retract id='b1a8d9b0-5a8e-4c55-9c5b-8f3c2a1e0d11'/></items>";
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example/phone", retract)));
+    assert_eq!(changes(&mut feed), []);
+    assert_eq!(feed.timeline().len(), 1, "only the synced post");
+    assert!(feed
+        .comments(&ItemKey::post(&romeo(), MOVIM_POST_ID))
+        .is_empty());
+}
+
+/// Only the account and its current roster are followed: a contact removed from the
+/// roster is forgotten (cursor, posts) and what they send is ignored.
+#[test]
+fn a_removed_contacts_events_are_ignored_and_their_feed_forgotten() {
+    let mut feed = synced_with_movim_post();
+    let before = cursor_records(&feed);
+    assert!(before[0].value.contains("romeo@montague.example"));
+    feed.set_contacts([]);
+    let seen = changes(&mut feed);
+    assert!(seen.contains(&FeedChange::Retracted(ItemKey::post(
+        &romeo(),
+        MOVIM_POST_ID
+    ))));
+    assert!(
+        seen.iter()
+            .any(|c| matches!(c, FeedChange::Cursor { value, .. }
+            if !value.contains("romeo@montague.example"))),
+        "{seen:?}"
+    );
+    let post = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("late", None, &entry("late", "still here?", 1))
+    );
+    assert!(feed.handle_message(t(0), &event("romeo@montague.example", &post)));
+    assert!(feed.timeline().is_empty());
+    assert!(!feed.has_older(None), "nobody left to page through");
+    assert_eq!(changes(&mut feed), []);
+
+    // Removed while the app was closed: the next sync (with the roster) forgets them too.
+    let mut feed = reloaded(&synced_with_movim_post());
+    feed.start_sync(t(10), vec![]);
+    assert!(feed.timeline().is_empty());
+    assert!(!cursor_records(&feed)[0].value.contains("romeo"));
+    let out = requests(&mut feed, t(10));
+    assert_eq!(out.len(), 1, "the account's own feed only");
+
+    // The rest of the cache, read after the roster came, does not bring them back.
+    let held = synced_with_movim_post();
+    let records = vec![held
+        .record(&ItemKey::post(&romeo(), MOVIM_POST_ID))
+        .unwrap()];
+    let mut feed = Feed::restore_newest(me(), &[], &cursor_records(&held));
+    feed.start_sync(t(10), vec![]);
+    changes(&mut feed);
+    feed.absorb(&records);
+    assert!(feed.timeline().is_empty());
+    assert_eq!(
+        changes(&mut feed),
+        [FeedChange::Retracted(ItemKey::post(
+            &romeo(),
+            MOVIM_POST_ID
+        ))],
+        "and the store drops them"
+    );
+}
+
+/// A contact (or their server) can publish without end: what we keep of one microblog
+/// is bounded, the newest kept, and the store is told to drop the rest.
+#[test]
+fn ten_thousand_items_from_one_contact_stay_capped() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let dated = |i: u32| {
+        format!(
+            "<entry xmlns='http://www.w3.org/2005/Atom'><title>n{i}</title>\
+             <published>2026-01-01T{:02}:{:02}:{:02}Z</published></entry>",
+            i / 3600,
+            i / 60 % 60,
+            i % 60
+        )
+    };
+    let mut stored = BTreeSet::new();
+    for batch in 0..40 {
+        let items: String = (batch * 250..(batch + 1) * 250)
+            .map(|i| item(&format!("n{i}"), None, &dated(i)))
+            .collect();
+        let inner = format!("<items node='urn:xmpp:microblog:0'>{items}</items>");
+        feed.handle_message(t(0), &event("romeo@montague.example", &inner));
+        for change in changes(&mut feed) {
+            match change {
+                FeedChange::Upserted(key) => stored.insert(key),
+                FeedChange::Retracted(key) => stored.remove(&key),
+                _ => false,
+            };
+        }
+    }
+    assert_eq!(feed.timeline().len(), MAX_POSTS_PER_OWNER);
+    assert_eq!(stored.len(), MAX_POSTS_PER_OWNER, "the store holds as many");
+    assert_eq!(titles(&feed)[0], "n9999", "the newest are kept");
+    assert_eq!(
+        titles(&feed).last().unwrap(),
+        &format!("n{}", 10_000 - MAX_POSTS_PER_OWNER)
+    );
+    // Nothing older is asked for: it would only push out what is held.
+    assert_eq!(feed.load_older(Some(romeo())), 0);
+    // A store that held more (before this bound) is trimmed on restore.
+    let records: Vec<PostRecord> = (0..MAX_POSTS_PER_OWNER as u32 + 10)
+        .map(|i| {
+            let key = ItemKey::post(&romeo(), format!("r{i}"));
+            let mut record = feed.record(&ItemKey::post(&romeo(), "n9999")).unwrap();
+            record.id = key.id;
+            record.published = f64::from(i);
+            record
+        })
+        .collect();
+    let mut restored = Feed::restore(me(), &records, &[]);
+    assert_eq!(restored.timeline().len(), MAX_POSTS_PER_OWNER);
+    let dropped = changes(&mut restored)
+        .into_iter()
+        .filter(|c| matches!(c, FeedChange::Retracted(_)))
+        .count();
+    assert_eq!(dropped, 10);
+}
+
+/// A date far ahead would keep a post on top forever (and crowd the newest posts out of
+/// the startup cache read): for ordering it counts as when it arrived.
+#[test]
+fn a_post_dated_9999_sorts_as_now() {
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let publish = |id: &str, date: &str| {
+        let entry = format!(
+            "<entry xmlns='http://www.w3.org/2005/Atom'><title>{id}</title>\
+             <published>{date}</published></entry>"
+        );
+        format!(
+            "<items node='urn:xmpp:microblog:0'>{}</items>",
+            item(id, None, &entry)
+        )
+    };
+    let romeo = "romeo@montague.example";
+    feed.handle_message(
+        t(0),
+        &event(romeo, &publish("future", "9999-12-31T23:59:59Z")),
+    );
+    feed.handle_message(
+        t(0),
+        &event(romeo, &publish("earlier", "2026-11-30T23:00:00Z")),
+    );
+    // A clock a minute fast is believed.
+    feed.handle_message(
+        t(0),
+        &event(romeo, &publish("skewed", "2026-12-01T00:01:00Z")),
+    );
+    assert_eq!(titles(&feed), ["skewed", "future", "earlier"]);
+    let future = ItemKey::post(&jid(romeo), "future");
+    assert_eq!(feed.post(&future).unwrap().published, NOW as i64);
+    assert_eq!(feed.record(&future).unwrap().published, NOW as f64);
+
+    // A day later it has not moved up, even sent again; newer posts go above it.
+    let day = 86_400_000;
+    feed.handle_message(
+        t(day),
+        &event(romeo, &publish("future", "9999-12-31T23:59:59Z")),
+    );
+    feed.handle_message(
+        t(day),
+        &event(romeo, &publish("next", "2026-12-01T12:00:00Z")),
+    );
+    assert_eq!(titles(&feed), ["next", "skewed", "future", "earlier"]);
 }
 
 #[test]
@@ -1029,32 +1256,35 @@ fn hostile_and_malformed_events_are_ignored_without_panic() {
         "<purge node='urn:xmpp:microblog:0'/>",
         "<configuration node='urn:xmpp:microblog:0'/>",
     ] {
-        feed.handle_message(&event(from, inner));
+        feed.handle_message(t(0), &event(from, inner));
     }
     let long_id = "i".repeat(600);
     let inner = format!(
         "<items node='urn:xmpp:microblog:0'>{}</items>",
         item(&long_id, None, &entry("x", "long", 1))
     );
-    feed.handle_message(&event(from, &inner));
+    feed.handle_message(t(0), &event(from, &inner));
     assert!(feed.timeline().is_empty());
 
     let many: String = (0..1_000)
         .map(|i| item(&format!("m{i}"), None, &entry("m", "many", 1)))
         .collect();
-    feed.handle_message(&event(
-        from,
-        &format!("<items node='urn:xmpp:microblog:0'>{many}</items>"),
-    ));
+    feed.handle_message(
+        t(0),
+        &event(
+            from,
+            &format!("<items node='urn:xmpp:microblog:0'>{many}</items>"),
+        ),
+    );
     assert_eq!(feed.timeline().len(), MAX_ITEMS_PER_STANZA);
-    feed.handle_message(&event(from, "<purge node='urn:xmpp:microblog:0'/>"));
+    feed.handle_message(t(0), &event(from, "<purge node='urn:xmpp:microblog:0'/>"));
     assert!(feed.timeline().is_empty(), "a purge empties the node");
 
     let no_event = Message::try_from(element(
         "<message xmlns='jabber:client' from='romeo@montague.example'><body>hi</body></message>",
     ))
     .unwrap();
-    assert!(!feed.handle_message(&no_event));
+    assert!(!feed.handle_message(t(0), &no_event));
 }
 
 // ---- comments and likes -------------------------------------------------------------
@@ -1116,9 +1346,79 @@ fn a_publisher_overrules_the_author_a_comment_or_like_claims() {
         comment.entry().claimed_author(),
         Some(jid("juliet@capulet.example"))
     );
-    assert_eq!(comment.commenter(), Some(jid("mallory@evil.example")));
+    assert_eq!(
+        comment.commenter(),
+        Commenter::Verified(jid("mallory@evil.example"))
+    );
     // Mallory's like and the unverified one claiming Juliet are two people's.
     assert_eq!(feed.likes(&post), (2, None));
+}
+
+/// Comments nodes are open to anyone: a comment naming nobody is by nobody known, never
+/// by the node's (or the post's) owner; a claim without a publisher stays a claim.
+#[test]
+fn a_comment_without_publisher_or_author_is_not_attributed_to_the_owner() {
+    // Romeo's post keeps its comments on his own PEP, as Kith does without a service.
+    let node = "urn:xmpp:microblog:0:comments/p1";
+    let post = MOVIM_POST
+        .replace(COMMENTS_SERVICE, "romeo@montague.example")
+        .replace(COMMENTS_NODE, node);
+    let mut feed = Feed::new(me());
+    feed.set_contacts([romeo()]);
+    let publish = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("p1", None, &post)
+    );
+    feed.handle_message(t(0), &event("romeo@montague.example", &publish));
+    let key = ItemKey::post(&romeo(), "p1");
+    let anonymous = "<entry xmlns='http://www.w3.org/2005/Atom'><id>c1</id><title>Hi</title>\
+                     <published>2026-04-02T10:01:00Z</published></entry>";
+    let items = [
+        item("c1", None, anonymous),
+        item("c2", None, &MOVIM_COMMENT.replace("7f0c2e44", "8f0c2e44")),
+        item(
+            "c3",
+            Some("romeo@montague.example"),
+            &anonymous.replace("c1", "c3"),
+        ),
+    ];
+    feed.handle_message(
+        t(0),
+        &event(
+            "romeo@montague.example",
+            &format!("<items node='{node}'>{}</items>", items.concat()),
+        ),
+    );
+    let by = |id: &str| {
+        feed.comments(&key)
+            .iter()
+            .find(|c| c.key.id == id)
+            .map(Comment::commenter)
+            .unwrap()
+    };
+    assert_eq!(by("c1"), Commenter::Unknown);
+    assert_eq!(by("c2"), Commenter::Claimed(jid("juliet@capulet.example")));
+    assert_eq!(
+        by("c3"),
+        Commenter::Verified(romeo()),
+        "the service said who published it"
+    );
+    // And so once stored and read back.
+    let records: Vec<PostRecord> = ["c1", "c2", "c3"]
+        .iter()
+        .filter_map(|id| feed.record(&ItemKey::new(romeo().as_str(), node, *id)))
+        .chain(feed.record(&key))
+        .collect();
+    let feed = Feed::restore(me(), &records, &[]);
+    let by = |id: &str| {
+        feed.comments(&key)
+            .iter()
+            .find(|c| c.key.id == id)
+            .map(Comment::commenter)
+            .unwrap()
+    };
+    assert_eq!(by("c1"), Commenter::Unknown);
+    assert_eq!(by("c3"), Commenter::Verified(romeo()));
 }
 
 #[test]
@@ -1152,10 +1452,13 @@ fn comment_events_add_and_remove_comments_and_likes() {
     let mut feed = synced_with_movim_post();
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
     let from = COMMENTS_SERVICE;
-    assert!(feed.handle_message(&comments_event(&[
-        item("c1", None, MOVIM_COMMENT),
-        item("l1", None, MOVIM_LIKE),
-    ])));
+    assert!(feed.handle_message(
+        t(0),
+        &comments_event(&[
+            item("c1", None, MOVIM_COMMENT),
+            item("l1", None, MOVIM_LIKE),
+        ])
+    ));
     assert_eq!((feed.comments(&post).len(), feed.likes(&post).0), (1, 1));
     let comment = ItemKey::new(from, COMMENTS_NODE, "c1");
     let seen = changes(&mut feed);
@@ -1163,7 +1466,7 @@ fn comment_events_add_and_remove_comments_and_likes() {
     assert!(seen.contains(&FeedChange::CommentsChanged(post.clone())));
 
     let retract = format!("<items node='{COMMENTS_NODE}'><retract id='l1'/></items>");
-    feed.handle_message(&event(from, &retract));
+    feed.handle_message(t(0), &event(from, &retract));
     assert_eq!(feed.likes(&post), (0, None));
     let seen = changes(&mut feed);
     assert!(seen.contains(&FeedChange::Retracted(ItemKey::new(
@@ -1174,12 +1477,43 @@ fn comment_events_add_and_remove_comments_and_likes() {
     assert!(seen.contains(&FeedChange::CommentsChanged(post)));
 }
 
+/// After a sync, comments are fetched (for their counts) only from the account's own
+/// server; another domain, which the poster chose, learns of the reader only once the
+/// post is opened.
 #[test]
-fn a_sync_fetches_comments_of_the_newest_posts_afterwards() {
+fn a_sync_fetches_comments_of_the_newest_posts_afterwards_from_our_server_only() {
     let mut feed = synced_with_movim_post();
+    assert_eq!(requests(&mut feed, t(1)), [], "comments.montague.example");
+    assert!(feed.fetch_comments(&ItemKey::post(&romeo(), MOVIM_POST_ID)));
     let out = requests(&mut feed, t(1));
-    assert_eq!(out.len(), 1, "the one post with a comments link");
     assert_eq!(to_of(&out[0]).as_deref(), Some("comments.montague.example"));
+
+    // Posts whose comments live on our server (its comments service, a PEP there).
+    let juliet = jid("juliet@example.org");
+    let on = |service: &str, id: &str| {
+        MOVIM_POST
+            .replace(COMMENTS_SERVICE, service)
+            .replace(MOVIM_POST_ID, id)
+    };
+    let mut feed = Feed::new(me());
+    feed.start_sync(t(0), vec![romeo(), juliet.clone()]);
+    for iq in requests(&mut feed, t(0)) {
+        let items = match to_of(&iq).as_deref() {
+            Some("juliet@example.org") => vec![
+                item("j1", None, &on("comments.example.org", "j1")),
+                item("j2", None, &on("juliet@example.org", "j2")),
+            ],
+            Some("romeo@montague.example") => vec![
+                item("r1", None, &on("romeo@montague.example", "r1")),
+                item("r2", None, &on("pubsub.evil.example", "r2")),
+            ],
+            _ => vec![],
+        };
+        answer(&mut feed, &iq, result(ns::MICROBLOG, &items, None));
+    }
+    let mut asked: Vec<String> = requests(&mut feed, t(1)).iter().filter_map(to_of).collect();
+    asked.sort();
+    assert_eq!(asked, ["comments.example.org", "juliet@example.org"]);
 }
 
 #[test]
@@ -1191,7 +1525,7 @@ fn a_complete_comments_result_drops_what_was_retracted_meanwhile_but_not_local_w
         "<items node='{COMMENTS_NODE}'>{}</items>",
         item("gone", None, MOVIM_COMMENT)
     );
-    feed.handle_message(&event(service, &old));
+    feed.handle_message(t(0), &event(service, &old));
     let mine = Entry::new_comment(
         "mine",
         &me(),
@@ -1204,10 +1538,7 @@ fn a_complete_comments_result_drops_what_was_retracted_meanwhile_but_not_local_w
     assert!(feed.is_local(&my_key));
     assert_eq!(feed.comments(&post).len(), 2);
 
-    assert!(
-        feed.fetch_comments(&post),
-        "already queued after the sync: asked once"
-    );
+    assert!(feed.fetch_comments(&post));
     let out = requests(&mut feed, t(1));
     assert_eq!(out.len(), 1);
     let items = vec![item("c1", None, MOVIM_COMMENT)];
@@ -1218,6 +1549,64 @@ fn a_complete_comments_result_drops_what_was_retracted_meanwhile_but_not_local_w
         .map(|c| c.key.id.as_str())
         .collect();
     assert_eq!(ids, ["c1", "mine"]);
+}
+
+// ---- the person's own posts ---------------------------------------------------------
+
+/// Edit and Delete act on the account's own node only: a contact's post (or one forged
+/// to look like the person's) must never make us retract that item id from the
+/// person's real node, nor delete the comments node it names.
+#[test]
+fn edit_or_delete_of_an_item_of_another_node_builds_no_request() {
+    let mut feed = synced_with_movim_post();
+    let forged = format!(
+        "<items node='urn:xmpp:microblog:0'>{}</items>",
+        item("f1", Some("user@example.org"), MOVIM_POST)
+    );
+    feed.handle_message(t(0), &event("romeo@montague.example", &forged));
+    for key in [
+        ItemKey::post(&romeo(), MOVIM_POST_ID),
+        ItemKey::post(&romeo(), "f1"),
+        ItemKey::new(me().as_str(), COMMENTS_NODE, "c1"),
+        ItemKey::new(COMMENTS_SERVICE, ns::MICROBLOG, MOVIM_POST_ID),
+    ] {
+        assert!(feed.own_post(&key).is_none(), "{key:?} edited");
+        assert!(
+            feed.delete_post(&key, "r1", "d1").is_none(),
+            "{key:?} deleted"
+        );
+    }
+
+    // The person's own post, linking a comments node: both go.
+    let mine = Entry::parse(&element(
+        &MOVIM_POST.replace("romeo@montague.example", "user@example.org"),
+    ))
+    .unwrap();
+    let key = ItemKey::post(&me(), "mine");
+    feed.apply_local(key.clone(), &mine);
+    assert!(feed.own_post(&key).is_some());
+    let deletion = feed.delete_post(&key, "r1", "d1").unwrap();
+    assert_xml(
+        deletion.retract,
+        "<iq xmlns='jabber:client' id='r1' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <retract node='urn:xmpp:microblog:0' notify='true'><item id='mine'/></retract></pubsub></iq>",
+    );
+    assert_xml(
+        deletion.comments_node.unwrap(),
+        &format!(
+            "<iq xmlns='jabber:client' id='d1' to='{COMMENTS_SERVICE}' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>\
+             <delete node='{COMMENTS_NODE}'/></pubsub></iq>"
+        ),
+    );
+    // A link that names anything but a comments node deletes no node.
+    let odd = MOVIM_POST
+        .replace("romeo@montague.example", "user@example.org")
+        .replace(COMMENTS_NODE, "urn:xmpp:microblog:0");
+    feed.apply_local(key.clone(), &Entry::parse(&element(&odd)).unwrap());
+    let deletion = feed.delete_post(&key, "r1", "d1").unwrap();
+    assert!(deletion.comments_node.is_none());
 }
 
 // ---- local echo ---------------------------------------------------------------------
@@ -1240,7 +1629,7 @@ fn a_local_post_is_replaced_by_its_echo_not_duplicated() {
         "<items node='urn:xmpp:microblog:0'><item id='n1'>{}</item></items>",
         String::from(&draft.to_element())
     );
-    feed.handle_message(&event("user@example.org", &echo));
+    feed.handle_message(t(0), &event("user@example.org", &echo));
     assert_eq!(feed.timeline().len(), 1);
     assert!(!feed.is_local(&key));
     feed.apply_local_retract(&key);
@@ -1544,11 +1933,11 @@ fn caps_sort_a_feature_before_its_notify_twin() {
 fn a_retracted_post_takes_its_comments_along() {
     let mut feed = synced_with_movim_post();
     let from = COMMENTS_SERVICE;
-    feed.handle_message(&comments_event(&[item("c1", None, MOVIM_COMMENT)]));
+    feed.handle_message(t(0), &comments_event(&[item("c1", None, MOVIM_COMMENT)]));
     changes(&mut feed);
     let retract =
         format!("<items node='urn:xmpp:microblog:0'><retract id='{MOVIM_POST_ID}'/></items>");
-    feed.handle_message(&event("romeo@montague.example", &retract));
+    feed.handle_message(t(0), &event("romeo@montague.example", &retract));
     assert_eq!(
         changes(&mut feed),
         [

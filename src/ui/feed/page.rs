@@ -62,7 +62,7 @@ fn CommentItem(comment: CommentView) -> impl IntoView {
     view! {
         <li class="comment">
             <p class="byline">
-                <a href=Route::Person(comment.author.clone()).href()>{comment.author_name}</a>
+                {byline(&comment)}
                 {(published > 0.0).then(|| view! {
                     " · "
                     <time datetime=iso(published)>{when(published)}</time>
@@ -72,6 +72,26 @@ fn CommentItem(comment: CommentView) -> impl IntoView {
             <p class="comment-text">{comment.text}</p>
         </li>
     }
+}
+
+/// Who wrote a comment: a link to them when the service vouches; a claim shows the JID
+/// it names, marked as unverified; nobody, "unknown".
+fn byline(comment: &CommentView) -> AnyView {
+    let name = comment.author_name.clone();
+    if comment.author.is_empty() {
+        return view! { <span class="author unverified">{name}</span> }.into_any();
+    }
+    let href = Route::Person(comment.author.clone()).href();
+    if comment.verified {
+        return view! { <a href=href>{name}</a> }.into_any();
+    }
+    view! {
+        <a href=href class="unverified" title="Only the comment itself says it is by this address">
+            {name}
+        </a>
+        " (unverified)"
+    }
+    .into_any()
 }
 
 #[component]
