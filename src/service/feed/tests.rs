@@ -490,7 +490,7 @@ fn a_page_too_large_to_read_is_asked_again_smaller_down_to_one_item() {
         let (max_items, rsm) = page_size(&asked);
         assert_eq!(max_items, rsm);
         sizes.push(max_items.unwrap());
-        assert!(feed.handle_response(&id_of(&asked), &IqOutcome::TooLarge));
+        assert!(feed.handle_response(t(0), &id_of(&asked), &IqOutcome::TooLarge));
         let next = requests(&mut feed, t(1));
         match next.as_slice() {
             [] => break,
@@ -507,7 +507,7 @@ fn a_page_too_large_to_read_is_asked_again_smaller_down_to_one_item() {
     feed.update_cursor(&romeo(), |c| c.older = Some("p21".into()));
     assert_eq!(feed.load_older(Some(romeo())), 1);
     let older = requests(&mut feed, t(2));
-    assert!(feed.handle_response(&id_of(&older[0]), &IqOutcome::TooLarge));
+    assert!(feed.handle_response(t(0), &id_of(&older[0]), &IqOutcome::TooLarge));
     let smaller = requests(&mut feed, t(3));
     assert_eq!(page_size(&smaller[0]), (None, Some("10".into())));
     assert_eq!(
