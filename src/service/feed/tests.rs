@@ -1701,6 +1701,7 @@ fn node_configuration_creation_retraction_and_deletion() {
          <field var='pubsub#access_model'><value>open</value></field>\
          <field var='pubsub#publish_model'><value>open</value></field>\
          <field var='pubsub#max_items'><value>max</value></field>\
+         <field var='pubsub#itemreply'><value>publisher</value></field>\
          </x></configure></pubsub></iq>",
     );
     assert_xml(

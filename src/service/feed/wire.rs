@@ -323,7 +323,9 @@ pub fn without_max_items_option(publish: &Iq) -> Option<Iq> {
 }
 
 /// XEP-0060 §8.1.3: creates a post's comments node, open for anyone to read and to
-/// comment on (XEP-0277 §4).
+/// comment on (XEP-0277 §4). Since anyone may publish there, the service is asked to
+/// stamp each item with its publisher (`itemreply`; ejabberd does, Prosody 0.12 ignores
+/// the field): only that makes a comment's author verified rather than claimed.
 pub fn create_comments_node_iq(iq_id: &str, service: &Jid, node: &str) -> Iq {
     let form = submit_form(
         ns::PUBSUB_CONFIGURE,
@@ -331,6 +333,7 @@ pub fn create_comments_node_iq(iq_id: &str, service: &Jid, node: &str) -> Iq {
             ("pubsub#access_model", Access::Open.as_str()),
             ("pubsub#publish_model", "open"),
             ("pubsub#max_items", "max"),
+            ("pubsub#itemreply", "publisher"),
         ],
     );
     let payload = PubSub::Create {
