@@ -370,7 +370,8 @@ mod feed {
             "<img src=https://e.example/i.png onerror=alert(1)><math><mi xlink:href=javascript:x>m</mi></math><template><script>x</script></template>",
         );
         let div = document().create_element("div").unwrap();
-        render::append(&document(), &div, &nodes);
+        let anywhere = kith::service::images::ImageSources::new(true).allow_all(true);
+        render::append(&document(), &div, &nodes, &anywhere);
         assert_inert(&div);
         let img = div.query_selector("img").unwrap().unwrap();
         assert_eq!(img.get_attribute("loading").as_deref(), Some("lazy"));
@@ -732,5 +733,147 @@ mod feed {
             .unwrap()
             .unchecked_into();
         assert_eq!(visibility.value(), "public");
+    }
+
+    /// A post by Juliet with images from her server, Romeo's upload host and a tracker.
+    fn with_remote_images(i: usize) -> PostView {
+        let image = |href: &str, title: &str| Link {
+            href: href.into(),
+            media_type: Some("image/png".into()),
+            title: Some(title.into()),
+            length: None,
+        };
+        let body = format!(
+            "<div xmlns='http://www.w3.org/1999/xhtml'><p>Look</p>\
+             <img src='https://media.capulet.example/{i}.png' alt='balcony'/>\
+             <img src='https://pixel.tracker.example/{i}.gif' alt='pixel'/>\
+             <p>after</p></div>"
+        );
+        let div: minidom::Element = body.parse().unwrap();
+        let mut details = details(i);
+        details.body = Body::Nodes(xhtml::sanitize(&[RawNode::from_element(&div)]).into());
+        details.images = vec![
+            image(&format!("https://upload.montague.example/{i}.png"), "own"),
+            image(&format!("https://cdn.tracker.example/{i}.png"), "tracked"),
+        ];
+        with_details(i, details)
+    }
+
+    fn srcs(root: &Element) -> Vec<String> {
+        query_all(root, "img")
+            .iter()
+            .map(|img| img.get_attribute("src").unwrap_or_default())
+            .collect()
+    }
+
+    fn signed_in() -> AppState {
+        let state = AppState::new();
+        state.account.set(Some("romeo@montague.example".into()));
+        state.endpoint.set(Some((
+            "montague.example".into(),
+            "wss://xmpp.montague.example/ws".into(),
+        )));
+        state
+    }
+
+    /// Nothing in the page names the tracker's address: no `src`, so no request.
+    fn tracker_addresses(root: &Element) -> Vec<String> {
+        query_all(root, "*")
+            .iter()
+            .flat_map(|e| {
+                e.get_attribute_names()
+                    .iter()
+                    .filter_map(|n| e.get_attribute(&n.as_string()?))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|value| value.contains("tracker.example"))
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn images_from_other_hosts_wait_for_show_image_one_post_at_a_time() {
+        let state = signed_in();
+        state.images.set_always(false);
+        state
+            .feed
+            .timeline
+            .set(vec![with_remote_images(0), with_remote_images(1)]);
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        let articles = || query_all(&root, "article");
+        assert_eq!(articles().len(), 2);
+        for (i, article) in articles().iter().enumerate() {
+            assert_eq!(
+                srcs(article),
+                [
+                    format!("https://media.capulet.example/{i}.png"),
+                    format!("https://upload.montague.example/{i}.png"),
+                ]
+            );
+            assert_eq!(tracker_addresses(article), Vec::<String>::new());
+            let text = article.text_content().unwrap();
+            assert!(
+                text.contains("pixel (not loaded, from pixel.tracker.example)")
+                    && text.contains("tracked (not loaded, from cdn.tracker.example)"),
+                "{text}"
+            );
+        }
+        let show: Vec<HtmlElement> = query_all(&root, "article button")
+            .into_iter()
+            .filter(|b| b.text_content().as_deref() == Some("Show image"))
+            .map(|b| b.unchecked_into())
+            .collect();
+        assert_eq!(show.len(), 2, "one Show image per post");
+        show[1].click();
+        tick().await;
+        let articles = articles();
+        assert_eq!(tracker_addresses(&articles[0]), Vec::<String>::new());
+        assert_eq!(
+            srcs(&articles[1]),
+            [
+                "https://media.capulet.example/1.png",
+                "https://pixel.tracker.example/1.gif",
+                "https://upload.montague.example/1.png",
+                "https://cdn.tracker.example/1.png",
+            ]
+        );
+        let left = query_all(&root, "article button")
+            .iter()
+            .filter(|b| b.text_content().as_deref() == Some("Show image"))
+            .count();
+        assert_eq!(left, 1, "the other post still asks");
+    }
+
+    #[wasm_bindgen_test]
+    async fn always_show_images_loads_every_image_and_is_remembered() {
+        let state = signed_in();
+        state.images.set_always(false);
+        state.feed.timeline.set(vec![with_remote_images(0)]);
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        assert_eq!(srcs(&root).len(), 2);
+        let label = query_all(&root, "label")
+            .into_iter()
+            .find(|l| l.text_content().as_deref() == Some("Always show images"))
+            .expect("an Always show images checkbox");
+        let checkbox: HtmlInputElement = label
+            .query_selector("input[type='checkbox']")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        assert!(!checkbox.checked());
+        checkbox.click();
+        tick().await;
+        assert_eq!(srcs(&root).len(), 4);
+        assert!(query_all(&root, "article button")
+            .iter()
+            .all(|b| b.text_content().as_deref() != Some("Show image")));
+        assert!(
+            kith::state::images::ImageChoices::new()
+                .always
+                .get_untracked(),
+            "remembered on this device"
+        );
+        state.images.set_always(false);
     }
 }

@@ -94,8 +94,11 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
         })
         .await;
         progress.set(None);
+        let uploaded = uploaded?;
+        // The person's own images load by themselves, wherever their server keeps them.
+        state.images.add_upload_host(&uploaded);
         enclosures.push(Link {
-            href: uploaded?,
+            href: uploaded,
             media_type: Some(file.type_()).filter(|t| !t.is_empty()),
             title: Some(file.name()),
             length: Some(file.size() as u64),

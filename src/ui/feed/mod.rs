@@ -23,6 +23,7 @@ pub fn FeedScreen() -> impl IntoView {
             <h2 id="feed-heading">"Feed"</h2>
             <Composer always=true/>
             <SyncStatus/>
+            <ImageSetting/>
             <PostList
                 label="Feed"
                 author=None
@@ -78,5 +79,24 @@ fn SyncStatus() -> impl IntoView {
                 }}
             </p>
         </Show>
+    }
+}
+
+/// **Always show images**: images in posts from any host load, not only those from the
+/// person's own server and the author's.
+#[component]
+fn ImageSetting() -> impl IntoView {
+    let images = expect_context::<AppState>().images;
+    view! {
+        <p class="feed-setting">
+            <label>
+                <input
+                    type="checkbox"
+                    prop:checked=move || images.always.get()
+                    on:change=move |ev| images.set_always(event_target_checked(&ev))
+                />
+                "Always show images"
+            </label>
+        </p>
     }
 }
