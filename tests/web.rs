@@ -877,3 +877,85 @@ mod feed {
         state.images.set_always(false);
     }
 }
+
+/// Uploads: a JPEG goes out re-encoded, without the EXIF segment (camera, time, GPS).
+mod upload {
+    use super::*;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Blob, ImageEncodeOptions, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
+
+    async fn bytes(blob: &Blob) -> Vec<u8> {
+        let buffer = JsFuture::from(blob.array_buffer()).await.unwrap();
+        js_sys::Uint8Array::new(&buffer).to_vec()
+    }
+
+    fn blob(bytes: &[u8]) -> Blob {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        Blob::new_with_u8_array_sequence(&parts).unwrap()
+    }
+
+    /// A JPEG as the browser encodes one: JFIF, no EXIF.
+    async fn canvas_jpeg(width: u32, height: u32) -> Vec<u8> {
+        let canvas = OffscreenCanvas::new(width, height).unwrap();
+        let context: OffscreenCanvasRenderingContext2d =
+            canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+        context.fill_rect(0.0, 0.0, f64::from(width) / 2.0, f64::from(height));
+        let options = ImageEncodeOptions::new();
+        options.set_type("image/jpeg");
+        let jpeg = JsFuture::from(canvas.convert_to_blob_with_options(&options).unwrap())
+            .await
+            .unwrap();
+        bytes(jpeg.unchecked_ref()).await
+    }
+
+    /// An APP1 segment as cameras write it: `Exif\0\0`, a big-endian TIFF header, IFD0
+    /// pointing at a GPS IFD that holds GPSLatitudeRef = "N".
+    #[rustfmt::skip]
+    const EXIF_APP1: &[u8] = &[
+        0xFF, 0xE1, 0x00, 0x34,
+        b'E', b'x', b'i', b'f', 0, 0,
+        b'M', b'M', 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,
+        0x00, 0x01, 0x88, 0x25, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1A,
+        0x00, 0x00, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, b'N', 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00,
+    ];
+
+    fn has_exif(bytes: &[u8]) -> bool {
+        bytes.windows(6).any(|w| w == b"Exif\0\0")
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_jpeg_goes_out_without_exif_and_bounded() {
+        let plain = canvas_jpeg(3000, 40).await;
+        assert_eq!(&plain[..2], &[0xFF, 0xD8]);
+        let mut tagged = plain[..2].to_vec();
+        tagged.extend_from_slice(EXIF_APP1);
+        tagged.extend_from_slice(&plain[2..]);
+        assert!(has_exif(&tagged));
+
+        // No type given: the bytes say JPEG.
+        let (ready, media_type) = kith::net::upload::prepare(&blob(&tagged)).await.unwrap();
+        assert_eq!(media_type, "image/jpeg");
+        let out = bytes(&ready).await;
+        assert_eq!(&out[..3], &[0xFF, 0xD8, 0xFF]);
+        assert!(!has_exif(&out), "the EXIF segment is gone");
+        let window = web_sys::window().unwrap();
+        let bitmap: web_sys::ImageBitmap =
+            JsFuture::from(window.create_image_bitmap_with_blob(&ready).unwrap())
+                .await
+                .unwrap()
+                .unchecked_into();
+        assert_eq!((bitmap.width(), bitmap.height()), (2560, 34));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_jpeg_that_cannot_be_decoded_is_not_uploaded_at_all() {
+        let mut broken = vec![0xFF, 0xD8];
+        broken.extend_from_slice(EXIF_APP1);
+        broken.extend_from_slice(b"not image data");
+        let refused = kith::net::upload::prepare(&blob(&broken)).await;
+        let why = refused.expect_err("no original with its EXIF goes out");
+        assert!(why.contains("could not be read"), "{why}");
+    }
+}
