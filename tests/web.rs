@@ -121,6 +121,36 @@ async fn presence_change_updates_one_row_in_place() {
 }
 
 #[wasm_bindgen_test]
+async fn a_right_to_left_override_in_a_contact_name_stays_inside_it() {
+    let root = container();
+    let state = AppState::new();
+    state.contacts.set(vec![ContactRow {
+        jid: "mallory@evil.example".into(),
+        name: "\u{202E}Mallory".into(),
+        availability: RwSignal::new(Availability::Online),
+    }]);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! { <ContactsScreen/> }
+    });
+    tick().await;
+    let item = root.query_selector("li.contact").unwrap().unwrap();
+    let name = item.query_selector("bdi.contact-name").unwrap().unwrap();
+    let jid = item.query_selector(".contact-jid").unwrap().unwrap();
+    assert_eq!(name.text_content().unwrap(), "\u{202E}Mallory");
+    assert_eq!(jid.text_content().unwrap(), "mallory@evil.example");
+    let (name_left, name_right) = (
+        name.get_bounding_client_rect().left(),
+        name.get_bounding_client_rect().right(),
+    );
+    let jid_left = jid.get_bounding_client_rect().left();
+    assert!(
+        jid_left >= name_right - 0.5 && name_left < jid_left,
+        "name at {name_left}..{name_right}, JID at {jid_left}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn malformed_jid_is_refused_inline_before_connecting() {
     let root = container();
     let state = AppState::new();
@@ -733,6 +763,37 @@ mod feed {
             .unwrap()
             .unchecked_into();
         assert_eq!(visibility.value(), "public");
+    }
+
+    /// Where `element` is drawn, left and right edges.
+    fn span_of(element: &Element) -> (f64, f64) {
+        let rect = element.get_bounding_client_rect();
+        (rect.left(), rect.right())
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_right_to_left_override_in_a_name_does_not_reorder_the_byline() {
+        let state = AppState::new();
+        let mut details = details(0);
+        details.author_name = "\u{202E}Mallory".into();
+        state.feed.timeline.set(vec![with_details(0, details)]);
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        let byline = root.query_selector("article .byline").unwrap().unwrap();
+        let name = byline
+            .query_selector("bdi")
+            .unwrap()
+            .expect("the name isolated");
+        assert_eq!(name.text_content().unwrap(), "\u{202E}Mallory");
+        let time = byline.query_selector("time").unwrap().unwrap();
+        assert!(!name.contains(Some(&time)));
+        // Drawn in reading order: the date after the name, not reversed before it.
+        let (name_left, name_right) = span_of(&name);
+        let (time_left, _) = span_of(&time);
+        assert!(
+            time_left >= name_right - 0.5 && name_left < time_left,
+            "name at {name_left}..{name_right}, date at {time_left}"
+        );
     }
 
     /// A post by Juliet with images from her server, Romeo's upload host and a tracker.

@@ -55,11 +55,11 @@ pub fn PersonPage(jid: String) -> impl IntoView {
                 .unwrap_or_else(|| jid.clone())
         })
     };
-    let empty = format!("No posts from {jid} yet.");
+    let empty = format!("No posts from {} yet.", crate::ui::isolate(&jid));
     view! {
         <section class="feed person" aria-labelledby="person-heading">
-            <h2 id="person-heading">{move || name.get()}</h2>
-            <p class="person-jid">{jid.clone()}</p>
+            <h2 id="person-heading"><bdi>{move || name.get()}</bdi></h2>
+            <p class="person-jid"><bdi>{jid.clone()}</bdi></p>
             <Composer always=false/>
             <PostList label="Posts" author=Some(jid) empty/>
         </section>

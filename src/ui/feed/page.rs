@@ -62,7 +62,7 @@ fn CommentItem(comment: CommentView) -> impl IntoView {
     view! {
         <li class="comment">
             <p class="byline">
-                <a href=Route::Person(comment.author.clone()).href()>{comment.author_name}</a>
+                <a href=Route::Person(comment.author.clone()).href()><bdi>{comment.author_name}</bdi></a>
                 {(published > 0.0).then(|| view! {
                     " · "
                     <time datetime=iso(published)>{when(published)}</time>

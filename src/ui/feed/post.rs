@@ -171,7 +171,7 @@ pub fn PostArticle(
             <header>
                 {heading}
                 <p class="byline">
-                    <a href=move || Route::Person(author.get()).href()>{move || author_name.get()}</a>
+                    <a href=move || Route::Person(author.get()).href()><bdi>{move || author_name.get()}</bdi></a>
                     <Show when=dated>
                         " · "
                         <time datetime=move || iso(published())>{move || when(published())}</time>

@@ -137,18 +137,27 @@ impl Builder<'_> {
             "" => "Image",
             alt => alt,
         };
-        let text = if load == Load::Ask {
+        let why = if load == Load::Ask {
             self.held += 1;
             let host = host_of(src).unwrap_or_else(|| "another site".into());
-            format!("{label} (not loaded, from {host})")
+            format!(" (not loaded, from {host})")
         } else {
-            format!("{label} (not loaded: its address is not secure)")
+            " (not loaded: its address is not secure)".to_owned()
         };
-        let Ok(span) = self.document.create_element("span") else {
-            return self.document.create_text_node(&text).into();
+        let (Ok(span), Ok(bdi)) = (
+            self.document.create_element("span"),
+            self.document.create_element("bdi"),
+        ) else {
+            return self
+                .document
+                .create_text_node(&format!("{label}{why}"))
+                .into();
         };
         let _ = span.set_attribute("class", "image-held");
-        span.set_text_content(Some(&text));
+        // The alt text is the sender's: isolated, it cannot reorder the explanation.
+        bdi.set_text_content(Some(label));
+        let _ = span.append_child(&bdi);
+        let _ = span.append_with_str_1(&why);
         span.into()
     }
 
