@@ -121,6 +121,36 @@ async fn presence_change_updates_one_row_in_place() {
 }
 
 #[wasm_bindgen_test]
+async fn a_right_to_left_override_in_a_contact_name_stays_inside_it() {
+    let root = container();
+    let state = AppState::new();
+    state.contacts.set(vec![ContactRow {
+        jid: "mallory@evil.example".into(),
+        name: "\u{202E}Mallory".into(),
+        availability: RwSignal::new(Availability::Online),
+    }]);
+    let _handle = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! { <ContactsScreen/> }
+    });
+    tick().await;
+    let item = root.query_selector("li.contact").unwrap().unwrap();
+    let name = item.query_selector("bdi.contact-name").unwrap().unwrap();
+    let jid = item.query_selector(".contact-jid").unwrap().unwrap();
+    assert_eq!(name.text_content().unwrap(), "\u{202E}Mallory");
+    assert_eq!(jid.text_content().unwrap(), "mallory@evil.example");
+    let (name_left, name_right) = (
+        name.get_bounding_client_rect().left(),
+        name.get_bounding_client_rect().right(),
+    );
+    let jid_left = jid.get_bounding_client_rect().left();
+    assert!(
+        jid_left >= name_right - 0.5 && name_left < jid_left,
+        "name at {name_left}..{name_right}, JID at {jid_left}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn malformed_jid_is_refused_inline_before_connecting() {
     let root = container();
     let state = AppState::new();
@@ -370,7 +400,8 @@ mod feed {
             "<img src=https://e.example/i.png onerror=alert(1)><math><mi xlink:href=javascript:x>m</mi></math><template><script>x</script></template>",
         );
         let div = document().create_element("div").unwrap();
-        render::append(&document(), &div, &nodes);
+        let anywhere = kith::service::images::ImageSources::new(true).allow_all(true);
+        render::append(&document(), &div, &nodes, &anywhere);
         assert_inert(&div);
         let img = div.query_selector("img").unwrap().unwrap();
         assert_eq!(img.get_attribute("loading").as_deref(), Some("lazy"));
@@ -737,5 +768,260 @@ mod feed {
             .unwrap()
             .unchecked_into();
         assert_eq!(visibility.value(), "public");
+    }
+
+    /// Where `element` is drawn, left and right edges.
+    fn span_of(element: &Element) -> (f64, f64) {
+        let rect = element.get_bounding_client_rect();
+        (rect.left(), rect.right())
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_right_to_left_override_in_a_name_does_not_reorder_the_byline() {
+        let state = AppState::new();
+        let mut details = details(0);
+        details.author_name = "\u{202E}Mallory".into();
+        state.feed.timeline.set(vec![with_details(0, details)]);
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        let byline = root.query_selector("article .byline").unwrap().unwrap();
+        let name = byline
+            .query_selector("bdi")
+            .unwrap()
+            .expect("the name isolated");
+        assert_eq!(name.text_content().unwrap(), "\u{202E}Mallory");
+        let time = byline.query_selector("time").unwrap().unwrap();
+        assert!(!name.contains(Some(&time)));
+        // Drawn in reading order: the date after the name, not reversed before it.
+        let (name_left, name_right) = span_of(&name);
+        let (time_left, _) = span_of(&time);
+        assert!(
+            time_left >= name_right - 0.5 && name_left < time_left,
+            "name at {name_left}..{name_right}, date at {time_left}"
+        );
+    }
+
+    /// A post by Juliet with images from her server, Romeo's upload host and a tracker.
+    fn with_remote_images(i: usize) -> PostView {
+        let image = |href: &str, title: &str| Link {
+            href: href.into(),
+            media_type: Some("image/png".into()),
+            title: Some(title.into()),
+            length: None,
+        };
+        let body = format!(
+            "<div xmlns='http://www.w3.org/1999/xhtml'><p>Look</p>\
+             <img src='https://media.capulet.example/{i}.png' alt='balcony'/>\
+             <img src='https://pixel.tracker.example/{i}.gif' alt='pixel'/>\
+             <p>after</p></div>"
+        );
+        let div: minidom::Element = body.parse().unwrap();
+        let mut details = details(i);
+        details.body = Body::Nodes(xhtml::sanitize(&[RawNode::from_element(&div)]).into());
+        details.images = vec![
+            image(&format!("https://upload.montague.example/{i}.png"), "own"),
+            image(&format!("https://cdn.tracker.example/{i}.png"), "tracked"),
+        ];
+        with_details(i, details)
+    }
+
+    fn srcs(root: &Element) -> Vec<String> {
+        query_all(root, "img")
+            .iter()
+            .map(|img| img.get_attribute("src").unwrap_or_default())
+            .collect()
+    }
+
+    fn signed_in() -> AppState {
+        let state = AppState::new();
+        state.account.set(Some("romeo@montague.example".into()));
+        state.endpoint.set(Some((
+            "montague.example".into(),
+            "wss://xmpp.montague.example/ws".into(),
+        )));
+        state
+    }
+
+    /// Nothing in the page names the tracker's address: no `src`, so no request.
+    fn tracker_addresses(root: &Element) -> Vec<String> {
+        query_all(root, "*")
+            .iter()
+            .flat_map(|e| {
+                e.get_attribute_names()
+                    .iter()
+                    .filter_map(|n| e.get_attribute(&n.as_string()?))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|value| value.contains("tracker.example"))
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn images_from_other_hosts_wait_for_show_image_one_post_at_a_time() {
+        let state = signed_in();
+        state.images.set_always(false);
+        state
+            .feed
+            .timeline
+            .set(vec![with_remote_images(0), with_remote_images(1)]);
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        let articles = || query_all(&root, "article");
+        assert_eq!(articles().len(), 2);
+        for (i, article) in articles().iter().enumerate() {
+            assert_eq!(
+                srcs(article),
+                [
+                    format!("https://media.capulet.example/{i}.png"),
+                    format!("https://upload.montague.example/{i}.png"),
+                ]
+            );
+            assert_eq!(tracker_addresses(article), Vec::<String>::new());
+            let text = article.text_content().unwrap();
+            assert!(
+                text.contains("pixel (not loaded, from pixel.tracker.example)")
+                    && text.contains("tracked (not loaded, from cdn.tracker.example)"),
+                "{text}"
+            );
+        }
+        let show: Vec<HtmlElement> = query_all(&root, "article button")
+            .into_iter()
+            .filter(|b| b.text_content().as_deref() == Some("Show image"))
+            .map(|b| b.unchecked_into())
+            .collect();
+        assert_eq!(show.len(), 2, "one Show image per post");
+        show[1].click();
+        tick().await;
+        let articles = articles();
+        assert_eq!(tracker_addresses(&articles[0]), Vec::<String>::new());
+        assert_eq!(
+            srcs(&articles[1]),
+            [
+                "https://media.capulet.example/1.png",
+                "https://pixel.tracker.example/1.gif",
+                "https://upload.montague.example/1.png",
+                "https://cdn.tracker.example/1.png",
+            ]
+        );
+        let left = query_all(&root, "article button")
+            .iter()
+            .filter(|b| b.text_content().as_deref() == Some("Show image"))
+            .count();
+        assert_eq!(left, 1, "the other post still asks");
+    }
+
+    #[wasm_bindgen_test]
+    async fn always_show_images_loads_every_image_and_is_remembered() {
+        let state = signed_in();
+        state.images.set_always(false);
+        state.feed.timeline.set(vec![with_remote_images(0)]);
+        let (root, _handle) = mount_feed(state);
+        tick().await;
+        assert_eq!(srcs(&root).len(), 2);
+        let label = query_all(&root, "label")
+            .into_iter()
+            .find(|l| l.text_content().as_deref() == Some("Always show images"))
+            .expect("an Always show images checkbox");
+        let checkbox: HtmlInputElement = label
+            .query_selector("input[type='checkbox']")
+            .unwrap()
+            .unwrap()
+            .unchecked_into();
+        assert!(!checkbox.checked());
+        checkbox.click();
+        tick().await;
+        assert_eq!(srcs(&root).len(), 4);
+        assert!(query_all(&root, "article button")
+            .iter()
+            .all(|b| b.text_content().as_deref() != Some("Show image")));
+        assert!(
+            kith::state::images::ImageChoices::new()
+                .always
+                .get_untracked(),
+            "remembered on this device"
+        );
+        state.images.set_always(false);
+    }
+}
+
+/// Uploads: a JPEG goes out re-encoded, without the EXIF segment (camera, time, GPS).
+mod upload {
+    use super::*;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Blob, ImageEncodeOptions, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
+
+    async fn bytes(blob: &Blob) -> Vec<u8> {
+        let buffer = JsFuture::from(blob.array_buffer()).await.unwrap();
+        js_sys::Uint8Array::new(&buffer).to_vec()
+    }
+
+    fn blob(bytes: &[u8]) -> Blob {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        Blob::new_with_u8_array_sequence(&parts).unwrap()
+    }
+
+    /// A JPEG as the browser encodes one: JFIF, no EXIF.
+    async fn canvas_jpeg(width: u32, height: u32) -> Vec<u8> {
+        let canvas = OffscreenCanvas::new(width, height).unwrap();
+        let context: OffscreenCanvasRenderingContext2d =
+            canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+        context.fill_rect(0.0, 0.0, f64::from(width) / 2.0, f64::from(height));
+        let options = ImageEncodeOptions::new();
+        options.set_type("image/jpeg");
+        let jpeg = JsFuture::from(canvas.convert_to_blob_with_options(&options).unwrap())
+            .await
+            .unwrap();
+        bytes(jpeg.unchecked_ref()).await
+    }
+
+    /// An APP1 segment as cameras write it: `Exif\0\0`, a big-endian TIFF header, IFD0
+    /// pointing at a GPS IFD that holds GPSLatitudeRef = "N".
+    #[rustfmt::skip]
+    const EXIF_APP1: &[u8] = &[
+        0xFF, 0xE1, 0x00, 0x34,
+        b'E', b'x', b'i', b'f', 0, 0,
+        b'M', b'M', 0x00, 0x2A, 0x00, 0x00, 0x00, 0x08,
+        0x00, 0x01, 0x88, 0x25, 0x00, 0x04, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x1A,
+        0x00, 0x00, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x02, b'N', 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00,
+    ];
+
+    fn has_exif(bytes: &[u8]) -> bool {
+        bytes.windows(6).any(|w| w == b"Exif\0\0")
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_jpeg_goes_out_without_exif_and_bounded() {
+        let plain = canvas_jpeg(3000, 40).await;
+        assert_eq!(&plain[..2], &[0xFF, 0xD8]);
+        let mut tagged = plain[..2].to_vec();
+        tagged.extend_from_slice(EXIF_APP1);
+        tagged.extend_from_slice(&plain[2..]);
+        assert!(has_exif(&tagged));
+
+        // No type given: the bytes say JPEG.
+        let (ready, media_type) = kith::net::upload::prepare(&blob(&tagged)).await.unwrap();
+        assert_eq!(media_type, "image/jpeg");
+        let out = bytes(&ready).await;
+        assert_eq!(&out[..3], &[0xFF, 0xD8, 0xFF]);
+        assert!(!has_exif(&out), "the EXIF segment is gone");
+        let window = web_sys::window().unwrap();
+        let bitmap: web_sys::ImageBitmap =
+            JsFuture::from(window.create_image_bitmap_with_blob(&ready).unwrap())
+                .await
+                .unwrap()
+                .unchecked_into();
+        assert_eq!((bitmap.width(), bitmap.height()), (2560, 34));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_jpeg_that_cannot_be_decoded_is_not_uploaded_at_all() {
+        let mut broken = vec![0xFF, 0xD8];
+        broken.extend_from_slice(EXIF_APP1);
+        broken.extend_from_slice(b"not image data");
+        let refused = kith::net::upload::prepare(&blob(&broken)).await;
+        let why = refused.expect_err("no original with its EXIF goes out");
+        assert!(why.contains("could not be read"), "{why}");
     }
 }

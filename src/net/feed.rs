@@ -11,9 +11,10 @@ use xmpp_parsers::ns::MICROBLOG;
 
 use super::account::{account, with_feed};
 use super::outbox::{fresh_id, record, write};
-use super::upload::upload;
+use super::upload::{prepare, upload};
 use crate::proto::xep0277::{CommentsLink, Entry, Link, PostDraft};
 use crate::service::feed::{self, Access, Feed, ItemKey};
+use crate::service::upload::attachment_title;
 use crate::state::feed::{PostKey, Visibility};
 use crate::state::AppState;
 use crate::store::OutboxRecord;
@@ -24,6 +25,8 @@ pub struct Draft {
     pub markdown: String,
     pub visibility: Visibility,
     pub image: Option<web_sys::File>,
+    /// What the person wrote about the image: published as its title.
+    pub caption: String,
     /// Republish this post (same item id, same `published`) instead of a new one.
     pub editing: Option<PostKey>,
 }
@@ -92,18 +95,22 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
         .map(|e| e.enclosures.clone())
         .unwrap_or_default();
     if let Some(file) = &draft.image {
+        let (image, media_type) = prepare(file).await?;
         let progress = state.feed.upload;
         progress.set(Some(0.0));
-        let uploaded = upload(&me, file, move |p| {
+        let uploaded = upload(&me, &image, &media_type, move |p| {
             let _ = progress.try_set(Some(p));
         })
         .await;
         progress.set(None);
+        let uploaded = uploaded?;
+        // The person's own images load by themselves, wherever their server keeps them.
+        state.images.add_upload_host(&uploaded);
         enclosures.push(Link {
-            href: uploaded?,
-            media_type: Some(file.type_()).filter(|t| !t.is_empty()),
-            title: Some(file.name()),
-            length: Some(file.size() as u64),
+            href: uploaded,
+            media_type: Some(media_type),
+            title: Some(attachment_title(&draft.caption)),
+            length: Some(image.size() as u64),
         });
     }
     let id = match (&draft.editing, &old) {

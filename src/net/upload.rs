@@ -1,11 +1,16 @@
-//! XEP-0363 in the browser: find the upload service (once per page), get a slot, PUT
-//! the file with progress. The protocol decisions live in `service::upload`.
+//! XEP-0363 in the browser: ready the image (a JPEG re-encoded without its metadata),
+//! find the upload service (once per page), get a slot, PUT the file with progress. The
+//! protocol decisions live in `service::upload`.
 
 use std::cell::RefCell;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{File, ProgressEvent, XmlHttpRequest};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    Blob, ImageBitmap, ImageEncodeOptions, OffscreenCanvas, OffscreenCanvasRenderingContext2d,
+    ProgressEvent, XmlHttpRequest,
+};
 use xmpp_parsers::jid::{BareJid, Jid};
 
 use super::query::ask;
@@ -44,14 +49,86 @@ async fn service(account: &BareJid) -> Result<(Jid, Option<u64>), String> {
     Err("Your server offers no file upload (XEP-0363), so images cannot be attached".into())
 }
 
-/// Uploads `file`; `progress` hears 0.0–1.0. `Ok` is the URL where it can be read.
+/// An image ready to publish: its bytes and media type. A JPEG is re-encoded through a
+/// canvas, which drops its EXIF (camera, time, GPS position) and bounds its size; the
+/// other types go as they are.
+pub async fn prepare(file: &Blob) -> Result<(Blob, String), String> {
+    let media_type = file.type_();
+    let head = file
+        .slice_with_i32_and_i32(0, 3)
+        .map(|head| head.array_buffer())
+        .map_err(|_| UNREADABLE.to_owned())?;
+    let head = JsFuture::from(head)
+        .await
+        .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec())
+        .map_err(|_| UNREADABLE.to_owned())?;
+    if upload::is_jpeg(&head) || media_type == "image/jpeg" {
+        return Ok((without_metadata(file).await?, "image/jpeg".to_owned()));
+    }
+    let media_type = match media_type {
+        t if t.is_empty() => "application/octet-stream".to_owned(),
+        t => t,
+    };
+    Ok((file.clone(), media_type))
+}
+
+const UNREADABLE: &str =
+    "This image could not be read, so nothing was uploaded. Try saving it again as JPEG or PNG.";
+
+/// The JPEG decoded and encoded again at quality 0.9, at most [`upload::MAX_SIDE`] pixels
+/// on its longest side. Decoding applies the EXIF orientation, so the picture stays the
+/// right way up without it. No original ever goes out in its place: a failure is an error.
+pub async fn without_metadata(jpeg: &Blob) -> Result<Blob, String> {
+    let failed = |_| UNREADABLE.to_owned();
+    let window = web_sys::window().ok_or(UNREADABLE)?;
+    let bitmap: ImageBitmap =
+        JsFuture::from(window.create_image_bitmap_with_blob(jpeg).map_err(failed)?)
+            .await
+            .map_err(failed)?
+            .dyn_into()
+            .map_err(failed)?;
+    let (width, height) = upload::bounded_size(bitmap.width(), bitmap.height(), upload::MAX_SIDE);
+    let canvas = OffscreenCanvas::new(width, height).map_err(failed)?;
+    let drawn = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<OffscreenCanvasRenderingContext2d>().ok())
+        .map(|context| {
+            context.draw_image_with_image_bitmap_and_dw_and_dh(
+                &bitmap,
+                0.0,
+                0.0,
+                f64::from(width),
+                f64::from(height),
+            )
+        });
+    bitmap.close();
+    drawn.ok_or(UNREADABLE)?.map_err(failed)?;
+    let options = ImageEncodeOptions::new();
+    options.set_type("image/jpeg");
+    options.set_quality(0.9);
+    JsFuture::from(
+        canvas
+            .convert_to_blob_with_options(&options)
+            .map_err(failed)?,
+    )
+    .await
+    .map_err(failed)?
+    .dyn_into()
+    .map_err(failed)
+}
+
+/// Uploads `image` (see [`prepare`]) under a neutral file name; `progress` hears
+/// 0.0–1.0. `Ok` is the URL where it can be read.
 pub async fn upload(
     account: &BareJid,
-    file: &File,
+    image: &Blob,
+    media_type: &str,
     progress: impl Fn(f64) + 'static,
 ) -> Result<String, String> {
     let (service, limit) = service(account).await?;
-    let size = file.size() as u64;
+    let size = image.size() as u64;
     if let Some(limit) = limit.filter(|limit| size > *limit) {
         return Err(format!(
             "This image is {:.1} MB; your server accepts at most {:.1} MB",
@@ -59,11 +136,8 @@ pub async fn upload(
             limit as f64 / 1e6
         ));
     }
-    let media_type = match file.type_() {
-        t if t.is_empty() => "application/octet-stream".to_owned(),
-        t => t,
-    };
-    let answer = ask(|id| upload::slot_iq(id, &service, &file.name(), size, &media_type)).await;
+    let name = upload::upload_name(media_type);
+    let answer = ask(|id| upload::slot_iq(id, &service, &name, size, media_type)).await;
     let slot = match answer {
         IqOutcome::Error(e) => {
             let why = e.texts.values().next().cloned().unwrap_or_default();
@@ -73,14 +147,14 @@ pub async fn upload(
         }
         other => upload::slot(result(other)).ok_or("The server's upload answer was not usable")?,
     };
-    put(&slot, file, &media_type, progress).await?;
+    put(&slot, image, media_type, progress).await?;
     Ok(slot.get)
 }
 
 /// HTTP PUT with XMLHttpRequest: `fetch` reports no upload progress.
 async fn put(
     slot: &Slot,
-    file: &File,
+    file: &Blob,
     media_type: &str,
     progress: impl Fn(f64) + 'static,
 ) -> Result<(), String> {

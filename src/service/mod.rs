@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod feed;
+pub mod images;
 pub mod outbox;
 pub mod presence;
 pub mod roster;

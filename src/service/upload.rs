@@ -70,6 +70,52 @@ pub fn slot_iq(id: &str, service: &Jid, filename: &str, size: u64, media_type: &
     Iq::from_get(id.to_owned(), request).with_to(service.clone())
 }
 
+/// The title published with an image: the caption the person typed, else a neutral word.
+/// Never the local file name, which can say more than the person meant to (a name, a
+/// date, a place).
+pub fn attachment_title(caption: &str) -> String {
+    match caption.trim() {
+        "" => "Image".to_owned(),
+        caption => caption.to_owned(),
+    }
+}
+
+/// The file name asked for in the slot, which most servers put in the download URL: a
+/// neutral one with the extension of its type, never the local file name.
+pub fn upload_name(media_type: &str) -> String {
+    let extension = match media_type {
+        "image/jpeg" => ".jpg",
+        "image/png" => ".png",
+        "image/gif" => ".gif",
+        "image/webp" => ".webp",
+        "image/avif" => ".avif",
+        _ => "",
+    };
+    format!("image{extension}")
+}
+
+/// Whether `head` (the first bytes of a file) starts a JPEG: SOI and a marker.
+pub fn is_jpeg(head: &[u8]) -> bool {
+    head.starts_with(&[0xFF, 0xD8, 0xFF])
+}
+
+/// The longest side a re-encoded image keeps.
+pub const MAX_SIDE: u32 = 2560;
+
+/// `(width, height)` scaled down, keeping the aspect ratio, so that neither exceeds
+/// `max`; never below one pixel.
+pub fn bounded_size(width: u32, height: u32, max: u32) -> (u32, u32) {
+    let longest = width.max(height);
+    if longest <= max {
+        return (width.max(1), height.max(1));
+    }
+    let scale = |side: u32| {
+        ((u64::from(side) * u64::from(max) + u64::from(longest) / 2) / u64::from(longest)).max(1)
+            as u32
+    };
+    (scale(width), scale(height))
+}
+
 /// The slot in an answer; `None` if it is not one, or its URLs are not HTTP(S).
 pub fn slot(answer: Option<Element>) -> Option<Slot> {
     let result = SlotResult::try_from(answer?).ok()?;
@@ -120,6 +166,29 @@ mod tests {
             found,
             ["example.org", "upload.example.org", "pubsub.example.org"]
         );
+    }
+
+    #[test]
+    fn an_image_is_published_under_its_caption_or_a_neutral_name() {
+        assert_eq!(attachment_title(""), "Image");
+        assert_eq!(attachment_title("  \n"), "Image");
+        assert_eq!(attachment_title(" The bay at dawn "), "The bay at dawn");
+        assert_eq!(upload_name("image/jpeg"), "image.jpg");
+        assert_eq!(upload_name("image/png"), "image.png");
+        assert_eq!(upload_name("application/octet-stream"), "image");
+    }
+
+    #[test]
+    fn jpegs_are_recognised_and_bounded() {
+        assert!(is_jpeg(&[0xFF, 0xD8, 0xFF, 0xE1]));
+        assert!(!is_jpeg(b"\x89PNG"));
+        assert!(!is_jpeg(&[0xFF, 0xD8]));
+        assert_eq!(bounded_size(800, 600, MAX_SIDE), (800, 600));
+        assert_eq!(bounded_size(4000, 3000, MAX_SIDE), (2560, 1920));
+        assert_eq!(bounded_size(3000, 4000, MAX_SIDE), (1920, 2560));
+        assert_eq!(bounded_size(100_000, 1, MAX_SIDE), (2560, 1));
+        assert_eq!(bounded_size(0, 0, MAX_SIDE), (1, 1));
+        assert_eq!(bounded_size(u32::MAX, u32::MAX, MAX_SIDE), (2560, 2560));
     }
 
     #[test]

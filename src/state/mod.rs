@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 pub mod feed;
+pub mod images;
 
 use crate::service::feed::Feed;
 use crate::service::presence::{Availability, PresenceBook};
@@ -196,6 +197,8 @@ pub struct AppState {
     /// The domain signed in to and the WebSocket endpoint it connects to (the sign-in
     /// screen shows its host).
     pub endpoint: RwSignal<Option<(String, String)>>,
+    /// Which remote images in posts the person allowed.
+    pub images: images::ImageChoices,
     /// Each contact's availability signal, by bare JID, so presence touches one row.
     availability: StoredValue<HashMap<String, RwSignal<Availability>>>,
     /// The roster last shown, to rebuild the rows when pending writes change.
@@ -222,6 +225,7 @@ impl AppState {
             notice: RwSignal::new(None),
             elsewhere: RwSignal::new(false),
             endpoint: RwSignal::new(None),
+            images: images::ImageChoices::new(),
             availability: StoredValue::new(HashMap::new()),
             roster: StoredValue::new(Roster::default()),
         }

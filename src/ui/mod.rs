@@ -12,6 +12,13 @@ use leptos::task::spawn_local;
 use crate::net::account::boot;
 use crate::state::{AppState, Route};
 
+/// `text` between Unicode isolates (FSI … PDI), for a name or JID someone else chose inside
+/// a plain-text sentence (a dialog, a label): its own direction controls, such as U+202E,
+/// then cannot reorder the words around it. In markup, `<bdi>` does the same.
+pub fn isolate(text: &str) -> String {
+    format!("\u{2068}{text}\u{2069}")
+}
+
 /// The whole app: the sign-in screen, or the signed-in shell around the current route.
 #[component]
 pub fn App() -> impl IntoView {

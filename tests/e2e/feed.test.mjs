@@ -158,6 +158,9 @@ e2e('Alice publishes with an image, edits the post, then deletes it; Bob sees ea
     assert.equal(mine.length, 1);
     const href = mine[0].match(/<link[^>]*rel=['"]enclosure['"][^>]*>/)?.[0].match(/href=['"]([^'"]+)/)?.[1];
     assert.ok(href, `an enclosure link in ${mine[0]}`);
+    // Published under a neutral name: the local file name says nothing to the world.
+    assert.ok(!mine[0].includes('square.png'), `no local file name in ${mine[0]}`);
+    assert.match(mine[0], /<link[^>]*rel=['"]enclosure['"][^>]*title=['"]Image['"]|<link[^>]*title=['"]Image['"][^>]*rel=['"]enclosure['"]/);
     const image = await fetch(href);
     assert.equal(image.status, 200);
     assert.deepEqual(Buffer.from(await image.arrayBuffer()), png, 'Bob downloads the same bytes');
@@ -245,6 +248,52 @@ e2e('a forged event from a contact\'s client is shown as theirs or not at all, n
     }
     assert.equal(await shown.getByRole('button', { name: 'Edit' }).count(), 0, 'no Edit');
     assert.equal(await shown.getByRole('button', { name: 'Delete' }).count(), 0, 'no Delete');
+    await signOut(page, { wipe: true });
+  } finally {
+    await bob.close();
+  }
+});
+
+e2e('an image from a host the reader does not use makes no request until Show image', async (page, proxy) => {
+  // A tracker's host, neither Alice's server nor Bob's nor the endpoint: answered here,
+  // never by the network (.invalid does not resolve), and every request to it recorded.
+  const tracker = 'https://pixel.tracker.invalid/';
+  const requested = [];
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/IbJ6aQAAAABJRU5ErkJggg==', 'base64');
+  await page.context().route(`${tracker}**`, (route) => {
+    requested.push(route.request().url());
+    return route.fulfill({ status: 200, contentType: 'image/png', body: png });
+  });
+  const bob = await bobOnline();
+  try {
+    await signInOnline(page, ALICE);
+    const id = unique('t').replace(' ', '-');
+    const title = unique('Tracked');
+    const node = `${MICROBLOG}:comments/${id}`;
+    const now = new Date().toISOString();
+    const entry = `<entry xmlns='http://www.w3.org/2005/Atom'><id>${id}</id><title>${esc(title)}</title>` +
+      `<link rel='replies' title='comments' href='xmpp:${BOB.jid}?;node=${node}'/>` +
+      `<content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'><p>Look at this</p>` +
+      `<img src='${tracker}pixel.png?who=alice' alt='pixel'/></div></content>` +
+      `<link rel='enclosure' type='image/png' title='tracked' href='${tracker}enclosure.png'/>` +
+      `<published>${now}</published><updated>${now}</updated></entry>`;
+    await bobPublishes(bob, { id, title, entry });
+    const post = await seePost(page, title);
+    await post.filter({ hasText: 'not loaded, from pixel.tracker.invalid' }).waitFor();
+    await page.waitForTimeout(1000); // every chance to load, had it been allowed to
+    assert.deepEqual(requested, [], 'no request before Show image');
+    assert.equal(await post.getByRole('img').count(), 0);
+
+    await post.getByRole('button', { name: 'Show image' }).click();
+    const pixel = post.getByRole('img', { name: 'pixel' });
+    await pixel.scrollIntoViewIfNeeded();
+    await post.getByRole('img', { name: 'tracked' }).scrollIntoViewIfNeeded();
+    for (let t = 0; requested.length < 2; t++) {
+      if (t > 50) throw new Error(`after Show image, requested only ${requested}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(requested.sort(), [`${tracker}enclosure.png`, `${tracker}pixel.png?who=alice`]);
+    assert.equal(await post.getByRole('button', { name: 'Show image' }).count(), 0);
     await signOut(page, { wipe: true });
   } finally {
     await bob.close();

@@ -10,6 +10,7 @@ use xmpp_parsers::jid::BareJid;
 use crate::net::outbox::edit_roster;
 use crate::service::roster::RosterEdit;
 use crate::state::{AppState, ContactRow};
+use crate::ui::isolate;
 
 /// Fixed row height (CSS `--contact-row`); windowing needs it to place rows.
 const ROW_PX: f64 = 56.0;
@@ -159,7 +160,11 @@ fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl Into
     let remove = {
         let (jid, name) = (row.jid.clone(), row.name.clone());
         move |_| {
-            let ask = format!("Remove {name} ({jid}) from your contacts?");
+            let ask = format!(
+                "Remove {} ({}) from your contacts?",
+                isolate(&name),
+                isolate(&jid)
+            );
             if !window().confirm_with_message(&ask).unwrap_or(false) {
                 return;
             }
@@ -176,8 +181,8 @@ fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl Into
             style:top=format!("{}px", index as f64 * ROW_PX)
         >
             <span class="presence-dot" data-show=move || availability.get().token() aria-hidden="true"></span>
-            <span class="contact-name">{row.name}</span>
-            <span class="contact-jid">{row.jid}</span>
+            <bdi class="contact-name">{row.name}</bdi>
+            <bdi class="contact-jid">{row.jid}</bdi>
             <span class="contact-presence">
                 {move || availability.get().label()}
                 <Show when=move || marker.with(Option::is_some)>

@@ -21,6 +21,8 @@ pub struct ComposerDraft {
     /// `contacts` or `public`: the select's own values.
     visibility: RwSignal<String>,
     image: RwSignal<Option<File>, LocalStorage>,
+    /// Published as the image's title; without one the title is a neutral word.
+    caption: RwSignal<String>,
     /// The post being edited: publishing replaces it (same item id).
     editing: RwSignal<Option<PostKey>>,
 }
@@ -38,6 +40,7 @@ impl ComposerDraft {
             markdown: RwSignal::new(String::new()),
             visibility: RwSignal::new("contacts".to_owned()),
             image: RwSignal::new_local(None),
+            caption: RwSignal::new(String::new()),
             editing: RwSignal::new(None),
         }
     }
@@ -49,6 +52,7 @@ impl ComposerDraft {
         self.visibility
             .set(if post.public { "public" } else { "contacts" }.to_owned());
         self.image.set(None);
+        self.caption.set(String::new());
         self.editing.set(Some(post.key.clone()));
         // After the composer (shown only while editing on some screens) has rendered.
         request_animation_frame(|| {
@@ -67,6 +71,7 @@ impl ComposerDraft {
         self.markdown.try_set(String::new());
         self.visibility.try_set("contacts".to_owned());
         self.image.try_set(None);
+        self.caption.try_set(String::new());
         self.editing.try_set(None);
     }
 
@@ -112,6 +117,7 @@ pub fn Composer(always: bool) -> impl IntoView {
             markdown: draft.markdown.get_untracked(),
             visibility: draft.visibility(),
             image: draft.image.get_untracked(),
+            caption: draft.caption.get_untracked(),
             editing: draft.editing.get_untracked(),
         };
         spawn_local(async move {
@@ -144,6 +150,7 @@ pub fn Composer(always: bool) -> impl IntoView {
     };
     let remove_image = move |_| {
         draft.image.set(None);
+        draft.caption.set(String::new());
         // Else choosing the same file again would not fire `change`.
         if let Some(input) = file_input.get_untracked() {
             input.set_value("");
@@ -223,6 +230,15 @@ pub fn Composer(always: bool) -> impl IntoView {
                         >
                             "Remove"
                         </button>
+                    </p>
+                    <p class="attachment">
+                        <label for="composer-caption">"Image caption"</label>
+                        <input
+                            id="composer-caption"
+                            type="text"
+                            placeholder="Published with the image (else it is called “Image”)"
+                            bind:value=draft.caption
+                        />
                     </p>
                 </Show>
                 <Show when=move || upload().is_some()>

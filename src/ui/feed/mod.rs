@@ -23,6 +23,7 @@ pub fn FeedScreen() -> impl IntoView {
             <h2 id="feed-heading">"Feed"</h2>
             <Composer always=true/>
             <SyncStatus/>
+            <ImageSetting/>
             <PostList
                 label="Feed"
                 author=None
@@ -54,11 +55,11 @@ pub fn PersonPage(jid: String) -> impl IntoView {
                 .unwrap_or_else(|| jid.clone())
         })
     };
-    let empty = format!("No posts from {jid} yet.");
+    let empty = format!("No posts from {} yet.", crate::ui::isolate(&jid));
     view! {
         <section class="feed person" aria-labelledby="person-heading">
-            <h2 id="person-heading">{move || name.get()}</h2>
-            <p class="person-jid">{jid.clone()}</p>
+            <h2 id="person-heading"><bdi>{move || name.get()}</bdi></h2>
+            <p class="person-jid"><bdi>{jid.clone()}</bdi></p>
             <Composer always=false/>
             <PostList label="Posts" author=Some(jid) empty/>
         </section>
@@ -78,5 +79,24 @@ fn SyncStatus() -> impl IntoView {
                 }}
             </p>
         </Show>
+    }
+}
+
+/// **Always show images**: images in posts from any host load, not only those from the
+/// person's own server and the author's.
+#[component]
+fn ImageSetting() -> impl IntoView {
+    let images = expect_context::<AppState>().images;
+    view! {
+        <p class="feed-setting">
+            <label>
+                <input
+                    type="checkbox"
+                    prop:checked=move || images.always.get()
+                    on:change=move |ev| images.set_always(event_target_checked(&ev))
+                />
+                "Always show images"
+            </label>
+        </p>
     }
 }

@@ -79,15 +79,15 @@ fn CommentItem(comment: CommentView) -> impl IntoView {
 fn byline(comment: &CommentView) -> AnyView {
     let name = comment.author_name.clone();
     if comment.author.is_empty() {
-        return view! { <span class="author unverified">{name}</span> }.into_any();
+        return view! { <span class="author unverified"><bdi>{name}</bdi></span> }.into_any();
     }
     let href = Route::Person(comment.author.clone()).href();
     if comment.verified {
-        return view! { <a href=href>{name}</a> }.into_any();
+        return view! { <a href=href><bdi>{name}</bdi></a> }.into_any();
     }
     view! {
         <a href=href class="unverified" title="Only the comment itself says it is by this address">
-            {name}
+            <bdi>{name}</bdi>
         </a>
         " (unverified)"
     }

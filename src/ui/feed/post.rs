@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use super::composer::ComposerDraft;
 use super::render::{self, Content};
 use crate::net::feed::{delete, set_like};
+use crate::service::images::ImageSources;
 use crate::state::feed::{PostKey, PostView};
 use crate::state::{AppState, Route};
 
@@ -88,14 +89,33 @@ pub fn PostArticle(
         })
     });
 
+    // Which images may load: rebuilt (and the content with it) only when the answer
+    // changes, as when the person clicks **Show image**.
+    let sources = Memo::new(move |_| {
+        let (Some(key), author) = (key.get(), author.get()) else {
+            return ImageSources::default();
+        };
+        state.images.sources(&state, &author, &key)
+    });
+    // Images of this post waiting for **Show image**.
+    let held = RwSignal::new(0);
     let body = NodeRef::<Div>::new();
     Effect::new(move |_| {
         let Some(el) = body.get() else { return };
-        content.with(|c| match c {
-            Some(c) => render::fill(&el, c),
-            None => el.set_text_content(None),
+        let waiting = content.with(|c| match c {
+            Some(c) => sources.with(|s| render::fill(&el, c, s)),
+            None => {
+                el.set_text_content(None);
+                0
+            }
         });
+        held.set(waiting);
     });
+    let show_images = move |_| {
+        if let Some(k) = key.get_untracked() {
+            state.images.show(k);
+        }
+    };
 
     let href = move || key.with(|k| k.as_ref().map(PostKey::href).unwrap_or_default());
     let heading_text = move || {
@@ -151,7 +171,7 @@ pub fn PostArticle(
             <header>
                 {heading}
                 <p class="byline">
-                    <a href=move || Route::Person(author.get()).href()>{move || author_name.get()}</a>
+                    <a href=move || Route::Person(author.get()).href()><bdi>{move || author_name.get()}</bdi></a>
                     <Show when=dated>
                         " · "
                         <time datetime=move || iso(published())>{move || when(published())}</time>
@@ -163,6 +183,11 @@ pub fn PostArticle(
                 </p>
             </header>
             <div class="post-content" node_ref=body></div>
+            <Show when=move || held.get() != 0>
+                <p class="images-held">
+                    <button type="button" class="plain" on:click=show_images>"Show image"</button>
+                </p>
+            </Show>
             <Show when=flag(|f| f.pending)>
                 <p class="pending">"Pending"</p>
             </Show>

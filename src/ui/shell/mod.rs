@@ -107,7 +107,7 @@ pub fn Shell() -> impl IntoView {
                 {move || state.elsewhere.get().then_some(" (in another tab)")}
                 {move || state.retry_at.get().map(|at| format!(" — next try at {}", clock(at)))}
             </p>
-            <span class="account">{move || state.account.get().unwrap_or_default()}</span>
+            <bdi class="account">{move || state.account.get().unwrap_or_default()}</bdi>
             <SignOut/>
         </header>
         <Alert/>
