@@ -464,6 +464,7 @@ pub async fn sign_out(state: AppState, wipe: bool) {
         return;
     };
     let result = if wipe {
+        state.images.forget_upload_hosts(&jid);
         store.wipe_account(&jid).await
     } else {
         match store.last_account().await {

@@ -105,7 +105,7 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
         progress.set(None);
         let uploaded = uploaded?;
         // The person's own images load by themselves, wherever their server keeps them.
-        state.images.add_upload_host(&uploaded);
+        state.images.add_upload_host(me.as_str(), &uploaded);
         enclosures.push(Link {
             href: uploaded,
             media_type: Some(media_type),

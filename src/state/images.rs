@@ -1,6 +1,8 @@
 //! What the person allowed of remote images in posts (see `service::images`), and the
-//! upload hosts their own images come from. The setting and the hosts are kept in this
-//! browser's `localStorage`: a preference of the device, read before any account is.
+//! upload hosts their own images come from. Both are kept in this browser's
+//! `localStorage`: the setting as a preference of the device, the hosts per account (as
+//! `JID HOST` pairs), so another account signing in here does not inherit them; a Wipe
+//! at sign-out forgets the account's.
 
 use std::collections::HashSet;
 
@@ -23,8 +25,8 @@ pub struct ImageChoices {
     pub always: RwSignal<bool>,
     /// Posts whose images the person chose to see (**Show image**), for this page's life.
     pub shown: RwSignal<HashSet<PostKey>>,
-    /// Hosts the account's uploads were served from.
-    pub upload_hosts: RwSignal<Vec<String>>,
+    /// Hosts uploads were served from, with the account (bare JID) that uploaded.
+    pub upload_hosts: RwSignal<Vec<(String, String)>>,
 }
 
 impl Default for ImageChoices {
@@ -41,7 +43,12 @@ impl ImageChoices {
             shown: RwSignal::new(HashSet::new()),
             upload_hosts: RwSignal::new(
                 stored(UPLOAD_HOSTS_KEY)
-                    .map(|s| s.split_whitespace().map(str::to_owned).collect())
+                    .map(|s| {
+                        s.lines()
+                            .filter_map(|l| l.split_once(' '))
+                            .map(|(jid, host)| (jid.to_owned(), host.to_owned()))
+                            .collect()
+                    })
                     .unwrap_or_default(),
             ),
         }
@@ -65,20 +72,35 @@ impl ImageChoices {
         });
     }
 
-    /// Remembers the host an upload of the account is served from.
-    pub fn add_upload_host(&self, url: &str) {
+    /// Remembers the host an upload of `account` is served from.
+    pub fn add_upload_host(&self, account: &str, url: &str) {
         let Some(host) = crate::service::images::host_of(url) else {
             return;
         };
-        if self.upload_hosts.with_untracked(|h| h.contains(&host)) {
+        let entry = (account.to_owned(), host);
+        if self.upload_hosts.with_untracked(|h| h.contains(&entry)) {
             return;
         }
-        self.upload_hosts.update(|hosts| hosts.push(host));
+        self.upload_hosts.update(|hosts| hosts.push(entry));
+        self.save_upload_hosts();
+    }
+
+    /// Forgets the upload hosts of `account` (a Wipe at sign-out).
+    pub fn forget_upload_hosts(&self, account: &str) {
+        self.upload_hosts
+            .update(|hosts| hosts.retain(|(jid, _)| jid != account));
+        self.save_upload_hosts();
+    }
+
+    fn save_upload_hosts(&self) {
         if let Some(s) = storage() {
-            let _ = s.set_item(
-                UPLOAD_HOSTS_KEY,
-                &self.upload_hosts.get_untracked().join(" "),
-            );
+            let lines: Vec<String> = self
+                .upload_hosts
+                .get_untracked()
+                .iter()
+                .map(|(jid, host)| format!("{jid} {host}"))
+                .collect();
+            let _ = s.set_item(UPLOAD_HOSTS_KEY, &lines.join("\n"));
         }
     }
 
@@ -90,14 +112,17 @@ impl ImageChoices {
             .and_then(|w| w.location().protocol().ok())
             .is_none_or(|p| p != "http:");
         let mut sources = ImageSources::new(secure).domain(&domain(author));
-        if let Some(account) = state.account.get() {
-            sources = sources.domain(&domain(&account));
+        let account = state.account.get();
+        if let Some(account) = &account {
+            sources = sources.domain(&domain(account));
         }
         if let Some((domain, url)) = state.endpoint.get() {
             sources = sources.domain(&domain).host_of(&url);
         }
-        for host in self.upload_hosts.get() {
-            sources = sources.host(&host);
+        for (jid, host) in self.upload_hosts.get() {
+            if account.as_deref() == Some(jid.as_str()) {
+                sources = sources.host(&host);
+            }
         }
         let allowed = self.always.get() || self.shown.with(|s| s.contains(post));
         sources.allow_all(allowed)
