@@ -4,7 +4,8 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use minidom::Element;
 use xmpp_parsers::jid::BareJid;
 
-use super::SessionConfig;
+use super::session::NotOnline;
+use super::{Instant, Session, SessionConfig};
 
 pub const OPEN: &str = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' from='example.org' id='s1' version='1.0' xml:lang='en'/>";
 pub const SASL_FEATURES: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>";
@@ -59,4 +60,13 @@ pub fn sign_in_offering(features: &str, mut feed: impl FnMut(&str) -> Vec<Elemen
     feed(&format!(
         "<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>{BOUND}</jid></bind></iq>"
     ));
+}
+
+/// Sends a roster get (any iq will do) at `at`: the request most tests wait on.
+pub fn ask_roster(s: &mut Session, at: u64) -> Result<String, NotOnline> {
+    let empty = xmpp_parsers::roster::Roster {
+        ver: None,
+        items: vec![],
+    };
+    s.send_iq_get(Instant(at), None, empty)
 }

@@ -5,7 +5,6 @@ use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use minidom::Element;
 use xmpp_parsers::jid::Jid;
 use xmpp_parsers::ns;
-use xmpp_parsers::roster::Roster;
 use xmpp_parsers::sasl::DefinedCondition as SaslCondition;
 
 use super::*;
@@ -303,16 +302,7 @@ fn server_shutdown_leads_to_a_reconnection() {
 #[test]
 fn iq_result_resolves_the_request() {
     let mut s = online_session();
-    let id = s
-        .send_iq_get(
-            Instant(10),
-            None,
-            Roster {
-                ver: None,
-                items: vec![],
-            },
-        )
-        .unwrap();
+    let id = ask_roster(&mut s, 10).unwrap();
     let sent = drain_frames(&mut s);
     assert_eq!(sent[0].attr("type"), Some("get"));
     assert!(sent[0].has_child("query", ns::ROSTER));
@@ -339,17 +329,7 @@ fn an_iq_result_payload_arrives_whole_and_odd_results_are_left_to_the_strict_rea
         <content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'><p>one <b>two</b></p></div></content>\
         </entry></item></items></pubsub>";
     let mut s = online_session();
-    let ask = |s: &mut Session, at| {
-        s.send_iq_get(
-            Instant(at),
-            None,
-            Roster {
-                ver: None,
-                items: vec![],
-            },
-        )
-        .unwrap()
-    };
+    let ask = |s: &mut Session, at| ask_roster(s, at).unwrap();
     let id = ask(&mut s, 0);
     s.handle_frame(
         Instant(1),
@@ -404,16 +384,7 @@ fn an_iq_result_payload_arrives_whole_and_odd_results_are_left_to_the_strict_rea
 #[test]
 fn spoofed_iq_result_is_ignored() {
     let mut s = online_session();
-    let id = s
-        .send_iq_get(
-            Instant(0),
-            None,
-            Roster {
-                ver: None,
-                items: vec![],
-            },
-        )
-        .unwrap();
+    let id = ask_roster(&mut s, 0).unwrap();
     s.handle_frame(
         Instant(1),
         &format!(
@@ -458,16 +429,7 @@ fn iq_to_a_contact_must_be_answered_by_that_contact() {
 #[test]
 fn unanswered_iq_times_out_once() {
     let mut s = online_session();
-    let id = s
-        .send_iq_get(
-            Instant(1_000),
-            None,
-            Roster {
-                ver: None,
-                items: vec![],
-            },
-        )
-        .unwrap();
+    let id = ask_roster(&mut s, 1_000).unwrap();
     // (The keepalive ping falls due first, at 30 000; it yields a frame, not an event.)
     s.handle_timeout(Instant(30_999));
     assert!(drain_events(&mut s).is_empty());
@@ -490,16 +452,7 @@ fn unanswered_iq_times_out_once() {
 #[test]
 fn connection_loss_without_resumption_resolves_pending_iqs() {
     let mut s = online_session();
-    let id = s
-        .send_iq_get(
-            Instant(0),
-            None,
-            Roster {
-                ver: None,
-                items: vec![],
-            },
-        )
-        .unwrap();
+    let id = ask_roster(&mut s, 0).unwrap();
     s.handle_disconnected(Instant(5));
     assert_eq!(
         drain_events(&mut s),
@@ -514,17 +467,7 @@ fn connection_loss_without_resumption_resolves_pending_iqs() {
     s.handle_disconnected(Instant(6));
     assert!(drain_events(&mut s).is_empty(), "reported once");
     assert!(!s.is_closed(), "the session waits for a new socket");
-    assert_eq!(
-        s.send_iq_get(
-            Instant(7),
-            None,
-            Roster {
-                ver: None,
-                items: vec![]
-            }
-        ),
-        Err(session::NotOnline)
-    );
+    assert_eq!(ask_roster(&mut s, 7), Err(session::NotOnline));
 }
 
 #[test]
@@ -648,16 +591,7 @@ fn an_oversized_answer_resolves_its_iq_as_too_large_and_the_stream_stays() {
 #[test]
 fn an_oversized_error_resolves_too_and_requests_and_pushes_are_skipped() {
     let mut s = online_session();
-    let id = s
-        .send_iq_get(
-            Instant(0),
-            None,
-            Roster {
-                ver: None,
-                items: vec![],
-            },
-        )
-        .unwrap();
+    let id = ask_roster(&mut s, 0).unwrap();
     drain_frames(&mut s);
     let padding = "a".repeat(framing::DEFAULT_MAX_FRAME_BYTES);
     for skipped in [

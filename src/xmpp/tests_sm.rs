@@ -199,16 +199,7 @@ fn resume_after_transport_loss_resends_only_the_unacked() {
 #[test]
 fn pending_iq_survives_a_resumption() {
     let mut s = managed();
-    let id = s
-        .send_iq_get(
-            Instant(1),
-            None,
-            xmpp_parsers::roster::Roster {
-                ver: None,
-                items: vec![],
-            },
-        )
-        .unwrap();
+    let id = ask_roster(&mut s, 1).unwrap();
     frames(&mut s);
     s.handle_disconnected(Instant(2));
     assert_eq!(

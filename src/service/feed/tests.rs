@@ -1354,6 +1354,15 @@ fn a_publisher_overrules_the_author_a_comment_or_like_claims() {
     assert_eq!(feed.likes(&post), (2, None));
 }
 
+/// Who the feed says wrote comment `id` under the post `key`.
+fn commenter(feed: &Feed, key: &ItemKey, id: &str) -> Commenter {
+    feed.comments(key)
+        .iter()
+        .find(|c| c.key.id == id)
+        .map(Comment::commenter)
+        .unwrap()
+}
+
 /// Comments nodes are open to anyone: a comment naming nobody is by nobody known, never
 /// by the node's (or the post's) owner; a claim without a publisher stays a claim.
 #[test]
@@ -1389,13 +1398,7 @@ fn a_comment_without_publisher_or_author_is_not_attributed_to_the_owner() {
             &format!("<items node='{node}'>{}</items>", items.concat()),
         ),
     );
-    let by = |id: &str| {
-        feed.comments(&key)
-            .iter()
-            .find(|c| c.key.id == id)
-            .map(Comment::commenter)
-            .unwrap()
-    };
+    let by = |id: &str| commenter(&feed, &key, id);
     assert_eq!(by("c1"), Commenter::Unknown);
     assert_eq!(by("c2"), Commenter::Claimed(jid("juliet@capulet.example")));
     assert_eq!(
@@ -1410,13 +1413,7 @@ fn a_comment_without_publisher_or_author_is_not_attributed_to_the_owner() {
         .chain(feed.record(&key))
         .collect();
     let feed = Feed::restore(me(), &records, &[]);
-    let by = |id: &str| {
-        feed.comments(&key)
-            .iter()
-            .find(|c| c.key.id == id)
-            .map(Comment::commenter)
-            .unwrap()
-    };
+    let by = |id: &str| commenter(&feed, &key, id);
     assert_eq!(by("c1"), Commenter::Unknown);
     assert_eq!(by("c3"), Commenter::Verified(romeo()));
 }
