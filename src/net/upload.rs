@@ -17,9 +17,13 @@ use super::query::ask;
 use crate::service::upload::{self, Slot};
 use crate::xmpp::IqOutcome;
 
+/// The account's upload service and its size limit, once found.
+type Found = (Jid, Option<u64>);
+
 thread_local! {
-    /// The upload service and its size limit, once found.
-    static SERVICE: RefCell<Option<(Jid, Option<u64>)>> = const { RefCell::new(None) };
+    /// The upload service found, with the account it was found for: another account
+    /// signing in later in this page must not upload to the first one's service.
+    static SERVICE: RefCell<Option<(BareJid, Found)>> = const { RefCell::new(None) };
 }
 
 fn result(outcome: IqOutcome) -> Option<minidom::Element> {
@@ -29,8 +33,14 @@ fn result(outcome: IqOutcome) -> Option<minidom::Element> {
     }
 }
 
-async fn service(account: &BareJid) -> Result<(Jid, Option<u64>), String> {
-    if let Some(found) = SERVICE.with(|s| s.borrow().clone()) {
+async fn service(account: &BareJid) -> Result<Found, String> {
+    let cached = SERVICE.with(|s| {
+        s.borrow()
+            .as_ref()
+            .filter(|(whose, _)| whose == account)
+            .map(|(_, found)| found.clone())
+    });
+    if let Some(found) = cached {
         return Ok(found);
     }
     let domain: Jid = BareJid::from_parts(None, account.domain()).into();
@@ -42,7 +52,7 @@ async fn service(account: &BareJid) -> Result<(Jid, Option<u64>), String> {
         let info = ask(|id| upload::info_iq(id, &candidate)).await;
         if let Some(limit) = upload::upload_limit(result(info)) {
             let found = (candidate, limit);
-            SERVICE.with(|s| *s.borrow_mut() = Some(found.clone()));
+            SERVICE.with(|s| *s.borrow_mut() = Some((account.clone(), found.clone())));
             return Ok(found);
         }
     }
