@@ -14,7 +14,7 @@ use super::endpoint::{load_config, websocket_url};
 use super::follow::heard;
 use super::persist::{after_paint, persist, storage_trouble};
 use super::socket::{Connection, Sinks};
-use super::tabs::{TabChannel, TabLock};
+use super::tabs::{TabChannel, TabLock, TabMessage};
 use crate::config::account_jid;
 use crate::service::feed::{Feed, CURSOR_KEY};
 use crate::service::outbox::{EntryState, Outbox, OutboxEntry};
@@ -290,7 +290,7 @@ fn start(
         let channel = channel.clone();
         move || {
             state.elsewhere.set(true);
-            channel.post("status?");
+            channel.post(&TabMessage::StatusAsked);
         }
     };
     let lock = TabLock::acquire(&format!("kith:{jid}"), acquired, waiting);
@@ -359,7 +359,7 @@ fn sinks(
                     Update::Disconnected => ConnectionStatus::Connecting,
                     _ => ConnectionStatus::Online,
                 };
-                channel.post(&format!("status:{}", status.label()));
+                channel.post(&TabMessage::Status { status });
             }
             state.apply(client, update);
         }
@@ -367,7 +367,9 @@ fn sinks(
     Sinks {
         update: Box::new(update),
         failure: Box::new(move |message| {
-            channel.post("status:Offline");
+            channel.post(&TabMessage::Status {
+                status: ConnectionStatus::Offline,
+            });
             state.failed(message)
         }),
         retry: Box::new(move |at| state.retry_at.set(at)),
@@ -488,7 +490,7 @@ pub(super) fn leave(tell: bool) {
         connection.close();
     }
     if tell {
-        live.channel.post("signout");
+        live.channel.post(&TabMessage::SignOut);
     }
     live.lock.release();
     live.channel.close();

@@ -10,8 +10,9 @@ use xmpp_parsers::jid::BareJid;
 
 use super::account::{cached, cached_feed, channel, entry_from_record, leave, CACHED_ITEMS};
 use super::socket::Connection;
+use super::tabs::TabMessage;
 use crate::service::feed::Feed;
-use crate::state::{AppState, ConnectionStatus, PendingWrite};
+use crate::state::{AppState, PendingWrite};
 use crate::store::device::DeviceStore;
 use crate::store::Store;
 use crate::xmpp::CloseReason;
@@ -52,12 +53,12 @@ pub(super) fn heard(
     jid: BareJid,
     connection: Rc<RefCell<Option<Connection>>>,
     view: Rc<RefCell<Feed>>,
-) -> impl Fn(String) + 'static {
-    move |message: String| {
+) -> impl Fn(TabMessage) + 'static {
+    move |message: TabMessage| {
         let leader = connection.borrow().clone();
-        match (message.as_str(), leader) {
+        match (message, leader) {
             // A follower wrote to the shared outbox: the tab holding the connection sends.
-            ("outbox", Some(leader)) => {
+            (TabMessage::Outbox, Some(leader)) => {
                 let (store, jid) = (store.clone(), jid.clone());
                 spawn_local(async move {
                     let Ok(records) = store.outbox(jid.as_str()).await else {
@@ -69,13 +70,14 @@ pub(super) fn heard(
                     state.set_pending(records.iter().map(PendingWrite::from_record).collect());
                 });
             }
-            ("status?", Some(_)) => {
-                let label = state.status.get_untracked().label();
+            (TabMessage::StatusAsked, Some(_)) => {
                 if let Some(live) = channel() {
-                    live.post(&format!("status:{label}"));
+                    live.post(&TabMessage::Status {
+                        status: state.status.get_untracked(),
+                    });
                 }
             }
-            ("outbox", None) | ("roster", None) => {
+            (TabMessage::Outbox | TabMessage::Roster, None) => {
                 let (store, jid) = (store.clone(), jid.clone());
                 spawn_local(async move {
                     let (roster, outbox) = cached(&store, &jid).await;
@@ -85,18 +87,14 @@ pub(super) fn heard(
                     state.set_roster(&roster);
                 });
             }
-            ("posts", None) => reload_feed(state, store.clone(), jid.clone(), view.clone()),
-            ("signout", _) => {
+            (TabMessage::Posts, None) => {
+                reload_feed(state, store.clone(), jid.clone(), view.clone())
+            }
+            (TabMessage::SignOut, _) => {
                 leave(false);
                 state.closed(&CloseReason::Requested);
             }
-            (status, None) if status.starts_with("status:") => {
-                state.status.set(match &status["status:".len()..] {
-                    "Online" => ConnectionStatus::Online,
-                    "Connecting" => ConnectionStatus::Connecting,
-                    _ => ConnectionStatus::Offline,
-                });
-            }
+            (TabMessage::Status { status }, None) => state.status.set(status),
             _ => {}
         }
     }

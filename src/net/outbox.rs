@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::account::{account, channel, connection, entry_from_record, store, with_feed};
 use super::persist::storage_trouble;
 use super::socket::now;
+use super::tabs::TabMessage;
 use crate::service::feed::ItemKey;
 use crate::service::roster::RosterEdit;
 use crate::state::{AppState, PendingWrite};
@@ -50,7 +51,7 @@ pub(super) async fn write(state: AppState, records: Vec<OutboxRecord>) {
                 connection.submit(entry_from_record(record));
             }
         }
-        None => channel.post("outbox"),
+        None => channel.post(&TabMessage::Outbox),
     }
 }
 
@@ -103,7 +104,7 @@ pub async fn settle_refused(state: AppState, id: String, retry: bool) {
         }
         match &connection {
             Some(c) => c.retry(&id, None),
-            None => channel.post("outbox"),
+            None => channel.post(&TabMessage::Outbox),
         }
     } else {
         storage_trouble(state, store.delete_outbox(jid.as_str(), &id).await);
@@ -123,8 +124,8 @@ pub async fn settle_refused(state: AppState, id: String, retry: bool) {
                 None => feed.apply_local_retract(&key),
             });
         }
-        channel.post("outbox");
-        channel.post("posts");
+        channel.post(&TabMessage::Outbox);
+        channel.post(&TabMessage::Posts);
     }
     state.set_pending(pending);
 }

@@ -11,7 +11,7 @@ use xmpp_parsers::jid::BareJid;
 
 use super::account::{keys_to_record, ENDPOINT};
 use super::socket::now;
-use super::tabs::TabChannel;
+use super::tabs::{TabChannel, TabMessage};
 use crate::service::feed::FeedChange;
 use crate::service::roster::RosterChange;
 use crate::service::{Client, Update};
@@ -102,14 +102,14 @@ pub(super) fn persist(
                     }
                 };
                 storage_trouble(state, result);
-                channel.post("roster");
+                channel.post(&TabMessage::Roster);
             });
         }
         Update::Delivered(id) => {
             let id = id.clone();
             spawn_local(async move {
                 storage_trouble(state, store.delete_outbox(&account, &id).await);
-                channel.post("outbox");
+                channel.post(&TabMessage::Outbox);
             });
         }
         Update::Refused { id, reason } => {
@@ -122,7 +122,7 @@ pub(super) fn persist(
                     record.failed = Some(reason);
                     storage_trouble(state, store.put_outbox(&record).await);
                 }
-                channel.post("outbox");
+                channel.post(&TabMessage::Outbox);
             });
         }
         Update::Answer { id, outcome } => super::query::answered(id, outcome.clone()),
@@ -259,6 +259,6 @@ fn queue_post_ops(
             }
         }
         POST_OPS.with(|q| q.borrow_mut().1 = false);
-        channel.post("posts");
+        channel.post(&TabMessage::Posts);
     });
 }

@@ -7,9 +7,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
+use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
+
+use crate::state::ConnectionStatus;
 
 type Callback = Rc<RefCell<Option<Box<dyn FnOnce()>>>>;
 
@@ -112,15 +115,36 @@ fn hold(acquired: Callback, release: Rc<RefCell<Option<Function>>>) -> JsValue {
     promise.into()
 }
 
-/// What one tab tells the others about the account they share.
+/// What one tab tells the account's other tabs. It crosses the channel as JSON: data, so
+/// a change of label or wording in one place cannot break the other end.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum TabMessage {
+    /// The shared outbox changed: the holder sends what a follower wrote; followers redraw
+    /// what is Pending.
+    Outbox,
+    /// The stored roster changed.
+    Roster,
+    /// The stored posts changed.
+    Posts,
+    /// The account signed out: every tab leaves.
+    SignOut,
+    /// A follower asks the holder where the connection stands.
+    StatusAsked,
+    /// Where the holder's connection stands.
+    Status { status: ConnectionStatus },
+}
+
+/// The channel between the tabs of one account.
 pub struct TabChannel {
     channel: Option<BroadcastChannel>,
     _listener: Option<Closure<dyn FnMut(MessageEvent)>>,
 }
 
 impl TabChannel {
-    /// Listens on `name`; `heard` gets each text message other tabs post.
-    pub fn open(name: &str, heard: impl Fn(String) + 'static) -> TabChannel {
+    /// Listens on `name`; `heard` gets each message other tabs post. One it cannot read
+    /// (a tab still running another deployment) is ignored.
+    pub fn open(name: &str, heard: impl Fn(TabMessage) + 'static) -> TabChannel {
         let Ok(channel) = BroadcastChannel::new(name) else {
             return TabChannel {
                 channel: None,
@@ -128,8 +152,9 @@ impl TabChannel {
             };
         };
         let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Some(text) = e.data().as_string() {
-                heard(text);
+            let message = e.data().as_string();
+            if let Some(message) = message.and_then(|t| serde_json::from_str(&t).ok()) {
+                heard(message);
             }
         });
         channel.set_onmessage(Some(listener.as_ref().unchecked_ref()));
@@ -139,10 +164,11 @@ impl TabChannel {
         }
     }
 
-    pub fn post(&self, message: &str) {
-        if let Some(channel) = &self.channel {
-            let _ = channel.post_message(&message.into());
-        }
+    pub fn post(&self, message: &TabMessage) {
+        let (Some(channel), Ok(text)) = (&self.channel, serde_json::to_string(message)) else {
+            return;
+        };
+        let _ = channel.post_message(&text.into());
     }
 
     pub fn close(&self) {

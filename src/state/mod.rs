@@ -51,8 +51,9 @@ fn note_received(id: Option<String>) {
     log.push(&id.unwrap_or_default().into());
 }
 
-/// Where the connection stands, as the status element says it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where the connection stands, as the status element says it (and as the tab holding
+/// the connection tells the others, `net::tabs::TabMessage`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConnectionStatus {
     Connecting,
     Online,
