@@ -37,7 +37,7 @@ use xmpp_parsers::sasl::{
     Auth, Challenge, DefinedCondition as SaslCondition, Failure, Mechanism, Response, Success,
 };
 use xmpp_parsers::sm::{Enable, Enabled, Failed, Resume, Resumed, StreamId, A, R};
-use xmpp_parsers::stanza_error::StanzaError;
+use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 use xmpp_parsers::stream_error::{DefinedCondition as StreamCondition, StreamError};
 use xmpp_parsers::stream_features::StreamFeatures;
 
@@ -415,7 +415,7 @@ impl Session {
             Err(FrameError::TooLarge { .. } | FrameError::TooDeep)
                 if matches!(self.phase, Phase::Online { .. }) =>
             {
-                return self.skip_unread(frame);
+                return self.skip_unread(now, frame);
             }
             Err(e) => {
                 // RFC 6120 §4.9.3: tell the server why before closing.
@@ -923,8 +923,9 @@ impl Session {
     /// A frame refused unread while online ([`FrameError::TooLarge`] or `TooDeep`): only
     /// its start tag is read. A stanza counts as handled for XEP-0198 as if it had been
     /// read; an answer to one of our iqs resolves it as [`IqOutcome::TooLarge`], so that
-    /// its caller can ask for less at once instead of waiting for the timeout.
-    fn skip_unread(&mut self, frame: &str) {
+    /// its caller can ask for less at once instead of waiting for the timeout; a request
+    /// gets an error (RFC 6120 §8.2.3: every get and set is answered).
+    fn skip_unread(&mut self, now: Instant, frame: &str) {
         let tag = StartTag::read(frame);
         // Only stanzas carry what others wrote, so a start tag too long to read is one.
         if tag.as_ref().is_none_or(StartTag::is_stanza) {
@@ -935,15 +936,34 @@ impl Session {
         let Some(tag) = tag.filter(|t| t.is_stanza() && t.name == "iq") else {
             return;
         };
-        let (Some("result" | "error"), Some(id)) = (tag.type_.as_deref(), tag.id) else {
-            return; // A request we cannot read is not answered; its sender times out.
+        let (Some(type_), Some(id)) = (tag.type_.as_deref(), tag.id) else {
+            return;
         };
         let from = match tag.from.as_deref().map(Jid::new) {
             None => None,
             Some(Ok(jid)) => Some(jid),
             Some(Err(_)) => return,
         };
-        self.resolve(id, from.as_ref(), IqOutcome::TooLarge);
+        match type_ {
+            "result" | "error" => self.resolve(id, from.as_ref(), IqOutcome::TooLarge),
+            "get" | "set" => {
+                let error = StanzaError::new(
+                    ErrorType::Modify,
+                    DefinedCondition::PolicyViolation,
+                    "en",
+                    "Too large for this client to read",
+                );
+                let reply = Iq::Error {
+                    from: None,
+                    to: from,
+                    id,
+                    error,
+                    payload: None,
+                };
+                let _ = self.send_stanza(now, reply);
+            }
+            _ => {}
+        }
     }
 
     /// RFC 6120 §8.1.2.1: an answer comes from whom we asked; for requests to our own

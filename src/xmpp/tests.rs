@@ -603,6 +603,14 @@ fn an_oversized_error_resolves_too_and_requests_and_pushes_are_skipped() {
         assert!(drain_events(&mut s).is_empty());
         assert!(s.is_online());
     }
+    // The request is answered all the same (RFC 6120 §8.2.3), the others are not.
+    let answers = drain_frames(&mut s);
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0].attr("type"), Some("error"));
+    assert_eq!(answers[0].attr("id"), Some(id.as_str()));
+    assert_eq!(answers[0].attr("to"), Some("user@example.org"));
+    let error = answers[0].get_child("error", ns::DEFAULT_NS).unwrap();
+    assert!(error.has_child("policy-violation", ns::XMPP_STANZAS));
     // Our own server's answer may leave `from` out; double quotes read as single ones.
     s.handle_frame(
         Instant(2),
