@@ -412,7 +412,7 @@ impl Client {
         self.archive.start();
         // Then the feeds of everyone on the roster (and our own).
         let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();
-        self.feed.start_sync(now, contacts);
+        self.feed.start_sync(contacts);
         self.feed.discover_comments_service();
         // Writes go after the roster, so that a roster edit lands on a known roster.
         self.pump_outbox(now);

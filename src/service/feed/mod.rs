@@ -140,7 +140,6 @@ pub struct Feed {
     in_flight: BTreeMap<String, (Request, Instant)>,
     next_id: u64,
     sync: Option<SyncRun>,
-    last_sync: Option<Instant>,
     cursors_dirty: bool,
     discovery: Discovery,
     changes: VecDeque<FeedChange>,
@@ -290,7 +289,6 @@ impl Feed {
             in_flight: BTreeMap::new(),
             next_id: 0,
             sync: None,
-            last_sync: None,
             cursors_dirty: false,
             discovery: Discovery::default(),
             changes: VecDeque::new(),
@@ -375,9 +373,9 @@ impl Feed {
     /// Fetches what is new from the account itself and every contact (the roster, as the
     /// server has it now: who is no longer on it is forgotten). While a sync runs,
     /// contacts not yet part of it are added to it.
-    pub fn start_sync(&mut self, now: Instant, contacts: Vec<BareJid>) {
+    pub fn start_sync(&mut self, contacts: Vec<BareJid>) {
         self.follow_only(contacts.iter().cloned().collect());
-        self.sync_owners(now, std::iter::once(self.account.clone()).chain(contacts));
+        self.sync_owners(std::iter::once(self.account.clone()).chain(contacts));
     }
 
     /// Follows the account and `contacts`, no one else: the sync positions, queued
@@ -457,8 +455,7 @@ impl Feed {
         self.settling.as_ref().map(|s| s.until)
     }
 
-    fn sync_owners(&mut self, now: Instant, owners: impl IntoIterator<Item = BareJid>) {
-        self.last_sync = Some(now);
+    fn sync_owners(&mut self, owners: impl IntoIterator<Item = BareJid>) {
         let run = self.sync.get_or_insert_with(|| SyncRun {
             total: 0,
             pending: BTreeSet::new(),
@@ -688,10 +685,6 @@ impl Feed {
         self.sources.values().any(|s| s.cursor.newest.is_some())
     }
 
-    pub fn last_sync(&self) -> Option<Instant> {
-        self.last_sync
-    }
-
     /// Newest first; equal dates by key, so the order is stable.
     pub fn timeline(&self) -> Vec<&Post> {
         let mut posts: Vec<&Post> = self.posts.values().collect();
@@ -700,12 +693,6 @@ impl Feed {
                 .cmp(&a.published)
                 .then_with(|| a.key.cmp(&b.key))
         });
-        posts
-    }
-
-    pub fn posts_by(&self, author: &BareJid) -> Vec<&Post> {
-        let mut posts = self.timeline();
-        posts.retain(|p| &p.author == author);
         posts
     }
 
@@ -1156,7 +1143,7 @@ impl Feed {
         }
         if let Some(settling) = self.settling.take() {
             if !settling.owners.is_empty() {
-                self.sync_owners(now, settling.owners);
+                self.sync_owners(settling.owners);
             }
         }
     }
