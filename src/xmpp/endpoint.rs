@@ -13,7 +13,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 /// when it is not such a URI or names no host.
 pub fn websocket_host(uri: &str) -> Option<&str> {
     let rest = strip_scheme(uri.trim())?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
+    // As browsers read ws: and wss: (WHATWG URL, special schemes): `\` ends the
+    // authority like `/`, so `ws://evil.example\@127.0.0.1/` is evil.example, not loopback.
+    let authority = rest.split(['/', '\\', '?', '#']).next()?;
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = if let Some(v6) = host_port.strip_prefix('[') {
         v6.split_once(']')?.0
@@ -109,6 +111,8 @@ mod tests {
             "ws://localhost.example.org/ws",
             "ws://127.0.0.1.example.org/ws",
             "ws://evil@example.org/ws",
+            "ws://evil.example\\@127.0.0.1/ws",
+            "ws://evil.example\\@localhost:5280/ws",
         ] {
             let err = check_websocket_uri(refused).unwrap_err();
             assert!(err.contains("unencrypted"), "{refused}: {err}");
