@@ -1214,7 +1214,8 @@ fn read_result(el: &mut Element) -> Option<Iq> {
     })
 }
 
-fn iq_id(iq: &Iq) -> &str {
+/// The id of any kind of iq, which xmpp-parsers keeps per variant.
+pub(crate) fn iq_id(iq: &Iq) -> &str {
     match iq {
         Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
             id
