@@ -1025,3 +1025,28 @@ mod upload {
         assert!(why.contains("could not be read"), "{why}");
     }
 }
+
+/// Routes are links people keep: their encoding must not change, and a mangled one
+/// falls back to the feed instead of naming another post.
+#[wasm_bindgen_test]
+fn routes_keep_their_encoding() {
+    use kith::state::feed::PostKey;
+    use kith::state::Route;
+
+    let person = Route::Person("me@x.example".into());
+    assert_eq!(person.href(), "#/person/me@x.example");
+    assert_eq!(Route::from_hash(&person.href()), person);
+    let post = Route::Post(PostKey {
+        service: "pubsub.x.example".into(),
+        node: "urn:xmpp:microblog:0".into(),
+        id: "a/b c#d%e?♥".into(),
+    });
+    assert_eq!(
+        post.href(),
+        "#/post/pubsub.x.example/a%2Fb%20c%23d%25e%3F%E2%99%A5"
+    );
+    assert_eq!(Route::from_hash(&post.href()), post);
+    for mangled in ["#/person/%zz", "#/person/a%4", "#/post/x/%FF", "#/post/%/x"] {
+        assert_eq!(Route::from_hash(mangled), Route::Feed, "{mangled}");
+    }
+}

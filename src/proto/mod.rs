@@ -5,6 +5,8 @@ pub mod host_meta;
 /// Markdown, the source format of posts, rendered to sanitised nodes and XHTML.
 pub mod markdown;
 pub mod ns;
+/// Percent-encoding of URL fragments and `xmpp:` URIs, one crate for both.
+pub mod percent;
 /// XEP-0059: Result Set Management (the paging position of a result).
 pub mod xep0059;
 /// XEP-0115: Entity Capabilities (the `ver` hash and the `<c/>` of presence).

@@ -11,7 +11,7 @@ use xmpp_parsers::date::DateTime;
 use xmpp_parsers::ns::{MICROBLOG, XHTML};
 
 use super::xhtml::{self, RawNode};
-use super::{markdown, ns};
+use super::{markdown, ns, percent};
 
 /// The title of a like: a comment whose title is exactly this.
 pub const LIKE: &str = "♥";
@@ -204,9 +204,9 @@ impl Entry {
             related: draft.related,
             alternate: Some(format!(
                 "xmpp:{}?;node={};item={}",
-                uri_component(author.as_str()),
-                uri_component(MICROBLOG),
-                uri_component(id)
+                percent::encode(author.as_str(), percent::XMPP_URI_COMPONENT),
+                percent::encode(MICROBLOG, percent::XMPP_URI_COMPONENT),
+                percent::encode(id, percent::XMPP_URI_COMPONENT)
             )),
             comments,
             // The envelope (id, title, author, dates) is the same as a comment's.
@@ -231,7 +231,10 @@ impl Entry {
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
                 .map(str::to_owned),
-            author_uri: Some(format!("xmpp:{}", uri_component(author.as_str()))),
+            author_uri: Some(format!(
+                "xmpp:{}",
+                percent::encode(author.as_str(), percent::XMPP_URI_COMPONENT)
+            )),
             published: Some(now.clone()),
             updated: Some(now),
             enclosures: Vec::new(),
@@ -410,8 +413,8 @@ impl CommentsLink {
     pub fn uri(&self) -> String {
         format!(
             "xmpp:{}?;node={}",
-            uri_component(self.service.as_str()),
-            uri_component(&self.node)
+            percent::encode(self.service.as_str(), percent::XMPP_URI_COMPONENT),
+            percent::encode(&self.node, percent::XMPP_URI_COMPONENT)
         )
     }
 
@@ -448,17 +451,17 @@ impl XmppUri {
         };
         let rest = rest.split('#').next().unwrap_or_default();
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let jid = Jid::new(&percent_decode(path)?).ok()?;
+        let jid = Jid::new(&percent::decode_lenient(path)?).ok()?;
         let mut pairs = query.split(';');
         let action = pairs
             .next()
             .filter(|a| !a.is_empty())
-            .and_then(percent_decode);
+            .and_then(percent::decode_lenient);
         let (mut node, mut item) = (None, None);
         for (key, value) in pairs.filter_map(|p| p.split_once('=')) {
             match key {
-                "node" => node = node.or_else(|| percent_decode(value)),
-                "item" => item = item.or_else(|| percent_decode(value)),
+                "node" => node = node.or_else(|| percent::decode_lenient(value)),
+                "item" => item = item.or_else(|| percent::decode_lenient(value)),
                 _ => {}
             }
         }
@@ -566,44 +569,6 @@ fn xep0082(date: &DateTime) -> String {
     } else {
         date.0.to_rfc3339()
     }
-}
-
-/// Percent-encodes what would end or split a component of an `xmpp:` URI (RFC 5122 §2.2)
-/// or is not allowed in one; `:`, `/` and `@` stay, so node names read as Movim writes them.
-fn uri_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~:/@!$'()*+,".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// `None` when the decoded bytes are not UTF-8; a `%` without two hex digits stays as it is.
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ use super::outbox::{DuplicateId, Outbox, OutboxEntry, Outcome};
 use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0277::Entry;
+use crate::xmpp::session::iq_id;
 use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
 
 /// `wait` answers (RFC 6120 §8.3.2) an outbox entry takes, sent again at once each time,
@@ -739,14 +740,6 @@ fn publish_target(payload: &str) -> Option<(String, feed::Access)> {
 fn parse_iq(payload: &str) -> Option<Iq> {
     let element = payload.parse::<Element>().ok()?;
     Iq::try_from(element).ok()
-}
-
-fn iq_id(iq: &Iq) -> &str {
-    match iq {
-        Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
-            id
-        }
-    }
 }
 
 fn error(type_: ErrorType, condition: DefinedCondition) -> StanzaError {

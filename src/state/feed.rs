@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
 use super::PendingWrite;
+use crate::proto::percent;
 use crate::proto::xep0277::{Content, Entry, Link};
 use crate::proto::xhtml::{self, RawNode, SafeNode};
 use crate::service::feed::{Comment, Commenter, Feed, ItemKey, LazyEntry, Post};
@@ -45,42 +46,10 @@ impl PostKey {
     pub fn href(&self) -> String {
         format!(
             "#/post/{}/{}",
-            encode_component(&self.service),
-            encode_component(&self.id)
+            percent::encode(&self.service, percent::FRAGMENT_SEGMENT),
+            percent::encode(&self.id, percent::FRAGMENT_SEGMENT)
         )
     }
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986 §2.3), so a JID or an
-/// item id can sit in one URL fragment segment.
-pub fn encode_component(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'@') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The inverse of [`encode_component`]; `None` for broken escapes or non-UTF-8.
-pub fn decode_component(encoded: &str) -> Option<String> {
-    let bytes = encoded.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = encoded.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// A post's body, safe to turn into DOM nodes. Shared, not copied: a redraw of 1,000

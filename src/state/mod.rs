@@ -8,6 +8,7 @@ use leptos::prelude::*;
 pub mod feed;
 pub mod images;
 
+use crate::proto::percent;
 use crate::service::feed::Feed;
 use crate::service::presence::{Availability, PresenceBook};
 use crate::service::roster::{Roster, RosterChange, RosterEdit};
@@ -89,7 +90,7 @@ impl Route {
         match (parts.next(), parts.next(), parts.next()) {
             (Some("contacts"), None, None) => Route::Contacts,
             (Some("post"), Some(service), Some(id)) => {
-                match (feed::decode_component(service), feed::decode_component(id)) {
+                match (percent::decode_strict(service), percent::decode_strict(id)) {
                     (Some(service), Some(id)) => Route::Post(feed::PostKey {
                         service,
                         node: xmpp_parsers::ns::MICROBLOG.to_owned(),
@@ -98,7 +99,7 @@ impl Route {
                     _ => Route::Feed,
                 }
             }
-            (Some("person"), Some(jid), None) => match feed::decode_component(jid) {
+            (Some("person"), Some(jid), None) => match percent::decode_strict(jid) {
                 Some(jid) => Route::Person(jid),
                 None => Route::Feed,
             },
@@ -111,7 +112,10 @@ impl Route {
             Route::Feed => "#/feed".into(),
             Route::Contacts => "#/contacts".into(),
             Route::Post(key) => key.href(),
-            Route::Person(jid) => format!("#/person/{}", feed::encode_component(jid)),
+            Route::Person(jid) => format!(
+                "#/person/{}",
+                percent::encode(jid, percent::FRAGMENT_SEGMENT)
+            ),
         }
     }
 

@@ -47,6 +47,7 @@ use super::framing::{
 use super::scram::{ScramClient, ScramError, ScramHash, ScramKeys, Secret};
 use super::sm::{AckState, OverAck, Unacked};
 use super::time::Instant;
+use crate::proto::ns::ROSTER_VERSIONING;
 
 /// What a session needs to know before it starts.
 #[derive(Clone, Debug)]
@@ -750,7 +751,7 @@ impl Session {
             self.roster_versioning = features
                 .others
                 .iter()
-                .any(|f| f.is("ver", "urn:xmpp:features:rosterver"));
+                .any(|f| f.is("ver", ROSTER_VERSIONING));
             self.bind();
         } else {
             self.fail(CloseReason::Protocol(
@@ -1214,7 +1215,8 @@ fn read_result(el: &mut Element) -> Option<Iq> {
     })
 }
 
-fn iq_id(iq: &Iq) -> &str {
+/// The id of any kind of iq, which xmpp-parsers keeps per variant.
+pub(crate) fn iq_id(iq: &Iq) -> &str {
     match iq {
         Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
             id

@@ -27,7 +27,7 @@ use xmpp_parsers::ns;
 #[cfg(test)]
 use xmpp_parsers::stanza_error::StanzaError;
 
-use crate::proto::ns::MICROBLOG_COMMENTS_PREFIX;
+use crate::proto::ns::{MICROBLOG_COMMENTS_PREFIX, MICROBLOG_NOTIFY};
 #[cfg(test)]
 use crate::proto::xep0115::caps_string;
 use crate::proto::xep0115::{self, caps_hash};
@@ -57,8 +57,6 @@ pub const CURSOR_KEY: &str = "feed";
 /// XEP-0115 `node`: who Kith is.
 pub const CAPS_NODE: &str = "https://kith.example";
 
-/// XEP-0060 §7.1.5: the form type of publish options (missing from `xmpp_parsers::ns`).
-const PUBLISH_OPTIONS: &str = "http://jabber.org/protocol/pubsub#publish-options";
 const ID_PREFIX: &str = "feed-";
 /// First page of a contact never synced before.
 const FIRST_PAGE: u32 = 20;
@@ -1477,7 +1475,7 @@ fn post_from_record(record: &PostRecord) -> Option<Post> {
 /// posts of contacts as they are published. Comments nodes live on ordinary pubsub
 /// services, where `+notify` does not apply; they are fetched instead.
 pub fn notify_features() -> Vec<&'static str> {
-    vec!["urn:xmpp:microblog:0", "urn:xmpp:microblog:0+notify"]
+    vec![ns::MICROBLOG, MICROBLOG_NOTIFY]
 }
 
 /// XEP-0115: the `<c/>` for presence, hashing exactly the disco#info the client answers

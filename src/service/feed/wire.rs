@@ -16,10 +16,8 @@ use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
 use xmpp_parsers::rsm::SetQuery;
 use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
 
-use super::{
-    Access, ServiceHint, MAX_DISCO_CANDIDATES, MAX_ID_BYTES, MAX_ITEMS_PER_STANZA, PUBLISH_OPTIONS,
-};
-use crate::proto::ns::ATOM;
+use super::{Access, ServiceHint, MAX_DISCO_CANDIDATES, MAX_ID_BYTES, MAX_ITEMS_PER_STANZA};
+use crate::proto::ns::{ATOM, PUBSUB_PUBLISH_OPTIONS};
 use crate::proto::xep0059;
 use crate::proto::xep0277::Entry;
 
@@ -226,7 +224,7 @@ pub fn publish_iq(
     // and a microblog is every post.
     let options = access.map(|access| PublishOptions {
         form: Some(submit_form(
-            PUBLISH_OPTIONS,
+            PUBSUB_PUBLISH_OPTIONS,
             &[
                 ("pubsub#access_model", access.as_str()),
                 ("pubsub#max_items", "max"),
