@@ -206,7 +206,8 @@ mod feed {
     use super::*;
     use kith::proto::xep0277::{Content, Entry, Link};
     use kith::proto::xhtml::{self, RawNode};
-    use kith::state::feed::{Body, LazyDetails, PostDetails, PostKey, PostView};
+    use kith::service::feed::ItemKey;
+    use kith::state::feed::{Body, LazyDetails, PostDetails, PostView};
     use kith::ui::feed::render;
     use kith::ui::feed::FeedScreen;
 
@@ -229,7 +230,7 @@ mod feed {
 
     fn with_details(i: usize, details: PostDetails) -> PostView {
         PostView {
-            key: PostKey {
+            key: ItemKey {
                 service: "juliet@capulet.example".into(),
                 node: "urn:xmpp:microblog:0".into(),
                 id: format!("post-{i:04}"),
@@ -1030,13 +1031,13 @@ mod upload {
 /// falls back to the feed instead of naming another post.
 #[wasm_bindgen_test]
 fn routes_keep_their_encoding() {
-    use kith::state::feed::PostKey;
+    use kith::service::feed::ItemKey;
     use kith::state::Route;
 
     let person = Route::Person("me@x.example".into());
     assert_eq!(person.href(), "#/person/me@x.example");
     assert_eq!(Route::from_hash(&person.href()), person);
-    let post = Route::Post(PostKey {
+    let post = Route::Post(ItemKey {
         service: "pubsub.x.example".into(),
         node: "urn:xmpp:microblog:0".into(),
         id: "a/b c#d%e?♥".into(),

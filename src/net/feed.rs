@@ -15,7 +15,7 @@ use super::upload::{prepare, upload};
 use crate::proto::xep0277::{CommentsLink, Entry, Link, PostDraft};
 use crate::service::feed::{self, Access, Feed, ItemKey};
 use crate::service::upload::attachment_title;
-use crate::state::feed::{PostKey, Visibility};
+use crate::state::feed::Visibility;
 use crate::state::AppState;
 use crate::store::OutboxRecord;
 
@@ -28,7 +28,7 @@ pub struct Draft {
     /// What the person wrote about the image: published as its title.
     pub caption: String,
     /// Republish this post (same item id, same `published`) instead of a new one.
-    pub editing: Option<PostKey>,
+    pub editing: Option<ItemKey>,
 }
 
 fn now() -> DateTime {
@@ -81,11 +81,7 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
     let me = account().ok_or("Sign in to publish")?;
     // Only a post on the person's own node can be edited (the feed checks where it lives).
     let old = draft.editing.as_ref().and_then(|key| {
-        read(state, |feed| {
-            feed.own_post(&ItemKey::from(key))
-                .map(|p| p.entry().clone())
-        })
-        .flatten()
+        read(state, |feed| feed.own_post(key).map(|p| p.entry().clone())).flatten()
     });
     if draft.editing.is_some() && old.is_none() {
         return Err("This post can no longer be edited here".into());
@@ -155,16 +151,15 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
 }
 
 /// The comments node of a post, where comments and likes go.
-fn comments_of(state: AppState, key: &PostKey) -> Option<CommentsLink> {
+fn comments_of(state: AppState, key: &ItemKey) -> Option<CommentsLink> {
     read(state, |feed| {
-        feed.post(&ItemKey::from(key))
-            .and_then(|p| p.entry().comments.clone())
+        feed.post(key).and_then(|p| p.entry().comments.clone())
     })
     .flatten()
 }
 
 /// Like (a comment titled ♥) or unlike (retract the person's like).
-pub fn set_like(state: AppState, key: PostKey, like: bool) {
+pub fn set_like(state: AppState, key: ItemKey, like: bool) {
     let (Some(me), Some(link)) = (account(), comments_of(state, &key)) else {
         return;
     };
@@ -179,10 +174,7 @@ pub fn set_like(state: AppState, key: PostKey, like: bool) {
         echo(state, item, Some(entry));
         leptos::task::spawn_local(write(state, vec![record]));
     } else {
-        let mine = read(state, |feed| {
-            feed.likes(&ItemKey::from(&key)).1.map(str::to_owned)
-        })
-        .flatten();
+        let mine = read(state, |feed| feed.likes(&key).1.map(str::to_owned)).flatten();
         let Some(like_id) = mine else {
             return;
         };
@@ -199,7 +191,7 @@ pub fn set_like(state: AppState, key: PostKey, like: bool) {
 }
 
 /// A comment: an entry whose title is the text, on the post's comments node.
-pub async fn comment(state: AppState, key: PostKey, text: String) -> Result<(), String> {
+pub async fn comment(state: AppState, key: ItemKey, text: String) -> Result<(), String> {
     let text = text.trim().to_owned();
     if text.is_empty() {
         return Err("Write something first".into());
@@ -223,15 +215,12 @@ pub async fn comment(state: AppState, key: PostKey, text: String) -> Result<(), 
 /// Deletes one of the person's posts: retracted with notification (other clients drop
 /// it), and its comments node deleted. Nothing for a post that is not on the person's
 /// own node ([`Feed::delete_post`]).
-pub async fn delete(state: AppState, key: PostKey) {
+pub async fn delete(state: AppState, key: ItemKey) {
     if account().is_none() {
         return;
     }
     let (retract_id, node_id) = (fresh_id(), fresh_id());
-    let deletion = read(state, |feed| {
-        feed.delete_post(&ItemKey::from(&key), &retract_id, &node_id)
-    })
-    .flatten();
+    let deletion = read(state, |feed| feed.delete_post(&key, &retract_id, &node_id)).flatten();
     let Some(deletion) = deletion else {
         return;
     };
@@ -251,7 +240,7 @@ pub async fn delete(state: AppState, key: PostKey) {
             payload(iq),
         ));
     }
-    echo(state, ItemKey::from(&key), None);
+    echo(state, key, None);
     write(state, records).await;
 }
 
@@ -267,10 +256,9 @@ pub fn load_older(state: AppState) {
 }
 
 /// A post's page opened: its comments are fetched (and then kept current by redraws).
-pub fn open_post(state: AppState, key: PostKey) {
+pub fn open_post(state: AppState, key: ItemKey) {
     with_feed(state, move |_, connection| {
         if let Some(c) = connection {
-            let key = ItemKey::from(&key);
             c.act(move |client, now| client.fetch_comments(now, &key));
         }
     });

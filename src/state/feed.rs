@@ -10,47 +10,9 @@ use leptos::prelude::*;
 use xmpp_parsers::jid::BareJid;
 
 use super::PendingWrite;
-use crate::proto::percent;
 use crate::proto::xep0277::{Content, Entry, Link};
 use crate::proto::xhtml::{self, RawNode, SafeNode};
 use crate::service::feed::{Comment, Commenter, Feed, ItemKey, LazyEntry, Post};
-
-/// One pubsub item, wherever it lives.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PostKey {
-    /// The pubsub service: a PEP account's bare JID, or a component like
-    /// `pubsub.example.org`.
-    pub service: String,
-    pub node: String,
-    pub id: String,
-}
-
-impl From<&ItemKey> for PostKey {
-    fn from(key: &ItemKey) -> Self {
-        PostKey {
-            service: key.service.clone(),
-            node: key.node.clone(),
-            id: key.id.clone(),
-        }
-    }
-}
-
-impl From<&PostKey> for ItemKey {
-    fn from(key: &PostKey) -> Self {
-        ItemKey::new(key.service.clone(), key.node.clone(), key.id.clone())
-    }
-}
-
-impl PostKey {
-    /// `#/post/SERVICE/ITEM` for a post on the microblog node: what links to its page.
-    pub fn href(&self) -> String {
-        format!(
-            "#/post/{}/{}",
-            percent::encode(&self.service, percent::FRAGMENT_SEGMENT),
-            percent::encode(&self.id, percent::FRAGMENT_SEGMENT)
-        )
-    }
-}
 
 /// A post's body, safe to turn into DOM nodes. Shared, not copied: a redraw of 1,000
 /// posts must not copy 1,000 bodies.
@@ -68,7 +30,7 @@ pub enum Body {
 /// [`PostDetails`], which are parsed and sanitised then, once per version of the post.
 #[derive(Clone, Debug)]
 pub struct PostView {
-    pub key: PostKey,
+    pub key: ItemKey,
     /// Bare JID of the trusted author.
     pub author: String,
     /// Milliseconds since the epoch.
@@ -253,12 +215,12 @@ pub struct FeedState {
     /// Whether **Load older** can fetch more.
     pub more: RwSignal<bool>,
     /// Comments per post, oldest first.
-    pub comments: RwSignal<HashMap<PostKey, Vec<CommentView>>>,
+    pub comments: RwSignal<HashMap<ItemKey, Vec<CommentView>>>,
     /// Upload progress of the image being attached, 0.0–1.0.
     pub upload: RwSignal<Option<f64>>,
     /// Each post's details as last shown: a redraw keeps those of unchanged posts, so
     /// what was parsed and sanitised stays done.
-    details: StoredValue<HashMap<PostKey, Arc<LazyDetails>>>,
+    details: StoredValue<HashMap<ItemKey, Arc<LazyDetails>>>,
 }
 
 impl Default for FeedState {
@@ -293,7 +255,7 @@ impl FeedState {
         });
     }
 
-    pub fn post(&self, key: &PostKey) -> Option<PostView> {
+    pub fn post(&self, key: &ItemKey) -> Option<PostView> {
         self.timeline
             .with(|t| t.iter().find(|p| &p.key == key).cloned())
     }
@@ -316,7 +278,7 @@ impl FeedState {
         let views: Vec<PostView> = posts
             .iter()
             .map(|post| {
-                let key = PostKey::from(&post.key);
+                let key = post.key.clone();
                 let name = names(&post.author);
                 let details = match known.remove(&key) {
                     Some(d) if d.made_of(post.lazy_entry(), &post.author, &name) => d,
@@ -327,10 +289,10 @@ impl FeedState {
             })
             .collect();
         self.details.set_value(kept);
-        let shown: HashSet<PostKey> = self
+        let shown: HashSet<ItemKey> = self
             .timeline
             .with_untracked(|t| t.iter().map(|p| p.key.clone()).collect());
-        let held: HashSet<PostKey> = self
+        let held: HashSet<ItemKey> = self
             .incoming
             .with_untracked(|t| t.iter().map(|p| p.key.clone()).collect());
         // The redraw after a sync's last answer runs once the sync is over: it still
@@ -366,7 +328,7 @@ impl FeedState {
                     .filter(|c| !c.entry().is_like())
                     .map(|c| comment_view(c, feed.is_local(&c.key), names))
                     .collect();
-                (PostKey::from(&post.key), list)
+                (post.key.clone(), list)
             })
             .collect();
         self.comments.set(comments);
@@ -464,7 +426,7 @@ fn details_of(entry: &Entry, author: &BareJid, roster_name: Option<String>) -> P
 fn view(
     feed: &Feed,
     post: &Post,
-    key: PostKey,
+    key: ItemKey,
     details: Arc<LazyDetails>,
     pending: &[PendingWrite],
 ) -> PostView {

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use leptos::prelude::*;
 
-use super::feed::PostKey;
+use crate::service::feed::ItemKey;
 use crate::service::images::ImageSources;
 
 const ALWAYS_KEY: &str = "kith.images.always";
@@ -24,7 +24,7 @@ pub struct ImageChoices {
     /// **Always show images**.
     pub always: RwSignal<bool>,
     /// Posts whose images the person chose to see (**Show image**), for this page's life.
-    pub shown: RwSignal<HashSet<PostKey>>,
+    pub shown: RwSignal<HashSet<ItemKey>>,
     /// Hosts uploads were served from, with the account (bare JID) that uploaded.
     pub upload_hosts: RwSignal<Vec<(String, String)>>,
 }
@@ -66,7 +66,7 @@ impl ImageChoices {
     }
 
     /// **Show image** on one post.
-    pub fn show(&self, post: PostKey) {
+    pub fn show(&self, post: ItemKey) {
         self.shown.update(|shown| {
             shown.insert(post);
         });
@@ -106,7 +106,7 @@ impl ImageChoices {
 
     /// The hosts trusted for a post by `author` (bare JID), read reactively: the signed-in
     /// account's domain, the author's, the WebSocket endpoint's host, the upload hosts.
-    pub fn sources(&self, state: &super::AppState, author: &str, post: &PostKey) -> ImageSources {
+    pub fn sources(&self, state: &super::AppState, author: &str, post: &ItemKey) -> ImageSources {
         let domain = |jid: &str| jid.rsplit('@').next().unwrap_or(jid).to_owned();
         let secure = web_sys::window()
             .and_then(|w| w.location().protocol().ok())

@@ -9,7 +9,7 @@ pub mod feed;
 pub mod images;
 
 use crate::proto::percent;
-use crate::service::feed::Feed;
+use crate::service::feed::{Feed, ItemKey};
 use crate::service::presence::{Availability, PresenceBook};
 use crate::service::roster::{Roster, RosterChange, RosterEdit};
 use crate::service::{Client, Update};
@@ -78,7 +78,7 @@ pub enum Route {
     Feed,
     Contacts,
     /// `#/post/SERVICE/ITEM`: one post on a microblog node, with its comments.
-    Post(feed::PostKey),
+    Post(ItemKey),
     /// `#/person/JID`: one person's posts.
     Person(String),
 }
@@ -91,11 +91,9 @@ impl Route {
             (Some("contacts"), None, None) => Route::Contacts,
             (Some("post"), Some(service), Some(id)) => {
                 match (percent::decode_strict(service), percent::decode_strict(id)) {
-                    (Some(service), Some(id)) => Route::Post(feed::PostKey {
-                        service,
-                        node: xmpp_parsers::ns::MICROBLOG.to_owned(),
-                        id,
-                    }),
+                    (Some(service), Some(id)) => {
+                        Route::Post(ItemKey::new(service, xmpp_parsers::ns::MICROBLOG, id))
+                    }
                     _ => Route::Feed,
                 }
             }
@@ -111,12 +109,22 @@ impl Route {
         match self {
             Route::Feed => "#/feed".into(),
             Route::Contacts => "#/contacts".into(),
-            Route::Post(key) => key.href(),
+            Route::Post(key) => Route::post_href(key),
             Route::Person(jid) => format!(
                 "#/person/{}",
                 percent::encode(jid, percent::FRAGMENT_SEGMENT)
             ),
         }
+    }
+
+    /// `#/post/SERVICE/ITEM` for a post on the microblog node: what links to its page,
+    /// without building a [`Route`] (and copying the key) for every row of the timeline.
+    pub fn post_href(key: &ItemKey) -> String {
+        format!(
+            "#/post/{}/{}",
+            percent::encode(&key.service, percent::FRAGMENT_SEGMENT),
+            percent::encode(&key.id, percent::FRAGMENT_SEGMENT)
+        )
     }
 
     /// Which entry of the main navigation this screen belongs to.

@@ -7,7 +7,8 @@ use leptos::task::spawn_local;
 use web_sys::File;
 
 use crate::net::feed::{publish, Draft};
-use crate::state::feed::{PostKey, PostView, Visibility};
+use crate::service::feed::ItemKey;
+use crate::state::feed::{PostView, Visibility};
 use crate::state::AppState;
 
 const TITLE_ID: &str = "composer-title";
@@ -24,7 +25,7 @@ pub struct ComposerDraft {
     /// Published as the image's title; without one the title is a neutral word.
     caption: RwSignal<String>,
     /// The post being edited: publishing replaces it (same item id).
-    editing: RwSignal<Option<PostKey>>,
+    editing: RwSignal<Option<ItemKey>>,
 }
 
 impl Default for ComposerDraft {

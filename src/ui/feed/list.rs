@@ -12,7 +12,7 @@ use web_sys::HtmlElement;
 
 use super::post::PostArticle;
 use crate::net::feed::load_older;
-use crate::state::feed::PostKey;
+use crate::service::feed::ItemKey;
 use crate::state::AppState;
 
 /// Height assumed for a post not yet rendered (a title, a paragraph, the actions).
@@ -70,7 +70,7 @@ pub fn PostList(
                 .collect::<Vec<_>>()
         })
     });
-    let heights = RwSignal::new(HashMap::<PostKey, f64>::new());
+    let heights = RwSignal::new(HashMap::<ItemKey, f64>::new());
     let offsets = Memo::new(move |_| {
         heights.with(|measured| {
             keys.with(|keys| {
@@ -120,7 +120,7 @@ pub fn PostList(
             viewport.set(now);
         }
         let items = list.children();
-        let changed: Vec<(PostKey, f64)> = keys.with_untracked(|keys| {
+        let changed: Vec<(ItemKey, f64)> = keys.with_untracked(|keys| {
             heights.with_untracked(|known| {
                 (0..items.length())
                     .filter_map(|i| {
@@ -200,7 +200,7 @@ pub fn PostList(
         >
             <For
                 each=move || rows.get()
-                key=PostKey::clone
+                key=ItemKey::clone
                 children=move |key| view! { <PostRow post_key=key keys total/> }
             />
         </ul>
@@ -214,7 +214,7 @@ pub fn PostList(
 
 /// One row: follows its post by key, so a like or a new comment count redraws only itself.
 #[component]
-fn PostRow(post_key: PostKey, keys: Memo<Vec<PostKey>>, total: Signal<usize>) -> impl IntoView {
+fn PostRow(post_key: ItemKey, keys: Memo<Vec<ItemKey>>, total: Signal<usize>) -> impl IntoView {
     let feed = expect_context::<AppState>().feed;
     let post = {
         let key = post_key.clone();

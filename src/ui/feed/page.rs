@@ -7,11 +7,12 @@ use leptos::task::spawn_local;
 use super::composer::{Composer, ComposerDraft};
 use super::post::{iso, when, PostArticle};
 use crate::net::feed::{comment, open_post};
-use crate::state::feed::{CommentView, PostKey};
+use crate::service::feed::ItemKey;
+use crate::state::feed::CommentView;
 use crate::state::{AppState, Route};
 
 #[component]
-pub fn PostPage(key: PostKey) -> impl IntoView {
+pub fn PostPage(key: ItemKey) -> impl IntoView {
     let state = expect_context::<AppState>();
     let feed = state.feed;
     provide_context(ComposerDraft::new());
@@ -95,7 +96,7 @@ fn byline(comment: &CommentView) -> AnyView {
 }
 
 #[component]
-fn CommentForm(key: PostKey) -> impl IntoView {
+fn CommentForm(key: ItemKey) -> impl IntoView {
     let state = expect_context::<AppState>();
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);

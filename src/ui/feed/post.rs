@@ -9,7 +9,7 @@ use super::composer::ComposerDraft;
 use super::render::{self, Content};
 use crate::net::feed::{delete, set_like};
 use crate::service::images::ImageSources;
-use crate::state::feed::{PostKey, PostView};
+use crate::state::feed::PostView;
 use crate::state::{AppState, Route};
 
 /// `12 Mar 2026, 14:05` in the person's own locale and time zone.
@@ -117,7 +117,7 @@ pub fn PostArticle(
         }
     };
 
-    let href = move || key.with(|k| k.as_ref().map(PostKey::href).unwrap_or_default());
+    let href = move || key.with(|k| k.as_ref().map(Route::post_href).unwrap_or_default());
     let heading_text = move || {
         let t = title.get();
         if t.trim().is_empty() {
