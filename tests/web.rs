@@ -449,6 +449,46 @@ mod feed {
         }
     }
 
+    /// A like or comment waiting in the outbox names its post as target, but marks only
+    /// itself: the post is Pending only for its own publication (or deletion).
+    #[wasm_bindgen_test]
+    async fn a_pending_like_or_comment_does_not_mark_its_post() {
+        use kith::service::feed::Feed;
+        use kith::state::PendingWrite;
+        use kith::store::{PostRecord, ThreadRecord};
+        let me = xmpp_parsers::jid::BareJid::new("romeo@montague.example").unwrap();
+        let record = PostRecord {
+            account: me.to_string(),
+            service: "juliet@capulet.example".into(),
+            node: "urn:xmpp:microblog:0".into(),
+            id: "p1".into(),
+            author: "juliet@capulet.example".into(),
+            publisher: None,
+            published: 1_770_000_000_000.0,
+            xml: "<entry xmlns='http://www.w3.org/2005/Atom'><id>p1</id><title>Balcony</title></entry>"
+                .into(),
+            thread: ThreadRecord::None,
+        };
+        let feed = Feed::restore(me, &[record], &[]);
+        let write = |kind: &str| PendingWrite {
+            id: format!("w-{kind}"),
+            kind: kind.into(),
+            target: "p1".into(),
+            roster: None,
+            failed: None,
+        };
+        let state = AppState::new();
+        let pending_post = || state.feed.timeline.with_untracked(|t| t[0].pending);
+        state.feed.show(
+            &feed,
+            &|_| None,
+            &[write("like"), write("comment"), write("unlike")],
+        );
+        assert!(!pending_post(), "a like or comment marked the post");
+        state.feed.show(&feed, &|_| None, &[write("post")]);
+        assert!(pending_post(), "the post's own publication marks it");
+    }
+
     /// A warm start: 1,000 posts (of two contacts: the feed keeps 500 of each) restored
     /// from store records are listed without being parsed; only the rows on screen read
     /// their entries.

@@ -431,7 +431,7 @@ fn view(
     pending: &[PendingWrite],
 ) -> PostView {
     let (like_count, my_like) = feed.likes(&post.key);
-    let write = pending.iter().rev().find(|w| w.target == post.key.id);
+    let write = pending.iter().rev().find(|w| w.is_about_post(&post.key.id));
     PostView {
         key,
         author: post.author.to_string(),

@@ -174,6 +174,14 @@ impl PendingWrite {
         }
     }
 
+    /// Whether this write changes the post with item id `id` itself (publishing, deleting,
+    /// or setting up its comments), so the post shows **Pending** or the refusal. A like
+    /// or comment also names the post as its target, but it is its own item: it must not
+    /// mark the post.
+    pub fn is_about_post(&self, id: &str) -> bool {
+        self.target == id && matches!(self.kind.as_str(), "post" | "delete" | "comments-node")
+    }
+
     pub fn from_record(record: &OutboxRecord) -> PendingWrite {
         PendingWrite {
             id: record.id.clone(),
