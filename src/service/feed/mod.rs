@@ -33,10 +33,7 @@ use xmpp_parsers::ns;
 #[cfg(test)]
 use xmpp_parsers::stanza_error::StanzaError;
 
-use crate::proto::ns::{MICROBLOG_COMMENTS_PREFIX, MICROBLOG_NOTIFY};
-#[cfg(test)]
-use crate::proto::xep0115::caps_string;
-use crate::proto::xep0115::{self, caps_hash};
+use crate::proto::ns::MICROBLOG_COMMENTS_PREFIX;
 use crate::proto::xep0277::Entry;
 use crate::store::{CursorRecord, PostRecord, ThreadRecord};
 use crate::xmpp::{Instant, IqOutcome};
@@ -67,8 +64,6 @@ use wire::{
 pub const MAX_IN_FLIGHT: usize = 6;
 /// The [`CursorRecord`] key under which the feed keeps its sync positions.
 pub const CURSOR_KEY: &str = "feed";
-/// XEP-0115 `node`: who Kith is.
-pub const CAPS_NODE: &str = "https://kith.example";
 
 const ID_PREFIX: &str = "feed-";
 const COMMENTS_PAGE: u32 = 100;
@@ -742,27 +737,6 @@ fn liker(like: &Comment) -> String {
     like.commenter()
         .jid()
         .map_or_else(|| like.key.id.clone(), BareJid::to_string)
-}
-
-// ---- caps -------------------------------------------------------------------------
-
-/// XEP-0163 §4: the features to add to the client's disco#info so that PEP sends new
-/// posts of contacts as they are published. Comments nodes live on ordinary pubsub
-/// services, where `+notify` does not apply; they are fetched instead.
-pub fn notify_features() -> Vec<&'static str> {
-    vec![ns::MICROBLOG, MICROBLOG_NOTIFY]
-}
-
-/// XEP-0115: the `<c/>` for presence, hashing exactly the disco#info the client answers
-/// with (so it must include [`notify_features`]).
-pub fn caps_element(disco: &DiscoInfoResult) -> Element {
-    xep0115::caps_element(CAPS_NODE, disco)
-}
-
-/// `node#ver`: how a XEP-0115 disco#info query names these features.
-pub fn caps_node(disco: &DiscoInfoResult) -> String {
-    let ver = caps_hash(disco);
-    format!("{CAPS_NODE}#{}", ver.to_base64())
 }
 
 #[cfg(test)]
