@@ -1,15 +1,36 @@
 //! XEP-0115: Entity Capabilities: the verification string of a disco#info, its SHA-1
-//! hash, and the `<c/>` that announces it in presence.
+//! hash, the `<c/>` that announces it in presence, and the XEP-0163 `+notify` features
+//! Kith's disco#info carries so that PEP pushes new posts.
 
 use minidom::Element;
 use xmpp_parsers::caps::{hash_caps, Caps};
 use xmpp_parsers::disco::DiscoInfoResult;
 use xmpp_parsers::hashes::Algo;
+use xmpp_parsers::ns;
 
-/// The `<c/>` for presence: `node` names the client, `ver` hashes `disco`, which must be
-/// exactly the disco#info the client answers with.
-pub fn caps_element(node: &str, disco: &DiscoInfoResult) -> Element {
-    Caps::new(node, caps_hash(disco)).into()
+use super::ns::MICROBLOG_NOTIFY;
+
+/// XEP-0115 `node`: who Kith is.
+pub const CAPS_NODE: &str = "https://kith.example";
+
+/// XEP-0163 §4: the features to add to the client's disco#info so that PEP sends new
+/// posts of contacts as they are published. Comments nodes live on ordinary pubsub
+/// services, where `+notify` does not apply; they are fetched instead.
+pub fn notify_features() -> Vec<&'static str> {
+    vec![ns::MICROBLOG, MICROBLOG_NOTIFY]
+}
+
+/// The `<c/>` for presence: [`CAPS_NODE`] names the client, `ver` hashes `disco`, which
+/// must be exactly the disco#info the client answers with (so it must include
+/// [`notify_features`]).
+pub fn caps_element(disco: &DiscoInfoResult) -> Element {
+    Caps::new(CAPS_NODE, caps_hash(disco)).into()
+}
+
+/// `node#ver`: how a XEP-0115 disco#info query names these features.
+pub fn caps_node(disco: &DiscoInfoResult) -> String {
+    let ver = caps_hash(disco);
+    format!("{CAPS_NODE}#{}", ver.to_base64())
 }
 
 /// The SHA-1 `ver` of `disco` (§5.1).

@@ -20,6 +20,7 @@ use super::feed::{self, Feed, FeedChange};
 use super::outbox::{DuplicateId, Outbox, OutboxEntry, Outcome};
 use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
+use crate::proto::xep0115;
 use crate::proto::xep0277::Entry;
 use crate::xmpp::session::iq_id;
 use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
@@ -310,7 +311,7 @@ impl Client {
         let mut presence = Presence::new(PresenceType::None);
         presence
             .payloads
-            .push(feed::caps_element(&self.disco_info(notify)));
+            .push(xep0115::caps_element(&self.disco_info(notify)));
         if self.session.send_stanza(now, presence).is_ok() {
             self.notify = Some(notify);
         }
@@ -604,7 +605,7 @@ impl Client {
                 // XEP-0115 §6.2: a query names the caps it asks about (`node#ver`); the
                 // answer echoes it and matches it.
                 let node = payload.attr("node").map(str::to_owned);
-                let quiet = feed::caps_node(&self.disco_info(false));
+                let quiet = xep0115::caps_node(&self.disco_info(false));
                 let notify = node.as_deref() != Some(quiet.as_str());
                 let mut info = self.disco_info(notify);
                 catch_up = notify && node.is_some() && self.is_own_server(from.as_ref());
@@ -680,7 +681,7 @@ impl Client {
             identities: vec![Identity::new("client", "web", "en", "Kith")],
             features: [ns::DISCO_INFO, ns::PING]
                 .into_iter()
-                .chain(feed::notify_features().into_iter().filter(|_| notify))
+                .chain(xep0115::notify_features().into_iter().filter(|_| notify))
                 .map(str::to_owned)
                 .collect(),
             extensions: vec![],

@@ -1,4 +1,5 @@
 use super::*;
+use crate::proto::xep0115::{caps_element, caps_string, notify_features, CAPS_NODE};
 use xmpp_parsers::disco::Identity;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
