@@ -326,7 +326,6 @@ impl Feed {
         Some((run.total - run.pending.len(), run.total))
     }
 
-    /// When the last sync started.
     /// Whether **Load older** may find anything: for the timeline, some feed we follow
     /// has not been read to its end; for one person, theirs.
     pub fn has_older(&self, who: Option<&BareJid>) -> bool {
