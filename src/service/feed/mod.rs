@@ -19,7 +19,8 @@
 //! - `discovery.rs`: finding the service comments nodes go to;
 //! - `records.rs`: restoring from the store and the records to keep in it;
 //! - `model.rs`: the data kept and shared with the screens;
-//! - `wire.rs`: what is read from and written to pubsub services.
+//! - `wire.rs`: what is read from and written to pubsub services;
+//! - `writes.rs`: the person's writes composed for the outbox (ids and `now` passed in).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -43,6 +44,7 @@ mod model;
 mod records;
 mod sync;
 mod wire;
+mod writes;
 
 use discovery::Discovery;
 pub use discovery::ServiceHint;
@@ -58,6 +60,7 @@ pub use wire::{
 use wire::{
     disco_info_iq, disco_items_iq, items_iq, read_items, read_items_result, ItemsPage, ReceivedItem,
 };
+pub use writes::{Composed, Ids, PostInput, Write, WriteKind};
 
 /// Item requests out at the same time: enough to sync a large roster quickly, few enough
 /// not to flood the server (or its s2s queues) on sign-in.
