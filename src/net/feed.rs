@@ -161,7 +161,7 @@ pub async fn comment(state: AppState, key: ItemKey, text: String) -> Result<(), 
 
 /// Deletes one of the person's posts: retracted with notification (other clients drop
 /// it), and its comments node deleted. Nothing for a post that is not on the person's
-/// own node ([`Feed::delete_post`]).
+/// own node ([`Feed::compose_delete`]).
 pub async fn delete(state: AppState, key: ItemKey) {
     if account().is_none() {
         return;

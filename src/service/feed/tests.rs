@@ -2323,3 +2323,27 @@ fn a_delete_retracts_the_post_then_deletes_its_comments_node() {
     let (feed, romeos) = feed_with_romeos_post();
     assert!(feed.compose_delete(&romeos, &mut counter()).is_none());
 }
+
+#[test]
+fn write_kinds_keep_the_strings_stored_outbox_records_carry() {
+    let kinds = [
+        WriteKind::Post,
+        WriteKind::CommentsNode,
+        WriteKind::Comment,
+        WriteKind::Like,
+        WriteKind::Unlike,
+        WriteKind::Delete,
+    ]
+    .map(WriteKind::as_str);
+    assert_eq!(
+        kinds,
+        [
+            "post",
+            "comments-node",
+            "comment",
+            "like",
+            "unlike",
+            "delete"
+        ]
+    );
+}
