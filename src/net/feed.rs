@@ -5,15 +5,12 @@
 use leptos::prelude::Set;
 use minidom::Element;
 use xmpp_parsers::date::DateTime;
-use xmpp_parsers::iq::Iq;
-
-use xmpp_parsers::ns::MICROBLOG;
 
 use super::account::{account, with_feed};
 use super::outbox::{fresh_id, record, write};
 use super::upload::{prepare, upload};
-use crate::proto::xep0277::{CommentsLink, Entry, Link, PostDraft};
-use crate::service::feed::{self, Access, Feed, ItemKey};
+use crate::proto::xep0277::{Entry, Link};
+use crate::service::feed::{Access, Composed, Feed, ItemKey, PostInput, Write};
 use crate::service::upload::attachment_title;
 use crate::state::feed::Visibility;
 use crate::state::AppState;
@@ -38,8 +35,16 @@ fn now() -> DateTime {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".parse().expect("a valid date"))
 }
 
-fn payload(iq: Iq) -> String {
-    String::from(&Element::from(iq))
+/// One composed write as the outbox stores it.
+fn to_record(write: Write) -> OutboxRecord {
+    let payload = String::from(&Element::from(write.iq));
+    record(
+        write.kind.as_str(),
+        &write.queue,
+        write.id,
+        &write.target,
+        payload,
+    )
 }
 
 /// Reads the feed this tab shows.
@@ -64,32 +69,30 @@ fn echo(state: AppState, key: ItemKey, entry: Option<Entry>) {
     });
 }
 
-/// One write: its own iq id (the outbox's), the item it is about.
-fn outbox(kind: &str, queue: &str, target: &str, build: impl FnOnce(&str) -> Iq) -> OutboxRecord {
-    let id = fresh_id();
-    let iq = build(&id);
-    record(kind, queue, id, target, payload(iq))
+/// Echoes a composed action and hands back its outbox records, in sending order.
+fn apply(state: AppState, composed: Composed) -> Vec<OutboxRecord> {
+    let records = composed.writes.into_iter().map(to_record).collect();
+    let (key, entry) = composed.echo;
+    echo(state, key, entry);
+    records
 }
 
 /// Publishes a new post, or republishes an edited one. `Err` is a sentence for the
 /// composer; nothing the person typed is lost then.
 pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
-    let title = draft.title.trim().to_owned();
-    if title.is_empty() {
+    if draft.title.trim().is_empty() {
         return Err("A post needs a title".into());
     }
     let me = account().ok_or("Sign in to publish")?;
-    // Only a post on the person's own node can be edited (the feed checks where it lives).
-    let old = draft.editing.as_ref().and_then(|key| {
-        read(state, |feed| feed.own_post(key).map(|p| p.entry().clone())).flatten()
-    });
-    if draft.editing.is_some() && old.is_none() {
+    // Checked before the upload too: an edit that cannot go uploads nothing.
+    let editable = draft
+        .editing
+        .as_ref()
+        .is_none_or(|key| read(state, |feed| feed.own_post(key).is_some()).unwrap_or(false));
+    if !editable {
         return Err("This post can no longer be edited here".into());
     }
-    let mut enclosures = old
-        .as_ref()
-        .map(|e| e.enclosures.clone())
-        .unwrap_or_default();
+    let mut enclosures = Vec::new();
     if let Some(file) = &draft.image {
         let (image, media_type) = prepare(file).await?;
         let progress = state.feed.upload;
@@ -109,138 +112,65 @@ pub async fn publish(state: AppState, draft: Draft) -> Result<(), String> {
             length: Some(image.size() as u64),
         });
     }
-    let id = match (&draft.editing, &old) {
-        (Some(key), Some(_)) => key.id.clone(),
-        _ => fresh_id(),
-    };
-    let service = read(state, Feed::comments_service).unwrap_or_else(|| me.clone().into());
-    let comments = match &old {
-        Some(old) => old.comments.clone(),
-        None => Some(CommentsLink::for_post(service, &id)),
-    };
-    let written = PostDraft {
-        title,
+    let input = PostInput {
+        title: draft.title,
         markdown: draft.markdown,
-        ..Default::default()
+        access: match draft.visibility {
+            Visibility::Public => Access::Open,
+            Visibility::Contacts => Access::Presence,
+        },
+        enclosures,
+        editing: draft.editing,
     };
-    let mut entry = Entry::new_post(&id, &me, None, written, comments.clone(), now());
-    enclosures.extend(std::mem::take(&mut entry.enclosures));
-    entry.enclosures = enclosures;
-    if let Some(old) = &old {
-        // An edit keeps the original date: it is the same post.
-        entry.published = old.published.clone().or(entry.published);
-    }
-    let access = match draft.visibility {
-        Visibility::Public => Access::Open,
-        Visibility::Contacts => Access::Presence,
-    };
-    // One queue for the person's feed writes: the comments node exists before the post
-    // that links to it, and a delete never overtakes its publish.
-    let mut records = Vec::new();
-    if let (None, Some(link)) = (&old, &comments) {
-        records.push(outbox("comments-node", MICROBLOG, &id, |rid| {
-            feed::create_comments_node_iq(rid, &link.service, &link.node)
-        }));
-    }
-    records.push(outbox("post", MICROBLOG, &id, |rid| {
-        feed::publish_iq(rid, None, MICROBLOG, &entry, Some(access))
-    }));
-    echo(state, ItemKey::post(&me, &id), Some(entry));
+    let composed = read(state, |feed| feed.compose_post(input, now(), &mut fresh_id))
+        .ok_or("Sign in to publish")??;
+    let records = apply(state, composed);
     write(state, records).await;
     Ok(())
 }
 
-/// The comments node of a post, where comments and likes go.
-fn comments_of(state: AppState, key: &ItemKey) -> Option<CommentsLink> {
-    read(state, |feed| {
-        feed.post(key).and_then(|p| p.entry().comments.clone())
-    })
-    .flatten()
-}
-
 /// Like (a comment titled ♥) or unlike (retract the person's like).
 pub fn set_like(state: AppState, key: ItemKey, like: bool) {
-    let (Some(me), Some(link)) = (account(), comments_of(state, &key)) else {
+    if account().is_none() {
+        return;
+    }
+    let composed = read(state, |feed| {
+        feed.compose_like(&key, like, now(), &mut fresh_id)
+    });
+    let Some(composed) = composed.flatten() else {
         return;
     };
-    let queue = link.node.clone();
-    if like {
-        let id = fresh_id();
-        let entry = Entry::new_like(&id, &me, now());
-        let record = outbox("like", &queue, &key.id, |rid| {
-            feed::publish_iq(rid, Some(link.service.clone()), &link.node, &entry, None)
-        });
-        let item = ItemKey::new(link.service.to_string(), link.node.clone(), id);
-        echo(state, item, Some(entry));
-        leptos::task::spawn_local(write(state, vec![record]));
-    } else {
-        let mine = read(state, |feed| feed.likes(&key).1.map(str::to_owned)).flatten();
-        let Some(like_id) = mine else {
-            return;
-        };
-        let record = outbox("unlike", &queue, &key.id, |rid| {
-            feed::retract_iq(rid, Some(link.service.clone()), &link.node, &like_id)
-        });
-        echo(
-            state,
-            ItemKey::new(link.service.to_string(), link.node.clone(), like_id),
-            None,
-        );
-        leptos::task::spawn_local(write(state, vec![record]));
-    }
+    let records = apply(state, composed);
+    leptos::task::spawn_local(write(state, records));
 }
 
 /// A comment: an entry whose title is the text, on the post's comments node.
 pub async fn comment(state: AppState, key: ItemKey, text: String) -> Result<(), String> {
-    let text = text.trim().to_owned();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Err("Write something first".into());
     }
-    let me = account().ok_or("Sign in to comment")?;
-    let link = comments_of(state, &key).ok_or("This post does not take comments")?;
-    let id = fresh_id();
-    let entry = Entry::new_comment(&id, &me, None, &text, now());
-    let record = outbox("comment", &link.node, &key.id, |rid| {
-        feed::publish_iq(rid, Some(link.service.clone()), &link.node, &entry, None)
-    });
-    echo(
-        state,
-        ItemKey::new(link.service.to_string(), link.node.clone(), id),
-        Some(entry),
-    );
-    write(state, vec![record]).await;
+    account().ok_or("Sign in to comment")?;
+    let composed = read(state, |feed| {
+        feed.compose_comment(&key, &text, now(), &mut fresh_id)
+    })
+    .unwrap_or(Err("This post does not take comments"))?;
+    let records = apply(state, composed);
+    write(state, records).await;
     Ok(())
 }
 
 /// Deletes one of the person's posts: retracted with notification (other clients drop
 /// it), and its comments node deleted. Nothing for a post that is not on the person's
-/// own node ([`Feed::delete_post`]).
+/// own node ([`Feed::compose_delete`]).
 pub async fn delete(state: AppState, key: ItemKey) {
     if account().is_none() {
         return;
     }
-    let (retract_id, node_id) = (fresh_id(), fresh_id());
-    let deletion = read(state, |feed| feed.delete_post(&key, &retract_id, &node_id)).flatten();
-    let Some(deletion) = deletion else {
+    let composed = read(state, |feed| feed.compose_delete(&key, &mut fresh_id));
+    let Some(composed) = composed.flatten() else {
         return;
     };
-    let mut records = vec![record(
-        "delete",
-        MICROBLOG,
-        retract_id,
-        &key.id,
-        payload(deletion.retract),
-    )];
-    if let Some(iq) = deletion.comments_node {
-        records.push(record(
-            "comments-node",
-            MICROBLOG,
-            node_id,
-            &key.id,
-            payload(iq),
-        ));
-    }
-    echo(state, key, None);
+    let records = apply(state, composed);
     write(state, records).await;
 }
 

@@ -9,8 +9,9 @@
 //! - outputs, drained after every input: [`Feed::poll_request`] (iqs to send as they are,
 //!   under their own id) and [`Feed::poll_change`] (what to persist and to redraw).
 //!
-//! The feed never sends writes: the `*_iq` builders of `wire.rs` make the payloads the
-//! outbox sends under the item id, so a retry can never duplicate a post.
+//! The feed never sends writes: `writes.rs` composes them (with the `*_iq` builders of
+//! `wire.rs`) for the outbox, which sends them under the item id, so a retry can never
+//! duplicate a post.
 //!
 //! Where things are:
 //! - this file: the [`Feed`] itself, its inputs and outputs, the events and results that
@@ -19,7 +20,8 @@
 //! - `discovery.rs`: finding the service comments nodes go to;
 //! - `records.rs`: restoring from the store and the records to keep in it;
 //! - `model.rs`: the data kept and shared with the screens;
-//! - `wire.rs`: what is read from and written to pubsub services.
+//! - `wire.rs`: what is read from and written to pubsub services;
+//! - `writes.rs`: the person's writes composed for the outbox (ids and `now` passed in).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -43,6 +45,7 @@ mod model;
 mod records;
 mod sync;
 mod wire;
+mod writes;
 
 use discovery::Discovery;
 pub use discovery::ServiceHint;
@@ -58,6 +61,7 @@ pub use wire::{
 use wire::{
     disco_info_iq, disco_items_iq, items_iq, read_items, read_items_result, ItemsPage, ReceivedItem,
 };
+pub use writes::{Composed, Ids, PostInput, Write, WriteKind};
 
 /// Item requests out at the same time: enough to sync a large roster quickly, few enough
 /// not to flood the server (or its s2s queues) on sign-in.
@@ -97,9 +101,9 @@ pub enum FeedChange {
 
 /// The iqs that delete one of the person's posts ([`Feed::delete_post`]).
 #[derive(Clone, Debug)]
-pub struct Deletion {
-    pub retract: Iq,
-    pub comments_node: Option<Iq>,
+pub(super) struct Deletion {
+    pub(super) retract: Iq,
+    pub(super) comments_node: Option<Iq>,
 }
 
 /// The feed model and its sync scheduler.
@@ -395,7 +399,12 @@ impl Feed {
     /// node it links to, if that is a comments node. `None` unless `key` is on the
     /// account's own node: a contact's post (or a forged one) must never retract that
     /// item id from the person's real node, nor delete the node it names.
-    pub fn delete_post(&self, key: &ItemKey, retract_id: &str, node_id: &str) -> Option<Deletion> {
+    pub(super) fn delete_post(
+        &self,
+        key: &ItemKey,
+        retract_id: &str,
+        node_id: &str,
+    ) -> Option<Deletion> {
         if !self.is_own(key) {
             return None;
         }

@@ -1955,3 +1955,395 @@ fn a_retracted_post_takes_its_comments_along() {
         .record(&ItemKey::new(from, COMMENTS_NODE, "c1"))
         .is_none());
 }
+
+// ---- composed writes ----------------------------------------------------------------
+
+/// Ids `id1`, `id2`… in the order the composer asks for them.
+fn counter() -> impl FnMut() -> String {
+    let mut n = 0;
+    move || {
+        n += 1;
+        format!("id{n}")
+    }
+}
+
+fn at(iso: &str) -> xmpp_parsers::date::DateTime {
+    iso.parse().unwrap()
+}
+
+fn kinds(composed: &Composed) -> Vec<(WriteKind, Option<ItemKey>, String, String)> {
+    composed
+        .writes
+        .iter()
+        .map(|w| (w.kind, w.item.clone(), w.target.clone(), w.queue.clone()))
+        .collect()
+}
+
+fn post_input(title: &str, access: Access, editing: Option<ItemKey>) -> PostInput {
+    PostInput {
+        title: title.into(),
+        markdown: "Hello".into(),
+        access,
+        enclosures: vec![],
+        editing,
+    }
+}
+
+const COMMENTS_NODE_CONFIG: &str = "<configure><x xmlns='jabber:x:data' type='submit'>\
+     <field type='hidden' var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#node_config</value></field>\
+     <field var='pubsub#access_model'><value>open</value></field>\
+     <field var='pubsub#publish_model'><value>open</value></field>\
+     <field var='pubsub#max_items'><value>max</value></field>\
+     <field var='pubsub#itemreply'><value>publisher</value></field></x></configure>";
+
+fn publish_options(access: &str) -> String {
+    format!(
+        "<publish-options><x xmlns='jabber:x:data' type='submit'>\
+         <field type='hidden' var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>\
+         <field var='pubsub#access_model'><value>{access}</value></field>\
+         <field var='pubsub#max_items'><value>max</value></field></x></publish-options>"
+    )
+}
+
+#[test]
+fn a_new_post_creates_its_comments_node_then_publishes_the_entry() {
+    let feed = Feed::new(me());
+    let input = post_input(" First ", Access::Open, None);
+    let composed = feed
+        .compose_post(input, at("2026-12-01T10:00:00Z"), &mut counter())
+        .unwrap();
+    // The item id is drawn first, then one iq id per write, in sending order.
+    let key = ItemKey::post(&me(), "id1");
+    let mb = ns::MICROBLOG.to_owned();
+    assert_eq!(
+        kinds(&composed),
+        [
+            (
+                WriteKind::CommentsNode,
+                Some(key.clone()),
+                "id1".into(),
+                mb.clone()
+            ),
+            (WriteKind::Post, Some(key.clone()), "id1".into(), mb),
+        ]
+    );
+    let [node, post] = [&composed.writes[0], &composed.writes[1]];
+    assert_eq!((node.id.as_str(), post.id.as_str()), ("id2", "id3"));
+    assert_eq!(
+        (node.kind.as_str(), post.kind.as_str()),
+        ("comments-node", "post")
+    );
+    // No comments service found yet: the account's own PEP takes the node.
+    assert_xml(
+        node.iq.clone(),
+        &format!(
+            "<iq xmlns='jabber:client' id='id2' to='user@example.org' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <create node='urn:xmpp:microblog:0:comments/id1'/>{COMMENTS_NODE_CONFIG}</pubsub></iq>"
+        ),
+    );
+    assert_xml(
+        post.iq.clone(),
+        &format!(
+            "<iq xmlns='jabber:client' id='id3' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <publish node='urn:xmpp:microblog:0'><item id='id1'>\
+             <entry xmlns='http://www.w3.org/2005/Atom'><title>First</title>\
+             <author><uri>xmpp:user@example.org</uri></author>\
+             <content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'><p>Hello</p></div></content>\
+             <content type='text'>Hello</content>\
+             <link href='xmpp:user@example.org?;node=urn:xmpp:microblog:0;item=id1' rel='alternate'/>\
+             <link href='xmpp:user@example.org?;node=urn:xmpp:microblog:0:comments/id1' rel='replies' title='comments'/>\
+             <id>id1</id><published>2026-12-01T10:00:00Z</published>\
+             <updated>2026-12-01T10:00:00Z</updated></entry></item></publish>{}</pubsub></iq>",
+            publish_options("open")
+        ),
+    );
+    let (echo_key, echo) = composed.echo;
+    assert_eq!(echo_key, key);
+    assert_eq!(echo.unwrap().title, "First");
+}
+
+#[test]
+fn a_contacts_post_asks_for_the_presence_access_model_on_the_comments_service() {
+    let mut feed = Feed::new(me());
+    feed.discovery.service = Some(Jid::new(COMMENTS_SERVICE).unwrap());
+    let input = post_input("Mine", Access::Presence, None);
+    let composed = feed
+        .compose_post(input, at("2026-12-01T10:00:00Z"), &mut counter())
+        .unwrap();
+    assert_eq!(
+        to_of(&composed.writes[0].iq).as_deref(),
+        Some(COMMENTS_SERVICE)
+    );
+    let payload = payload_of(&composed.writes[1].iq);
+    assert_eq!(
+        payload.get_child("publish-options", ns::PUBSUB).cloned(),
+        Some(
+            element(&format!(
+                "<pubsub xmlns='http://jabber.org/protocol/pubsub'>{}</pubsub>",
+                publish_options("presence")
+            ))
+            .get_child("publish-options", ns::PUBSUB)
+            .unwrap()
+            .clone()
+        )
+    );
+    let entry = composed.echo.1.unwrap();
+    assert_eq!(
+        entry.comments.unwrap().uri(),
+        "xmpp:comments.montague.example?;node=urn:xmpp:microblog:0:comments/id1"
+    );
+}
+
+#[test]
+fn a_title_is_needed() {
+    let feed = Feed::new(me());
+    let input = post_input("  ", Access::Open, None);
+    let mut ids = counter();
+    let result = feed.compose_post(input, at("2026-12-01T10:00:00Z"), &mut ids);
+    assert_eq!(result.err(), Some("A post needs a title"));
+}
+
+#[test]
+fn an_edit_keeps_the_item_id_published_and_comments_and_adds_the_image() {
+    let mut feed = Feed::new(me());
+    let original = feed
+        .compose_post(
+            post_input("First", Access::Open, None),
+            at("2026-12-01T10:00:00Z"),
+            &mut counter(),
+        )
+        .unwrap();
+    let (key, entry) = original.echo;
+    feed.apply_local(key.clone(), &entry.unwrap());
+    let mut input = post_input("Second", Access::Presence, Some(key.clone()));
+    input.enclosures.push(crate::proto::xep0277::Link {
+        href: "https://upload.example.org/cat.jpg".into(),
+        media_type: Some("image/jpeg".into()),
+        title: Some("A cat".into()),
+        length: Some(1234),
+    });
+    let mut ids = || "e1".to_owned();
+    let composed = feed
+        .compose_post(input, at("2026-12-02T09:00:00Z"), &mut ids)
+        .unwrap();
+    // Only the post: its comments node exists already.
+    assert_eq!(
+        kinds(&composed),
+        [(
+            WriteKind::Post,
+            Some(key.clone()),
+            "id1".into(),
+            ns::MICROBLOG.to_owned()
+        )]
+    );
+    assert_xml(
+        composed.writes[0].iq.clone(),
+        &format!(
+            "<iq xmlns='jabber:client' id='e1' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <publish node='urn:xmpp:microblog:0'><item id='id1'>\
+             <entry xmlns='http://www.w3.org/2005/Atom'><title>Second</title>\
+             <author><uri>xmpp:user@example.org</uri></author>\
+             <content type='xhtml'><div xmlns='http://www.w3.org/1999/xhtml'><p>Hello</p></div></content>\
+             <content type='text'>Hello</content>\
+             <link href='https://upload.example.org/cat.jpg' rel='enclosure' type='image/jpeg' title='A cat' length='1234'/>\
+             <link href='xmpp:user@example.org?;node=urn:xmpp:microblog:0;item=id1' rel='alternate'/>\
+             <link href='xmpp:user@example.org?;node=urn:xmpp:microblog:0:comments/id1' rel='replies' title='comments'/>\
+             <id>id1</id><published>2026-12-01T10:00:00Z</published>\
+             <updated>2026-12-02T09:00:00Z</updated></entry></item></publish>{}</pubsub></iq>",
+            publish_options("presence")
+        ),
+    );
+    // A post of someone else's, or gone, cannot be edited.
+    for key in [ItemKey::post(&romeo(), "id1"), ItemKey::post(&me(), "gone")] {
+        let input = post_input("Third", Access::Open, Some(key));
+        let result = feed.compose_post(input, at("2026-12-02T09:00:00Z"), &mut counter());
+        assert_eq!(result.err(), Some("This post can no longer be edited here"));
+    }
+}
+
+/// Romeo's Movim post, whose comments node is on his comments service.
+fn feed_with_romeos_post() -> (Feed, ItemKey) {
+    let mut feed = Feed::new(me());
+    let key = ItemKey::post(&romeo(), MOVIM_POST_ID);
+    feed.apply_local(key.clone(), &Entry::parse(&element(MOVIM_POST)).unwrap());
+    (feed, key)
+}
+
+#[test]
+fn a_comment_goes_to_the_posts_comments_node() {
+    let (feed, key) = feed_with_romeos_post();
+    let now = at("2026-12-01T10:00:00Z");
+    assert_eq!(
+        feed.compose_comment(&key, " \n ", now.clone(), &mut counter())
+            .err(),
+        Some("Write something first")
+    );
+    let composed = feed
+        .compose_comment(&key, " Nice! ", now.clone(), &mut counter())
+        .unwrap();
+    let item = ItemKey::new(COMMENTS_SERVICE, COMMENTS_NODE, "id1");
+    assert_eq!(
+        kinds(&composed),
+        [(
+            WriteKind::Comment,
+            Some(item.clone()),
+            MOVIM_POST_ID.into(),
+            COMMENTS_NODE.into()
+        )]
+    );
+    assert_eq!(composed.writes[0].id, "id2");
+    let entry = Entry::new_comment("id1", &me(), None, "Nice!", now.clone());
+    assert_xml(
+        composed.writes[0].iq.clone(),
+        &format!(
+            "<iq xmlns='jabber:client' id='id2' to='{COMMENTS_SERVICE}' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <publish node='{COMMENTS_NODE}'><item id='id1'>{}</item></publish></pubsub></iq>",
+            String::from(&entry.to_element())
+        ),
+    );
+    assert_eq!(composed.echo, (item, Some(entry)));
+    // A post without a comments link takes none.
+    let mut feed = Feed::new(me());
+    let bare = ItemKey::post(&me(), "bare");
+    feed.apply_local(bare.clone(), &Entry::parse(&element(MINIMAL_POST)).unwrap());
+    assert_eq!(
+        feed.compose_comment(&bare, "Hi", now, &mut counter()).err(),
+        Some("This post does not take comments")
+    );
+}
+
+#[test]
+fn a_like_is_a_heart_comment_and_unlike_retracts_the_own_like() {
+    let (mut feed, key) = feed_with_romeos_post();
+    let now = at("2026-12-01T10:00:00Z");
+    // Nothing to unlike yet.
+    assert!(feed
+        .compose_like(&key, false, now.clone(), &mut counter())
+        .is_none());
+    let liked = feed
+        .compose_like(&key, true, now.clone(), &mut counter())
+        .unwrap();
+    let item = ItemKey::new(COMMENTS_SERVICE, COMMENTS_NODE, "id1");
+    assert_eq!(
+        kinds(&liked),
+        [(
+            WriteKind::Like,
+            Some(item.clone()),
+            MOVIM_POST_ID.into(),
+            COMMENTS_NODE.into()
+        )]
+    );
+    let like = Entry::new_like("id1", &me(), now.clone());
+    assert!(like.is_like());
+    assert_xml(
+        liked.writes[0].iq.clone(),
+        &format!(
+            "<iq xmlns='jabber:client' id='id2' to='{COMMENTS_SERVICE}' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <publish node='{COMMENTS_NODE}'><item id='id1'>{}</item></publish></pubsub></iq>",
+            String::from(&like.to_element())
+        ),
+    );
+    assert_eq!(liked.echo, (item.clone(), Some(like.clone())));
+    feed.apply_local(item.clone(), &like);
+    assert_eq!(feed.likes(&key), (1, Some("id1")));
+
+    let mut ids = || "u1".to_owned();
+    let unliked = feed.compose_like(&key, false, now, &mut ids).unwrap();
+    assert_eq!(
+        kinds(&unliked),
+        [(
+            WriteKind::Unlike,
+            Some(item.clone()),
+            MOVIM_POST_ID.into(),
+            COMMENTS_NODE.into()
+        )]
+    );
+    assert_eq!(unliked.writes[0].kind.as_str(), "unlike");
+    assert_xml(
+        unliked.writes[0].iq.clone(),
+        &format!(
+            "<iq xmlns='jabber:client' id='u1' to='{COMMENTS_SERVICE}' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <retract node='{COMMENTS_NODE}' notify='true'><item id='id1'/></retract></pubsub></iq>"
+        ),
+    );
+    assert_eq!(unliked.echo, (item, None));
+}
+
+#[test]
+fn a_delete_retracts_the_post_then_deletes_its_comments_node() {
+    let mut feed = Feed::new(me());
+    let mine = Entry::parse(&element(
+        &MOVIM_POST.replace("romeo@montague.example", "user@example.org"),
+    ))
+    .unwrap();
+    let key = ItemKey::post(&me(), "mine");
+    feed.apply_local(key.clone(), &mine);
+    let composed = feed.compose_delete(&key, &mut counter()).unwrap();
+    let mb = ns::MICROBLOG.to_owned();
+    assert_eq!(
+        kinds(&composed),
+        [
+            (
+                WriteKind::Delete,
+                Some(key.clone()),
+                "mine".into(),
+                mb.clone()
+            ),
+            (
+                WriteKind::CommentsNode,
+                Some(key.clone()),
+                "mine".into(),
+                mb
+            ),
+        ]
+    );
+    assert_eq!(composed.writes[0].kind.as_str(), "delete");
+    assert_xml(
+        composed.writes[0].iq.clone(),
+        "<iq xmlns='jabber:client' id='id1' type='set'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <retract node='urn:xmpp:microblog:0' notify='true'><item id='mine'/></retract></pubsub></iq>",
+    );
+    assert_xml(
+        composed.writes[1].iq.clone(),
+        &format!(
+            "<iq xmlns='jabber:client' id='id2' to='{COMMENTS_SERVICE}' type='set'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>\
+             <delete node='{COMMENTS_NODE}'/></pubsub></iq>"
+        ),
+    );
+    assert_eq!(composed.echo, (key, None));
+    // Someone else's post: nothing.
+    let (feed, romeos) = feed_with_romeos_post();
+    assert!(feed.compose_delete(&romeos, &mut counter()).is_none());
+}
+
+#[test]
+fn write_kinds_keep_the_strings_stored_outbox_records_carry() {
+    let kinds = [
+        WriteKind::Post,
+        WriteKind::CommentsNode,
+        WriteKind::Comment,
+        WriteKind::Like,
+        WriteKind::Unlike,
+        WriteKind::Delete,
+    ]
+    .map(WriteKind::as_str);
+    assert_eq!(
+        kinds,
+        [
+            "post",
+            "comments-node",
+            "comment",
+            "like",
+            "unlike",
+            "delete"
+        ]
+    );
+}
