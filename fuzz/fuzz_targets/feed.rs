@@ -147,7 +147,7 @@ fn check(feed: &Feed, contacts: &[BareJid], now: Instant) {
         if !feed.is_own(key) {
             assert!(feed.own_post(key).is_none());
             assert!(
-                feed.delete_post(key, "r", "d").is_none(),
+                feed.compose_delete(key, &mut || "r".to_owned()).is_none(),
                 "deleting another's post"
             );
         }
