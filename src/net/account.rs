@@ -205,9 +205,6 @@ pub async fn sign_in(
             return Ok(());
         }
     };
-    state
-        .endpoint
-        .set(Some((jid.domain().to_string(), url.clone())));
     let store = store(state).await;
     // Whatever this device cached for the account: its roster version spares a refetch,
     // its outbox goes out once online.

@@ -29,7 +29,8 @@ pub struct Entry {
     /// The Markdown source (`content type="text"`) published beside a richer content.
     pub source: Option<String>,
     pub author_name: Option<String>,
-    /// As published: only a claim, see [`Entry::author_jid`].
+    /// As published: only a claim; who wrote the entry is the feed's decision
+    /// (`service::feed`: the node's owner for a post, the stamped publisher for a comment).
     pub author_uri: Option<String>,
     /// Falls back to `updated` when absent or unreadable.
     pub published: Option<DateTime>,
@@ -267,17 +268,8 @@ impl Entry {
         Some(uri.jid.into_bare())
     }
 
-    /// Who wrote an entry on a node open to many publishers (a comments node). Anyone can
-    /// write any `author/uri`, so the claim is believed only when it names the item's
-    /// publisher (or, when the server did not say who published, the node owner) — which
-    /// makes that JID the author in every case. Compare with [`Entry::claimed_author`] to
-    /// tell a confirmed claim from an overruled one. Not for a post on a PEP microblog
-    /// node: that is its owner's whatever `publisher` an event names (`service::feed`).
-    pub fn author_jid(&self, publisher: Option<&BareJid>, owner: &BareJid) -> BareJid {
-        publisher.unwrap_or(owner).clone()
-    }
-
-    /// The name the entry gives `author` (the one [`Entry::author_jid`] settled on): none
+    /// The name the entry gives `author` (the one the feed settled on: the node's owner
+    /// for a post, the stamped publisher for a comment): none
     /// when the entry claims someone else, as a name that came with an overruled claim is
     /// part of the same forgery.
     pub fn name_of(&self, author: &BareJid) -> Option<&str> {
@@ -662,7 +654,6 @@ mod tests {
         assert!(!entry.is_like());
         let romeo = jid("romeo@montague.example");
         assert_eq!(entry.claimed_author(), Some(romeo.clone()));
-        assert_eq!(entry.author_jid(Some(&romeo), &romeo), romeo);
     }
 
     #[test]
@@ -753,11 +744,9 @@ mod tests {
         };
         let safe = xhtml::sanitize(&[RawNode::from_element(div)]);
         assert!(!xhtml::plain_text(&safe).contains("__kith_pwned"));
-        // Mallory's claim is overruled by who actually published the item.
+        // Mallory's claim stays a claim (the feed attributes the item to its owner).
         let romeo = jid("romeo@montague.example");
         assert_eq!(entry.claimed_author(), Some(jid("mallory@evil.example")));
-        assert_eq!(entry.author_jid(Some(&romeo), &romeo), romeo);
-        assert_eq!(entry.author_jid(None, &romeo), romeo);
         // Mallory's name goes with Mallory's claim.
         assert_eq!(entry.name_of(&romeo), None);
         let mallory = jid("mallory@evil.example");
@@ -780,9 +769,6 @@ mod tests {
         assert_eq!(entry.published_or_updated_ms(), Some(1_768_464_000_000));
         assert_eq!(entry.author_uri, None);
         assert_eq!(entry.claimed_author(), None);
-        let (owner, publisher) = (jid("romeo@montague.example"), jid("juliet@capulet.example"));
-        assert_eq!(entry.author_jid(None, &owner), owner);
-        assert_eq!(entry.author_jid(Some(&publisher), &owner), publisher);
     }
 
     #[test]
