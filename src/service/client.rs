@@ -689,13 +689,13 @@ impl Client {
     }
 }
 
-/// Whether an outbox payload creates a pubsub node.
 /// Whose presence is kept: the account's own resources' and its contacts'. Anyone can
 /// send us presence; a stranger's would only fill memory.
 fn is_known<'a>(account: &'a BareJid, roster: &'a Roster) -> impl Fn(&BareJid) -> bool + 'a {
     move |jid| jid == account || roster.contains(jid)
 }
 
+/// Whether an outbox payload creates a pubsub node.
 fn is_create_node(payload: &str) -> bool {
     let Ok(iq) = payload.parse::<Element>() else {
         return false;
