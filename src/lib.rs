@@ -1,7 +1,9 @@
 //! Kith: a distributed social network client speaking XMPP from the browser.
 //!
-//! Layers, following the data (see DESIGN.md): `net` (WebSocket) → `xmpp` (sans-IO
-//! session) → `service` (roster, presence, …) → `state` (reactive view) → `ui` (screens).
+//! Layers, following the data (see DESIGN.md): `net` (WebSocket, HTTP, tabs) → `xmpp`
+//! (sans-IO session) → `service` (roster, presence, feed, …) → `app` (the signed-in
+//! account: actions, `Update` → `store` and `state`) → `state` (reactive view) → `ui`
+//! (screens).
 //! `proto` holds stanza types xmpp-parsers lacks, one module per specification.
 //! `xmpp`, `proto`, `service` and `config` are pure Rust and build natively for tests;
 //! the rest needs a browser.
@@ -12,6 +14,8 @@ pub mod service;
 pub mod store;
 pub mod xmpp;
 
+#[cfg(target_arch = "wasm32")]
+pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod net;
 #[cfg(target_arch = "wasm32")]

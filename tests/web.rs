@@ -253,7 +253,7 @@ mod feed {
     }
 
     /// The entry as the feed would show it, built here so this test does not depend on
-    /// how `net::feed` maps entries.
+    /// how the feed service maps entries.
     fn view_of(entry: &Entry) -> PostDetails {
         let body = match &entry.content {
             Content::Xhtml(div) => {

@@ -1,33 +1,29 @@
-//! The signed-in account: the device store (opened once), the warm start from it, sign
-//! in and out, and the connection — held by one tab per account (see [`super::tabs`]);
-//! the other tabs follow it ([`super::follow`]). What the connection changes is stored
-//! by [`super::persist`]; what the person writes goes through [`super::outbox`].
+//! The signed-in account: one value, created at sign-in (or at a warm start from the
+//! device store), dropped at sign-out. It holds the account's connection when this tab
+//! holds the account's lock; otherwise it follows the tab that does ([`super::follow`]).
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use xmpp_parsers::jid::BareJid;
 
-use super::endpoint::{load_config, websocket_url};
-use super::follow::heard;
-use super::persist::{after_paint, persist, storage_trouble};
-use super::socket::{Connection, Sinks};
-use super::tabs::{TabChannel, TabLock, TabMessage};
+use super::sync::{after_paint, Sync};
+use super::{App, UserError};
 use crate::config::account_jid;
+use crate::net::socket::{Connection, Sinks};
+use crate::net::tabs::{TabChannel, TabLock, TabMessage};
 use crate::service::feed::{Feed, CURSOR_KEY};
 use crate::service::outbox::{EntryState, Outbox, OutboxEntry};
 use crate::service::roster::Roster;
-use crate::service::{Client, Update};
+use crate::service::Client;
 use crate::state::{AppState, ConnectionStatus, PendingWrite};
-use crate::store::device::{open_device_store, DeviceStore};
+use crate::store::device::DeviceStore;
 use crate::store::{CursorRecord, OutboxRecord, PostRecord, RememberedKeys, Store};
 use crate::xmpp::endpoint::check_websocket_uri;
 use crate::xmpp::{CloseReason, ScramHash, ScramKeys, Secret, SessionConfig};
 
-/// The IndexedDB database's name.
-const DATABASE: &str = "kith";
 /// Cursor keeping the WebSocket URL last used, so a warm start needs no discovery.
 pub(super) const ENDPOINT: &str = "websocket-url";
 /// How many cached items (posts, comments, likes) a start reads back.
@@ -36,119 +32,414 @@ pub(super) const CACHED_ITEMS: usize = 3_000;
 /// a screenful of posts, few enough to read and restore in a few milliseconds.
 const FIRST_CACHED_ITEMS: usize = 100;
 
-thread_local! {
-    static STORE: RefCell<Option<Rc<DeviceStore>>> = const { RefCell::new(None) };
-    static LIVE: RefCell<Option<Live>> = const { RefCell::new(None) };
+/// The signed-in account of this tab. Cheap to clone; callbacks (the connection's, the
+/// tab channel's, the lock's) hold it weakly, so it goes when the app lets it go.
+#[derive(Clone)]
+pub struct Account {
+    pub(super) inner: Rc<Inner>,
 }
 
-/// The account this tab shows.
-struct Live {
-    jid: BareJid,
+pub(super) struct Inner {
+    pub(super) jid: BareJid,
+    /// The app this account lives in (its state, its device store and config).
+    pub(super) app: App,
+    pub(super) store: Rc<DeviceStore>,
+    /// Keep SCRAM keys (never the password) so that a reload signs in by itself.
+    pub(super) remember: bool,
+    /// The endpoint: where every connection of this account goes.
+    pub(super) url: RefCell<String>,
     /// Set once this tab holds the account's lock and has connected.
-    connection: Rc<RefCell<Option<Connection>>>,
+    pub(super) connection: RefCell<Option<Connection>>,
     /// The feed as the store has it, shown while this tab has no connection (before it
     /// connects, or while another tab holds it).
-    feed: Rc<RefCell<Feed>>,
-    lock: TabLock,
-    channel: Rc<TabChannel>,
+    pub(super) feed: RefCell<Feed>,
+    pub(super) channel: TabChannel,
+    lock: RefCell<Option<TabLock>>,
+    /// The last outbox `seq` given, so a burst of writes keeps its order.
+    pub(super) last_seq: Cell<f64>,
+    /// The upload service found for this account (see [`super::upload`]).
+    pub(super) upload: RefCell<Option<super::upload::Found>>,
+    /// Queries awaiting their answer (see [`super::query`]).
+    pub(super) waiting: super::query::Waiting,
+    /// What the store and the screen are behind on (see [`super::sync`]).
+    pub(super) sync: Sync,
 }
 
-/// The device store, opened on first use. A browser that refuses storage gets a memory
-/// store and the app says so once.
-pub(super) async fn store(state: AppState) -> Rc<DeviceStore> {
-    if let Some(store) = STORE.with(|s| s.borrow().clone()) {
-        return store;
-    }
-    let (store, trouble) = open_device_store(DATABASE).await;
-    // Another caller may have opened it meanwhile; keep the first.
-    if let Some(store) = STORE.with(|s| s.borrow().clone()) {
-        return store;
-    }
-    if let Some(trouble) = trouble {
-        state.notice.set(Some(trouble.describe()));
-    }
-    store.on_version_change(move || {
-        state.notice.set(Some(
-            "A newer Kith opened in another tab. Reload this tab to keep using it.".into(),
-        ))
-    });
-    let store = Rc::new(store);
-    STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
-    store
+/// What a start brings from the device store.
+struct Cached {
+    roster: Roster,
+    outbox: Vec<OutboxRecord>,
+    feed: Feed,
 }
 
-/// At page load: if this device remembers an account, show its cached world at once and
-/// connect in the background. Otherwise the sign-in screen stays.
-pub async fn boot(state: AppState) {
-    let store = store(state).await;
-    let Ok(Some(record)) = store.last_account().await else {
-        return;
-    };
-    let (Some(keys), Ok(jid)) = (
-        record.keys.as_ref().and_then(keys_from_record),
-        BareJid::new(&record.jid),
-    ) else {
-        return;
-    };
-    let (roster, outbox) = cached(&store, &jid).await;
-    state.show_cached(
-        jid.as_str(),
-        &roster,
-        outbox.iter().map(PendingWrite::from_record).collect(),
-    );
-    state.status.set(ConnectionStatus::Offline);
-    // The newest page first, so the first screenful does not wait for the whole cache;
-    // the rest joins after that paint.
-    let (records, cursors) = cached_feed(&store, &jid, FIRST_CACHED_ITEMS).await;
-    let feed = Feed::restore_newest(jid.clone(), &records, &cursors);
-    state.show_feed(&feed);
-    if records.len() == FIRST_CACHED_ITEMS {
-        let (store, jid) = (store.clone(), jid.clone());
-        after_paint(async move {
-            let records = store
-                .posts(jid.as_str(), CACHED_ITEMS)
-                .await
-                .unwrap_or_default();
-            with_feed(state, move |feed, connection| {
-                // Signed out (and maybe in as someone else) meanwhile.
-                if feed.account() != &jid {
+impl App {
+    /// At page load: if this device remembers an account, show its cached world at once
+    /// and connect in the background. Otherwise the sign-in screen stays.
+    pub async fn boot(&self) {
+        let state = self.state;
+        let store = self.store().await;
+        let Ok(Some(record)) = store.last_account().await else {
+            return;
+        };
+        let (Some(keys), Ok(jid)) = (
+            record.keys.as_ref().and_then(keys_from_record),
+            BareJid::new(&record.jid),
+        ) else {
+            return;
+        };
+        let (roster, outbox) = cached(&store, &jid).await;
+        state.show_cached(
+            jid.as_str(),
+            &roster,
+            outbox.iter().map(PendingWrite::from_record).collect(),
+        );
+        state.status.set(ConnectionStatus::Offline);
+        // The newest page first, so the first screenful does not wait for the whole
+        // cache; the rest joins after that paint.
+        let (records, cursors) = cached_feed(&store, &jid, FIRST_CACHED_ITEMS).await;
+        let feed = Feed::restore_newest(jid.clone(), &records, &cursors);
+        state.show_feed(&feed);
+        let complete = records.len() < FIRST_CACHED_ITEMS;
+        // A stored endpoint Kith would no longer open (from before the ws: rule) is
+        // looked up again like a missing one.
+        let stored = store.cursor(jid.as_str(), ENDPOINT).await.ok().flatten();
+        let url = match stored.filter(|url| check_websocket_uri(url).is_ok()) {
+            Some(url) => url,
+            None => match self.endpoint(jid.domain().as_str()).await {
+                Ok(url) => url,
+                Err(message) => {
+                    state.alert.set(Some(message.0));
                     return;
                 }
-                feed.absorb(&records);
-                if let Some(c) = connection {
-                    c.act(move |client, _| client.absorb_cached(&records));
-                    c.with_client(|client| state.show_feed(client.feed()));
-                }
-            });
-        });
+            },
+        };
+        let cached = Cached {
+            roster,
+            outbox,
+            feed,
+        };
+        let account = self.start(store, jid, Secret::Keys(keys), true, cached, url);
+        if !complete {
+            after_paint(async move { account.restore_rest().await });
+        }
     }
-    // A stored endpoint Kith would no longer open (from before the ws: rule) is looked
-    // up again like a missing one.
-    let stored = store.cursor(jid.as_str(), ENDPOINT).await.ok().flatten();
-    let url = match stored.filter(|url| check_websocket_uri(url).is_ok()) {
-        Some(url) => url,
-        None => match endpoint(jid.domain().as_str()).await {
+
+    /// Signs in with what was typed. A Jabber ID that cannot be one is an `Err` for
+    /// beside the field, before anything goes on the wire; every later problem reaches
+    /// the state's alert. `remember` keeps SCRAM keys (never the password) so that a
+    /// reload signs in by itself.
+    pub async fn sign_in(
+        &self,
+        typed_jid: &str,
+        password: String,
+        remember: bool,
+    ) -> Result<(), UserError> {
+        let state = self.state;
+        let config = match self.config().await {
+            Ok(c) => c,
+            Err(message) => {
+                state.failed(message.0);
+                return Ok(());
+            }
+        };
+        // The host's default domain lets people type only their name.
+        let jid = account_jid(typed_jid, config.default_domain.as_deref())?;
+        self.leave(false);
+        state.connecting();
+        let url = match self.endpoint(jid.domain().as_ref()).await {
             Ok(url) => url,
             Err(message) => {
-                state.alert.set(Some(message));
-                return;
+                state.failed(message.0);
+                return Ok(());
             }
-        },
-    };
-    start(
-        state,
-        store,
-        jid,
-        Secret::Keys(keys),
-        true,
-        (roster, outbox, feed),
-        url,
-    );
+        };
+        let store = self.store().await;
+        // Whatever this device cached for the account: its roster version spares a
+        // refetch, its outbox goes out once online.
+        let (roster, outbox) = cached(&store, &jid).await;
+        state
+            .pending
+            .set(outbox.iter().map(PendingWrite::from_record).collect());
+        let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
+        let feed = Feed::restore(jid.clone(), &records, &cursors);
+        let cached = Cached {
+            roster,
+            outbox,
+            feed,
+        };
+        self.start(
+            store,
+            jid,
+            Secret::Password(password),
+            remember,
+            cached,
+            url,
+        );
+        Ok(())
+    }
+
+    /// Signs out. `wipe` deletes everything this device keeps for the account;
+    /// otherwise the cache stays (for a faster next sign-in) but the remembered keys go,
+    /// so the next visit asks for the password.
+    pub async fn sign_out(&self, wipe: bool) -> Result<(), UserError> {
+        let account = self.leave(true);
+        self.state.closed(&CloseReason::Requested);
+        let Some(account) = account else {
+            return Ok(());
+        };
+        let (store, jid) = (account.inner.store.clone(), account.inner.jid.to_string());
+        drop(account);
+        let result = if wipe {
+            self.state.images.forget_upload_hosts(&jid);
+            store.wipe_account(&jid).await
+        } else {
+            match store.last_account().await {
+                Ok(Some(mut record)) if record.jid == jid => {
+                    record.keys = None;
+                    store.put_account(&record).await
+                }
+                other => other.map(|_| ()),
+            }
+        };
+        result.map_err(|e| UserError(e.describe()))
+    }
+
+    /// Ends this tab's part in the signed-in account, if any: closes the connection (if
+    /// it held it), lets the lock go and, when `tell` is set, makes the account's other
+    /// tabs sign out too. Hands back the account, now inert.
+    pub(super) fn leave(&self, tell: bool) -> Option<Account> {
+        let account = self.set_account(None)?;
+        account.close(tell);
+        Some(account)
+    }
+
+    /// Connects once this tab holds the account's lock; until then it follows the tab
+    /// that does. `warm`: the cached world is already on screen, so a first failure to
+    /// connect is retried rather than sending the person back to the sign-in screen.
+    fn start(
+        &self,
+        store: Rc<DeviceStore>,
+        jid: BareJid,
+        secret: Secret,
+        remember: bool,
+        cached: Cached,
+        url: String,
+    ) -> Account {
+        let state = self.state;
+        let warm = matches!(secret, Secret::Keys(_));
+        state
+            .endpoint
+            .set(Some((jid.domain().to_string(), url.clone())));
+        let inner = Rc::new_cyclic(|weak: &Weak<Inner>| {
+            let weak = weak.clone();
+            Inner {
+                channel: TabChannel::open(&format!("kith:{jid}"), move |message| {
+                    if let Some(account) = Account::upgrade(&weak) {
+                        account.heard(message);
+                    }
+                }),
+                jid,
+                app: *self,
+                store,
+                remember,
+                url: RefCell::new(url),
+                connection: RefCell::new(None),
+                feed: RefCell::new(cached.feed),
+                lock: RefCell::new(None),
+                last_seq: Cell::new(0.0),
+                upload: RefCell::new(None),
+                waiting: Default::default(),
+                sync: Sync::default(),
+            }
+        });
+        let account = Account { inner };
+        self.leave(false);
+        self.set_account(Some(account.clone()));
+        let weak = Rc::downgrade(&account.inner);
+        let (roster, outbox) = (cached.roster, cached.outbox);
+        let acquired = move || {
+            if let Some(account) = Account::upgrade(&weak) {
+                account.connect(secret, roster, &outbox, warm);
+            }
+        };
+        let weak = Rc::downgrade(&account.inner);
+        let waiting = move || {
+            if let Some(account) = Account::upgrade(&weak) {
+                account.state().elsewhere.set(true);
+                account.inner.channel.post(&TabMessage::StatusAsked);
+            }
+        };
+        let lock = TabLock::acquire(&format!("kith:{}", account.inner.jid), acquired, waiting);
+        *account.inner.lock.borrow_mut() = Some(lock);
+        account
+    }
 }
 
-async fn endpoint(domain: &str) -> Result<String, String> {
-    let config = load_config().await?;
-    websocket_url(&config, domain).await
+impl Account {
+    pub(super) fn upgrade(weak: &Weak<Inner>) -> Option<Account> {
+        weak.upgrade().map(|inner| Account { inner })
+    }
+
+    pub(super) fn downgrade(&self) -> Weak<Inner> {
+        Rc::downgrade(&self.inner)
+    }
+
+    pub(super) fn state(&self) -> AppState {
+        self.inner.app.state
+    }
+
+    pub fn jid(&self) -> &BareJid {
+        &self.inner.jid
+    }
+
+    /// Whether this is still the account signed in here (an action or a store read
+    /// may finish after sign-out; what it would show then belongs to no one).
+    pub(super) fn is_signed_in(&self) -> bool {
+        self.inner
+            .app
+            .account()
+            .is_ok_and(|current| Rc::ptr_eq(&current.inner, &self.inner))
+    }
+
+    /// This tab's connection, if it holds it.
+    pub(super) fn connection(&self) -> Option<Connection> {
+        self.inner.connection.borrow().clone()
+    }
+
+    /// This tab now holds the account's lock: it opens the connection.
+    fn connect(&self, secret: Secret, roster: Roster, outbox: &[OutboxRecord], warm: bool) {
+        let inner = &self.inner;
+        self.state().elsewhere.set(false);
+        let client = Client::restore(
+            SessionConfig::with_secret(inner.jid.clone(), secret),
+            roster,
+            Outbox::restore(outbox.iter().map(entry_from_record).collect()),
+            inner.feed.borrow().clone(),
+        );
+        let url = inner.url.borrow().clone();
+        let connection = Connection::open(&url, client, self.sinks(), warm);
+        *inner.connection.borrow_mut() = Some(connection);
+    }
+
+    /// What the connection's changes do: see [`super::sync`].
+    fn sinks(&self) -> Sinks {
+        let weak = self.downgrade();
+        let (w1, w2, w3, w4, w5) = (weak.clone(), weak.clone(), weak.clone(), weak.clone(), weak);
+        Sinks {
+            update: Box::new(move |client, update| {
+                if let Some(account) = Account::upgrade(&w1) {
+                    account.on_update(client, update);
+                }
+            }),
+            failure: Box::new(move |message| {
+                if let Some(account) = Account::upgrade(&w2) {
+                    account.on_failure(message);
+                }
+            }),
+            retry: Box::new(move |at| {
+                if let Some(account) = Account::upgrade(&w3) {
+                    account.state().retry_at.set(at);
+                }
+            }),
+            settled: Box::new(move |client| {
+                if let Some(account) = Account::upgrade(&w4) {
+                    account.redraw_soon(client);
+                }
+            }),
+            endpoint_failed: Box::new(move |failed| {
+                if let Some(account) = Account::upgrade(&w5) {
+                    account.rediscover(failed);
+                }
+            }),
+        }
+    }
+
+    /// The first socket could not open: sign-in failed.
+    fn on_failure(&self, message: String) {
+        self.inner.channel.post(&TabMessage::Status {
+            status: ConnectionStatus::Offline,
+        });
+        self.state().failed(message);
+    }
+
+    /// The endpoint failed to open while the browser is online: look it up again; a new
+    /// one takes over from the next attempt. A network failure leaves the old in place.
+    fn rediscover(&self, failed: String) {
+        let weak = self.downgrade();
+        let domain = self.inner.jid.domain().to_string();
+        spawn_local(async move {
+            let Some(app) = Account::upgrade(&weak).map(|a| a.inner.app) else {
+                return;
+            };
+            let Ok(found) = app.endpoint(&domain).await else {
+                return;
+            };
+            let Some(account) = Account::upgrade(&weak) else {
+                return;
+            };
+            if found == failed {
+                return;
+            }
+            *account.inner.url.borrow_mut() = found.clone();
+            account.state().endpoint.set(Some((domain, found.clone())));
+            if let Some(c) = account.connection() {
+                c.set_endpoint(&found);
+            }
+        });
+    }
+
+    /// The rest of the cache, after the warm start painted the newest page.
+    async fn restore_rest(&self) {
+        let records = self
+            .inner
+            .store
+            .posts(self.inner.jid.as_str(), CACHED_ITEMS)
+            .await
+            .unwrap_or_default();
+        let state = self.state();
+        self.with_feed(move |feed, connection| {
+            feed.absorb(&records);
+            if let Some(c) = connection {
+                c.act(move |client, _| client.absorb_cached(&records));
+                c.with_client(|client| state.show_feed(client.feed()));
+            }
+        });
+    }
+
+    /// Runs `change` on the feed this tab shows: the connection's when it holds it
+    /// (which redraws by itself), else the store's copy, redrawn here.
+    pub(super) fn with_feed(&self, change: impl FnOnce(&mut Feed, Option<&Connection>)) {
+        let connection = self.connection();
+        let mut feed = self.inner.feed.borrow_mut();
+        change(&mut feed, connection.as_ref());
+        if connection.is_none() && self.is_signed_in() {
+            self.state().show_feed(&feed);
+        }
+    }
+
+    /// Reads the feed this tab shows.
+    pub(super) fn read_feed<T>(&self, read: impl FnOnce(&Feed) -> T) -> T {
+        match self.connection() {
+            Some(c) => c.with_client(|client| read(client.feed())),
+            None => read(&self.inner.feed.borrow()),
+        }
+    }
+
+    /// Closes the connection (if this tab held it), lets the lock go and, when `tell`
+    /// is set, makes the other tabs of the account sign out too.
+    fn close(&self, tell: bool) {
+        let inner = &self.inner;
+        if let Some(connection) = inner.connection.borrow_mut().take() {
+            connection.close();
+        }
+        if tell {
+            inner.channel.post(&TabMessage::SignOut);
+        }
+        if let Some(lock) = inner.lock.borrow_mut().take() {
+            lock.release();
+        }
+        inner.channel.close();
+    }
 }
 
 pub(super) async fn cached(store: &DeviceStore, jid: &BareJid) -> (Roster, Vec<OutboxRecord>) {
@@ -177,131 +468,6 @@ pub(super) async fn cached_feed(
     (records, cursors)
 }
 
-/// Signs in with what was typed. A Jabber ID that cannot be one comes back as `Err`, a
-/// sentence for beside the field, before anything goes on the wire; every later problem
-/// reaches the state's alert. `remember` keeps SCRAM keys (never the password) so that
-/// a reload signs in by itself.
-pub async fn sign_in(
-    state: AppState,
-    typed_jid: &str,
-    password: String,
-    remember: bool,
-) -> Result<(), String> {
-    let config = match load_config().await {
-        Ok(c) => c,
-        Err(message) => {
-            state.failed(message);
-            return Ok(());
-        }
-    };
-    // The host's default domain lets people type only their name.
-    let jid = account_jid(typed_jid, config.default_domain.as_deref())?;
-    leave(false);
-    state.connecting();
-    let url = match websocket_url(&config, jid.domain().as_ref()).await {
-        Ok(url) => url,
-        Err(message) => {
-            state.failed(message);
-            return Ok(());
-        }
-    };
-    let store = store(state).await;
-    // Whatever this device cached for the account: its roster version spares a refetch,
-    // its outbox goes out once online.
-    let (roster, outbox) = cached(&store, &jid).await;
-    state
-        .pending
-        .set(outbox.iter().map(PendingWrite::from_record).collect());
-    let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
-    let feed = Feed::restore(jid.clone(), &records, &cursors);
-    start(
-        state,
-        store,
-        jid,
-        Secret::Password(password),
-        remember,
-        (roster, outbox, feed),
-        url,
-    );
-    Ok(())
-}
-
-/// Connects once this tab holds the account's lock; until then it follows the tab that
-/// does. `warm`: the cached world is already on screen, so a first failure to connect
-/// is retried rather than sending the person back to the sign-in screen.
-fn start(
-    state: AppState,
-    store: Rc<DeviceStore>,
-    jid: BareJid,
-    secret: Secret,
-    remember: bool,
-    (roster, outbox, feed): (Roster, Vec<OutboxRecord>, Feed),
-    url: String,
-) {
-    let warm = matches!(secret, Secret::Keys(_));
-    state
-        .endpoint
-        .set(Some((jid.domain().to_string(), url.clone())));
-    let connection: Rc<RefCell<Option<Connection>>> = Rc::new(RefCell::new(None));
-    let view = Rc::new(RefCell::new(feed));
-    let channel = Rc::new(TabChannel::open(
-        &format!("kith:{jid}"),
-        heard(
-            state,
-            store.clone(),
-            jid.clone(),
-            connection.clone(),
-            view.clone(),
-        ),
-    ));
-    let acquired = {
-        let (store, jid, connection, channel, view) = (
-            store.clone(),
-            jid.clone(),
-            connection.clone(),
-            channel.clone(),
-            view.clone(),
-        );
-        move || {
-            state.elsewhere.set(false);
-            let entries = outbox.iter().map(entry_from_record).collect();
-            let client = Client::restore(
-                SessionConfig::with_secret(jid.clone(), secret),
-                roster,
-                Outbox::restore(entries),
-                view.borrow().clone(),
-            );
-            let sinks = sinks(
-                state,
-                store,
-                jid,
-                remember,
-                Rc::new(RefCell::new(url.clone())),
-                channel,
-                connection.clone(),
-            );
-            *connection.borrow_mut() = Some(Connection::open(&url, client, sinks, warm));
-        }
-    };
-    let waiting = {
-        let channel = channel.clone();
-        move || {
-            state.elsewhere.set(true);
-            channel.post(&TabMessage::StatusAsked);
-        }
-    };
-    let lock = TabLock::acquire(&format!("kith:{jid}"), acquired, waiting);
-    LIVE.with(|l| {
-        *l.borrow_mut() = Some(Live {
-            jid,
-            connection,
-            feed: view,
-            lock,
-            channel,
-        })
-    });
-}
-
 pub(super) fn entry_from_record(record: &OutboxRecord) -> OutboxEntry {
     OutboxEntry {
         id: record.id.clone(),
@@ -312,185 +478,6 @@ pub(super) fn entry_from_record(record: &OutboxRecord) -> OutboxEntry {
             None => EntryState::Pending,
         },
     }
-}
-
-/// What the connection's changes do: persist first, then show, then tell other tabs.
-fn sinks(
-    state: AppState,
-    store: Rc<DeviceStore>,
-    jid: BareJid,
-    remember: bool,
-    url: Rc<RefCell<String>>,
-    channel: Rc<TabChannel>,
-    connection: Rc<RefCell<Option<Connection>>>,
-) -> Sinks {
-    let endpoint_failed = {
-        let (connection, url, domain) = (connection.clone(), url.clone(), jid.domain().to_string());
-        move |failed: String| {
-            let (connection, url, domain) = (connection.clone(), url.clone(), domain.clone());
-            spawn_local(async move {
-                // A network failure here leaves the old endpoint in place.
-                let Ok(found) = endpoint(&domain).await else {
-                    return;
-                };
-                if found == failed {
-                    return;
-                }
-                *url.borrow_mut() = found.clone();
-                state.endpoint.set(Some((domain, found.clone())));
-                if let Some(c) = connection.borrow().as_ref() {
-                    c.set_endpoint(&found);
-                }
-            });
-        }
-    };
-    let update = {
-        let channel = channel.clone();
-        move |client: &Client, update: Update| {
-            let url = url.borrow().clone();
-            persist(
-                state, &store, &jid, remember, &url, client, &update, &channel,
-            );
-            if let Update::Online(_) | Update::Resumed | Update::Disconnected = update {
-                let status = match update {
-                    Update::Disconnected => ConnectionStatus::Connecting,
-                    _ => ConnectionStatus::Online,
-                };
-                channel.post(&TabMessage::Status { status });
-            }
-            state.apply(client, update);
-        }
-    };
-    Sinks {
-        update: Box::new(update),
-        failure: Box::new(move |message| {
-            channel.post(&TabMessage::Status {
-                status: ConnectionStatus::Offline,
-            });
-            state.failed(message)
-        }),
-        retry: Box::new(move |at| state.retry_at.set(at)),
-        settled: Box::new(redraw_soon(state, connection)),
-        endpoint_failed: Box::new(endpoint_failed),
-    }
-}
-
-/// The feed redrawn at most once a frame (every 100 ms while a sync runs): a sync
-/// answers in dozens of frames a second, and each redraw walks the whole timeline.
-fn redraw_soon(
-    state: AppState,
-    connection: Rc<RefCell<Option<Connection>>>,
-) -> impl Fn(&Client) + 'static {
-    const FRAME_MS: f64 = 16.0;
-    // While a sync pours in pages, each redraw walks the whole timeline: a few a second
-    // show the progress as well as sixty would, and leave the time to the sync.
-    const SYNC_MS: f64 = 100.0;
-    let scheduled = Rc::new(std::cell::Cell::new(false));
-    let last = Rc::new(std::cell::Cell::new(f64::NEG_INFINITY));
-    move |client: &Client| {
-        if scheduled.replace(true) {
-            return;
-        }
-        let wait = if client.feed().progress().is_some() {
-            (last.get() + SYNC_MS - js_sys::Date::now()).clamp(FRAME_MS, SYNC_MS)
-        } else {
-            FRAME_MS
-        };
-        let (connection, scheduled, last) = (connection.clone(), scheduled.clone(), last.clone());
-        let run = wasm_bindgen::closure::Closure::once_into_js(move || {
-            scheduled.set(false);
-            last.set(js_sys::Date::now());
-            let connection = connection.borrow().clone();
-            if let Some(c) = connection {
-                c.with_client(|client| state.show_feed(client.feed()));
-            }
-        });
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                wasm_bindgen::JsCast::unchecked_ref(&run),
-                wait as i32,
-            );
-        }
-    }
-}
-
-/// The channel to the account's other tabs.
-pub(super) fn channel() -> Option<Rc<TabChannel>> {
-    LIVE.with(|l| l.borrow().as_ref().map(|l| l.channel.clone()))
-}
-
-/// The signed-in account of this tab.
-pub(super) fn account() -> Option<BareJid> {
-    LIVE.with(|l| l.borrow().as_ref().map(|l| l.jid.clone()))
-}
-
-/// This tab's connection, if it holds it.
-pub(super) fn connection() -> Option<Connection> {
-    LIVE.with(|l| {
-        l.borrow()
-            .as_ref()
-            .and_then(|l| l.connection.borrow().clone())
-    })
-}
-
-/// Runs `change` on the feed this tab shows: the connection's when it holds it (which
-/// redraws by itself), else the store's copy, redrawn here.
-pub(super) fn with_feed(state: AppState, change: impl FnOnce(&mut Feed, Option<&Connection>)) {
-    let Some((connection, view)) = LIVE.with(|l| {
-        l.borrow()
-            .as_ref()
-            .map(|l| (l.connection.borrow().clone(), l.feed.clone()))
-    }) else {
-        return;
-    };
-    match connection {
-        Some(connection) => change(&mut view.borrow_mut(), Some(&connection)),
-        None => {
-            change(&mut view.borrow_mut(), None);
-            state.show_feed(&view.borrow());
-        }
-    }
-}
-
-/// Signs out. `wipe` deletes everything this device keeps for the account; otherwise
-/// the cache stays (for a faster next sign-in) but the remembered keys go, so the next
-/// visit asks for the password.
-pub async fn sign_out(state: AppState, wipe: bool) {
-    let jid = LIVE.with(|l| l.borrow().as_ref().map(|l| l.jid.to_string()));
-    leave(true);
-    state.closed(&CloseReason::Requested);
-    let (Some(jid), Some(store)) = (jid, STORE.with(|s| s.borrow().clone())) else {
-        return;
-    };
-    let result = if wipe {
-        state.images.forget_upload_hosts(&jid);
-        store.wipe_account(&jid).await
-    } else {
-        match store.last_account().await {
-            Ok(Some(mut record)) if record.jid == jid => {
-                record.keys = None;
-                store.put_account(&record).await
-            }
-            other => other.map(|_| ()),
-        }
-    };
-    storage_trouble(state, result);
-}
-
-/// Ends this tab's part: closes the connection (if it held it), lets the lock go and,
-/// when `tell` is set, makes the other tabs of the account sign out too.
-pub(super) fn leave(tell: bool) {
-    let Some(live) = LIVE.with(|l| l.borrow_mut().take()) else {
-        return;
-    };
-    if let Some(connection) = live.connection.borrow_mut().take() {
-        connection.close();
-    }
-    if tell {
-        live.channel.post(&TabMessage::SignOut);
-    }
-    live.lock.release();
-    live.channel.close();
 }
 
 pub(super) fn keys_to_record(keys: &ScramKeys) -> RememberedKeys {

@@ -1,101 +1,83 @@
 //! A tab that does not hold the account's connection follows the one that does: it
 //! hears over the tabs' channel what changed and redraws from the shared store.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use xmpp_parsers::jid::BareJid;
 
-use super::account::{cached, cached_feed, channel, entry_from_record, leave, CACHED_ITEMS};
-use super::socket::Connection;
-use super::tabs::TabMessage;
+use super::account::{cached, cached_feed, entry_from_record, Account, CACHED_ITEMS};
+use crate::net::tabs::TabMessage;
 use crate::service::feed::Feed;
-use crate::state::{AppState, PendingWrite};
-use crate::store::device::DeviceStore;
+use crate::state::PendingWrite;
 use crate::store::Store;
 use crate::xmpp::CloseReason;
 
-thread_local! {
-    /// A follower's reload of the feed from the store: running, and asked again since.
-    static RELOAD: std::cell::Cell<(bool, bool)> = const { std::cell::Cell::new((false, false)) };
-}
-
-/// A follower redraws from the store; reloads asked for while one runs become one more.
-fn reload_feed(state: AppState, store: Rc<DeviceStore>, jid: BareJid, view: Rc<RefCell<Feed>>) {
-    let (running, _) = RELOAD.get();
-    if running {
-        RELOAD.set((true, true));
-        return;
-    }
-    RELOAD.set((true, false));
-    spawn_local(async move {
-        loop {
-            let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
-            let feed = Feed::restore(jid.clone(), &records, &cursors);
-            state.show_feed(&feed);
-            *view.borrow_mut() = feed;
-            let (_, again) = RELOAD.get();
-            if !again {
-                break;
-            }
-            RELOAD.set((true, false));
-        }
-        RELOAD.set((false, false));
-    });
-}
-
-/// What this tab does when another tab of the same account speaks.
-pub(super) fn heard(
-    state: AppState,
-    store: Rc<DeviceStore>,
-    jid: BareJid,
-    connection: Rc<RefCell<Option<Connection>>>,
-    view: Rc<RefCell<Feed>>,
-) -> impl Fn(TabMessage) + 'static {
-    move |message: TabMessage| {
-        let leader = connection.borrow().clone();
-        match (message, leader) {
+impl Account {
+    /// What this tab does when another tab of the same account speaks.
+    pub(super) fn heard(&self, message: TabMessage) {
+        let state = self.state();
+        let (store, jid) = (self.inner.store.clone(), self.inner.jid.clone());
+        match (message, self.connection()) {
             // A follower wrote to the shared outbox: the tab holding the connection sends.
-            (TabMessage::Outbox, Some(leader)) => {
-                let (store, jid) = (store.clone(), jid.clone());
-                spawn_local(async move {
-                    let Ok(records) = store.outbox(jid.as_str()).await else {
-                        return;
-                    };
-                    for record in records.iter().filter(|r| r.failed.is_none()) {
-                        leader.submit(entry_from_record(record));
-                    }
-                    state.set_pending(records.iter().map(PendingWrite::from_record).collect());
-                });
-            }
-            (TabMessage::StatusAsked, Some(_)) => {
-                if let Some(live) = channel() {
-                    live.post(&TabMessage::Status {
-                        status: state.status.get_untracked(),
-                    });
+            (TabMessage::Outbox, Some(leader)) => spawn_local(async move {
+                let Ok(records) = store.outbox(jid.as_str()).await else {
+                    return;
+                };
+                for record in records.iter().filter(|r| r.failed.is_none()) {
+                    leader.submit(entry_from_record(record));
                 }
-            }
-            (TabMessage::Outbox | TabMessage::Roster, None) => {
-                let (store, jid) = (store.clone(), jid.clone());
-                spawn_local(async move {
-                    let (roster, outbox) = cached(&store, &jid).await;
-                    state
-                        .pending
-                        .set(outbox.iter().map(PendingWrite::from_record).collect());
-                    state.set_roster(&roster);
-                });
-            }
-            (TabMessage::Posts, None) => {
-                reload_feed(state, store.clone(), jid.clone(), view.clone())
-            }
+                state.set_pending(records.iter().map(PendingWrite::from_record).collect());
+            }),
+            (TabMessage::StatusAsked, Some(_)) => self.inner.channel.post(&TabMessage::Status {
+                status: state.status.get_untracked(),
+            }),
+            (TabMessage::Outbox | TabMessage::Roster, None) => spawn_local(async move {
+                let (roster, outbox) = cached(&store, &jid).await;
+                state
+                    .pending
+                    .set(outbox.iter().map(PendingWrite::from_record).collect());
+                state.set_roster(&roster);
+            }),
+            (TabMessage::Posts, None) => self.reload_feed(),
             (TabMessage::SignOut, _) => {
-                leave(false);
+                self.inner.app.leave(false);
                 state.closed(&CloseReason::Requested);
             }
             (TabMessage::Status { status }, None) => state.status.set(status),
             _ => {}
         }
+    }
+
+    /// A follower redraws from the store; reloads asked for while one runs become one
+    /// more.
+    fn reload_feed(&self) {
+        let reload = &self.inner.sync.reload;
+        let (running, _) = reload.get();
+        if running {
+            reload.set((true, true));
+            return;
+        }
+        reload.set((true, false));
+        let weak = self.downgrade();
+        spawn_local(async move {
+            loop {
+                // Signed out meanwhile: nothing to redraw.
+                let Some(account) = Account::upgrade(&weak) else {
+                    return;
+                };
+                let (store, jid) = (account.inner.store.clone(), account.inner.jid.clone());
+                let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
+                let feed = Feed::restore(jid, &records, &cursors);
+                if account.is_signed_in() {
+                    account.state().show_feed(&feed);
+                }
+                *account.inner.feed.borrow_mut() = feed;
+                let reload = &account.inner.sync.reload;
+                if !reload.get().1 {
+                    reload.set((false, false));
+                    return;
+                }
+                reload.set((true, false));
+            }
+        });
     }
 }

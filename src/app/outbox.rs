@@ -3,131 +3,118 @@
 
 use leptos::prelude::*;
 
-use super::account::{account, channel, connection, entry_from_record, store, with_feed};
-use super::persist::storage_trouble;
-use super::socket::now;
-use super::tabs::TabMessage;
+use super::account::{entry_from_record, Account};
+use super::sync::storage_trouble;
+use super::UserError;
+use crate::net::socket::now;
+use crate::net::tabs::TabMessage;
 use crate::service::feed::ItemKey;
 use crate::service::roster::RosterEdit;
-use crate::state::{AppState, PendingWrite};
+use crate::state::PendingWrite;
 use crate::store::{OutboxRecord, Store};
 
-/// Stores a roster change in the outbox, durably, then hands it to whichever tab holds
-/// the connection. Shown as **Pending** until the server confirms.
-pub async fn edit_roster(state: AppState, edit: RosterEdit) {
-    let Some(jid) = account() else {
-        return;
-    };
-    let id = fresh_id();
-    let record = OutboxRecord {
-        account: jid.to_string(),
-        id: id.clone(),
-        queue: "roster".into(),
-        seq: now().0 as f64,
-        kind: "roster".into(),
-        target: edit.jid().to_string(),
-        payload: String::from(&minidom::Element::from(edit.to_iq(&id))),
-        failed: None,
-    };
-    write(state, vec![record]).await;
-}
-
-/// Stores writes in the outbox, durably and in order, marks them **Pending**, then hands
-/// them to whichever tab holds the connection.
-pub(super) async fn write(state: AppState, records: Vec<OutboxRecord>) {
-    let Some(channel) = channel() else {
-        return;
-    };
-    let mut pending = state.pending.get_untracked();
-    pending.extend(records.iter().map(PendingWrite::from_record));
-    state.set_pending(pending);
-    let store = store(state).await;
-    for record in &records {
-        storage_trouble(state, store.put_outbox(record).await);
+impl Account {
+    /// Stores a roster change in the outbox, durably, then hands it to whichever tab
+    /// holds the connection. Shown as **Pending** until the server confirms.
+    pub async fn edit_roster(&self, edit: RosterEdit) -> Result<(), UserError> {
+        let id = fresh_id();
+        let payload = String::from(&minidom::Element::from(edit.to_iq(&id)));
+        let record = self.record("roster", "roster", id, edit.jid().as_str(), payload);
+        self.write(vec![record]).await;
+        Ok(())
     }
-    match connection() {
-        Some(connection) => {
-            for record in &records {
-                connection.submit(entry_from_record(record));
-            }
+
+    /// Stores writes in the outbox, durably and in order, marks them **Pending**, then
+    /// hands them to whichever tab holds the connection.
+    pub(super) async fn write(&self, records: Vec<OutboxRecord>) {
+        let state = self.state();
+        let mut pending = state.pending.get_untracked();
+        pending.extend(records.iter().map(PendingWrite::from_record));
+        state.set_pending(pending);
+        for record in &records {
+            storage_trouble(state, self.inner.store.put_outbox(record).await);
         }
-        None => channel.post(&TabMessage::Outbox),
+        match self.connection() {
+            Some(connection) => {
+                for record in &records {
+                    connection.submit(entry_from_record(record));
+                }
+            }
+            None => self.inner.channel.post(&TabMessage::Outbox),
+        }
     }
-}
 
-/// A fresh outbox record for the account; `seq` keeps writing order within a burst.
-pub(super) fn record(
-    kind: &str,
-    queue: &str,
-    id: String,
-    target: &str,
-    payload: String,
-) -> OutboxRecord {
-    thread_local! {
-        static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
-    }
-    let seq = LAST.with(|last| {
+    /// A fresh outbox record for the account; `seq` keeps writing order within a burst.
+    pub(super) fn record(
+        &self,
+        kind: &str,
+        queue: &str,
+        id: String,
+        target: &str,
+        payload: String,
+    ) -> OutboxRecord {
+        let last = &self.inner.last_seq;
         let seq = (now().0 as f64).max(last.get() + 1.0);
         last.set(seq);
-        seq
-    });
-    OutboxRecord {
-        account: account().map(|j| j.to_string()).unwrap_or_default(),
-        id,
-        queue: queue.into(),
-        seq,
-        kind: kind.into(),
-        target: target.into(),
-        payload,
-        failed: None,
+        OutboxRecord {
+            account: self.inner.jid.to_string(),
+            id,
+            queue: queue.into(),
+            seq,
+            kind: kind.into(),
+            target: target.into(),
+            payload,
+            failed: None,
+        }
     }
-}
 
-/// The person dealt with a refused write: try it again as it is, or drop it.
-pub async fn settle_refused(state: AppState, id: String, retry: bool) {
-    let (Some(jid), connection, Some(channel)) = (account(), connection(), channel()) else {
-        return;
-    };
-    let store = store(state).await;
-    let Ok(records) = store.outbox(jid.as_str()).await else {
-        return;
-    };
-    let Some(mut record) = records.into_iter().find(|r| r.id == id) else {
-        return;
-    };
-    let mut pending = state.pending.get_untracked();
-    if retry {
-        record.failed = None;
-        storage_trouble(state, store.put_outbox(&record).await);
-        if let Some(w) = pending.iter_mut().find(|w| w.id == id) {
-            w.failed = None;
+    /// The person dealt with a refused write: try it again as it is, or drop it.
+    pub async fn settle_refused(&self, id: String, retry: bool) -> Result<(), UserError> {
+        let state = self.state();
+        let (store, jid) = (&self.inner.store, &self.inner.jid);
+        let records = store
+            .outbox(jid.as_str())
+            .await
+            .map_err(|e| UserError(e.describe()))?;
+        let Some(mut record) = records.into_iter().find(|r| r.id == id) else {
+            return Ok(());
+        };
+        let connection = self.connection();
+        let mut pending = state.pending.get_untracked();
+        if retry {
+            record.failed = None;
+            storage_trouble(state, store.put_outbox(&record).await);
+            if let Some(w) = pending.iter_mut().find(|w| w.id == id) {
+                w.failed = None;
+            }
+            match &connection {
+                Some(c) => c.retry(&id, None),
+                None => self.inner.channel.post(&TabMessage::Outbox),
+            }
+        } else {
+            storage_trouble(state, store.delete_outbox(jid.as_str(), &id).await);
+            pending.retain(|w| w.id != id);
+            if let Some(c) = &connection {
+                c.discard(&id);
+            }
+            // A new post that will never exist leaves the timeline (and the cache) too.
+            if record.kind == "post" && !pending.iter().any(|w| w.target == record.target) {
+                let key = ItemKey::post(jid, &record.target);
+                let result = store
+                    .delete_post(jid.as_str(), &key.service, &key.node, &key.id)
+                    .await;
+                storage_trouble(state, result);
+                self.with_feed(move |feed, connection| match connection {
+                    Some(c) => c.act(move |client, now| client.apply_local_retract(now, &key)),
+                    None => feed.apply_local_retract(&key),
+                });
+            }
+            self.inner.channel.post(&TabMessage::Outbox);
+            self.inner.channel.post(&TabMessage::Posts);
         }
-        match &connection {
-            Some(c) => c.retry(&id, None),
-            None => channel.post(&TabMessage::Outbox),
-        }
-    } else {
-        storage_trouble(state, store.delete_outbox(jid.as_str(), &id).await);
-        pending.retain(|w| w.id != id);
-        if let Some(c) = &connection {
-            c.discard(&id);
-        }
-        // A new post that will never exist leaves the timeline (and the cache) too.
-        if record.kind == "post" && !pending.iter().any(|w| w.target == record.target) {
-            let key = ItemKey::post(&jid, &record.target);
-            let result = store
-                .delete_post(jid.as_str(), &key.service, &key.node, &key.id)
-                .await;
-            storage_trouble(state, result);
-            with_feed(state, move |feed, connection| match connection {
-                Some(c) => c.act(move |client, now| client.apply_local_retract(now, &key)),
-                None => feed.apply_local_retract(&key),
-            });
-        }
-        channel.post(&TabMessage::Outbox);
-        channel.post(&TabMessage::Posts);
+        state.set_pending(pending);
+        Ok(())
     }
-    state.set_pending(pending);
 }
 
 /// A client-chosen id: random, so two tabs or devices never pick the same.

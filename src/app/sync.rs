@@ -1,24 +1,35 @@
-//! The device store's side of the connection: every change the client reports is
-//! written (the roster after a paint, the feed behind, in batches) before the account's
-//! other tabs hear of it.
+//! `Update` → store and → state, in one place. Every change the connection's client
+//! reports is written to the device store (the roster after a paint, the feed behind, in
+//! batches) and shown: in the tab holding the connection the state is fed by the client
+//! directly, the store written behind it; the account's other tabs hear once the store
+//! has it and redraw from there ([`super::follow`]). The feed's redraws are throttled to
+//! one per burst.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell};
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use xmpp_parsers::jid::BareJid;
 
-use super::account::{keys_to_record, ENDPOINT};
-use super::socket::now;
-use super::tabs::{TabChannel, TabMessage};
+use super::account::{keys_to_record, Account, ENDPOINT};
+use crate::net::socket::now;
+use crate::net::tabs::TabMessage;
 use crate::service::feed::FeedChange;
 use crate::service::roster::RosterChange;
 use crate::service::{Client, Update};
-use crate::state::AppState;
-use crate::store::device::DeviceStore;
+use crate::state::{AppState, ConnectionStatus};
 use crate::store::{AccountRecord, CursorRecord, PostRecord, Store, StoreError};
 use crate::xmpp::CloseReason;
+
+/// What the store and the screen are behind on, per account.
+#[derive(Default)]
+pub(super) struct Sync {
+    /// Feed writes not yet in IndexedDB, and whether a flush is under way.
+    post_ops: RefCell<(Vec<PostOp>, bool)>,
+    /// A feed redraw is scheduled; when the last one ran (ms since the epoch).
+    redraw: (Cell<bool>, Cell<f64>),
+    /// A follower's reload of the feed from the store: running, and asked again since.
+    pub(super) reload: Cell<(bool, bool)>,
+}
 
 /// A failed write is not a failed action: the app keeps the change in memory and says
 /// that this device may forget it.
@@ -45,153 +56,164 @@ pub(super) fn after_paint(task: impl std::future::Future<Output = ()> + 'static)
     let _ = window.request_animation_frame(frame.unchecked_ref());
 }
 
-/// Writes what `update` changed to the device store; other tabs hear once it is there.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn persist(
-    state: AppState,
-    store: &Rc<DeviceStore>,
-    jid: &BareJid,
-    remember: bool,
-    url: &str,
-    client: &Client,
-    update: &Update,
-    channel: &Rc<TabChannel>,
-) {
-    let account = jid.to_string();
-    let (store, channel) = (store.clone(), channel.clone());
-    match update {
-        Update::Online(_) => {
-            let record = AccountRecord {
-                jid: account.clone(),
-                keys: remember
-                    .then(|| client.scram_keys().map(keys_to_record))
-                    .flatten(),
-                last_used: now().0 as f64,
+impl Account {
+    /// One change of the client's world: stored, shown, and told to the other tabs.
+    pub(super) fn on_update(&self, client: &Client, update: Update) {
+        self.persist(client, &update);
+        if let Update::Online(_) | Update::Resumed | Update::Disconnected = update {
+            let status = match update {
+                Update::Disconnected => ConnectionStatus::Connecting,
+                _ => ConnectionStatus::Online,
             };
-            let endpoint = CursorRecord {
-                account,
-                key: ENDPOINT.into(),
-                value: url.to_owned(),
-            };
-            spawn_local(async move {
-                storage_trouble(state, store.put_account(&record).await);
-                storage_trouble(state, store.put_cursor(&endpoint).await);
-            });
+            self.inner.channel.post(&TabMessage::Status { status });
         }
-        Update::Roster(change) => {
-            let roster = client.roster();
-            let version = roster.version().map(str::to_owned);
-            let write = match change {
-                RosterChange::Replaced => Ok(roster.to_cache(jid)),
-                RosterChange::Upserted(contact) => Err(roster
-                    .get(contact)
-                    .map(|c| c.to_record(jid))
-                    .ok_or_else(|| contact.to_string())),
-                RosterChange::Removed(contact) => Err(Err(contact.to_string())),
-            };
-            // A whole roster is thousands of records to serialise: after the list is
-            // painted, not before (in a hidden tab, once it is shown).
-            after_paint(async move {
-                let result = match &write {
-                    Ok(full) => store.replace_roster(&account, full).await,
-                    Err(one) => {
-                        let one = one.as_ref().map_err(String::as_str);
-                        store
-                            .update_contact(&account, version.as_deref(), one)
-                            .await
-                    }
+        self.state().apply(client, update);
+    }
+
+    /// Writes what `update` changed to the device store; other tabs hear once it is
+    /// there.
+    fn persist(&self, client: &Client, update: &Update) {
+        let state = self.state();
+        let jid = &self.inner.jid;
+        let remember = self.inner.remember;
+        let url = self.inner.url.borrow().clone();
+        let account = jid.to_string();
+        let store = self.inner.store.clone();
+        let weak = self.downgrade();
+        match update {
+            Update::Online(_) => {
+                let record = AccountRecord {
+                    jid: account.clone(),
+                    keys: remember
+                        .then(|| client.scram_keys().map(keys_to_record))
+                        .flatten(),
+                    last_used: now().0 as f64,
                 };
-                storage_trouble(state, result);
-                channel.post(&TabMessage::Roster);
-            });
-        }
-        Update::Delivered(id) => {
-            let id = id.clone();
-            spawn_local(async move {
-                storage_trouble(state, store.delete_outbox(&account, &id).await);
-                channel.post(&TabMessage::Outbox);
-            });
-        }
-        Update::Refused { id, reason } => {
-            let (id, reason) = (id.clone(), reason.clone());
-            spawn_local(async move {
-                let Ok(entries) = store.outbox(&account).await else {
-                    return;
+                let endpoint = CursorRecord {
+                    account,
+                    key: ENDPOINT.into(),
+                    value: url,
                 };
-                if let Some(mut record) = entries.into_iter().find(|r| r.id == id) {
-                    record.failed = Some(reason);
-                    storage_trouble(state, store.put_outbox(&record).await);
-                }
-                channel.post(&TabMessage::Outbox);
-            });
-        }
-        Update::Answer { id, outcome } => super::query::answered(id, outcome.clone()),
-        Update::Feed(change) => {
-            let feed = client.feed();
-            // While a sync pours pages in, the main thread is what makes the timeline
-            // appear: what the server sent is written once it is over (nothing is lost
-            // if the tab closes first: the sync's cursors are stored at its end too, so
-            // the next start fetches the same again). The person's own writes and all
-            // removals go at once (`held` false): those a reload must not lose or bring
-            // back.
-            let (ops, held): (Vec<PostOp>, bool) = match change {
-                FeedChange::Upserted(key) => (
-                    feed.record(key).map(PostOp::Put).into_iter().collect(),
-                    !feed.is_local(key),
-                ),
-                // Comments and likes are kept with the post; ones retracted while we
-                // were away stay in the cache until the post goes.
-                FeedChange::CommentsChanged(post) => {
-                    let comments = feed.comments(post);
-                    (
-                        comments
-                            .iter()
-                            .filter_map(|c| feed.record(&c.key))
-                            .map(PostOp::Put)
-                            .collect(),
-                        !comments.iter().any(|c| feed.is_local(&c.key)),
-                    )
-                }
-                FeedChange::Retracted(key) => (
-                    vec![PostOp::Delete(
-                        key.service.clone(),
-                        key.node.clone(),
-                        key.id.clone(),
-                    )],
-                    false,
-                ),
-                FeedChange::Cursor { key, value } => {
-                    let cursor = CursorRecord {
-                        account,
-                        key: key.clone(),
-                        value: value.clone(),
-                    };
-                    spawn_local(async move {
-                        storage_trouble(state, store.put_cursor(&cursor).await);
-                    });
-                    return;
-                }
-                // Nothing to write, but the end of a sync (no progress left) is when
-                // what was held goes.
-                FeedChange::Progress => (Vec::new(), true),
-            };
-            let hold = held && feed.progress().is_some();
-            queue_post_ops(state, store, account, channel, ops, hold);
-        }
-        Update::Closed(reason) if !matches!(reason, CloseReason::Requested) => {
-            // Remembered keys that no longer sign in must not be tried at every load.
-            if matches!(reason, CloseReason::AuthFailed(_) | CloseReason::Scram(_)) {
                 spawn_local(async move {
-                    if let Ok(Some(mut record)) = store.last_account().await {
-                        if record.jid == account {
-                            record.keys = None;
-                            storage_trouble(state, store.put_account(&record).await);
-                        }
-                    }
+                    storage_trouble(state, store.put_account(&record).await);
+                    storage_trouble(state, store.put_cursor(&endpoint).await);
                 });
             }
+            Update::Roster(change) => {
+                let roster = client.roster();
+                let version = roster.version().map(str::to_owned);
+                let write = match change {
+                    RosterChange::Replaced => Ok(roster.to_cache(jid)),
+                    RosterChange::Upserted(contact) => Err(roster
+                        .get(contact)
+                        .map(|c| c.to_record(jid))
+                        .ok_or_else(|| contact.to_string())),
+                    RosterChange::Removed(contact) => Err(Err(contact.to_string())),
+                };
+                // A whole roster is thousands of records to serialise: after the list is
+                // painted, not before (in a hidden tab, once it is shown).
+                after_paint(async move {
+                    let result = match &write {
+                        Ok(full) => store.replace_roster(&account, full).await,
+                        Err(one) => {
+                            let one = one.as_ref().map_err(String::as_str);
+                            store
+                                .update_contact(&account, version.as_deref(), one)
+                                .await
+                        }
+                    };
+                    storage_trouble(state, result);
+                    tell(&weak, TabMessage::Roster);
+                });
+            }
+            Update::Delivered(id) => {
+                let id = id.clone();
+                spawn_local(async move {
+                    storage_trouble(state, store.delete_outbox(&account, &id).await);
+                    tell(&weak, TabMessage::Outbox);
+                });
+            }
+            Update::Refused { id, reason } => {
+                let (id, reason) = (id.clone(), reason.clone());
+                spawn_local(async move {
+                    let Ok(entries) = store.outbox(&account).await else {
+                        return;
+                    };
+                    if let Some(mut record) = entries.into_iter().find(|r| r.id == id) {
+                        record.failed = Some(reason);
+                        storage_trouble(state, store.put_outbox(&record).await);
+                    }
+                    tell(&weak, TabMessage::Outbox);
+                });
+            }
+            Update::Answer { id, outcome } => self.answered(id, outcome.clone()),
+            Update::Feed(change) => {
+                let feed = client.feed();
+                // While a sync pours pages in, the main thread is what makes the timeline
+                // appear: what the server sent is written once it is over (nothing is lost
+                // if the tab closes first: the sync's cursors are stored at its end too, so
+                // the next start fetches the same again). The person's own writes and all
+                // removals go at once (`held` false): those a reload must not lose or bring
+                // back.
+                let (ops, held): (Vec<PostOp>, bool) = match change {
+                    FeedChange::Upserted(key) => (
+                        feed.record(key).map(PostOp::Put).into_iter().collect(),
+                        !feed.is_local(key),
+                    ),
+                    // Comments and likes are kept with the post; ones retracted while we
+                    // were away stay in the cache until the post goes.
+                    FeedChange::CommentsChanged(post) => {
+                        let comments = feed.comments(post);
+                        (
+                            comments
+                                .iter()
+                                .filter_map(|c| feed.record(&c.key))
+                                .map(PostOp::Put)
+                                .collect(),
+                            !comments.iter().any(|c| feed.is_local(&c.key)),
+                        )
+                    }
+                    FeedChange::Retracted(key) => (
+                        vec![PostOp::Delete(
+                            key.service.clone(),
+                            key.node.clone(),
+                            key.id.clone(),
+                        )],
+                        false,
+                    ),
+                    FeedChange::Cursor { key, value } => {
+                        let cursor = CursorRecord {
+                            account,
+                            key: key.clone(),
+                            value: value.clone(),
+                        };
+                        spawn_local(async move {
+                            storage_trouble(state, store.put_cursor(&cursor).await);
+                        });
+                        return;
+                    }
+                    // Nothing to write, but the end of a sync (no progress left) is when
+                    // what was held goes.
+                    FeedChange::Progress => (Vec::new(), true),
+                };
+                let hold = held && feed.progress().is_some();
+                self.queue_post_ops(ops, hold);
+            }
+            Update::Closed(reason) if !matches!(reason, CloseReason::Requested) => {
+                // Remembered keys that no longer sign in must not be tried at every load.
+                if matches!(reason, CloseReason::AuthFailed(_) | CloseReason::Scram(_)) {
+                    spawn_local(async move {
+                        if let Ok(Some(mut record)) = store.last_account().await {
+                            if record.jid == account {
+                                record.keys = None;
+                                storage_trouble(state, store.put_account(&record).await);
+                            }
+                        }
+                    });
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 
@@ -201,64 +223,100 @@ enum PostOp {
     Delete(String, String, String),
 }
 
-thread_local! {
-    /// Feed writes not yet in IndexedDB, and whether a flush is under way.
-    static POST_OPS: RefCell<(Vec<PostOp>, bool)> = const { RefCell::new((Vec::new(), false)) };
-}
-
-/// Write-behind for the feed cache: a sync burst of hundreds of posts becomes a few
-/// transactions (consecutive puts together), in order, and other tabs hear once.
-/// `hold`: queue only (a sync runs); the next call without it writes everything.
-fn queue_post_ops(
-    state: AppState,
-    store: Rc<DeviceStore>,
-    account: String,
-    channel: Rc<TabChannel>,
-    ops: Vec<PostOp>,
-    hold: bool,
-) {
-    /// Held writes beyond this go anyway (a sync that never ends must not hold them all).
-    const MAX_HELD: usize = 5_000;
-    const PUT_BATCH: usize = 250;
-    let start = POST_OPS.with(|q| {
-        let mut q = q.borrow_mut();
-        q.0.extend(ops);
-        let start = !q.1 && !q.0.is_empty() && (!hold || q.0.len() >= MAX_HELD);
-        q.1 |= start;
-        start
-    });
-    if !start {
-        return;
-    }
-    spawn_local(async move {
-        loop {
-            let ops = POST_OPS.with(|q| std::mem::take(&mut q.borrow_mut().0));
-            if ops.is_empty() {
-                break;
-            }
-            let mut puts = Vec::new();
-            for op in ops {
-                match op {
-                    PostOp::Put(record) => puts.push(record),
-                    PostOp::Delete(service, node, id) => {
-                        if !puts.is_empty() {
-                            storage_trouble(
-                                state,
-                                store.put_posts(&std::mem::take(&mut puts)).await,
-                            );
+impl Account {
+    /// Write-behind for the feed cache: a sync burst of hundreds of posts becomes a few
+    /// transactions (consecutive puts together), in order, and other tabs hear once.
+    /// `hold`: queue only (a sync runs); the next call without it writes everything.
+    fn queue_post_ops(&self, ops: Vec<PostOp>, hold: bool) {
+        /// Held writes beyond this go anyway (a sync that never ends must not hold them).
+        const MAX_HELD: usize = 5_000;
+        const PUT_BATCH: usize = 250;
+        let start = {
+            let mut q = self.inner.sync.post_ops.borrow_mut();
+            q.0.extend(ops);
+            let start = !q.1 && !q.0.is_empty() && (!hold || q.0.len() >= MAX_HELD);
+            q.1 |= start;
+            start
+        };
+        if !start {
+            return;
+        }
+        // The flush finishes even if the account signs out meanwhile: it is the person's.
+        let account = self.clone();
+        spawn_local(async move {
+            let (state, store) = (account.state(), account.inner.store.clone());
+            let jid = account.inner.jid.to_string();
+            loop {
+                let ops = std::mem::take(&mut account.inner.sync.post_ops.borrow_mut().0);
+                if ops.is_empty() {
+                    break;
+                }
+                let mut puts = Vec::new();
+                for op in ops {
+                    match op {
+                        PostOp::Put(record) => puts.push(record),
+                        PostOp::Delete(service, node, id) => {
+                            if !puts.is_empty() {
+                                let batch = std::mem::take(&mut puts);
+                                storage_trouble(state, store.put_posts(&batch).await);
+                            }
+                            let result = store.delete_post(&jid, &service, &node, &id).await;
+                            storage_trouble(state, result);
                         }
-                        let result = store.delete_post(&account, &service, &node, &id).await;
-                        storage_trouble(state, result);
                     }
                 }
+                // A sync's worth at once would be one long task (serialising MBs of
+                // XML): a few hundred per transaction keep the page responsive.
+                for batch in puts.chunks(PUT_BATCH) {
+                    storage_trouble(state, store.put_posts(batch).await);
+                }
             }
-            // A sync's worth at once would be one long task (serialising MBs of XML):
-            // a few hundred per transaction keep the page responsive.
-            for batch in puts.chunks(PUT_BATCH) {
-                storage_trouble(state, store.put_posts(batch).await);
-            }
+            account.inner.sync.post_ops.borrow_mut().1 = false;
+            account.inner.channel.post(&TabMessage::Posts);
+        });
+    }
+
+    /// The feed redrawn at most once a frame (every 100 ms while a sync runs): a sync
+    /// answers in dozens of frames a second, and each redraw walks the whole timeline.
+    pub(super) fn redraw_soon(&self, client: &Client) {
+        const FRAME_MS: f64 = 16.0;
+        // While a sync pours in pages, each redraw walks the whole timeline: a few a
+        // second show the progress as well as sixty would, and leave the time to it.
+        const SYNC_MS: f64 = 100.0;
+        let (scheduled, last) = &self.inner.sync.redraw;
+        if scheduled.replace(true) {
+            return;
         }
-        POST_OPS.with(|q| q.borrow_mut().1 = false);
-        channel.post(&TabMessage::Posts);
-    });
+        let wait = if client.feed().progress().is_some() {
+            (last.get() + SYNC_MS - js_sys::Date::now()).clamp(FRAME_MS, SYNC_MS)
+        } else {
+            FRAME_MS
+        };
+        let weak = self.downgrade();
+        let run = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let Some(account) = Account::upgrade(&weak) else {
+                return;
+            };
+            let (scheduled, last) = &account.inner.sync.redraw;
+            scheduled.set(false);
+            last.set(js_sys::Date::now());
+            if let Some(c) = account.connection() {
+                let state = account.state();
+                c.with_client(|client| state.show_feed(client.feed()));
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                wasm_bindgen::JsCast::unchecked_ref(&run),
+                wait as i32,
+            );
+        }
+    }
+}
+
+/// Tells the account's other tabs, if the account is still signed in here.
+fn tell(account: &std::rc::Weak<super::account::Inner>, message: TabMessage) {
+    if let Some(account) = Account::upgrade(account) {
+        account.inner.channel.post(&message);
+    }
 }

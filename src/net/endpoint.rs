@@ -1,33 +1,14 @@
 //! Finding the WebSocket endpoint: the host's `config.json`, else XEP-0156 discovery.
 
-use std::cell::RefCell;
-
 use gloo_net::http::Request;
 
 use crate::config::AppConfig;
 use crate::proto::host_meta::{discovery_urls, HostMeta};
 
-thread_local! {
-    /// `config.json` as first read: it does not change while the page lives.
-    static CONFIG: RefCell<Option<AppConfig>> = const { RefCell::new(None) };
-}
-
-/// Reads `config.json` beside `index.html`, once. Missing is fine; broken is reported.
-pub async fn load_config() -> Result<AppConfig, String> {
-    if let Some(config) = CONFIG.with(|c| c.borrow().clone()) {
-        return Ok(config);
-    }
-    let Some(config) = fetch_config().await? else {
-        // Offline (the app shell came from the service worker): the defaults for now,
-        // and the host's file again on the next call.
-        return Ok(AppConfig::default());
-    };
-    CONFIG.with(|c| *c.borrow_mut() = Some(config.clone()));
-    Ok(config)
-}
-
-/// `None` when the network did not answer at all.
-async fn fetch_config() -> Result<Option<AppConfig>, String> {
+/// Reads `config.json` beside `index.html` (the app keeps it: see `app::App::config`).
+/// Missing is the defaults; broken is reported; `None` when the network did not answer
+/// at all.
+pub async fn fetch_config() -> Result<Option<AppConfig>, String> {
     // Relative, so a deployment under a sub-path finds its own file.
     let response = match Request::get("config.json").send().await {
         Ok(r) => r,

@@ -1,13 +1,7 @@
-//! The only code that touches the network: the WebSocket that carries the session, and
-//! the HTTP fetches that find where to open it.
+//! Browser I/O with no app state: the WebSocket that carries the session, HTTP (endpoint
+//! discovery, the upload PUT), the tab lock and channel, the service worker.
 
-pub mod account;
 pub mod endpoint;
-pub mod feed;
-pub mod follow;
-pub mod outbox;
-pub mod persist;
-pub mod query;
 pub mod socket;
 pub mod tabs;
 pub mod upload;

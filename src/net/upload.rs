@@ -1,9 +1,8 @@
-//! XEP-0363 in the browser: ready the image (a JPEG re-encoded without its metadata),
-//! find the upload service (once per page), get a slot, PUT the file with progress. The
-//! protocol decisions live in `service::upload`.
+//! XEP-0363's browser half: ready the image (a JPEG re-encoded without its metadata) and
+//! PUT it to the slot with progress. Finding the service and asking the slot is the
+//! account's (`app::upload`); the protocol decisions live in `service::upload`.
 
-use std::cell::RefCell;
-
+use crate::service::upload::{self, Slot};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -11,53 +10,6 @@ use web_sys::{
     Blob, ImageBitmap, ImageEncodeOptions, OffscreenCanvas, OffscreenCanvasRenderingContext2d,
     ProgressEvent, XmlHttpRequest,
 };
-use xmpp_parsers::jid::{BareJid, Jid};
-
-use super::query::ask;
-use crate::service::upload::{self, Slot};
-use crate::xmpp::IqOutcome;
-
-/// The account's upload service and its size limit, once found.
-type Found = (Jid, Option<u64>);
-
-thread_local! {
-    /// The upload service found, with the account it was found for: another account
-    /// signing in later in this page must not upload to the first one's service.
-    static SERVICE: RefCell<Option<(BareJid, Found)>> = const { RefCell::new(None) };
-}
-
-fn result(outcome: IqOutcome) -> Option<minidom::Element> {
-    match outcome {
-        IqOutcome::Result(payload) => payload,
-        _ => None,
-    }
-}
-
-async fn service(account: &BareJid) -> Result<Found, String> {
-    let cached = SERVICE.with(|s| {
-        s.borrow()
-            .as_ref()
-            .filter(|(whose, _)| whose == account)
-            .map(|(_, found)| found.clone())
-    });
-    if let Some(found) = cached {
-        return Ok(found);
-    }
-    let domain: Jid = BareJid::from_parts(None, account.domain()).into();
-    let items = ask(|id| upload::items_iq(id, &domain)).await;
-    if matches!(items, IqOutcome::Disconnected | IqOutcome::Timeout) {
-        return Err("Images can be attached while online; try again when connected".into());
-    }
-    for candidate in upload::candidates(&domain, result(items)) {
-        let info = ask(|id| upload::info_iq(id, &candidate)).await;
-        if let Some(limit) = upload::upload_limit(result(info)) {
-            let found = (candidate, limit);
-            SERVICE.with(|s| *s.borrow_mut() = Some((account.clone(), found.clone())));
-            return Ok(found);
-        }
-    }
-    Err("Your server offers no file upload (XEP-0363), so images cannot be attached".into())
-}
 
 /// An image ready to publish: its bytes and media type. A JPEG is re-encoded through a
 /// canvas, which drops its EXIF (camera, time, GPS position) and bounds its size; the
@@ -129,40 +81,8 @@ pub async fn without_metadata(jpeg: &Blob) -> Result<Blob, String> {
     .map_err(failed)
 }
 
-/// Uploads `image` (see [`prepare`]) under a neutral file name; `progress` hears
-/// 0.0–1.0. `Ok` is the URL where it can be read.
-pub async fn upload(
-    account: &BareJid,
-    image: &Blob,
-    media_type: &str,
-    progress: impl Fn(f64) + 'static,
-) -> Result<String, String> {
-    let (service, limit) = service(account).await?;
-    let size = image.size() as u64;
-    if let Some(limit) = limit.filter(|limit| size > *limit) {
-        return Err(format!(
-            "This image is {:.1} MB; your server accepts at most {:.1} MB",
-            size as f64 / 1e6,
-            limit as f64 / 1e6
-        ));
-    }
-    let name = upload::upload_name(media_type);
-    let answer = ask(|id| upload::slot_iq(id, &service, &name, size, media_type)).await;
-    let slot = match answer {
-        IqOutcome::Error(e) => {
-            let why = e.texts.values().next().cloned().unwrap_or_default();
-            return Err(format!("The server refused the upload. {why}")
-                .trim()
-                .to_owned());
-        }
-        other => upload::slot(result(other)).ok_or("The server's upload answer was not usable")?,
-    };
-    put(&slot, image, media_type, progress).await?;
-    Ok(slot.get)
-}
-
 /// HTTP PUT with XMLHttpRequest: `fetch` reports no upload progress.
-async fn put(
+pub async fn put(
     slot: &Slot,
     file: &Blob,
     media_type: &str,

@@ -1,7 +1,7 @@
 //! The feed as the screens see it: posts ready to list, their details (bodies sanitised
 //! into [`SafeNode`]s, or HTML still to be parsed inertly and sanitised by the UI) made
 //! when a screen first shows them, comments and likes per post, sync progress. Fed by
-//! `net::feed` from the feed service and the store; screens never build it themselves.
+//! `app` from the feed service and the store; screens never build it themselves.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};

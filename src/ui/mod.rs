@@ -1,4 +1,5 @@
-//! Screens, one folder each. They read [`AppState`] and never touch the network.
+//! Screens, one folder each. They read [`AppState`] and act through [`App`] (the
+//! signed-in account's actions); they never touch the network or the store.
 
 pub mod contacts;
 pub mod feed;
@@ -9,7 +10,7 @@ pub mod update;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::net::account::boot;
+use crate::app::App;
 use crate::state::{AppState, Route};
 
 /// `text` between Unicode isolates (FSI … PDI), for a name or JID someone else chose inside
@@ -24,6 +25,8 @@ pub fn isolate(text: &str) -> String {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    let app = App::new(state);
+    provide_context(app);
 
     let read_route = move || {
         let hash = window().location().hash().unwrap_or_default();
@@ -37,7 +40,7 @@ pub fn App() -> impl IntoView {
     // until the store answered, the sign-in screen would only flash.
     let booted = RwSignal::new(false);
     spawn_local(async move {
-        boot(state).await;
+        app.boot().await;
         booted.set(true);
     });
 

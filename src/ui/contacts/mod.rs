@@ -4,10 +4,9 @@
 use leptos::ev::SubmitEvent;
 use leptos::html::Div;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use xmpp_parsers::jid::BareJid;
 
-use crate::net::outbox::edit_roster;
+use crate::app::use_app;
 use crate::service::roster::RosterEdit;
 use crate::state::{AppState, ContactRow};
 use crate::ui::isolate;
@@ -90,10 +89,22 @@ pub fn ContactsScreen() -> impl IntoView {
 /// Adds a contact: stored in the outbox first, so it works offline and survives reload.
 #[component]
 fn AddContact() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let app = use_app();
+    let state = app.state;
     let jid = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
+    let add = Action::new_local(move |edit: &RosterEdit| {
+        let edit = edit.clone();
+        async move { app.account()?.edit_roster(edit).await }
+    });
+    let invalid = RwSignal::new(None::<String>);
+    // What was typed wrong, else why the last addition did not happen.
+    let error = move || {
+        invalid.get().or_else(|| {
+            add.value()
+                .with(|v| v.clone().and_then(Result::err).map(|e| e.0))
+        })
+    };
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let typed = jid.get_untracked();
@@ -101,16 +112,16 @@ fn AddContact() -> impl IntoView {
             .ok()
             .filter(|j| j.node().is_some());
         let Some(contact) = parsed else {
-            error.set(Some(
+            invalid.set(Some(
                 "Enter the contact's Jabber ID, like name@example.org".into(),
             ));
             return;
         };
         if state.account.get_untracked().as_deref() == Some(contact.as_str()) {
-            error.set(Some("That is your own Jabber ID".into()));
+            invalid.set(Some("That is your own Jabber ID".into()));
             return;
         }
-        error.set(None);
+        invalid.set(None);
         let given = name.get_untracked().trim().to_owned();
         let edit = RosterEdit::Set {
             jid: contact,
@@ -118,7 +129,7 @@ fn AddContact() -> impl IntoView {
         };
         jid.set(String::new());
         name.set(String::new());
-        spawn_local(edit_roster(state, edit));
+        add.dispatch_local(edit);
     };
     view! {
         <form class="add-contact" on:submit=submit novalidate>
@@ -129,16 +140,16 @@ fn AddContact() -> impl IntoView {
                 autocapitalize="none"
                 spellcheck="false"
                 placeholder="name@example.org"
-                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-invalid=move || error().is_some().to_string()
                 aria-describedby="add-contact-error"
                 bind:value=jid
             />
             <label for="add-contact-name">"Name"</label>
             <input id="add-contact-name" type="text" bind:value=name/>
             <button type="submit">"Add contact"</button>
-            <Show when=move || error.with(Option::is_some)>
+            <Show when=move || error().is_some()>
                 <p id="add-contact-error" class="field-error" role="alert">
-                    {move || error.get().unwrap_or_default()}
+                    {move || error().unwrap_or_default()}
                 </p>
             </Show>
         </form>
@@ -147,7 +158,8 @@ fn AddContact() -> impl IntoView {
 
 #[component]
 fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let app = use_app();
+    let state = app.state;
     let availability = row.availability;
     let jid = row.jid.clone();
     let remove_label = format!("Remove {}", row.name);
@@ -169,7 +181,8 @@ fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl Into
                 return;
             }
             if let Ok(jid) = BareJid::new(&jid) {
-                spawn_local(edit_roster(state, RosterEdit::Remove(jid)));
+                let edit = RosterEdit::Remove(jid);
+                app.act(async move { app.account()?.edit_roster(edit).await });
             }
         }
     };

@@ -3,13 +3,11 @@
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use web_sys::File;
 
-use crate::net::feed::{publish, Draft};
+use crate::app::{use_app, Draft};
 use crate::service::feed::ItemKey;
 use crate::state::feed::{PostView, Visibility};
-use crate::state::AppState;
 
 const TITLE_ID: &str = "composer-title";
 
@@ -88,18 +86,33 @@ impl ComposerDraft {
 /// person pages); the feed shows it always.
 #[component]
 pub fn Composer(always: bool) -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let app = use_app();
+    let state = app.state;
     let draft = expect_context::<ComposerDraft>();
     let title_error = RwSignal::new(None::<String>);
-    let publish_error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
     let file_input = NodeRef::<Input>::new();
+    let publish = Action::new_local(move |outcome: &Draft| {
+        let outcome = outcome.clone();
+        async move {
+            let published = async { app.account()?.publish(outcome).await }.await;
+            // The screen may be gone by the time the outbox answered: `try_*` throughout.
+            if published.is_ok() {
+                draft.clear();
+                if let Some(input) = file_input.try_get_untracked().flatten() {
+                    input.set_value("");
+                }
+            }
+            published
+        }
+    });
+    let busy = move || publish.pending().get();
+    let publish_error = move || publish.value().with(|v| v.clone().and_then(Result::err));
     let title_input = NodeRef::<Input>::new();
     let editing = move || draft.editing.with(Option::is_some);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if publish.pending().get_untracked() {
             return;
         }
         let title = draft.title.get_untracked();
@@ -111,8 +124,7 @@ pub fn Composer(always: bool) -> impl IntoView {
             return;
         }
         title_error.set(None);
-        publish_error.set(None);
-        busy.set(true);
+        publish.clear();
         let outcome = Draft {
             title: title.trim().to_owned(),
             markdown: draft.markdown.get_untracked(),
@@ -121,21 +133,7 @@ pub fn Composer(always: bool) -> impl IntoView {
             caption: draft.caption.get_untracked(),
             editing: draft.editing.get_untracked(),
         };
-        spawn_local(async move {
-            // The screen may be gone by the time the outbox answered: `try_*` throughout.
-            match publish(state, outcome).await {
-                Ok(()) => {
-                    draft.clear();
-                    if let Some(input) = file_input.try_get_untracked().flatten() {
-                        input.set_value("");
-                    }
-                }
-                Err(reason) => {
-                    publish_error.try_set(Some(reason));
-                }
-            }
-            busy.try_set(false);
-        });
+        publish.dispatch_local(outcome);
     };
     let choose = move |_| {
         if let Some(input) = file_input.get_untracked() {
@@ -160,7 +158,7 @@ pub fn Composer(always: bool) -> impl IntoView {
     let cancel_edit = move |_| {
         draft.clear();
         title_error.set(None);
-        publish_error.set(None);
+        publish.clear();
     };
     let image_name = move || draft.image.with(|f| f.as_ref().map(File::name));
     let upload = move || state.feed.upload.get();
@@ -216,7 +214,7 @@ pub fn Composer(always: bool) -> impl IntoView {
                         node_ref=file_input
                         on:change=chosen
                     />
-                    <button type="submit" class="publish" aria-busy=move || busy.get().to_string()>
+                    <button type="submit" class="publish" aria-busy=move || busy().to_string()>
                         "Publish"
                     </button>
                 </div>
@@ -248,8 +246,8 @@ pub fn Composer(always: bool) -> impl IntoView {
                         <progress id="composer-upload" max="1" value=move || upload().unwrap_or(0.0)></progress>
                     </p>
                 </Show>
-                <Show when=move || publish_error.with(Option::is_some)>
-                    <p class="field-error" role="alert">{move || publish_error.get().unwrap_or_default()}</p>
+                <Show when=move || publish_error().is_some()>
+                    <p class="field-error" role="alert">{move || publish_error().map(|e| e.0).unwrap_or_default()}</p>
                 </Show>
             </form>
         </Show>

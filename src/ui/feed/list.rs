@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use super::post::PostArticle;
-use crate::net::feed::load_older;
+use crate::app::use_app;
 use crate::service::feed::ItemKey;
 use crate::state::AppState;
 
@@ -59,8 +59,18 @@ pub fn PostList(
     #[prop(into)]
     empty: String,
 ) -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let feed = state.feed;
+    let app = use_app();
+    let feed = app.state.feed;
+    // A person's page loads that person's older posts; the feed everyone's.
+    let owner = StoredValue::new(
+        author
+            .as_deref()
+            .and_then(|a| xmpp_parsers::jid::BareJid::new(a).ok()),
+    );
+    let load_older = move |_| {
+        let owner = owner.get_value();
+        app.act(async move { app.account()?.load_older(owner).await })
+    };
     let keys = Memo::new(move |_| {
         feed.timeline.with(|posts| {
             posts
@@ -205,7 +215,7 @@ pub fn PostList(
             />
         </ul>
         <Show when=move || feed.more.get()>
-            <button type="button" class="plain load-older" on:click=move |_| load_older(state)>
+            <button type="button" class="plain load-older" on:click=load_older>
                 "Load older"
             </button>
         </Show>

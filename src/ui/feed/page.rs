@@ -2,22 +2,24 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::composer::{Composer, ComposerDraft};
 use super::post::{iso, when, PostArticle};
-use crate::net::feed::{comment, open_post};
+use crate::app::use_app;
 use crate::service::feed::ItemKey;
 use crate::state::feed::CommentView;
-use crate::state::{AppState, Route};
+use crate::state::Route;
 
 #[component]
 pub fn PostPage(key: ItemKey) -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let feed = state.feed;
+    let app = use_app();
+    let feed = app.state.feed;
     provide_context(ComposerDraft::new());
     // Comments are fetched when the page opens, not for every post in the feed.
-    open_post(state, key.clone());
+    {
+        let key = key.clone();
+        app.act(async move { app.account()?.open_post(key).await });
+    }
     let post = {
         let key = key.clone();
         Memo::new(move |_| feed.post(&key))
@@ -97,34 +99,41 @@ fn byline(comment: &CommentView) -> AnyView {
 
 #[component]
 fn CommentForm(key: ItemKey) -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let app = use_app();
     let text = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
+    let invalid = RwSignal::new(None::<String>);
+    let send = Action::new_local(move |(key, typed): &(ItemKey, String)| {
+        let (key, typed) = (key.clone(), typed.clone());
+        async move {
+            let sent = async { app.account()?.comment(key, typed).await }.await;
+            if sent.is_ok() {
+                text.try_set(String::new());
+            }
+            sent
+        }
+    });
+    let busy = move || send.pending().get();
+    // What was typed wrong, else why the last comment did not go.
+    let error = move || {
+        invalid.get().or_else(|| {
+            send.value()
+                .with(|v| v.clone().and_then(Result::err).map(|e| e.0))
+        })
+    };
     let key = StoredValue::new(key);
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if send.pending().get_untracked() {
             return;
         }
         let typed = text.get_untracked();
         if typed.trim().is_empty() {
-            error.set(Some("Write something to comment.".into()));
+            invalid.set(Some("Write something to comment.".into()));
             return;
         }
-        error.set(None);
-        busy.set(true);
-        spawn_local(async move {
-            match comment(state, key.get_value(), typed.trim().to_owned()).await {
-                Ok(()) => {
-                    text.try_set(String::new());
-                }
-                Err(reason) => {
-                    error.try_set(Some(reason));
-                }
-            }
-            busy.try_set(false);
-        });
+        invalid.set(None);
+        send.clear();
+        send.dispatch_local((key.get_value(), typed.trim().to_owned()));
     };
     view! {
         <form class="comment-form" on:submit=submit novalidate>
@@ -132,16 +141,16 @@ fn CommentForm(key: ItemKey) -> impl IntoView {
             <textarea
                 id="comment-text"
                 rows="2"
-                aria-invalid=move || error.with(Option::is_some).to_string()
+                aria-invalid=move || error().is_some().to_string()
                 aria-describedby="comment-error"
                 bind:value=text
             ></textarea>
-            <Show when=move || error.with(Option::is_some)>
+            <Show when=move || error().is_some()>
                 <p id="comment-error" class="field-error" role="alert">
-                    {move || error.get().unwrap_or_default()}
+                    {move || error().unwrap_or_default()}
                 </p>
             </Show>
-            <button type="submit" aria-busy=move || busy.get().to_string()>"Send comment"</button>
+            <button type="submit" aria-busy=move || busy().to_string()>"Send comment"</button>
         </form>
     }
 }

@@ -3,14 +3,13 @@
 
 use leptos::html::Div;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::composer::ComposerDraft;
 use super::render::{self, Content};
-use crate::net::feed::{delete, set_like};
+use crate::app::use_app;
 use crate::service::images::ImageSources;
 use crate::state::feed::PostView;
-use crate::state::{AppState, Route};
+use crate::state::Route;
 
 /// `12 Mar 2026, 14:05` in the person's own locale and time zone.
 pub fn when(epoch_ms: f64) -> String {
@@ -49,7 +48,8 @@ pub fn PostArticle(
     /// The post's own page: its title is the page heading and not a link.
     standalone: bool,
 ) -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let app = use_app();
+    let state = app.state;
     let draft = use_context::<ComposerDraft>();
     let field = move |f: fn(&PostView) -> String| {
         Memo::new(move |_| post.with(|p| p.as_ref().map(f).unwrap_or_default()))
@@ -136,11 +136,8 @@ pub fn PostArticle(
 
     let like = move |_| {
         if let Some(k) = key.get_untracked() {
-            set_like(
-                state,
-                k,
-                !flags.with_untracked(|f| f.as_ref().is_some_and(|f| f.liked)),
-            );
+            let liked = flags.with_untracked(|f| f.as_ref().is_some_and(|f| f.liked));
+            app.act(async move { app.account()?.set_like(k, !liked).await });
         }
     };
     let edit = move |_| {
@@ -153,7 +150,7 @@ pub fn PostArticle(
     let remove = move |_| {
         confirming.set(false);
         if let Some(k) = key.get_untracked() {
-            spawn_local(delete(state, k));
+            app.act(async move { app.account()?.delete(k).await });
         }
         // A deleted post's page would only say it is missing.
         if standalone {

@@ -4,23 +4,31 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::app::use_app;
 use crate::config::{server_line, AppConfig};
-use crate::net::account::sign_in;
-use crate::net::endpoint::load_config;
-use crate::state::{AppState, ConnectionStatus};
+use crate::state::ConnectionStatus;
 use crate::ui::shell::Alert;
 
 #[component]
 pub fn LoginScreen() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let app = use_app();
+    let state = app.state;
     let jid = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let remember = RwSignal::new(false);
-    let jid_error = RwSignal::new(None::<String>);
-    let busy = move || state.status.get() == ConnectionStatus::Connecting;
+    let sign_in = Action::new_local(
+        move |(typed, password, remember): &(String, String, bool)| {
+            let (typed, password, remember) = (typed.clone(), password.clone(), *remember);
+            async move { app.sign_in(&typed, password, remember).await }
+        },
+    );
+    // A Jabber ID that cannot be one is said beside the field; the rest in the alert.
+    let jid_error = move || sign_in.value().with(|v| v.clone().and_then(Result::err));
+    let busy =
+        move || sign_in.pending().get() || state.status.get() == ConnectionStatus::Connecting;
     let config = RwSignal::new(None::<AppConfig>);
     spawn_local(async move {
-        if let Ok(c) = load_config().await {
+        if let Ok(c) = app.config().await {
             config.set(Some(c));
         }
     });
@@ -37,17 +45,11 @@ pub fn LoginScreen() -> impl IntoView {
         if busy() {
             return;
         }
-        spawn_local(async move {
-            let typed = jid.get_untracked();
-            let outcome = sign_in(
-                state,
-                &typed,
-                password.get_untracked(),
-                remember.get_untracked(),
-            )
-            .await;
-            jid_error.set(outcome.err());
-        });
+        sign_in.dispatch_local((
+            jid.get_untracked(),
+            password.get_untracked(),
+            remember.get_untracked(),
+        ));
     };
 
     view! {
@@ -63,13 +65,13 @@ pub fn LoginScreen() -> impl IntoView {
                     autocapitalize="none"
                     spellcheck="false"
                     placeholder="name@example.org"
-                    aria-invalid=move || jid_error.with(Option::is_some).to_string()
+                    aria-invalid=move || jid_error().is_some().to_string()
                     aria-describedby="login-jid-error"
                     bind:value=jid
                 />
-                <Show when=move || jid_error.with(Option::is_some)>
+                <Show when=move || jid_error().is_some()>
                     <p id="login-jid-error" class="field-error" role="alert">
-                        {move || jid_error.get().unwrap_or_default()}
+                        {move || jid_error().map(|e| e.0).unwrap_or_default()}
                     </p>
                 </Show>
                 <p class="endpoint" id="login-endpoint">{server}</p>

@@ -2,10 +2,7 @@
 
 use leptos::prelude::*;
 
-use leptos::task::spawn_local;
-
-use crate::net::account::sign_out;
-use crate::net::outbox::settle_refused;
+use crate::app::use_app;
 use crate::state::{AppState, Route};
 use crate::ui::contacts::ContactsScreen;
 use crate::ui::feed::{FeedScreen, PersonPage, PostPage};
@@ -36,7 +33,11 @@ fn clock(epoch_ms: f64) -> String {
 /// so the person chooses.
 #[component]
 fn Refused() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let app = use_app();
+    let state = app.state;
+    let settle = move |id: String, retry: bool| {
+        app.act(async move { app.account()?.settle_refused(id, retry).await })
+    };
     let refused = move || {
         state.pending.with(|p| {
             p.iter()
@@ -55,8 +56,8 @@ fn Refused() -> impl IntoView {
                         view! {
                             <li>
                                 <span>{what}" was refused: "{reason}</span>
-                                <button type="button" on:click=move |_| spawn_local(settle_refused(state, again.clone(), true))>"Try again"</button>
-                                <button type="button" class="plain" on:click=move |_| spawn_local(settle_refused(state, id.clone(), false))>"Discard"</button>
+                                <button type="button" on:click=move |_| settle(again.clone(), true)>"Try again"</button>
+                                <button type="button" class="plain" on:click=move |_| settle(id.clone(), false)>"Discard"</button>
                             </li>
                         }
                     }
@@ -69,11 +70,11 @@ fn Refused() -> impl IntoView {
 /// Sign out, choosing what this device keeps: the cache (faster next time) or nothing.
 #[component]
 fn SignOut() -> impl IntoView {
-    let state = expect_context::<AppState>();
+    let app = use_app();
     let asking = RwSignal::new(false);
     let leave = move |wipe: bool| {
         asking.set(false);
-        spawn_local(sign_out(state, wipe));
+        app.act(async move { app.sign_out(wipe).await });
     };
     view! {
         <button type="button" aria-expanded=move || asking.get().to_string() on:click=move |_| asking.update(|a| *a = !*a)>
