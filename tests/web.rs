@@ -69,7 +69,7 @@ async fn five_thousand_contacts_render_a_window_with_aria_positions() {
     let state = AppState::new();
     state.contacts.set(rows(5_000));
     let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(state);
+        kith::app::App::provide(state);
         view! { <ContactsScreen/> }
     });
     tick().await;
@@ -108,7 +108,7 @@ async fn presence_change_updates_one_row_in_place() {
     let second = data[1].availability;
     state.contacts.set(data);
     let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(state);
+        kith::app::App::provide(state);
         view! { <ContactsScreen/> }
     });
     tick().await;
@@ -130,7 +130,7 @@ async fn a_right_to_left_override_in_a_contact_name_stays_inside_it() {
         availability: RwSignal::new(Availability::Online),
     }]);
     let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(state);
+        kith::app::App::provide(state);
         view! { <ContactsScreen/> }
     });
     tick().await;
@@ -155,7 +155,7 @@ async fn malformed_jid_is_refused_inline_before_connecting() {
     let root = container();
     let state = AppState::new();
     let _handle = leptos::mount::mount_to(root.clone(), move || {
-        provide_context(state);
+        kith::app::App::provide(state);
         view! { <LoginScreen/> }
     });
     tick().await;
@@ -282,7 +282,7 @@ mod feed {
     fn mount_feed(state: AppState) -> (HtmlElement, impl Sized) {
         let root = container();
         let handle = leptos::mount::mount_to(root.clone(), move || {
-            provide_context(state);
+            kith::app::App::provide(state);
             view! { <FeedScreen/> }
         });
         (root, handle)

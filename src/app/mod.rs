@@ -85,6 +85,14 @@ impl App {
         }
     }
 
+    /// The app for the components below: its state and itself, in context.
+    pub fn provide(state: AppState) -> App {
+        let app = App::new(state);
+        provide_context(state);
+        provide_context(app);
+        app
+    }
+
     /// The signed-in account of this tab.
     pub fn account(&self) -> Result<Account, UserError> {
         self.page

@@ -24,9 +24,7 @@ pub fn isolate(text: &str) -> String {
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
-    provide_context(state);
-    let app = App::new(state);
-    provide_context(app);
+    let app = App::provide(state);
 
     let read_route = move || {
         let hash = window().location().hash().unwrap_or_default();
