@@ -17,7 +17,7 @@ use super::socket::{Connection, Sinks};
 use super::tabs::{TabChannel, TabLock, TabMessage};
 use crate::config::account_jid;
 use crate::service::feed::{Feed, CURSOR_KEY};
-use crate::service::outbox::{EntryState, Outbox, OutboxEntry};
+use crate::service::outbox::{Outbox, OutboxEntry};
 use crate::service::roster::Roster;
 use crate::service::{Client, Update};
 use crate::state::{AppState, ConnectionStatus, PendingWrite};
@@ -94,7 +94,10 @@ pub async fn boot(state: AppState) {
     state.show_cached(
         jid.as_str(),
         &roster,
-        outbox.iter().map(PendingWrite::from_record).collect(),
+        outbox
+            .iter()
+            .filter_map(PendingWrite::from_record)
+            .collect(),
     );
     state.status.set(ConnectionStatus::Offline);
     // The newest page first, so the first screenful does not wait for the whole cache;
@@ -209,9 +212,12 @@ pub async fn sign_in(
     // Whatever this device cached for the account: its roster version spares a refetch,
     // its outbox goes out once online.
     let (roster, outbox) = cached(&store, &jid).await;
-    state
-        .pending
-        .set(outbox.iter().map(PendingWrite::from_record).collect());
+    state.pending.set(
+        outbox
+            .iter()
+            .filter_map(PendingWrite::from_record)
+            .collect(),
+    );
     let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
     let feed = Feed::restore(jid.clone(), &records, &cursors);
     start(
@@ -264,7 +270,7 @@ fn start(
         );
         move || {
             state.elsewhere.set(false);
-            let entries = outbox.iter().map(entry_from_record).collect();
+            let entries = outbox.iter().filter_map(OutboxEntry::from_record).collect();
             let client = Client::restore(
                 SessionConfig::with_secret(jid.clone(), secret),
                 roster,
@@ -300,18 +306,6 @@ fn start(
             channel,
         })
     });
-}
-
-pub(super) fn entry_from_record(record: &OutboxRecord) -> OutboxEntry {
-    OutboxEntry {
-        id: record.id.clone(),
-        queue: record.queue.clone(),
-        payload: record.payload.clone(),
-        state: match &record.failed {
-            Some(reason) => EntryState::Failed(reason.clone()),
-            None => EntryState::Pending,
-        },
-    }
 }
 
 /// What the connection's changes do: persist first, then show, then tell other tabs.

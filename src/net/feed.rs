@@ -3,14 +3,13 @@
 //! then sent by the tab holding the connection — and shows at once as **Pending**.
 
 use leptos::prelude::Set;
-use minidom::Element;
 use xmpp_parsers::date::DateTime;
 
 use super::account::{account, with_feed};
 use super::outbox::{fresh_id, record, write};
 use super::upload::{prepare, upload};
 use crate::proto::xep0277::{Entry, Link};
-use crate::service::feed::{Access, Composed, Feed, ItemKey, PostInput, Write};
+use crate::service::feed::{Access, Composed, Feed, ItemKey, PostInput};
 use crate::service::upload::attachment_title;
 use crate::state::feed::Visibility;
 use crate::state::AppState;
@@ -33,18 +32,6 @@ fn now() -> DateTime {
     // The browser's ISO string is always RFC 3339; the epoch is a harmless fallback.
     iso.parse()
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".parse().expect("a valid date"))
-}
-
-/// One composed write as the outbox stores it.
-fn to_record(write: Write) -> OutboxRecord {
-    let payload = String::from(&Element::from(write.iq));
-    record(
-        write.kind.as_str(),
-        &write.queue,
-        write.id,
-        &write.target,
-        payload,
-    )
 }
 
 /// Reads the feed this tab shows.
@@ -71,7 +58,7 @@ fn echo(state: AppState, key: ItemKey, entry: Option<Entry>) {
 
 /// Echoes a composed action and hands back its outbox records, in sending order.
 fn apply(state: AppState, composed: Composed) -> Vec<OutboxRecord> {
-    let records = composed.writes.into_iter().map(to_record).collect();
+    let records = composed.entries.into_iter().map(record).collect();
     let (key, entry) = composed.echo;
     echo(state, key, entry);
     records

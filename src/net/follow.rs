@@ -8,10 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use xmpp_parsers::jid::BareJid;
 
-use super::account::{cached, cached_feed, channel, entry_from_record, leave, CACHED_ITEMS};
+use super::account::{cached, cached_feed, channel, leave, CACHED_ITEMS};
 use super::socket::Connection;
 use super::tabs::TabMessage;
 use crate::service::feed::Feed;
+use crate::service::outbox::OutboxEntry;
 use crate::state::{AppState, PendingWrite};
 use crate::store::device::DeviceStore;
 use crate::store::Store;
@@ -65,9 +66,16 @@ pub(super) fn heard(
                         return;
                     };
                     for record in records.iter().filter(|r| r.failed.is_none()) {
-                        leader.submit(entry_from_record(record));
+                        if let Some(entry) = OutboxEntry::from_record(record) {
+                            leader.submit(entry);
+                        }
                     }
-                    state.set_pending(records.iter().map(PendingWrite::from_record).collect());
+                    state.set_pending(
+                        records
+                            .iter()
+                            .filter_map(PendingWrite::from_record)
+                            .collect(),
+                    );
                 });
             }
             (TabMessage::StatusAsked, Some(_)) => {
@@ -81,9 +89,12 @@ pub(super) fn heard(
                 let (store, jid) = (store.clone(), jid.clone());
                 spawn_local(async move {
                     let (roster, outbox) = cached(&store, &jid).await;
-                    state
-                        .pending
-                        .set(outbox.iter().map(PendingWrite::from_record).collect());
+                    state.pending.set(
+                        outbox
+                            .iter()
+                            .filter_map(PendingWrite::from_record)
+                            .collect(),
+                    );
                     state.set_roster(&roster);
                 });
             }

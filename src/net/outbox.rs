@@ -3,11 +3,11 @@
 
 use leptos::prelude::*;
 
-use super::account::{account, channel, connection, entry_from_record, store, with_feed};
+use super::account::{account, channel, connection, store, with_feed};
 use super::persist::storage_trouble;
 use super::socket::now;
 use super::tabs::TabMessage;
-use crate::service::feed::ItemKey;
+use crate::service::outbox::{OutboxEntry, WriteKind};
 use crate::service::roster::RosterEdit;
 use crate::state::{AppState, PendingWrite};
 use crate::store::{OutboxRecord, Store};
@@ -15,20 +15,10 @@ use crate::store::{OutboxRecord, Store};
 /// Stores a roster change in the outbox, durably, then hands it to whichever tab holds
 /// the connection. Shown as **Pending** until the server confirms.
 pub async fn edit_roster(state: AppState, edit: RosterEdit) {
-    let Some(jid) = account() else {
+    if account().is_none() {
         return;
-    };
-    let id = fresh_id();
-    let record = OutboxRecord {
-        account: jid.to_string(),
-        id: id.clone(),
-        queue: "roster".into(),
-        seq: now().0 as f64,
-        kind: "roster".into(),
-        target: edit.jid().to_string(),
-        payload: String::from(&minidom::Element::from(edit.to_iq(&id))),
-        failed: None,
-    };
+    }
+    let record = record(edit.compose(fresh_id()));
     write(state, vec![record]).await;
 }
 
@@ -39,7 +29,7 @@ pub(super) async fn write(state: AppState, records: Vec<OutboxRecord>) {
         return;
     };
     let mut pending = state.pending.get_untracked();
-    pending.extend(records.iter().map(PendingWrite::from_record));
+    pending.extend(records.iter().filter_map(PendingWrite::from_record));
     state.set_pending(pending);
     let store = store(state).await;
     for record in &records {
@@ -47,22 +37,17 @@ pub(super) async fn write(state: AppState, records: Vec<OutboxRecord>) {
     }
     match connection() {
         Some(connection) => {
-            for record in &records {
-                connection.submit(entry_from_record(record));
+            for entry in records.iter().filter_map(OutboxEntry::from_record) {
+                connection.submit(entry);
             }
         }
         None => channel.post(&TabMessage::Outbox),
     }
 }
 
-/// A fresh outbox record for the account; `seq` keeps writing order within a burst.
-pub(super) fn record(
-    kind: &str,
-    queue: &str,
-    id: String,
-    target: &str,
-    payload: String,
-) -> OutboxRecord {
+/// A composed entry's outbox record for the account; `seq` keeps writing order within a
+/// burst.
+pub(super) fn record(entry: OutboxEntry) -> OutboxRecord {
     thread_local! {
         static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
     }
@@ -71,16 +56,8 @@ pub(super) fn record(
         last.set(seq);
         seq
     });
-    OutboxRecord {
-        account: account().map(|j| j.to_string()).unwrap_or_default(),
-        id,
-        queue: queue.into(),
-        seq,
-        kind: kind.into(),
-        target: target.into(),
-        payload,
-        failed: None,
-    }
+    let account = account().map(|j| j.to_string()).unwrap_or_default();
+    entry.to_record(&account, seq)
 }
 
 /// The person dealt with a refused write: try it again as it is, or drop it.
@@ -113,8 +90,10 @@ pub async fn settle_refused(state: AppState, id: String, retry: bool) {
             c.discard(&id);
         }
         // A new post that will never exist leaves the timeline (and the cache) too.
-        if record.kind == "post" && !pending.iter().any(|w| w.target == record.target) {
-            let key = ItemKey::post(&jid, &record.target);
+        let post = OutboxEntry::from_record(&record)
+            .filter(|e| matches!(e.kind, WriteKind::Post { .. }))
+            .and_then(|e| e.item);
+        if let Some(key) = post.filter(|key| !pending.iter().any(|w| w.marks(key))) {
             let result = store
                 .delete_post(jid.as_str(), &key.service, &key.node, &key.id)
                 .await;

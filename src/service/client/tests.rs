@@ -401,12 +401,7 @@ fn add_juliet(id: &str) -> OutboxEntry {
         jid: BareJid::new("romeo@example.net").unwrap(),
         name: Some("Romeo".into()),
     };
-    OutboxEntry {
-        id: id.into(),
-        queue: "roster".into(),
-        payload: String::from(&Element::from(edit.to_iq(id))),
-        state: crate::service::outbox::EntryState::Pending,
-    }
+    edit.compose(id.into())
 }
 
 #[test]
@@ -618,12 +613,11 @@ fn publish_entry(id: &str) -> OutboxEntry {
         &entry,
         Some(crate::service::feed::Access::Open),
     );
-    OutboxEntry {
-        id: id.into(),
-        queue: ns::MICROBLOG.into(),
-        payload: String::from(&Element::from(iq)),
-        state: crate::service::outbox::EntryState::Pending,
-    }
+    let kind = crate::service::outbox::WriteKind::Post {
+        access: crate::service::feed::Access::Open,
+    };
+    let key = crate::service::feed::ItemKey::new("user@example.org", ns::MICROBLOG, id);
+    OutboxEntry::new(id.into(), ns::MICROBLOG, kind, Some(key), iq)
 }
 
 fn post(id: &str) -> crate::proto::xep0277::Entry {
@@ -672,12 +666,9 @@ fn creating_a_comments_node_that_exists_counts_as_done() {
         &"pubsub.example.org".parse().unwrap(),
         "urn:xmpp:microblog:0:comments/p1",
     );
-    let entry = OutboxEntry {
-        id: "n1".into(),
-        queue: ns::MICROBLOG.into(),
-        payload: String::from(&Element::from(iq)),
-        state: crate::service::outbox::EntryState::Pending,
-    };
+    let kind = crate::service::outbox::WriteKind::CommentsNode;
+    let key = crate::service::feed::ItemKey::new("user@example.org", ns::MICROBLOG, "p1");
+    let entry = OutboxEntry::new("n1".into(), ns::MICROBLOG, kind, Some(key), iq);
     c.submit(t(), entry).unwrap();
     frames(&mut c);
     c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='n1' from='pubsub.example.org'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
@@ -703,12 +694,13 @@ fn an_acknowledged_comment_on_someone_elses_node_is_no_longer_pending() {
     assert!(c.feed().is_local(&key));
     c.submit(
         t(),
-        OutboxEntry {
-            id: "w9".into(),
-            queue: node.into(),
-            payload: String::from(&Element::from(iq)),
-            state: crate::service::outbox::EntryState::Pending,
-        },
+        OutboxEntry::new(
+            "w9".into(),
+            node,
+            crate::service::outbox::WriteKind::Comment,
+            Some(key.clone()),
+            iq,
+        ),
     )
     .unwrap();
     frames(&mut c);
