@@ -2123,6 +2123,38 @@ fn a_contacts_post_asks_for_the_presence_access_model_on_the_comments_service() 
 }
 
 #[test]
+fn a_new_post_with_an_image_carries_it_as_an_enclosure() {
+    let feed = Feed::new(me());
+    let mut input = post_input("Cat", Access::Open, None);
+    let image = crate::proto::xep0277::Link {
+        href: "https://upload.example.org/cat.jpg".into(),
+        media_type: Some("image/jpeg".into()),
+        title: Some("A cat".into()),
+        length: Some(1234),
+    };
+    input.enclosures.push(image.clone());
+    let composed = feed
+        .compose_post(input, at("2026-12-01T10:00:00Z"), &mut counter())
+        .unwrap();
+    let published = Entry::parse(
+        payload_of(&iq_of(&composed.entries[1]))
+            .get_child("publish", ns::PUBSUB)
+            .and_then(|p| p.get_child("item", ns::PUBSUB))
+            .and_then(|i| i.get_child("entry", "http://www.w3.org/2005/Atom"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(published.enclosures, [image]);
+    assert_eq!(composed.echo.1.unwrap().enclosures, published.enclosures);
+    assert_eq!(
+        composed.entries[1].kind,
+        WriteKind::Post {
+            access: Access::Open
+        }
+    );
+}
+
+#[test]
 fn a_title_is_needed() {
     let feed = Feed::new(me());
     let input = post_input("  ", Access::Open, None);
