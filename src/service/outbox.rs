@@ -113,13 +113,6 @@ impl OutboxEntry {
         }
     }
 
-    /// Whether this write shows on item `key` (**Pending**, or its refusal): only the
-    /// item it creates or changes. A comment or like is its own item: it never marks
-    /// the post it is about.
-    pub fn marks(&self, key: &ItemKey) -> bool {
-        self.item.as_ref() == Some(key)
-    }
-
     /// The record the store keeps for `account`, `seq` its place in writing order.
     pub fn to_record(&self, account: &str, seq: f64) -> OutboxRecord {
         let (access, name) = match &self.kind {
@@ -159,9 +152,9 @@ impl OutboxEntry {
     /// The entry a stored record holds. `None` for a record this version cannot read (a
     /// newer Kith's, say): it stays in the store untouched rather than being refused.
     ///
-    /// The one migration: a record written before entries were typed (Kith ≤ issue 12)
-    /// has only `kind` and `target`, so its payload is read once here to learn the item
-    /// and what the write does ([`legacy`]).
+    /// The one migration: a record written before entries were typed has only `kind`
+    /// and `target`, so its payload is read once here to learn the item and what the
+    /// write does ([`legacy`]).
     pub fn from_record(record: &OutboxRecord) -> Option<OutboxEntry> {
         let item = record
             .item
@@ -227,7 +220,9 @@ impl PendingWrite {
         OutboxEntry::from_record(record).map(|e| PendingWrite::from_entry(&e))
     }
 
-    /// Whether this write shows on item `key` ([`OutboxEntry::marks`]).
+    /// Whether this write shows on item `key` (**Pending**, or its refusal): only the
+    /// item it creates or changes ([`OutboxEntry::item`]). A comment or like is its own
+    /// item: it never marks the post it is about.
     pub fn marks(&self, key: &ItemKey) -> bool {
         self.item.as_ref() == Some(key)
     }
