@@ -149,6 +149,9 @@ fn entry(account: &str, id: &str, queue: &str, seq: f64) -> OutboxRecord {
         target: String::new(),
         payload: format!("<iq id='{id}'/>"),
         failed: None,
+        item: None,
+        access: None,
+        name: None,
     }
 }
 
@@ -261,8 +264,17 @@ async fn outbox_comes_back_in_writing_order(s: &impl Store) {
         .collect();
     assert_eq!(ids, ["a", "c"]);
     // A refusal is recorded on the same entry.
+    // With every field a typed entry keeps, so they all survive the store.
     let refused = OutboxRecord {
         failed: Some("forbidden".into()),
+        kind: "post".into(),
+        item: Some(kith::store::ItemRecord {
+            service: A.into(),
+            node: "urn:xmpp:microblog:0".into(),
+            id: "p1".into(),
+        }),
+        access: Some("open".into()),
+        name: Some("Juliet".into()),
         ..entry(A, "a", "q", 1.0)
     };
     s.put_outbox(&refused).await.unwrap();

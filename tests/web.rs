@@ -449,11 +449,12 @@ mod feed {
         }
     }
 
-    /// A like or comment waiting in the outbox names its post as target, but marks only
-    /// itself: the post is Pending only for its own publication (or deletion).
+    /// A like or comment waiting in the outbox marks only itself: the post is Pending
+    /// only for its own publication (or deletion).
     #[wasm_bindgen_test]
     async fn a_pending_like_or_comment_does_not_mark_its_post() {
-        use kith::service::feed::Feed;
+        use kith::service::feed::{Access, Feed, ItemKey};
+        use kith::service::outbox::WriteKind;
         use kith::state::PendingWrite;
         use kith::store::{PostRecord, ThreadRecord};
         let me = xmpp_parsers::jid::BareJid::new("romeo@montague.example").unwrap();
@@ -470,11 +471,17 @@ mod feed {
             thread: ThreadRecord::None,
         };
         let feed = Feed::restore(me, &[record], &[]);
-        let write = |kind: &str| PendingWrite {
-            id: format!("w-{kind}"),
-            kind: kind.into(),
-            target: "p1".into(),
-            roster: None,
+        // Their items, as the feed service composes them: the like's and the comment's
+        // own, on the post's comments node; the post's for its publication.
+        let post = ItemKey::new("juliet@capulet.example", "urn:xmpp:microblog:0", "p1");
+        let on_node = |id: &str| ItemKey::new("pubsub.capulet.example", "comments/p1", id);
+        let write = |kind: WriteKind| PendingWrite {
+            id: format!("w-{}", kind.as_str()),
+            item: Some(match kind {
+                WriteKind::Post { .. } => post.clone(),
+                _ => on_node("l1"),
+            }),
+            kind,
             failed: None,
         };
         let state = AppState::new();
@@ -482,10 +489,17 @@ mod feed {
         state.feed.show(
             &feed,
             &|_| None,
-            &[write("like"), write("comment"), write("unlike")],
+            &[
+                write(WriteKind::Like),
+                write(WriteKind::Comment),
+                write(WriteKind::Unlike),
+            ],
         );
         assert!(!pending_post(), "a like or comment marked the post");
-        state.feed.show(&feed, &|_| None, &[write("post")]);
+        let publish = write(WriteKind::Post {
+            access: Access::Open,
+        });
+        state.feed.show(&feed, &|_| None, &[publish]);
         assert!(pending_post(), "the post's own publication marks it");
     }
 

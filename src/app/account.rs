@@ -15,7 +15,7 @@ use crate::config::account_jid;
 use crate::net::socket::{Connection, Sinks};
 use crate::net::tabs::{TabChannel, TabLock, TabMessage};
 use crate::service::feed::{Feed, CURSOR_KEY};
-use crate::service::outbox::{EntryState, Outbox, OutboxEntry};
+use crate::service::outbox::{Outbox, OutboxEntry};
 use crate::service::roster::Roster;
 use crate::service::Client;
 use crate::state::{AppState, ConnectionStatus, PendingWrite};
@@ -91,7 +91,10 @@ impl App {
         state.show_cached(
             jid.as_str(),
             &roster,
-            outbox.iter().map(PendingWrite::from_record).collect(),
+            outbox
+                .iter()
+                .filter_map(PendingWrite::from_record)
+                .collect(),
         );
         state.status.set(ConnectionStatus::Offline);
         // The newest page first, so the first screenful does not wait for the whole
@@ -157,9 +160,12 @@ impl App {
         // Whatever this device cached for the account: its roster version spares a
         // refetch, its outbox goes out once online.
         let (roster, outbox) = cached(&store, &jid).await;
-        state
-            .pending
-            .set(outbox.iter().map(PendingWrite::from_record).collect());
+        state.pending.set(
+            outbox
+                .iter()
+                .filter_map(PendingWrite::from_record)
+                .collect(),
+        );
         let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
         let feed = Feed::restore(jid.clone(), &records, &cursors);
         let cached = Cached {
@@ -313,7 +319,7 @@ impl Account {
         let client = Client::restore(
             SessionConfig::with_secret(inner.jid.clone(), secret),
             roster,
-            Outbox::restore(outbox.iter().map(entry_from_record).collect()),
+            Outbox::restore(outbox.iter().filter_map(OutboxEntry::from_record).collect()),
             inner.feed.borrow().clone(),
         );
         let url = inner.url.borrow().clone();
@@ -466,18 +472,6 @@ pub(super) async fn cached_feed(
         .into_iter()
         .collect();
     (records, cursors)
-}
-
-pub(super) fn entry_from_record(record: &OutboxRecord) -> OutboxEntry {
-    OutboxEntry {
-        id: record.id.clone(),
-        queue: record.queue.clone(),
-        payload: record.payload.clone(),
-        state: match &record.failed {
-            Some(reason) => EntryState::Failed(reason.clone()),
-            None => EntryState::Pending,
-        },
-    }
 }
 
 pub(super) fn keys_to_record(keys: &ScramKeys) -> RememberedKeys {

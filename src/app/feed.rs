@@ -3,7 +3,6 @@
 //! then sent by the tab holding the connection — and shows at once as **Pending**.
 
 use leptos::prelude::*;
-use minidom::Element;
 use xmpp_parsers::date::DateTime;
 
 use super::account::Account;
@@ -11,10 +10,9 @@ use super::outbox::fresh_id;
 use super::UserError;
 use crate::net::upload::prepare;
 use crate::proto::xep0277::{Entry, Link};
-use crate::service::feed::{Access, Composed, ItemKey, PostInput, Write};
+use crate::service::feed::{Access, Composed, ItemKey, PostInput};
 use crate::service::upload::attachment_title;
 use crate::state::feed::Visibility;
-use crate::store::OutboxRecord;
 
 /// What the composer hands over.
 #[derive(Clone)]
@@ -38,18 +36,6 @@ fn now() -> DateTime {
 }
 
 impl Account {
-    /// One composed write as the outbox stores it.
-    fn to_record(&self, write: Write) -> OutboxRecord {
-        let payload = String::from(&Element::from(write.iq));
-        self.record(
-            write.kind.as_str(),
-            &write.queue,
-            write.id,
-            &write.target,
-            payload,
-        )
-    }
-
     /// Shows the person's own write at once, wherever the feed lives in this tab.
     fn echo(&self, key: ItemKey, entry: Option<Entry>) {
         self.with_feed(move |feed, connection| match (connection, entry) {
@@ -64,14 +50,9 @@ impl Account {
 
     /// Echoes a composed action and stores and sends its writes, in order.
     async fn apply(&self, composed: Composed) {
-        let records = composed
-            .writes
-            .into_iter()
-            .map(|w| self.to_record(w))
-            .collect();
         let (key, entry) = composed.echo;
         self.echo(key, entry);
-        self.write(records).await;
+        self.write(composed.entries).await;
     }
 
     /// Publishes a new post, or republishes an edited one. `Err` is a sentence for the

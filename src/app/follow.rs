@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::account::{cached, cached_feed, entry_from_record, Account, CACHED_ITEMS};
+use super::account::{cached, cached_feed, Account, CACHED_ITEMS};
 use crate::net::tabs::TabMessage;
 use crate::service::feed::Feed;
+use crate::service::outbox::OutboxEntry;
 use crate::state::PendingWrite;
 use crate::store::Store;
 use crate::xmpp::CloseReason;
@@ -23,18 +24,28 @@ impl Account {
                     return;
                 };
                 for record in records.iter().filter(|r| r.failed.is_none()) {
-                    leader.submit(entry_from_record(record));
+                    if let Some(entry) = OutboxEntry::from_record(record) {
+                        leader.submit(entry);
+                    }
                 }
-                state.set_pending(records.iter().map(PendingWrite::from_record).collect());
+                state.set_pending(
+                    records
+                        .iter()
+                        .filter_map(PendingWrite::from_record)
+                        .collect(),
+                );
             }),
             (TabMessage::StatusAsked, Some(_)) => self.inner.channel.post(&TabMessage::Status {
                 status: state.status.get_untracked(),
             }),
             (TabMessage::Outbox | TabMessage::Roster, None) => spawn_local(async move {
                 let (roster, outbox) = cached(&store, &jid).await;
-                state
-                    .pending
-                    .set(outbox.iter().map(PendingWrite::from_record).collect());
+                state.pending.set(
+                    outbox
+                        .iter()
+                        .filter_map(PendingWrite::from_record)
+                        .collect(),
+                );
                 state.set_roster(&roster);
             }),
             (TabMessage::Posts, None) => self.reload_feed(),

@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 
-use super::account::{entry_from_record, Account};
+use super::account::Account;
 use super::sync::storage_trouble;
 use super::UserError;
 use crate::net::socket::now;
 use crate::net::tabs::TabMessage;
-use crate::service::feed::ItemKey;
+use crate::service::outbox::{OutboxEntry, WriteKind};
 use crate::service::roster::RosterEdit;
 use crate::state::PendingWrite;
 use crate::store::{OutboxRecord, Store};
@@ -17,55 +17,37 @@ impl Account {
     /// Stores a roster change in the outbox, durably, then hands it to whichever tab
     /// holds the connection. Shown as **Pending** until the server confirms.
     pub async fn edit_roster(&self, edit: RosterEdit) -> Result<(), UserError> {
-        let id = fresh_id();
-        let payload = String::from(&minidom::Element::from(edit.to_iq(&id)));
-        let record = self.record("roster", "roster", id, edit.jid().as_str(), payload);
-        self.write(vec![record]).await;
+        self.write(vec![edit.compose(fresh_id())]).await;
         Ok(())
     }
 
     /// Stores writes in the outbox, durably and in order, marks them **Pending**, then
     /// hands them to whichever tab holds the connection.
-    pub(super) async fn write(&self, records: Vec<OutboxRecord>) {
+    pub(super) async fn write(&self, entries: Vec<OutboxEntry>) {
         let state = self.state();
         let mut pending = state.pending.get_untracked();
-        pending.extend(records.iter().map(PendingWrite::from_record));
+        pending.extend(entries.iter().map(PendingWrite::from_entry));
         state.set_pending(pending);
-        for record in &records {
-            storage_trouble(state, self.inner.store.put_outbox(record).await);
+        for entry in &entries {
+            let record = self.record(entry);
+            storage_trouble(state, self.inner.store.put_outbox(&record).await);
         }
         match self.connection() {
             Some(connection) => {
-                for record in &records {
-                    connection.submit(entry_from_record(record));
+                for entry in entries {
+                    connection.submit(entry);
                 }
             }
             None => self.inner.channel.post(&TabMessage::Outbox),
         }
     }
 
-    /// A fresh outbox record for the account; `seq` keeps writing order within a burst.
-    pub(super) fn record(
-        &self,
-        kind: &str,
-        queue: &str,
-        id: String,
-        target: &str,
-        payload: String,
-    ) -> OutboxRecord {
+    /// The outbox record of `entry`; `seq` keeps writing order within a burst.
+    fn record(&self, entry: &OutboxEntry) -> OutboxRecord {
         let last = &self.inner.last_seq;
         let seq = (now().0 as f64).max(last.get() + 1.0);
         last.set(seq);
-        OutboxRecord {
-            account: self.inner.jid.to_string(),
-            id,
-            queue: queue.into(),
-            seq,
-            kind: kind.into(),
-            target: target.into(),
-            payload,
-            failed: None,
-        }
+        entry.to_record(self.inner.jid.as_str(), seq)
     }
 
     /// The person dealt with a refused write: try it again as it is, or drop it.
@@ -98,8 +80,10 @@ impl Account {
                 c.discard(&id);
             }
             // A new post that will never exist leaves the timeline (and the cache) too.
-            if record.kind == "post" && !pending.iter().any(|w| w.target == record.target) {
-                let key = ItemKey::post(jid, &record.target);
+            let post = OutboxEntry::from_record(&record)
+                .filter(|e| matches!(e.kind, WriteKind::Post { .. }))
+                .and_then(|e| e.item);
+            if let Some(key) = post.filter(|key| !pending.iter().any(|w| w.marks(key))) {
                 let result = store
                     .delete_post(jid.as_str(), &key.service, &key.node, &key.id)
                     .await;

@@ -16,8 +16,8 @@ use xmpp_parsers::roster::Roster as RosterQuery;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
 use super::archive::{Archive, Verdict};
-use super::feed::{self, Feed, FeedChange};
-use super::outbox::{DuplicateId, Outbox, OutboxEntry, Outcome};
+use super::feed::{self, Feed, FeedChange, Recovery};
+use super::outbox::{DuplicateId, Outbox, OutboxEntry, Outcome, WriteKind};
 use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
@@ -234,7 +234,7 @@ impl Client {
     /// Queues something the person wrote (already stored durably by the caller) and
     /// sends it as soon as the stream allows. `payload` is an iq under the entry's `id`.
     pub fn submit(&mut self, now: Instant, entry: OutboxEntry) -> Result<(), DuplicateId> {
-        self.outbox.enqueue(entry.id, entry.queue, entry.payload)?;
+        self.outbox.enqueue(entry)?;
         self.pump_outbox(now);
         Ok(())
     }
@@ -390,7 +390,7 @@ impl Client {
             self.updates.push_back(Update::Answer { id, outcome });
             return;
         }
-        if self.outbox.entries().iter().any(|e| e.id == id) {
+        if self.outbox.get(&id).is_some() {
             return self.handle_outbox_answer(now, id, outcome);
         }
         if self.roster_request.as_deref() != Some(id.as_str()) {
@@ -426,65 +426,29 @@ impl Client {
     }
 
     fn handle_outbox_answer(&mut self, now: Instant, id: String, outcome: IqOutcome) {
-        let payload = self
-            .outbox
-            .entries()
-            .iter()
-            .find(|e| e.id == id)
-            .map(|e| e.payload.clone());
+        let Some(entry) = self.outbox.get(&id).cloned() else {
+            return;
+        };
         let outcome = match outcome {
             IqOutcome::Result(_) => Outcome::Acknowledged,
-            // Creating a comments node that exists (an earlier attempt got through but
-            // its answer was lost) is what we wanted.
-            IqOutcome::Error(error)
-                if error.defined_condition == DefinedCondition::Conflict
-                    && payload.as_deref().is_some_and(is_create_node) =>
-            {
-                Outcome::Acknowledged
-            }
-            // XEP-0060 §7.1.5: the node's access model differs from the one asked for.
-            // Reconfigure it and publish once more, as Movim does.
-            IqOutcome::Error(error)
-                if feed::is_precondition_not_met(&error) && !self.reconfigured.contains(&id) =>
-            {
-                match payload.as_deref().and_then(publish_target) {
-                    Some((node, access)) => {
+            IqOutcome::Error(error) => {
+                let tried = self.reconfigured.contains(&id);
+                match feed::recover(&entry, &error, tried) {
+                    Recovery::Done => Outcome::Acknowledged,
+                    Recovery::Resend {
+                        before,
+                        without_max_items,
+                    } => {
                         self.reconfigured.insert(id.clone());
-                        let configure =
-                            feed::configure_node_iq(&format!("{id}-configure"), &node, access);
-                        let _ = self.session.send_prepared_iq(now, configure);
-                        Outcome::Retry
-                    }
-                    None => Outcome::from_error(&error),
-                }
-            }
-            // The service does not take `max_items` as a publish option (ejabberd 23.01,
-            // whose `wait` type would otherwise have us send the same forever): create or
-            // configure the node to keep every item, then publish without it, once.
-            IqOutcome::Error(error)
-                if feed::is_publish_option_refused(&error) && !self.reconfigured.contains(&id) =>
-            {
-                let target = payload.as_deref().and_then(publish_target);
-                let stripped = payload
-                    .as_deref()
-                    .and_then(parse_iq)
-                    .and_then(|iq| feed::without_max_items_option(&iq));
-                match (target, stripped) {
-                    (Some((node, access)), Some(_)) => {
-                        self.reconfigured.insert(id.clone());
-                        self.max_items_option_refused = true;
-                        for iq in [
-                            feed::create_node_iq(&format!("{id}-create"), &node, access),
-                            feed::configure_node_iq(&format!("{id}-configure"), &node, access),
-                        ] {
+                        self.max_items_option_refused |= without_max_items;
+                        for iq in before {
                             let _ = self.session.send_prepared_iq(now, iq);
                         }
                         Outcome::Retry
                     }
-                    _ => self.refusal(&id, &error),
+                    Recovery::Refuse => self.refusal(&id, &error),
                 }
             }
-            IqOutcome::Error(error) => self.refusal(&id, &error),
             IqOutcome::Timeout | IqOutcome::Disconnected => Outcome::Retry,
             // An answer too large to read (an error echoing a large write, say): sending
             // the same again would only bring it back.
@@ -499,16 +463,11 @@ impl Client {
         }
         match outcome {
             Outcome::Acknowledged => {
-                if let Some(key) = payload
-                    .as_deref()
-                    .and_then(|p| published_item(p, self.session.jid()))
-                {
-                    self.feed.confirm(&key);
+                if let (true, Some(key)) = (entry.kind.publishes(), &entry.item) {
+                    self.feed.confirm(key);
                 }
                 // RFC 6121 §3.1.1: a contact added here is also asked for their presence.
-                if let Some(RosterEdit::Set { jid, .. }) =
-                    payload.as_deref().and_then(RosterEdit::from_payload)
-                {
+                if let WriteKind::Roster(RosterEdit::Set { jid, .. }) = entry.kind {
                     let subscribed = self.roster.get(&jid).is_some_and(|c| {
                         c.pending_out
                             || matches!(
@@ -693,48 +652,6 @@ impl Client {
 /// send us presence; a stranger's would only fill memory.
 fn is_known<'a>(account: &'a BareJid, roster: &'a Roster) -> impl Fn(&BareJid) -> bool + 'a {
     move |jid| jid == account || roster.contains(jid)
-}
-
-/// Whether an outbox payload creates a pubsub node.
-fn is_create_node(payload: &str) -> bool {
-    let Ok(iq) = payload.parse::<Element>() else {
-        return false;
-    };
-    iq.get_child("pubsub", ns::PUBSUB)
-        .is_some_and(|p| p.has_child("create", ns::PUBSUB))
-}
-
-/// The item an outbox payload publishes: (service, node, item id).
-fn published_item(payload: &str, account: &BareJid) -> Option<feed::ItemKey> {
-    let iq = payload.parse::<Element>().ok()?;
-    let service = iq
-        .attr("to")
-        .map_or_else(|| account.to_string(), str::to_owned);
-    let publish = iq
-        .get_child("pubsub", ns::PUBSUB)?
-        .get_child("publish", ns::PUBSUB)?;
-    let item = publish.get_child("item", ns::PUBSUB)?.attr("id")?;
-    Some(feed::ItemKey::new(service, publish.attr("node")?, item))
-}
-
-/// The node and access model a publish asked for in its publish-options.
-fn publish_target(payload: &str) -> Option<(String, feed::Access)> {
-    let iq = payload.parse::<Element>().ok()?;
-    let pubsub = iq.get_child("pubsub", ns::PUBSUB)?;
-    let node = pubsub
-        .get_child("publish", ns::PUBSUB)?
-        .attr("node")?
-        .to_owned();
-    let access = pubsub
-        .get_child("publish-options", ns::PUBSUB)?
-        .children()
-        .flat_map(|form| form.children())
-        .find(|field| field.attr("var") == Some("pubsub#access_model"))
-        .and_then(|field| field.children().next())
-        .map_or(feed::Access::Presence, |value| {
-            feed::Access::from_option(&value.text())
-        });
-    Some((node, access))
 }
 
 /// An outbox payload as the iq it is.

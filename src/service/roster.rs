@@ -7,6 +7,7 @@ use xmpp_parsers::iq::Iq;
 use xmpp_parsers::jid::{BareJid, Jid};
 use xmpp_parsers::roster::{Ask, Group, Item, Roster as RosterQuery, Subscription};
 
+use super::outbox::{OutboxEntry, WriteKind};
 use crate::store::{CachedRoster, ContactRecord};
 
 /// One entry of the contact list.
@@ -209,7 +210,7 @@ impl Roster {
 }
 
 /// A change the person asked for, as it waits in the outbox.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RosterEdit {
     /// Add or rename.
     Set {
@@ -255,24 +256,16 @@ impl RosterEdit {
         )
     }
 
-    /// Reads back an outbox payload written by [`RosterEdit::to_iq`].
-    pub fn from_payload(payload: &str) -> Option<RosterEdit> {
-        let iq = Iq::try_from(payload.parse::<Element>().ok()?).ok()?;
-        let Iq::Set { payload, .. } = iq else {
-            return None;
-        };
-        let query = RosterQuery::try_from(payload).ok()?;
-        let [item] = <[Item; 1]>::try_from(query.items).ok()?;
-        Some(if item.subscription == Subscription::Remove {
-            RosterEdit::Remove(item.jid)
-        } else {
-            RosterEdit::Set {
-                jid: item.jid,
-                name: item.name,
-            }
-        })
+    /// The outbox entry making this edit, sent under iq id `id`; roster writes keep
+    /// their order among themselves.
+    pub fn compose(&self, id: String) -> OutboxEntry {
+        let iq = self.to_iq(&id);
+        OutboxEntry::new(id, ROSTER_QUEUE, WriteKind::Roster(self.clone()), None, iq)
     }
 }
+
+/// The outbox queue of roster writes.
+pub const ROSTER_QUEUE: &str = "roster";
 
 #[cfg(test)]
 mod tests {
@@ -399,21 +392,40 @@ mod tests {
     }
 
     #[test]
-    fn edits_travel_as_one_item_roster_sets() {
+    fn edits_are_composed_as_one_item_roster_sets() {
         let juliet = BareJid::new("juliet@example.com").unwrap();
-        for edit in [
-            RosterEdit::Set {
-                jid: juliet.clone(),
-                name: Some("Juliet".into()),
-            },
-            RosterEdit::Remove(juliet.clone()),
+        let add = RosterEdit::Set {
+            jid: juliet.clone(),
+            name: Some("Juliet".into()),
+        };
+        let remove = RosterEdit::Remove(juliet.clone());
+        for (edit, item) in [
+            (
+                add,
+                "<item xmlns='jabber:iq:roster' jid='juliet@example.com' name='Juliet'/>",
+            ),
+            (
+                remove,
+                "<item xmlns='jabber:iq:roster' jid='juliet@example.com' subscription='remove'/>",
+            ),
         ] {
-            let xml = String::from(&Element::from(edit.to_iq("out-1")));
-            assert!(xml.contains("id='out-1'"), "{xml}");
-            assert_eq!(RosterEdit::from_payload(&xml), Some(edit));
+            let entry = edit.compose("out-1".into());
+            assert_eq!(
+                (&entry.id, entry.queue.as_str(), &entry.kind, &entry.item),
+                (
+                    &"out-1".to_owned(),
+                    ROSTER_QUEUE,
+                    &WriteKind::Roster(edit),
+                    &None
+                )
+            );
+            assert_eq!(entry.state, crate::service::outbox::EntryState::Pending);
+            let expected = el(&format!(
+                "<iq xmlns='jabber:client' id='out-1' type='set'>\
+                 <query xmlns='jabber:iq:roster'>{item}</query></iq>"
+            ));
+            assert_eq!(el(&entry.payload), expected);
         }
-        assert_eq!(RosterEdit::from_payload("<iq/>"), None);
-        assert_eq!(RosterEdit::from_payload("not xml"), None);
     }
 
     #[test]

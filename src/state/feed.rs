@@ -13,6 +13,7 @@ use super::PendingWrite;
 use crate::proto::xep0277::{Content, Entry, Link};
 use crate::proto::xhtml::{self, RawNode, SafeNode};
 use crate::service::feed::{Comment, Commenter, Feed, ItemKey, LazyEntry, Post};
+use crate::service::outbox::shown_on;
 
 /// A post's body, safe to turn into DOM nodes. Shared, not copied: a redraw of 1,000
 /// posts must not copy 1,000 bodies.
@@ -326,7 +327,13 @@ impl FeedState {
                     .comments(&post.key)
                     .iter()
                     .filter(|c| !c.entry().is_like())
-                    .map(|c| comment_view(c, feed.is_local(&c.key), names))
+                    .map(|c| {
+                        comment_view(
+                            c,
+                            shown_on(pending, &c.key).is_some_and(|f| f.is_none()),
+                            names,
+                        )
+                    })
                     .collect();
                 (post.key.clone(), list)
             })
@@ -431,7 +438,8 @@ fn view(
     pending: &[PendingWrite],
 ) -> PostView {
     let (like_count, my_like) = feed.likes(&post.key);
-    let write = pending.iter().rev().find(|w| w.is_about_post(&post.key.id));
+    // Only the post's own writes (publication, deletion, its comments node) mark it.
+    let shown = shown_on(pending, &post.key);
     PostView {
         key,
         author: post.author.to_string(),
@@ -444,8 +452,8 @@ fn view(
         like_count,
         liked: my_like.is_some(),
         own: feed.is_own(&post.key),
-        pending: write.is_some_and(|w| w.failed.is_none()) || feed.is_local(&post.key),
-        failed: write.and_then(|w| w.failed.clone()),
+        pending: shown.is_some_and(|failed| failed.is_none()),
+        failed: shown.flatten().map(str::to_owned),
         public: false,
         details,
     }

@@ -10,10 +10,12 @@ pub mod images;
 
 use crate::proto::percent;
 use crate::service::feed::{Feed, ItemKey};
+/// Something the person wrote that the server has not acknowledged yet: decided in the
+/// outbox service, by the item each write changes.
+pub use crate::service::outbox::PendingWrite;
 use crate::service::presence::{Availability, PresenceBook};
 use crate::service::roster::{Roster, RosterChange, RosterEdit};
 use crate::service::{Client, Update};
-use crate::store::OutboxRecord;
 use crate::xmpp::CloseReason;
 
 /// A User Timing mark, so that the bench (and anyone with devtools) can see where
@@ -144,57 +146,6 @@ pub struct ContactRow {
     pub availability: RwSignal<Availability>,
 }
 
-/// Something the person wrote that the server has not acknowledged yet.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PendingWrite {
-    pub id: String,
-    /// `roster`, `post`, `comment`, `like`, … (see `OutboxRecord::kind`).
-    pub kind: String,
-    /// What it is about: for a post, comment or like, its item id.
-    pub target: String,
-    /// The roster change it makes, if it is one.
-    pub roster: Option<RosterEdit>,
-    /// The server refused it for good: why. The person retries or discards.
-    pub failed: Option<String>,
-}
-
-impl PendingWrite {
-    /// What the write was, in words, for the list of refused writes.
-    pub fn describe(&self) -> String {
-        match (&self.roster, self.kind.as_str()) {
-            (Some(RosterEdit::Set { jid, .. }), _) => format!("Adding {jid}"),
-            (Some(RosterEdit::Remove(jid)), _) => format!("Removing {jid}"),
-            (None, "post") => "Publishing a post".into(),
-            (None, "comments-node") => "Setting up a post's comments".into(),
-            (None, "comment") => "A comment".into(),
-            (None, "like") => "A like".into(),
-            (None, "unlike") => "Taking back a like".into(),
-            (None, "delete") => "Deleting a post".into(),
-            (None, _) => "A change".into(),
-        }
-    }
-
-    /// Whether this write changes the post with item id `id` itself (publishing, deleting,
-    /// or setting up its comments), so the post shows **Pending** or the refusal. A like
-    /// or comment also names the post as its target, but it is its own item: it must not
-    /// mark the post.
-    pub fn is_about_post(&self, id: &str) -> bool {
-        self.target == id && matches!(self.kind.as_str(), "post" | "delete" | "comments-node")
-    }
-
-    pub fn from_record(record: &OutboxRecord) -> PendingWrite {
-        PendingWrite {
-            id: record.id.clone(),
-            kind: record.kind.clone(),
-            target: record.target.clone(),
-            roster: (record.kind == "roster")
-                .then(|| RosterEdit::from_payload(&record.payload))
-                .flatten(),
-            failed: record.failed.clone(),
-        }
-    }
-}
-
 /// Everything the screens show, as signals.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -286,7 +237,7 @@ impl AppState {
         self.pending.with(|p| {
             p.iter()
                 .rev()
-                .find(|w| w.roster.as_ref().is_some_and(|e| e.jid().as_str() == jid))
+                .find(|w| w.kind.roster().is_some_and(|e| e.jid().as_str() == jid))
                 .cloned()
         })
     }
@@ -377,7 +328,7 @@ impl AppState {
         let known = self.availability.get_value();
         let added: Vec<crate::service::roster::Contact> = self.pending.with_untracked(|p| {
             p.iter()
-                .filter_map(|w| match &w.roster {
+                .filter_map(|w| match w.kind.roster() {
                     Some(RosterEdit::Set { jid, name }) if !roster.contains(jid) => Some(
                         crate::service::roster::Contact::added(jid.clone(), name.clone()),
                     ),

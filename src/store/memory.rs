@@ -215,6 +215,9 @@ pub(crate) mod tests {
             target: String::new(),
             payload: format!("<iq id='{id}'/>"),
             failed: None,
+            item: None,
+            access: None,
+            name: None,
         }
     }
 

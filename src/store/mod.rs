@@ -102,15 +102,34 @@ pub struct OutboxRecord {
     pub queue: String,
     /// Order of writing (the app makes it increase); the outbox sorts by it.
     pub seq: f64,
-    /// What kind of write this is (`roster`, `post`, …), for the screen showing it.
+    /// What kind of write this is (`post`, `comment`, `roster-set`, …: see
+    /// `service::outbox::WriteKind::as_str`, which reads and writes them).
     pub kind: String,
-    /// What it is about (a post's item id, …), so the screen can mark that **Pending**.
+    /// What it is about: the item's id, or a roster write's contact.
     #[serde(default)]
     pub target: String,
     /// The stanza to send, as it is.
     pub payload: String,
     /// Why the server refused it for good; `None` while it is pending.
     pub failed: Option<String>,
+    /// The pubsub item the write creates or changes. Absent for roster writes, and in
+    /// records written before Kith kept it (their payload tells).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<ItemRecord>,
+    /// A post's access model asked for (`open`, `presence`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<String>,
+    /// The name a roster write gives the contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A pubsub item, by service, node and item id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRecord {
+    pub service: String,
+    pub node: String,
+    pub id: String,
 }
 
 /// A cached pubsub item (a post, a comment, a like), kept as the XML that arrived so a

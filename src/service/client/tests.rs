@@ -401,12 +401,7 @@ fn add_juliet(id: &str) -> OutboxEntry {
         jid: BareJid::new("romeo@example.net").unwrap(),
         name: Some("Romeo".into()),
     };
-    OutboxEntry {
-        id: id.into(),
-        queue: "roster".into(),
-        payload: String::from(&Element::from(edit.to_iq(id))),
-        state: crate::service::outbox::EntryState::Pending,
-    }
+    edit.compose(id.into())
 }
 
 #[test]
@@ -618,12 +613,11 @@ fn publish_entry(id: &str) -> OutboxEntry {
         &entry,
         Some(crate::service::feed::Access::Open),
     );
-    OutboxEntry {
-        id: id.into(),
-        queue: ns::MICROBLOG.into(),
-        payload: String::from(&Element::from(iq)),
-        state: crate::service::outbox::EntryState::Pending,
-    }
+    let kind = crate::service::outbox::WriteKind::Post {
+        access: crate::service::feed::Access::Open,
+    };
+    let key = crate::service::feed::ItemKey::new("user@example.org", ns::MICROBLOG, id);
+    OutboxEntry::new(id.into(), ns::MICROBLOG, kind, Some(key), iq)
 }
 
 fn post(id: &str) -> crate::proto::xep0277::Entry {
@@ -672,12 +666,9 @@ fn creating_a_comments_node_that_exists_counts_as_done() {
         &"pubsub.example.org".parse().unwrap(),
         "urn:xmpp:microblog:0:comments/p1",
     );
-    let entry = OutboxEntry {
-        id: "n1".into(),
-        queue: ns::MICROBLOG.into(),
-        payload: String::from(&Element::from(iq)),
-        state: crate::service::outbox::EntryState::Pending,
-    };
+    let kind = crate::service::outbox::WriteKind::CommentsNode;
+    let key = crate::service::feed::ItemKey::new("user@example.org", ns::MICROBLOG, "p1");
+    let entry = OutboxEntry::new("n1".into(), ns::MICROBLOG, kind, Some(key), iq);
     c.submit(t(), entry).unwrap();
     frames(&mut c);
     c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='n1' from='pubsub.example.org'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
@@ -703,12 +694,13 @@ fn an_acknowledged_comment_on_someone_elses_node_is_no_longer_pending() {
     assert!(c.feed().is_local(&key));
     c.submit(
         t(),
-        OutboxEntry {
-            id: "w9".into(),
-            queue: node.into(),
-            payload: String::from(&Element::from(iq)),
-            state: crate::service::outbox::EntryState::Pending,
-        },
+        OutboxEntry::new(
+            "w9".into(),
+            node,
+            crate::service::outbox::WriteKind::Comment,
+            Some(key.clone()),
+            iq,
+        ),
     )
     .unwrap();
     frames(&mut c);
@@ -1004,4 +996,51 @@ fn a_feed_page_over_the_frame_limit_keeps_the_stream_and_is_asked_again_smaller(
         .and_then(|p| p.get_child("items", ns::PUBSUB))
         .unwrap();
     assert_eq!(items.attr("max_items"), Some("10"), "half the page");
+}
+
+#[test]
+fn a_post_stored_by_the_previous_version_recovers_with_the_access_it_asked_for() {
+    // Kith before typed entries stored a post as kind, target and payload only.
+    let entry = post("p1");
+    let iq = crate::service::feed::publish_iq(
+        "w1",
+        None,
+        ns::MICROBLOG,
+        &entry,
+        Some(crate::service::feed::Access::Presence),
+    );
+    let record = crate::store::OutboxRecord {
+        account: "user@example.org".into(),
+        id: "w1".into(),
+        queue: ns::MICROBLOG.into(),
+        seq: 1.0,
+        kind: "post".into(),
+        target: "p1".into(),
+        payload: String::from(&Element::from(iq)),
+        failed: None,
+        item: None,
+        access: None,
+        name: None,
+    };
+    let mut c = with_roster();
+    c.submit(t(), OutboxEntry::from_record(&record).unwrap())
+        .unwrap();
+    assert_eq!(frames(&mut c)[0].attr("id"), Some("w1"));
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='w1'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/></error></iq>");
+    let sent = frames(&mut c);
+    assert_eq!(
+        sent[0],
+        Element::from(crate::service::feed::configure_node_iq(
+            "w1-configure",
+            ns::MICROBLOG,
+            crate::service::feed::Access::Presence
+        ))
+    );
+    assert_eq!(sent[1].attr("id"), Some("w1"));
+    // Acknowledged: the post it published is no longer only local.
+    let key = crate::service::feed::ItemKey::new("user@example.org", ns::MICROBLOG, "p1");
+    c.apply_local(t(), key.clone(), &entry);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='result' id='w1'/>");
+    assert!(!c.feed().is_local(&key));
+    assert!(updates(&mut c).contains(&Update::Delivered("w1".into())));
 }

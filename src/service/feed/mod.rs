@@ -61,7 +61,7 @@ pub use wire::{
 use wire::{
     disco_info_iq, disco_items_iq, items_iq, read_items, read_items_result, ItemsPage, ReceivedItem,
 };
-pub use writes::{Composed, Ids, PostInput, Write, WriteKind};
+pub use writes::{recover, Composed, Ids, PostInput, Recovery};
 
 /// Item requests out at the same time: enough to sync a large roster quickly, few enough
 /// not to flood the server (or its s2s queues) on sign-in.

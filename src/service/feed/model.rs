@@ -248,7 +248,7 @@ pub enum Access {
 }
 
 impl Access {
-    pub(super) fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Access::Presence => "presence",
             Access::Open => "open",

@@ -1,5 +1,6 @@
 use super::*;
 use crate::proto::xep0115::{caps_element, caps_string, notify_features, CAPS_NODE};
+use crate::service::outbox::{OutboxEntry, WriteKind};
 use xmpp_parsers::disco::Identity;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
@@ -1971,12 +1972,22 @@ fn at(iso: &str) -> xmpp_parsers::date::DateTime {
     iso.parse().unwrap()
 }
 
-fn kinds(composed: &Composed) -> Vec<(WriteKind, Option<ItemKey>, String, String)> {
-    composed
-        .writes
+/// What each entry is: kind, item, queue; all composed pending.
+fn kinds(composed: &Composed) -> Vec<(WriteKind, Option<ItemKey>, String)> {
+    assert!(composed
+        .entries
         .iter()
-        .map(|w| (w.kind, w.item.clone(), w.target.clone(), w.queue.clone()))
+        .all(|e| e.state == crate::service::outbox::EntryState::Pending));
+    composed
+        .entries
+        .iter()
+        .map(|e| (e.kind.clone(), e.item.clone(), e.queue.clone()))
         .collect()
+}
+
+/// The payload an entry will send, read back.
+fn iq_of(entry: &OutboxEntry) -> Iq {
+    Iq::try_from(element(&entry.payload)).unwrap()
 }
 
 fn post_input(title: &str, access: Access, editing: Option<ItemKey>) -> PostInput {
@@ -2018,24 +2029,21 @@ fn a_new_post_creates_its_comments_node_then_publishes_the_entry() {
     assert_eq!(
         kinds(&composed),
         [
+            (WriteKind::CommentsNode, Some(key.clone()), mb.clone()),
             (
-                WriteKind::CommentsNode,
+                WriteKind::Post {
+                    access: Access::Open
+                },
                 Some(key.clone()),
-                "id1".into(),
-                mb.clone()
+                mb
             ),
-            (WriteKind::Post, Some(key.clone()), "id1".into(), mb),
         ]
     );
-    let [node, post] = [&composed.writes[0], &composed.writes[1]];
+    let [node, post] = [&composed.entries[0], &composed.entries[1]];
     assert_eq!((node.id.as_str(), post.id.as_str()), ("id2", "id3"));
-    assert_eq!(
-        (node.kind.as_str(), post.kind.as_str()),
-        ("comments-node", "post")
-    );
     // No comments service found yet: the account's own PEP takes the node.
     assert_xml(
-        node.iq.clone(),
+        iq_of(node),
         &format!(
             "<iq xmlns='jabber:client' id='id2' to='user@example.org' type='set'>\
              <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
@@ -2043,7 +2051,7 @@ fn a_new_post_creates_its_comments_node_then_publishes_the_entry() {
         ),
     );
     assert_xml(
-        post.iq.clone(),
+        iq_of(post),
         &format!(
             "<iq xmlns='jabber:client' id='id3' type='set'>\
              <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
@@ -2072,11 +2080,29 @@ fn a_contacts_post_asks_for_the_presence_access_model_on_the_comments_service() 
     let composed = feed
         .compose_post(input, at("2026-12-01T10:00:00Z"), &mut counter())
         .unwrap();
+    let key = ItemKey::post(&me(), "id1");
     assert_eq!(
-        to_of(&composed.writes[0].iq).as_deref(),
+        kinds(&composed),
+        [
+            (
+                WriteKind::CommentsNode,
+                Some(key.clone()),
+                ns::MICROBLOG.to_owned()
+            ),
+            (
+                WriteKind::Post {
+                    access: Access::Presence
+                },
+                Some(key),
+                ns::MICROBLOG.to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        to_of(&iq_of(&composed.entries[0])).as_deref(),
         Some(COMMENTS_SERVICE)
     );
-    let payload = payload_of(&composed.writes[1].iq);
+    let payload = payload_of(&iq_of(&composed.entries[1]));
     assert_eq!(
         payload.get_child("publish-options", ns::PUBSUB).cloned(),
         Some(
@@ -2093,6 +2119,38 @@ fn a_contacts_post_asks_for_the_presence_access_model_on_the_comments_service() 
     assert_eq!(
         entry.comments.unwrap().uri(),
         "xmpp:comments.montague.example?;node=urn:xmpp:microblog:0:comments/id1"
+    );
+}
+
+#[test]
+fn a_new_post_with_an_image_carries_it_as_an_enclosure() {
+    let feed = Feed::new(me());
+    let mut input = post_input("Cat", Access::Open, None);
+    let image = crate::proto::xep0277::Link {
+        href: "https://upload.example.org/cat.jpg".into(),
+        media_type: Some("image/jpeg".into()),
+        title: Some("A cat".into()),
+        length: Some(1234),
+    };
+    input.enclosures.push(image.clone());
+    let composed = feed
+        .compose_post(input, at("2026-12-01T10:00:00Z"), &mut counter())
+        .unwrap();
+    let published = Entry::parse(
+        payload_of(&iq_of(&composed.entries[1]))
+            .get_child("publish", ns::PUBSUB)
+            .and_then(|p| p.get_child("item", ns::PUBSUB))
+            .and_then(|i| i.get_child("entry", "http://www.w3.org/2005/Atom"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(published.enclosures, [image]);
+    assert_eq!(composed.echo.1.unwrap().enclosures, published.enclosures);
+    assert_eq!(
+        composed.entries[1].kind,
+        WriteKind::Post {
+            access: Access::Open
+        }
     );
 }
 
@@ -2132,14 +2190,15 @@ fn an_edit_keeps_the_item_id_published_and_comments_and_adds_the_image() {
     assert_eq!(
         kinds(&composed),
         [(
-            WriteKind::Post,
+            WriteKind::Post {
+                access: Access::Presence
+            },
             Some(key.clone()),
-            "id1".into(),
             ns::MICROBLOG.to_owned()
         )]
     );
     assert_xml(
-        composed.writes[0].iq.clone(),
+        iq_of(&composed.entries[0]),
         &format!(
             "<iq xmlns='jabber:client' id='e1' type='set'>\
              <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
@@ -2187,17 +2246,12 @@ fn a_comment_goes_to_the_posts_comments_node() {
     let item = ItemKey::new(COMMENTS_SERVICE, COMMENTS_NODE, "id1");
     assert_eq!(
         kinds(&composed),
-        [(
-            WriteKind::Comment,
-            Some(item.clone()),
-            MOVIM_POST_ID.into(),
-            COMMENTS_NODE.into()
-        )]
+        [(WriteKind::Comment, Some(item.clone()), COMMENTS_NODE.into())]
     );
-    assert_eq!(composed.writes[0].id, "id2");
+    assert_eq!(composed.entries[0].id, "id2");
     let entry = Entry::new_comment("id1", &me(), None, "Nice!", now.clone());
     assert_xml(
-        composed.writes[0].iq.clone(),
+        iq_of(&composed.entries[0]),
         &format!(
             "<iq xmlns='jabber:client' id='id2' to='{COMMENTS_SERVICE}' type='set'>\
              <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
@@ -2230,17 +2284,12 @@ fn a_like_is_a_heart_comment_and_unlike_retracts_the_own_like() {
     let item = ItemKey::new(COMMENTS_SERVICE, COMMENTS_NODE, "id1");
     assert_eq!(
         kinds(&liked),
-        [(
-            WriteKind::Like,
-            Some(item.clone()),
-            MOVIM_POST_ID.into(),
-            COMMENTS_NODE.into()
-        )]
+        [(WriteKind::Like, Some(item.clone()), COMMENTS_NODE.into())]
     );
     let like = Entry::new_like("id1", &me(), now.clone());
     assert!(like.is_like());
     assert_xml(
-        liked.writes[0].iq.clone(),
+        iq_of(&liked.entries[0]),
         &format!(
             "<iq xmlns='jabber:client' id='id2' to='{COMMENTS_SERVICE}' type='set'>\
              <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
@@ -2256,16 +2305,11 @@ fn a_like_is_a_heart_comment_and_unlike_retracts_the_own_like() {
     let unliked = feed.compose_like(&key, false, now, &mut ids).unwrap();
     assert_eq!(
         kinds(&unliked),
-        [(
-            WriteKind::Unlike,
-            Some(item.clone()),
-            MOVIM_POST_ID.into(),
-            COMMENTS_NODE.into()
-        )]
+        [(WriteKind::Unlike, Some(item.clone()), COMMENTS_NODE.into())]
     );
-    assert_eq!(unliked.writes[0].kind.as_str(), "unlike");
+    assert_eq!(unliked.entries[0].kind.as_str(), "unlike");
     assert_xml(
-        unliked.writes[0].iq.clone(),
+        iq_of(&unliked.entries[0]),
         &format!(
             "<iq xmlns='jabber:client' id='u1' to='{COMMENTS_SERVICE}' type='set'>\
              <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
@@ -2289,29 +2333,18 @@ fn a_delete_retracts_the_post_then_deletes_its_comments_node() {
     assert_eq!(
         kinds(&composed),
         [
-            (
-                WriteKind::Delete,
-                Some(key.clone()),
-                "mine".into(),
-                mb.clone()
-            ),
-            (
-                WriteKind::CommentsNode,
-                Some(key.clone()),
-                "mine".into(),
-                mb
-            ),
+            (WriteKind::Delete, Some(key.clone()), mb.clone()),
+            (WriteKind::DeleteCommentsNode, Some(key.clone()), mb),
         ]
     );
-    assert_eq!(composed.writes[0].kind.as_str(), "delete");
     assert_xml(
-        composed.writes[0].iq.clone(),
+        iq_of(&composed.entries[0]),
         "<iq xmlns='jabber:client' id='id1' type='set'>\
          <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
          <retract node='urn:xmpp:microblog:0' notify='true'><item id='mine'/></retract></pubsub></iq>",
     );
     assert_xml(
-        composed.writes[1].iq.clone(),
+        iq_of(&composed.entries[1]),
         &format!(
             "<iq xmlns='jabber:client' id='id2' to='{COMMENTS_SERVICE}' type='set'>\
              <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>\
@@ -2324,26 +2357,156 @@ fn a_delete_retracts_the_post_then_deletes_its_comments_node() {
     assert!(feed.compose_delete(&romeos, &mut counter()).is_none());
 }
 
+// ---- recovering refused writes ----------------------------------------------------
+
+const PRECONDITION_NOT_MET: &str = "<error xmlns='jabber:client' type='cancel'>\
+     <conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+     <precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/></error>";
+const CONFLICT: &str = "<error xmlns='jabber:client' type='cancel'>\
+     <conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>";
+const FORBIDDEN: &str = "<error xmlns='jabber:client' type='auth'>\
+     <forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>";
+
+fn stanza_error(xml: &str) -> StanzaError {
+    StanzaError::try_from(element(xml)).unwrap()
+}
+
+/// A new post and its comments node, composed as the app does (`id1` the item).
+fn new_post(access: Access) -> (OutboxEntry, OutboxEntry) {
+    let composed = Feed::new(me())
+        .compose_post(
+            post_input("First", access, None),
+            at("2026-12-01T10:00:00Z"),
+            &mut counter(),
+        )
+        .unwrap();
+    let [node, post] = <[OutboxEntry; 2]>::try_from(composed.entries).unwrap();
+    (node, post)
+}
+
 #[test]
-fn write_kinds_keep_the_strings_stored_outbox_records_carry() {
-    let kinds = [
-        WriteKind::Post,
-        WriteKind::CommentsNode,
-        WriteKind::Comment,
-        WriteKind::Like,
-        WriteKind::Unlike,
-        WriteKind::Delete,
-    ]
-    .map(WriteKind::as_str);
+fn a_post_refused_for_its_access_model_reconfigures_its_node_once() {
+    let (_, post) = new_post(Access::Open);
+    let error = stanza_error(PRECONDITION_NOT_MET);
     assert_eq!(
-        kinds,
-        [
-            "post",
-            "comments-node",
-            "comment",
-            "like",
-            "unlike",
-            "delete"
-        ]
+        recover(&post, &error, false),
+        Recovery::Resend {
+            before: vec![configure_node_iq(
+                "id3-configure",
+                ns::MICROBLOG,
+                Access::Open
+            )],
+            without_max_items: false,
+        }
     );
+    assert_eq!(recover(&post, &error, true), Recovery::Refuse, "once only");
+    // The access model asked for is the one the node is set to.
+    let (_, contacts) = new_post(Access::Presence);
+    let Recovery::Resend { before, .. } = recover(&contacts, &error, false) else {
+        panic!("not resent");
+    };
+    assert_eq!(
+        before,
+        [configure_node_iq(
+            "id3-configure",
+            ns::MICROBLOG,
+            Access::Presence
+        )]
+    );
+}
+
+#[test]
+fn a_post_whose_max_items_option_is_refused_creates_and_configures_then_goes_without_it() {
+    let (_, post) = new_post(Access::Open);
+    let error = stanza_error(EJABBERD_MAX_ITEMS_REFUSED);
+    assert_eq!(
+        recover(&post, &error, false),
+        Recovery::Resend {
+            before: vec![
+                create_node_iq("id3-create", ns::MICROBLOG, Access::Open),
+                configure_node_iq("id3-configure", ns::MICROBLOG, Access::Open),
+            ],
+            without_max_items: true,
+        }
+    );
+    assert_eq!(recover(&post, &error, true), Recovery::Refuse);
+}
+
+#[test]
+fn creating_a_comments_node_that_exists_is_done_and_other_refusals_stand() {
+    let (node, post) = new_post(Access::Open);
+    let conflict = stanza_error(CONFLICT);
+    assert_eq!(recover(&node, &conflict, false), Recovery::Done);
+    assert_eq!(recover(&node, &conflict, true), Recovery::Done);
+    assert_eq!(
+        recover(&node, &stanza_error(FORBIDDEN), false),
+        Recovery::Refuse
+    );
+    // A post's conflict, or any refusal of a comment, like or deletion, stands.
+    assert_eq!(recover(&post, &conflict, false), Recovery::Refuse);
+    assert_eq!(
+        recover(&post, &stanza_error(FORBIDDEN), false),
+        Recovery::Refuse
+    );
+    let (feed, key) = feed_with_romeos_post();
+    let now = at("2026-12-01T10:00:00Z");
+    let comment = feed
+        .compose_comment(&key, "Hi", now.clone(), &mut counter())
+        .unwrap();
+    let like = feed.compose_like(&key, true, now, &mut counter()).unwrap();
+    for entry in [&comment.entries[0], &like.entries[0]] {
+        for error in [PRECONDITION_NOT_MET, EJABBERD_MAX_ITEMS_REFUSED, CONFLICT] {
+            assert_eq!(
+                recover(entry, &stanza_error(error), false),
+                Recovery::Refuse,
+                "{:?} {error}",
+                entry.kind
+            );
+        }
+    }
+}
+
+// ---- what pending writes mark -------------------------------------------------------
+
+#[test]
+fn a_pending_like_or_comment_marks_only_itself_not_the_post() {
+    use crate::service::outbox::{shown_on, PendingWrite};
+    let (mut feed, post) = feed_with_romeos_post();
+    let now = at("2026-12-01T10:00:00Z");
+    let like = feed
+        .compose_like(&post, true, now.clone(), &mut counter())
+        .unwrap();
+    let comment = feed
+        .compose_comment(&post, "Nice", now.clone(), &mut || "k".to_owned())
+        .unwrap();
+    let pending: Vec<PendingWrite> = like
+        .entries
+        .iter()
+        .chain(&comment.entries)
+        .map(PendingWrite::from_entry)
+        .collect();
+    assert_eq!(shown_on(&pending, &post), None, "the post is not Pending");
+    assert_eq!(shown_on(&pending, &like.echo.0), Some(None), "the like is");
+    assert_eq!(
+        shown_on(&pending, &comment.echo.0),
+        Some(None),
+        "the comment is"
+    );
+    // Unliking marks the like it takes back, still not the post.
+    feed.apply_local(like.echo.0.clone(), like.echo.1.as_ref().unwrap());
+    let unlike = feed
+        .compose_like(&post, false, now, &mut counter())
+        .unwrap();
+    let pending = [PendingWrite::from_entry(&unlike.entries[0])];
+    assert_eq!(shown_on(&pending, &post), None);
+    assert_eq!(shown_on(&pending, &like.echo.0), Some(None));
+    // The post's own writes mark it (a deletion too, until it is gone).
+    let (node, publish) = new_post(Access::Open);
+    let own = ItemKey::post(&me(), "id1");
+    for entry in [&node, &publish] {
+        assert_eq!(
+            shown_on(&[PendingWrite::from_entry(entry)], &own),
+            Some(None)
+        );
+    }
 }

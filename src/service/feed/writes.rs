@@ -1,58 +1,26 @@
 //! The person's feed writes, composed here (sans-IO): publish, edit, comment, like,
 //! unlike, delete. Fresh ids and `now` are passed in, so every payload is tested natively;
-//! the caller stores each [`Write`] in the outbox and shows the [`Composed::echo`] at once.
+//! the caller stores each [`OutboxEntry`] and shows the [`Composed::echo`] at once. Beside
+//! them, what to do when the server refuses one ([`recover`]).
 
 use xmpp_parsers::date::DateTime;
 use xmpp_parsers::iq::Iq;
 use xmpp_parsers::ns;
+use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
 
-use super::{create_comments_node_iq, publish_iq, retract_iq, Access, Feed, ItemKey};
+use super::{
+    configure_node_iq, create_comments_node_iq, create_node_iq, is_precondition_not_met,
+    is_publish_option_refused, publish_iq, retract_iq, Access, Feed, ItemKey,
+};
 use crate::proto::xep0277::{CommentsLink, Entry, Link, PostDraft};
+use crate::service::outbox::{OutboxEntry, WriteKind};
 
-/// What a write does; [`WriteKind::as_str`] is the kind the outbox record keeps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WriteKind {
-    Post,
-    CommentsNode,
-    Comment,
-    Like,
-    Unlike,
-    Delete,
-}
-
-impl WriteKind {
-    /// The outbox record's `kind`: stored, so these strings never change.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WriteKind::Post => "post",
-            WriteKind::CommentsNode => "comments-node",
-            WriteKind::Comment => "comment",
-            WriteKind::Like => "like",
-            WriteKind::Unlike => "unlike",
-            WriteKind::Delete => "delete",
-        }
-    }
-}
-
-/// One write for the outbox: sent as `iq`, under its own iq id `id`, in `queue` order.
-#[derive(Clone, Debug)]
-pub struct Write {
-    pub id: String,
-    pub queue: String,
-    pub kind: WriteKind,
-    /// The pubsub item the write creates or changes: the post (post, delete, comments
-    /// node), or the comment or like.
-    pub item: Option<ItemKey>,
-    /// The post's item id, the outbox record's `target`.
-    pub target: String,
-    pub iq: Iq,
-}
-
-/// The writes of one action, in sending order, and what the person sees at once: the
-/// item with its new entry, or gone (`None`).
+/// The outbox entries of one action, in sending order (each pending, its payload
+/// serialised), and what the person sees at once: the item with its new entry, or gone
+/// (`None`).
 #[derive(Clone, Debug)]
 pub struct Composed {
-    pub writes: Vec<Write>,
+    pub entries: Vec<OutboxEntry>,
     pub echo: (ItemKey, Option<Entry>),
 }
 
@@ -121,29 +89,33 @@ impl Feed {
         let key = ItemKey::post(&me, &id);
         // One queue for the person's feed writes: the comments node exists before the
         // post that links to it, and a delete never overtakes its publish.
-        let mut writes = Vec::new();
+        let mut entries = Vec::new();
         if let (None, Some(link)) = (&old, &comments) {
             let rid = ids();
-            writes.push(Write {
-                iq: create_comments_node_iq(&rid, &link.service, &link.node),
-                id: rid,
-                queue: ns::MICROBLOG.into(),
-                kind: WriteKind::CommentsNode,
-                item: Some(key.clone()),
-                target: id.clone(),
-            });
+            let iq = create_comments_node_iq(&rid, &link.service, &link.node);
+            let kind = WriteKind::CommentsNode;
+            entries.push(OutboxEntry::new(
+                rid,
+                ns::MICROBLOG,
+                kind,
+                Some(key.clone()),
+                iq,
+            ));
         }
         let rid = ids();
-        writes.push(Write {
-            iq: publish_iq(&rid, None, ns::MICROBLOG, &entry, Some(input.access)),
-            id: rid,
-            queue: ns::MICROBLOG.into(),
-            kind: WriteKind::Post,
-            item: Some(key.clone()),
-            target: id,
-        });
+        let iq = publish_iq(&rid, None, ns::MICROBLOG, &entry, Some(input.access));
+        let kind = WriteKind::Post {
+            access: input.access,
+        };
+        entries.push(OutboxEntry::new(
+            rid,
+            ns::MICROBLOG,
+            kind,
+            Some(key.clone()),
+            iq,
+        ));
         Ok(Composed {
-            writes,
+            entries,
             echo: (key, Some(entry)),
         })
     }
@@ -165,7 +137,7 @@ impl Feed {
             .ok_or("This post does not take comments")?;
         let id = ids();
         let entry = Entry::new_comment(&id, &self.account, None, text, now);
-        Ok(self.comments_write(WriteKind::Comment, key, &link, id, Some(entry), ids))
+        Ok(self.comments_write(WriteKind::Comment, &link, id, Some(entry), ids))
     }
 
     /// Like post `key` (a comment titled ♥) or unlike it (retract the person's own like).
@@ -181,10 +153,10 @@ impl Feed {
         if like {
             let id = ids();
             let entry = Entry::new_like(&id, &self.account, now);
-            Some(self.comments_write(WriteKind::Like, key, &link, id, Some(entry), ids))
+            Some(self.comments_write(WriteKind::Like, &link, id, Some(entry), ids))
         } else {
             let mine = self.likes(key).1?.to_owned();
-            Some(self.comments_write(WriteKind::Unlike, key, &link, mine, None, ids))
+            Some(self.comments_write(WriteKind::Unlike, &link, mine, None, ids))
         }
     }
 
@@ -193,20 +165,15 @@ impl Feed {
     pub fn compose_delete(&self, key: &ItemKey, ids: Ids<'_>) -> Option<Composed> {
         let (retract_id, node_id) = (ids(), ids());
         let deletion = self.delete_post(key, &retract_id, &node_id)?;
-        let write = |id: String, kind, iq| Write {
-            id,
-            queue: ns::MICROBLOG.into(),
-            kind,
-            item: Some(key.clone()),
-            target: key.id.clone(),
-            iq,
+        let write = |id: String, kind, iq: Iq| {
+            OutboxEntry::new(id, ns::MICROBLOG, kind, Some(key.clone()), iq)
         };
-        let mut writes = vec![write(retract_id, WriteKind::Delete, deletion.retract)];
+        let mut entries = vec![write(retract_id, WriteKind::Delete, deletion.retract)];
         if let Some(iq) = deletion.comments_node {
-            writes.push(write(node_id, WriteKind::CommentsNode, iq));
+            entries.push(write(node_id, WriteKind::DeleteCommentsNode, iq));
         }
         Some(Composed {
-            writes,
+            entries,
             echo: (key.clone(), None),
         })
     }
@@ -217,11 +184,10 @@ impl Feed {
     }
 
     /// Publishes `entry` as item `item_id` of the comments node, or retracts that item
-    /// (`None`); queued by the node, its record's target the post.
+    /// (`None`); queued by the node.
     fn comments_write(
         &self,
         kind: WriteKind,
-        post: &ItemKey,
         link: &CommentsLink,
         item_id: String,
         entry: Option<Entry>,
@@ -235,15 +201,69 @@ impl Feed {
         };
         let item = ItemKey::new(link.service.to_string(), link.node.clone(), item_id);
         Composed {
-            writes: vec![Write {
-                id: rid,
-                queue: link.node.clone(),
+            entries: vec![OutboxEntry::new(
+                rid,
+                link.node.clone(),
                 kind,
-                item: Some(item.clone()),
-                target: post.id.clone(),
+                Some(item.clone()),
                 iq,
-            }],
+            )],
             echo: (item, entry),
         }
+    }
+}
+
+/// What to do about an outbox entry the server answered with `error`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Recovery {
+    /// The error means what was asked is already so: the entry is done.
+    Done,
+    /// Send `before` (in order: a server handles one stream's stanzas in order), then
+    /// the entry again, once. `without_max_items`: the service refuses
+    /// `pubsub#max_items` as a publish option, so from now on publishes go without it
+    /// ([`super::without_max_items_option`]).
+    Resend {
+        before: Vec<Iq>,
+        without_max_items: bool,
+    },
+    /// Nothing to do about it here: the error stands.
+    Refuse,
+}
+
+/// The pubsub recovery policy: how `entry`, answered with `error`, can still go
+/// through. `tried`: this entry was already resent once after a recovery, which is
+/// never repeated (no loop with a server that keeps refusing).
+///
+/// - Creating a comments node that exists (an earlier attempt got through, its answer
+///   was lost) is what was wanted.
+/// - XEP-0060 §7.1.5 `precondition-not-met` on a post: the node's access model differs
+///   from the one asked for. Reconfigure it and publish once more, as Movim does.
+/// - A post's publish options refused (ejabberd 23.01 refuses `max_items`, with a
+///   `wait` type that would have us send the same forever): create or configure the
+///   node to keep every item, then publish without that option, once.
+pub fn recover(entry: &OutboxEntry, error: &StanzaError, tried: bool) -> Recovery {
+    let id = &entry.id;
+    match (&entry.kind, &entry.item) {
+        (WriteKind::CommentsNode, _) if error.defined_condition == DefinedCondition::Conflict => {
+            Recovery::Done
+        }
+        (WriteKind::Post { access }, Some(item)) if !tried => {
+            let configure = configure_node_iq(&format!("{id}-configure"), &item.node, *access);
+            if is_precondition_not_met(error) {
+                Recovery::Resend {
+                    before: vec![configure],
+                    without_max_items: false,
+                }
+            } else if is_publish_option_refused(error) {
+                let create = create_node_iq(&format!("{id}-create"), &item.node, *access);
+                Recovery::Resend {
+                    before: vec![create, configure],
+                    without_max_items: true,
+                }
+            } else {
+                Recovery::Refuse
+            }
+        }
+        _ => Recovery::Refuse,
     }
 }
