@@ -1,8 +1,8 @@
 //! What the host and the person tell Kith before it connects: the host's `config.json`
 //! beside `index.html`, and the Jabber ID typed into the sign-in form.
 
+use jid::BareJid;
 use serde::Deserialize;
-use xmpp_parsers::jid::BareJid;
 
 use crate::xmpp::endpoint::{check_websocket_uri, websocket_host};
 
@@ -54,7 +54,7 @@ pub fn account_jid(input: &str, default_domain: Option<&str>) -> Result<BareJid,
         }
     };
     // A resource typed by habit ("me@example.org/phone") is dropped: we bind our own.
-    let jid = xmpp_parsers::jid::Jid::new(&full).map_err(|_| {
+    let jid = jid::Jid::new(&full).map_err(|_| {
         format!("“{input}” is not a valid Jabber ID (it looks like name@example.org)")
     })?;
     let bare = jid.to_bare();

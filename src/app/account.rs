@@ -5,9 +5,9 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use jid::BareJid;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use xmpp_parsers::jid::BareJid;
 
 use super::sync::{after_paint, Sync};
 use super::{App, UserError};

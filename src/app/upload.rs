@@ -3,8 +3,8 @@
 //! then PUT the file with `net::upload`. The protocol decisions live in
 //! `service::upload`.
 
+use jid::{BareJid, Jid};
 use web_sys::Blob;
-use xmpp_parsers::jid::{BareJid, Jid};
 
 use super::account::Account;
 use super::UserError;

@@ -551,7 +551,7 @@ mod tests {
             .unwrap();
         let contents: Vec<_> = entry.children().filter(|c| c.name() == "content").collect();
         let div = contents[0]
-            .get_child("div", xmpp_parsers::ns::XHTML)
+            .get_child("div", crate::proto::ns::XHTML)
             .unwrap();
         let source = contents[1].text();
         let [SafeNode::Element {

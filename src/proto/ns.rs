@@ -1,16 +1,68 @@
-//! Namespaces and link relations Kith uses beyond those in `xmpp_parsers::ns`.
+//! Every XML namespace (and link relation) Kith reads or writes, by the spec that defines it.
 
-/// RFC 6415 XRD, the format of `/.well-known/host-meta`.
-pub const XRD: &str = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
-/// XEP-0156 §3: the link relation of an XMPP-over-WebSocket endpoint.
-pub const ALT_CONNECTIONS_WEBSOCKET: &str = "urn:xmpp:alt-connections:websocket";
-/// RFC 4287: Atom, the envelope of a XEP-0277 microblog entry.
-pub const ATOM: &str = "http://www.w3.org/2005/Atom";
+/// RFC 6120 §4.8.2: the stanzas of a client stream.
+pub const DEFAULT_NS: &str = "jabber:client";
+/// RFC 6120 §4.8.1: stream-level elements (features, errors).
+pub const STREAM: &str = "http://etherx.jabber.org/streams";
+/// RFC 6120 §4.9.3: stream error conditions.
+pub const XMPP_STREAMS: &str = "urn:ietf:params:xml:ns:xmpp-streams";
+/// RFC 6120 §8.3.3: stanza error conditions.
+pub const XMPP_STANZAS: &str = "urn:ietf:params:xml:ns:xmpp-stanzas";
+/// RFC 6120 §6: SASL negotiation.
+pub const SASL: &str = "urn:ietf:params:xml:ns:xmpp-sasl";
+/// RFC 6120 §7: resource binding.
+pub const BIND: &str = "urn:ietf:params:xml:ns:xmpp-bind";
+/// RFC 6121 §2: the roster.
+pub const ROSTER: &str = "jabber:iq:roster";
+/// RFC 6121 §2.6.1: the stream feature announcing roster versioning.
+pub const ROSTER_VERSIONING: &str = "urn:xmpp:features:rosterver";
+/// RFC 7395: XMPP over WebSocket framing (`<open/>`, `<close/>`).
+pub const WEBSOCKET: &str = "urn:ietf:params:xml:ns:xmpp-framing";
+/// XEP-0004: data forms.
+pub const DATA_FORMS: &str = "jabber:x:data";
+/// XEP-0030: service discovery.
+pub const DISCO_INFO: &str = "http://jabber.org/protocol/disco#info";
+pub const DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
+/// XEP-0059: result set management.
+pub const RSM: &str = "http://jabber.org/protocol/rsm";
+/// XEP-0060: publish-subscribe.
+pub const PUBSUB: &str = "http://jabber.org/protocol/pubsub";
+pub const PUBSUB_ERRORS: &str = "http://jabber.org/protocol/pubsub#errors";
+pub const PUBSUB_EVENT: &str = "http://jabber.org/protocol/pubsub#event";
+pub const PUBSUB_OWNER: &str = "http://jabber.org/protocol/pubsub#owner";
+/// XEP-0060 §16.4.3: the form type of a node configuration.
+pub const PUBSUB_CONFIGURE: &str = "http://jabber.org/protocol/pubsub#node_config";
+/// XEP-0060 §7.1.5: the form type of publish options.
+pub const PUBSUB_PUBLISH_OPTIONS: &str = "http://jabber.org/protocol/pubsub#publish-options";
+/// XEP-0071: XHTML (the content of rich posts).
+pub const XHTML: &str = "http://www.w3.org/1999/xhtml";
+/// XEP-0115: entity capabilities.
+pub const CAPS: &str = "http://jabber.org/protocol/caps";
+/// XEP-0198: stream management.
+pub const SM: &str = "urn:xmpp:sm:3";
+/// XEP-0199: XMPP ping.
+pub const PING: &str = "urn:xmpp:ping";
+/// XEP-0203: delayed delivery.
+pub const DELAY: &str = "urn:xmpp:delay";
+/// XEP-0277: microblogging over XMPP (the PEP node of posts).
+pub const MICROBLOG: &str = "urn:xmpp:microblog:0";
 /// XEP-0277 §4: a post's comments live on the node with this prefix followed by the post id.
 pub const MICROBLOG_COMMENTS_PREFIX: &str = "urn:xmpp:microblog:0:comments/";
 /// XEP-0163 §4: the `+notify` feature that asks PEP to send new microblog posts.
 pub const MICROBLOG_NOTIFY: &str = "urn:xmpp:microblog:0+notify";
-/// XEP-0060 §7.1.5: the form type of publish options.
-pub const PUBSUB_PUBLISH_OPTIONS: &str = "http://jabber.org/protocol/pubsub#publish-options";
-/// RFC 6121 §2.6.1: the stream feature announcing roster versioning.
-pub const ROSTER_VERSIONING: &str = "urn:xmpp:features:rosterver";
+/// XEP-0297: stanza forwarding (inside MAM results).
+pub const FORWARD: &str = "urn:xmpp:forward:0";
+/// XEP-0313: message archive management.
+pub const MAM: &str = "urn:xmpp:mam:2";
+/// XEP-0352: client state indication.
+pub const CSI: &str = "urn:xmpp:csi:0";
+/// XEP-0359: unique and stable stanza ids.
+pub const SID: &str = "urn:xmpp:sid:0";
+/// XEP-0363: HTTP file upload.
+pub const HTTP_UPLOAD: &str = "urn:xmpp:http:upload:0";
+/// RFC 4287: Atom, the envelope of a XEP-0277 microblog entry.
+pub const ATOM: &str = "http://www.w3.org/2005/Atom";
+/// RFC 6415 XRD, the format of `/.well-known/host-meta`.
+pub const XRD: &str = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
+/// XEP-0156 §3: the link relation of an XMPP-over-WebSocket endpoint.
+pub const ALT_CONNECTIONS_WEBSOCKET: &str = "urn:xmpp:alt-connections:websocket";

@@ -1,7 +1,7 @@
 //! XEP-0059: Result Set Management — what Kith reads of a result set by hand.
 
+use crate::proto::ns;
 use minidom::Element;
-use xmpp_parsers::ns;
 
 /// The `<last/>` of the RSM `<set/>` under `parent`: where the next page starts. Read on
 /// its own, because xmpp-parsers' `SetResult` refuses a whole set for a detail we never

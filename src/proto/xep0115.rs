@@ -2,11 +2,11 @@
 //! hash, the `<c/>` that announces it in presence, and the XEP-0163 `+notify` features
 //! Kith's disco#info carries so that PEP pushes new posts.
 
+use crate::proto::ns;
 use minidom::Element;
 use xmpp_parsers::caps::{hash_caps, Caps};
 use xmpp_parsers::disco::DiscoInfoResult;
 use xmpp_parsers::hashes::Algo;
-use xmpp_parsers::ns;
 
 use super::ns::MICROBLOG_NOTIFY;
 

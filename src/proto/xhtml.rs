@@ -6,9 +6,9 @@
 //! are `'static` strings of our own: nothing the sender wrote can name an element or an
 //! attribute, and the UI builds DOM nodes from them, never `innerHTML`.
 
+use crate::proto::ns::XHTML;
 use minidom::rxml::{Namespace, NcName};
 use minidom::{Element, Node};
-use xmpp_parsers::ns::XHTML;
 
 /// Deeper markup is dropped: no post needs it, and it could exhaust the stack.
 pub const MAX_DEPTH: usize = 32;

@@ -18,12 +18,12 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use crate::proto::ns;
+use jid::BareJid;
 use minidom::Element;
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::jid::BareJid;
 use xmpp_parsers::mam::{Query, QueryId, Result_};
 use xmpp_parsers::message::Message;
-use xmpp_parsers::ns;
 use xmpp_parsers::rsm::SetQuery;
 use xmpp_parsers::stanza_id::StanzaId;
 

@@ -5,12 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::proto::ns;
+use jid::{BareJid, FullJid, Jid};
 use minidom::Element;
 use xmpp_parsers::disco::{DiscoInfoResult, Identity};
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::message::Message;
-use xmpp_parsers::ns;
 use xmpp_parsers::presence::{Presence, Type as PresenceType};
 use xmpp_parsers::roster::Roster as RosterQuery;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};

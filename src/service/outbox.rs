@@ -10,9 +10,9 @@
 //! is read only to send it. [`OutboxEntry::from_record`] and [`OutboxEntry::to_record`]
 //! are the one conversion to and from the store.
 
+use crate::proto::ns;
+use jid::BareJid;
 use minidom::Element;
-use xmpp_parsers::jid::BareJid;
-use xmpp_parsers::ns;
 use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
 use super::feed::{Access, ItemKey};

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use xmpp_parsers::jid::BareJid;
+use jid::BareJid;
 use xmpp_parsers::presence::{Presence, Show, Type};
 
 /// How reachable a contact is, as shown beside their name.

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use jid::{BareJid, Jid};
 use minidom::Element;
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::jid::{BareJid, Jid};
 use xmpp_parsers::roster::{Ask, Group, Item, Roster as RosterQuery, Subscription};
 
 use super::outbox::{OutboxEntry, WriteKind};

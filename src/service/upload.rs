@@ -1,12 +1,12 @@
 //! XEP-0363 HTTP File Upload: find the server's upload service, ask it for a slot, read
 //! the answer. The HTTP PUT itself is the browser's (`net::upload`).
 
+use crate::proto::ns;
+use jid::Jid;
 use minidom::Element;
 use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
 use xmpp_parsers::http_upload::{SlotRequest, SlotResult};
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::jid::Jid;
-use xmpp_parsers::ns;
 
 /// Where to PUT the file and where it will be readable.
 #[derive(Clone, Debug, PartialEq, Eq)]

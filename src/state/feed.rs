@@ -6,8 +6,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
+use jid::BareJid;
 use leptos::prelude::*;
-use xmpp_parsers::jid::BareJid;
 
 use super::PendingWrite;
 use crate::proto::xep0277::{Content, Entry, Link};

@@ -94,7 +94,7 @@ impl Route {
             (Some("post"), Some(service), Some(id)) => {
                 match (percent::decode_strict(service), percent::decode_strict(id)) {
                     (Some(service), Some(id)) => {
-                        Route::Post(ItemKey::new(service, xmpp_parsers::ns::MICROBLOG, id))
+                        Route::Post(ItemKey::new(service, crate::proto::ns::MICROBLOG, id))
                     }
                     _ => Route::Feed,
                 }
@@ -214,7 +214,7 @@ impl AppState {
     /// Redraws the feed screens from the feed model, with roster names.
     pub fn show_feed(&self, feed: &Feed) {
         let roster = self.roster.get_value();
-        let names = |jid: &xmpp_parsers::jid::BareJid| roster.get(jid).and_then(|c| c.name.clone());
+        let names = |jid: &jid::BareJid| roster.get(jid).and_then(|c| c.name.clone());
         self.pending
             .with_untracked(|pending| self.feed.show(feed, &names, pending));
     }

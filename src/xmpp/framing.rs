@@ -1,9 +1,9 @@
 //! RFC 7395: XMPP over WebSocket framing — one complete XML element per text frame,
 //! with `<open/>` and `<close/>` in place of the TCP stream header.
 
+use crate::proto::ns;
+use jid::BareJid;
 use minidom::Element;
-use xmpp_parsers::jid::BareJid;
-use xmpp_parsers::ns;
 use xmpp_parsers::websocket::Open;
 
 /// Frames larger than this are refused before any XML is built from them.

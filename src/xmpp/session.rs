@@ -23,14 +23,14 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use crate::proto::ns;
+use jid::{BareJid, FullJid, Jid};
 use minidom::Element;
 use xmpp_parsers::bind::{BindQuery, BindResponse};
 use xmpp_parsers::csi::{Active, Inactive};
 use xmpp_parsers::delay::Delay;
 use xmpp_parsers::iq::{Iq, IqGetPayload, IqSetPayload};
-use xmpp_parsers::jid::{BareJid, FullJid, Jid};
 use xmpp_parsers::message::Message;
-use xmpp_parsers::ns;
 use xmpp_parsers::ping::Ping;
 use xmpp_parsers::presence::Presence;
 use xmpp_parsers::sasl::{

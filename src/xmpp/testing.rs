@@ -1,8 +1,8 @@
 //! The server's side of a sign-in, as literal frames, shared by the native tests.
 
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+use jid::BareJid;
 use minidom::Element;
-use xmpp_parsers::jid::BareJid;
 
 use super::session::NotOnline;
 use super::{Instant, Session, SessionConfig};

@@ -1,10 +1,10 @@
 //! Session tests in the quinn-proto manner: a scripted server speaks literal XML frames,
 //! time is virtual, and every frame and event is checked.
 
+use crate::proto::ns;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+use jid::Jid;
 use minidom::Element;
-use xmpp_parsers::jid::Jid;
-use xmpp_parsers::ns;
 use xmpp_parsers::sasl::DefinedCondition as SaslCondition;
 
 use super::*;

@@ -1,10 +1,10 @@
 //! XEP-0198 in the session, one test per rule, with a scripted server and virtual time.
 
+use crate::proto::ns;
+use jid::Jid;
 use minidom::Element;
 use xmpp_parsers::date::DateTime;
-use xmpp_parsers::jid::Jid;
 use xmpp_parsers::message::Message;
-use xmpp_parsers::ns;
 
 use super::testing::*;
 use super::*;

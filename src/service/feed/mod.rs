@@ -25,13 +25,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::proto::ns;
+use jid::{BareJid, Jid};
 use minidom::Element;
 use serde::{Deserialize, Serialize};
 use xmpp_parsers::disco::{DiscoInfoResult, DiscoItemsResult};
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::jid::{BareJid, Jid};
 use xmpp_parsers::message::Message;
-use xmpp_parsers::ns;
 #[cfg(test)]
 use xmpp_parsers::stanza_error::StanzaError;
 

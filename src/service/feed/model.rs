@@ -4,9 +4,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::proto::ns;
+use jid::BareJid;
 use minidom::Element;
-use xmpp_parsers::jid::BareJid;
-use xmpp_parsers::ns;
 
 use crate::proto::xep0277::{Content, Entry};
 

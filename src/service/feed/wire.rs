@@ -2,12 +2,12 @@
 //! disco): items results and events, the service hints of disco, the iqs of the sync and
 //! the write payloads the outbox sends.
 
+use crate::proto::ns;
+use jid::{BareJid, Jid};
 use minidom::Element;
 use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
 use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::jid::{BareJid, Jid};
-use xmpp_parsers::ns;
 use xmpp_parsers::pubsub::owner::{Owner, Payload as OwnerPayload};
 use xmpp_parsers::pubsub::pubsub::{
     Configure, Create, Item as PubSubItem, Items, Publish, PublishOptions, Retract,

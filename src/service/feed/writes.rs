@@ -3,9 +3,9 @@
 //! the caller stores each [`OutboxEntry`] and shows the [`Composed::echo`] at once. Beside
 //! them, what to do when the server refuses one ([`recover`]).
 
+use crate::proto::ns;
 use xmpp_parsers::date::DateTime;
 use xmpp_parsers::iq::Iq;
-use xmpp_parsers::ns;
 use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
 
 use super::{

@@ -1,10 +1,10 @@
 //! The contact list, windowed: only the rows in view are in the DOM, so 5,000 contacts
 //! cost what 20 do. Every rendered row carries its position for assistive technology.
 
+use jid::BareJid;
 use leptos::ev::SubmitEvent;
 use leptos::html::Div;
 use leptos::prelude::*;
-use xmpp_parsers::jid::BareJid;
 
 use crate::app::use_app;
 use crate::service::roster::RosterEdit;
