@@ -2,8 +2,8 @@
 //! comment, load older, open a post. Every write becomes outbox records — stored first,
 //! then sent by the tab holding the connection — and shows at once as **Pending**.
 
+use crate::proto::date::DateTime;
 use leptos::prelude::*;
-use xmpp_parsers::date::DateTime;
 
 use super::account::Account;
 use super::outbox::fresh_id;

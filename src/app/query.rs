@@ -4,8 +4,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use crate::proto::rfc6120::Iq;
 use futures_channel::oneshot;
-use xmpp_parsers::iq::Iq;
 
 use super::account::Account;
 use super::outbox::fresh_id;

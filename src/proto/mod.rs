@@ -1,5 +1,8 @@
-//! Wire formats xmpp-parsers does not cover, one module per specification.
+//! Wire formats, one module per specification: parsed from `minidom` elements into small
+//! plain types (only what Kith uses), built back with `Element::builder`.
 
+/// XEP-0082 date-times.
+pub mod date;
 /// XEP-0156: Discovering Alternative XMPP Connection Methods (host-meta).
 pub mod host_meta;
 /// Markdown, the source format of posts, rendered to sanitised nodes and XHTML.
@@ -7,11 +10,30 @@ pub mod markdown;
 pub mod ns;
 /// Percent-encoding of URL fragments and `xmpp:` URIs, one crate for both.
 pub mod percent;
+/// RFC 6120: iq, stanza and stream errors, stream features, SASL, binding.
+pub mod rfc6120;
+/// RFC 6121: presence, messages, the roster.
+pub mod rfc6121;
+/// XEP-0004: data forms (what Kith submits and reads).
+pub mod xep0004;
+/// XEP-0030: service discovery.
+pub mod xep0030;
 /// XEP-0059: Result Set Management (the paging position of a result).
 pub mod xep0059;
+/// XEP-0060: publish-subscribe requests.
+pub mod xep0060;
 /// XEP-0115: Entity Capabilities (the `ver` hash and the `<c/>` of presence).
 pub mod xep0115;
+/// XEP-0198: stream management nonzas.
+pub mod xep0198;
 /// XEP-0277: Microblogging over XMPP (Atom entries).
 pub mod xep0277;
+/// XEP-0313: message archive management.
+pub mod xep0313;
+/// XEP-0359: stanza ids.
+pub mod xep0359;
+/// XEP-0363: HTTP file upload.
+pub mod xep0363;
 /// The XHTML/HTML allowlist sanitiser every piece of untrusted markup goes through.
 pub mod xhtml;
+pub(crate) mod xml;

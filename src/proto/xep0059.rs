@@ -3,6 +3,15 @@
 use crate::proto::ns;
 use minidom::Element;
 
+/// `<set><max/><after/>?</set>`: asks for `max` items, after a position if given.
+pub fn set(max: usize, after: Option<&str>) -> Element {
+    let child = |name: &str, text: String| Element::builder(name, ns::RSM).append(text).build();
+    Element::builder("set", ns::RSM)
+        .append(child("max", max.to_string()))
+        .append_all(after.map(|a| child("after", a.to_owned())))
+        .build()
+}
+
 /// The `<last/>` of the RSM `<set/>` under `parent`: where the next page starts. Read on
 /// its own, because xmpp-parsers' `SetResult` refuses a whole set for a detail we never
 /// use (a negative `first/@index`, seen from ejabberd), which would lose the position.

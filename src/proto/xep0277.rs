@@ -4,11 +4,11 @@
 
 use std::fmt;
 
+use crate::proto::date::DateTime;
 use crate::proto::ns::{MICROBLOG, XHTML};
 use jid::{BareJid, Jid};
 use minidom::rxml::{Namespace, NcName};
 use minidom::Element;
-use xmpp_parsers::date::DateTime;
 
 use super::xhtml::{self, RawNode};
 use super::{markdown, ns, percent};

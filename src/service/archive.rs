@@ -19,13 +19,12 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use crate::proto::ns;
+use crate::proto::rfc6120::Iq;
+use crate::proto::rfc6121::Message;
+use crate::proto::xep0313::{self, ArchivedMessage};
+use crate::proto::xep0359::read_stanza_id;
 use jid::BareJid;
 use minidom::Element;
-use xmpp_parsers::iq::Iq;
-use xmpp_parsers::mam::{Query, QueryId, Result_};
-use xmpp_parsers::message::Message;
-use xmpp_parsers::rsm::SetQuery;
-use xmpp_parsers::stanza_id::StanzaId;
 
 use crate::proto::xep0059;
 use crate::xmpp::IqOutcome;
@@ -146,17 +145,17 @@ impl Archive {
         let Some(running) = self.running.as_ref().filter(|_| ours) else {
             return Verdict::Ignored;
         };
-        let Ok(result) = Result_::try_from(result.clone()) else {
+        let Some(result) = ArchivedMessage::read(result) else {
             return Verdict::Ignored;
         };
-        if result.queryid.as_ref().map(|q| q.0.as_str()) != Some(running.query_id.as_str()) {
+        if result.query_id.as_deref() != Some(running.query_id.as_str()) {
             return Verdict::Ignored;
         }
         if !self.remember(&result.id) {
             return Verdict::Duplicate;
         }
         self.newest = Some(result.id);
-        Verdict::Replayed(Box::new(result.forwarded.message))
+        Verdict::Replayed(Box::new(result.message))
     }
 
     /// The id our archive gave a live message (XEP-0359), trusted only when the stanza
@@ -166,9 +165,9 @@ impl Archive {
             .payloads
             .iter()
             .filter(|p| p.is("stanza-id", ns::SID))
-            .filter_map(|p| StanzaId::try_from(p.clone()).ok())
-            .find(|sid| sid.by.to_bare() == self.account)
-            .map(|sid| sid.id)
+            .filter_map(read_stanza_id)
+            .find(|(_, by)| by.to_bare() == self.account)
+            .map(|(id, _)| id)
     }
 
     /// Notes an archive id; `false` if it was noted before.
@@ -188,18 +187,7 @@ impl Archive {
     fn ask(&mut self, after: String, pages: u8) {
         self.next_id += 1;
         let iq_id = format!("{ID_PREFIX}{}", self.next_id);
-        let query = Query {
-            queryid: Some(QueryId(iq_id.clone())),
-            node: None,
-            form: None,
-            set: Some(SetQuery {
-                max: Some(PAGE),
-                after: Some(after),
-                before: None,
-                index: None,
-            }),
-            flip_page: false,
-        };
+        let query = xep0313::query(&iq_id, PAGE, &after);
         self.requests.push_back(Iq::from_set(iq_id.clone(), query));
         self.running = Some(Running {
             query_id: iq_id.clone(),

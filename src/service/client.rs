@@ -6,14 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::proto::ns;
+use crate::proto::rfc6120::{DefinedCondition, ErrorType, Iq, StanzaError};
+use crate::proto::rfc6121::{Message, Presence, PresenceType, RosterQuery, Subscription};
+use crate::proto::xep0030::{DiscoInfo, Identity};
 use jid::{BareJid, FullJid, Jid};
 use minidom::Element;
-use xmpp_parsers::disco::{DiscoInfoResult, Identity};
-use xmpp_parsers::iq::Iq;
-use xmpp_parsers::message::Message;
-use xmpp_parsers::presence::{Presence, Type as PresenceType};
-use xmpp_parsers::roster::Roster as RosterQuery;
-use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
 use super::archive::{Archive, Verdict};
 use super::feed::{self, Feed, FeedChange, Recovery};
@@ -375,7 +372,7 @@ impl Client {
         if !message.bodies.is_empty() {
             self.updates.push_back(Update::Message {
                 from: message.from.map(|j| j.to_string()),
-                id: message.id.map(|id| id.0),
+                id: message.id,
             });
         }
     }
@@ -470,11 +467,7 @@ impl Client {
                 if let WriteKind::Roster(RosterEdit::Set { jid, .. }) = entry.kind {
                     let subscribed = self.roster.get(&jid).is_some_and(|c| {
                         c.pending_out
-                            || matches!(
-                                c.subscription,
-                                xmpp_parsers::roster::Subscription::To
-                                    | xmpp_parsers::roster::Subscription::Both
-                            )
+                            || matches!(c.subscription, Subscription::To | Subscription::Both)
                     });
                     if !subscribed {
                         let ask = Presence::new(PresenceType::Subscribe).with_to(jid);
@@ -634,8 +627,8 @@ impl Client {
 
     /// XEP-0030: who we are and what we understand; `notify`: with the `+notify`
     /// features (see [`Client::announce`]).
-    fn disco_info(&self, notify: bool) -> DiscoInfoResult {
-        DiscoInfoResult {
+    fn disco_info(&self, notify: bool) -> DiscoInfo {
+        DiscoInfo {
             node: None,
             identities: vec![Identity::new("client", "web", "en", "Kith")],
             features: [ns::DISCO_INFO, ns::PING]
@@ -643,7 +636,7 @@ impl Client {
                 .chain(xep0115::notify_features().into_iter().filter(|_| notify))
                 .map(str::to_owned)
                 .collect(),
-            extensions: vec![],
+            forms: vec![],
         }
     }
 }

@@ -11,9 +11,9 @@
 //! are the one conversion to and from the store.
 
 use crate::proto::ns;
+use crate::proto::rfc6120::{DefinedCondition, ErrorType, StanzaError};
 use jid::BareJid;
 use minidom::Element;
-use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
 
 use super::feed::{Access, ItemKey};
 use super::roster::RosterEdit;
@@ -265,7 +265,7 @@ fn state_of(record: &OutboxRecord) -> EntryState {
 /// contact) and the payload, read once for the rest.
 mod legacy {
     use super::*;
-    use xmpp_parsers::roster::{Item, Roster as RosterQuery, Subscription};
+    use crate::proto::rfc6121::{RosterItem, RosterQuery, Subscription};
 
     pub(super) fn entry(record: &OutboxRecord) -> Option<OutboxEntry> {
         let account = &record.account;
@@ -331,7 +331,7 @@ mod legacy {
     /// The one item of a roster set (RFC 6121 §2.3, §2.5).
     fn roster_edit(iq: &Element) -> Option<RosterEdit> {
         let query = RosterQuery::try_from(iq.get_child("query", ns::ROSTER)?.clone()).ok()?;
-        let [item] = <[Item; 1]>::try_from(query.items).ok()?;
+        let [item] = <[RosterItem; 1]>::try_from(query.items).ok()?;
         Some(if item.subscription == Subscription::Remove {
             RosterEdit::Remove(item.jid)
         } else {

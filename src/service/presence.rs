@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use crate::proto::rfc6121::{Presence, PresenceType as Type, Show};
 use jid::BareJid;
-use xmpp_parsers::presence::{Presence, Show, Type};
 
 /// How reachable a contact is, as shown beside their name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -99,7 +99,7 @@ impl PresenceBook {
                 self.updates += 1;
                 let entry = ResourcePresence {
                     availability: Availability::from_show(presence.show.as_ref()),
-                    priority: presence.priority.0,
+                    priority: presence.priority,
                     status: presence.statuses.values().next().cloned(),
                     heard: self.updates,
                 };

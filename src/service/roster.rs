@@ -2,10 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::proto::rfc6120::Iq;
+use crate::proto::rfc6121::{RosterItem, RosterQuery, Subscription};
 use jid::{BareJid, Jid};
 use minidom::Element;
-use xmpp_parsers::iq::Iq;
-use xmpp_parsers::roster::{Ask, Group, Item, Roster as RosterQuery, Subscription};
 
 use super::outbox::{OutboxEntry, WriteKind};
 use crate::store::{CachedRoster, ContactRecord};
@@ -23,14 +23,14 @@ pub struct Contact {
 }
 
 impl Contact {
-    fn from_item(item: Item) -> Contact {
+    fn from_item(item: RosterItem) -> Contact {
         Contact {
             name: item
                 .name
                 .map(|n| n.trim().to_owned())
                 .filter(|n| !n.is_empty()),
-            pending_out: item.ask == Ask::Subscribe,
-            groups: item.groups.into_iter().map(|g| g.0).collect(),
+            pending_out: item.ask,
+            groups: item.groups,
             subscription: item.subscription,
             jid: item.jid,
         }
@@ -193,7 +193,7 @@ impl Roster {
             }
         }
         let query = RosterQuery::try_from(payload).map_err(|_| PushRejected::Malformed)?;
-        let [item] = <[Item; 1]>::try_from(query.items)
+        let [item] = <[RosterItem; 1]>::try_from(query.items)
             .map_err(|items| PushRejected::NotOneItem(items.len()))?;
         if query.ver.is_some() {
             self.version = query.ver;
@@ -230,22 +230,10 @@ impl RosterEdit {
     /// RFC 6121 §2.3 / §2.5: a roster set carrying exactly this one item, under `id`.
     pub fn to_iq(&self, id: &str) -> Iq {
         let item = match self {
-            RosterEdit::Set { jid, name } => Item {
-                jid: jid.clone(),
-                name: name.clone(),
-                subscription: Subscription::None,
-                ask: Ask::None,
-                groups: Vec::<Group>::new(),
-                approved: None,
-            },
-            RosterEdit::Remove(jid) => Item {
-                jid: jid.clone(),
-                name: None,
-                subscription: Subscription::Remove,
-                ask: Ask::None,
-                groups: vec![],
-                approved: None,
-            },
+            RosterEdit::Set { jid, name } => {
+                RosterItem::new(jid.clone(), name.clone(), Subscription::None)
+            }
+            RosterEdit::Remove(jid) => RosterItem::new(jid.clone(), None, Subscription::Remove),
         };
         Iq::from_set(
             id.to_owned(),

@@ -2,11 +2,11 @@
 //! the answer. The HTTP PUT itself is the browser's (`net::upload`).
 
 use crate::proto::ns;
+use crate::proto::rfc6120::Iq;
+use crate::proto::xep0030::{self, DiscoInfo};
+use crate::proto::xep0363;
 use jid::Jid;
 use minidom::Element;
-use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
-use xmpp_parsers::http_upload::{SlotRequest, SlotResult};
-use xmpp_parsers::iq::Iq;
 
 /// Where to PUT the file and where it will be readable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,26 +19,19 @@ pub struct Slot {
 
 /// The server's items, among which an upload service usually is.
 pub fn items_iq(id: &str, domain: &Jid) -> Iq {
-    Iq::from_get(
-        id.to_owned(),
-        DiscoItemsQuery {
-            node: None,
-            rsm: None,
-        },
-    )
-    .with_to(domain.clone())
+    Iq::from_get(id, xep0030::items_query()).with_to(domain.clone())
 }
 
 pub fn info_iq(id: &str, service: &Jid) -> Iq {
-    Iq::from_get(id.to_owned(), DiscoInfoQuery { node: None }).with_to(service.clone())
+    Iq::from_get(id, xep0030::info_query()).with_to(service.clone())
 }
 
 /// The services worth asking: the domain itself first (some servers upload there), then
 /// its items.
 pub fn candidates(domain: &Jid, items: Option<Element>) -> Vec<Jid> {
     let listed = items
-        .and_then(|el| DiscoItemsResult::try_from(el).ok())
-        .map(|r| r.items.into_iter().map(|i| i.jid).collect::<Vec<_>>())
+        .and_then(|el| xep0030::read_items(&el).ok())
+        .map(|items| items.into_iter().map(|i| i.jid).collect::<Vec<_>>())
         .unwrap_or_default();
     std::iter::once(domain.clone()).chain(listed).collect()
 }
@@ -46,12 +39,12 @@ pub fn candidates(domain: &Jid, items: Option<Element>) -> Vec<Jid> {
 /// `Some(max size in bytes, if the service says)` when this disco#info is an upload
 /// service.
 pub fn upload_limit(info: Option<Element>) -> Option<Option<u64>> {
-    let info = DiscoInfoResult::try_from(info?).ok()?;
+    let info = DiscoInfo::try_from(info?).ok()?;
     if !info.features.iter().any(|f| f == ns::HTTP_UPLOAD) {
         return None;
     }
     // XEP-0363 §2: the limit travels in a form of FORM_TYPE urn:xmpp:http:upload:0.
-    let limit = info.extensions.iter().find_map(|form| {
+    let limit = info.forms.iter().find_map(|form| {
         form.fields
             .iter()
             .find(|f| f.var.as_deref() == Some("max-file-size"))
@@ -62,12 +55,8 @@ pub fn upload_limit(info: Option<Element>) -> Option<Option<u64>> {
 }
 
 pub fn slot_iq(id: &str, service: &Jid, filename: &str, size: u64, media_type: &str) -> Iq {
-    let request = SlotRequest {
-        filename: filename.to_owned(),
-        size,
-        content_type: Some(media_type.to_owned()),
-    };
-    Iq::from_get(id.to_owned(), request).with_to(service.clone())
+    let request = xep0363::slot_request(filename, size, media_type);
+    Iq::from_get(id, request).with_to(service.clone())
 }
 
 /// The title published with an image: the caption the person typed, else a neutral word.
@@ -118,20 +107,15 @@ pub fn bounded_size(width: u32, height: u32, max: u32) -> (u32, u32) {
 
 /// The slot in an answer; `None` if it is not one, or its URLs are not HTTP(S).
 pub fn slot(answer: Option<Element>) -> Option<Slot> {
-    let result = SlotResult::try_from(answer?).ok()?;
+    let result = xep0363::read_slot(&answer?)?;
     let http = |url: &str| url.starts_with("https://") || url.starts_with("http://");
-    if !http(&result.put.url) || !http(&result.get.url) {
+    if !http(&result.put) || !http(&result.get) {
         return None;
     }
     Some(Slot {
-        put: result.put.url,
-        headers: result
-            .put
-            .headers
-            .into_iter()
-            .map(|h| (h.name.as_str().to_owned(), h.value))
-            .collect(),
-        get: result.get.url,
+        put: result.put,
+        headers: result.headers,
+        get: result.get,
     })
 }
 

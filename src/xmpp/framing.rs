@@ -4,7 +4,8 @@
 use crate::proto::ns;
 use jid::BareJid;
 use minidom::Element;
-use xmpp_parsers::websocket::Open;
+
+use crate::proto::xml::Attrs;
 
 /// Frames larger than this are refused before any XML is built from them.
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 1024 * 1024;
@@ -218,7 +219,11 @@ pub fn to_frame(element: &Element) -> String {
 
 /// The client's `<open/>` for `domain` (RFC 7395 §3.4).
 pub fn open_frame(domain: &BareJid) -> String {
-    to_frame(&Element::from(Open::new(domain.clone())))
+    let open = Element::builder("open", ns::WEBSOCKET)
+        .a("to", domain.to_string())
+        .a("version", "1.0")
+        .build();
+    to_frame(&open)
 }
 
 /// The `<close/>` that ends a stream (RFC 7395 §3.6).

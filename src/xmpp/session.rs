@@ -23,23 +23,18 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::proto::ns;
 use jid::{BareJid, FullJid, Jid};
 use minidom::Element;
-use xmpp_parsers::bind::{BindQuery, BindResponse};
-use xmpp_parsers::csi::{Active, Inactive};
-use xmpp_parsers::delay::Delay;
-use xmpp_parsers::iq::{Iq, IqGetPayload, IqSetPayload};
-use xmpp_parsers::message::Message;
-use xmpp_parsers::ping::Ping;
-use xmpp_parsers::presence::Presence;
-use xmpp_parsers::sasl::{
-    Auth, Challenge, DefinedCondition as SaslCondition, Failure, Mechanism, Response, Success,
+
+use crate::proto::date::DateTime;
+use crate::proto::ns;
+use crate::proto::rfc6120::{
+    bind_request, read_bind, read_stream_error, sasl_auth, sasl_data, sasl_response, stream_error,
+    DefinedCondition, ErrorType, Iq, SaslCondition, StanzaError, StreamFeatures,
 };
-use xmpp_parsers::sm::{Enable, Enabled, Failed, Resume, Resumed, StreamId, A, R};
-use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType, StanzaError};
-use xmpp_parsers::stream_error::{DefinedCondition as StreamCondition, StreamError};
-use xmpp_parsers::stream_features::StreamFeatures;
+use crate::proto::rfc6121::{Message, Presence};
+use crate::proto::xep0198;
+use crate::proto::xml::Attrs;
 
 use super::framing::{
     close_frame, open_frame, parse_frame, to_frame, FrameError, StartTag, DEFAULT_MAX_FRAME_BYTES,
@@ -47,7 +42,6 @@ use super::framing::{
 use super::scram::{ScramClient, ScramError, ScramHash, ScramKeys, Secret};
 use super::sm::{AckState, OverAck, Unacked};
 use super::time::Instant;
-use crate::proto::ns::ROSTER_VERSIONING;
 
 /// What a session needs to know before it starts.
 #[derive(Clone, Debug)]
@@ -421,20 +415,13 @@ impl Session {
             Err(e) => {
                 // RFC 6120 §4.9.3: tell the server why before closing.
                 let condition = match e {
-                    FrameError::TooLarge { .. } | FrameError::TooDeep => {
-                        StreamCondition::PolicyViolation
-                    }
-                    FrameError::NotWellFormed(_) => StreamCondition::NotWellFormed,
+                    FrameError::TooLarge { .. } | FrameError::TooDeep => "policy-violation",
+                    FrameError::NotWellFormed(_) => "not-well-formed",
                 };
                 let was_connected = !matches!(self.phase, Phase::Idle | Phase::Disconnected);
                 self.fail(CloseReason::Protocol(format!("{e:?}")));
                 if was_connected {
-                    let error = StreamError {
-                        condition,
-                        texts: Default::default(),
-                        application_specific: vec![],
-                    };
-                    self.transmit.push_front(to_frame(&Element::from(error)));
+                    self.transmit.push_front(to_frame(&stream_error(condition)));
                 }
                 return;
             }
@@ -458,7 +445,8 @@ impl Session {
             None if now >= self.last_heard + self.config.keepalive_idle_ms => {
                 let id = self.fresh_id();
                 let server = Jid::from(BareJid::from_parts(None, self.config.jid.domain()));
-                let ping = Iq::from_get(id, Ping).with_to(server);
+                let ping =
+                    Iq::from_get(id, Element::builder("ping", ns::PING).build()).with_to(server);
                 self.transmit_stanza(now, to_frame(&Element::from(ping)));
                 self.ping_deadline = Some(now + self.config.ping_timeout_ms);
             }
@@ -502,7 +490,7 @@ impl Session {
         &mut self,
         now: Instant,
         to: Option<Jid>,
-        payload: impl IqGetPayload,
+        payload: impl Into<Element>,
     ) -> Result<String, NotOnline> {
         let id = self.fresh_id();
         self.send_iq(now, to, Iq::from_get(id.clone(), payload))?;
@@ -513,7 +501,7 @@ impl Session {
         &mut self,
         now: Instant,
         to: Option<Jid>,
-        payload: impl IqSetPayload,
+        payload: impl Into<Element>,
     ) -> Result<String, NotOnline> {
         let id = self.fresh_id();
         self.send_iq(now, to, Iq::from_set(id.clone(), payload))?;
@@ -534,7 +522,7 @@ impl Session {
         if !self.is_online() {
             return Err(NotOnline);
         }
-        let id = iq_id(&iq).to_owned();
+        let id = iq.id().to_owned();
         let iq = match &to {
             Some(to) => iq.with_to(to.clone()),
             None => iq,
@@ -580,7 +568,7 @@ impl Session {
                 if let Some(sm) = self.sm.as_ref().filter(|sm| sm.enabled) {
                     // XEP-0198 §3: a last ack tells the server what we handled.
                     self.transmit
-                        .push_back(to_frame(&Element::from(A::new(sm.acks.inbound()))));
+                        .push_back(to_frame(&xep0198::a(sm.acks.inbound())));
                 }
                 self.transmit.push_back(close_frame());
                 self.phase = Phase::Closing;
@@ -601,11 +589,8 @@ impl Session {
     }
 
     fn send_csi(&mut self) {
-        let el = if self.inactive {
-            Element::from(Inactive)
-        } else {
-            Element::from(Active)
-        };
+        let name = if self.inactive { "inactive" } else { "active" };
+        let el = Element::builder(name, ns::CSI).build();
         self.transmit.push_back(to_frame(&el));
     }
 
@@ -616,7 +601,7 @@ impl Session {
             // One ack request per batch of stanzas (XEP-0198 §4).
             if let Some(sm) = self.sm.as_mut().filter(|sm| sm.acks.wants_ack_request()) {
                 sm.acks.ack_requested();
-                return Some(to_frame(&Element::from(R)));
+                return Some(to_frame(&xep0198::r()));
             }
         }
         self.transmit.pop_front()
@@ -656,12 +641,9 @@ impl Session {
             return self.handle_server_close(el.attr("see-other-uri"));
         }
         if el.is("error", ns::STREAM) {
-            let reason = match StreamError::try_from(el) {
-                Ok(e) => CloseReason::StreamError {
-                    condition: e.condition.to_string(),
-                    text: e.texts.values().next().cloned(),
-                },
-                Err(_) => CloseReason::StreamError {
+            let reason = match read_stream_error(&el) {
+                Some((condition, text)) => CloseReason::StreamError { condition, text },
+                None => CloseReason::StreamError {
                     condition: "undefined-condition".into(),
                     text: None,
                 },
@@ -683,7 +665,7 @@ impl Session {
                 if !el.is("features", ns::STREAM) {
                     return self.fail(CloseReason::Protocol("expected stream features".into()));
                 }
-                match StreamFeatures::try_from(el) {
+                match StreamFeatures::read(&el) {
                     Ok(features) => self.handle_features(features),
                     Err(e) => self.fail(CloseReason::Protocol(format!("stream features: {e}"))),
                 }
@@ -706,14 +688,12 @@ impl Session {
             let Some(hash) = usable
                 .iter()
                 .copied()
-                .find(|h| offered.contains(h.mechanism()))
+                .find(|h| offered.iter().any(|m| m == h.mechanism()))
             else {
                 if matches!(self.config.secret, Secret::Keys(_)) {
                     return self.fail(CloseReason::Scram(ScramError::KeysOutdated));
                 }
-                return self.fail(CloseReason::NoUsableMechanism(
-                    offered.iter().cloned().collect(),
-                ));
+                return self.fail(CloseReason::NoUsableMechanism(offered.clone()));
             };
             let username = self
                 .config
@@ -723,35 +703,23 @@ impl Session {
                 .unwrap_or_default();
             let mut scram =
                 ScramClient::with_secret(hash, &username, &self.config.secret, &self.nonce);
-            let auth = Auth {
-                mechanism: match hash {
-                    ScramHash::Sha256 => Mechanism::ScramSha256,
-                    ScramHash::Sha1 => Mechanism::ScramSha1,
-                },
-                data: scram.client_first(),
-            };
-            self.transmit.push_back(to_frame(&Element::from(auth)));
+            let auth = sasl_auth(hash.mechanism(), &scram.client_first());
+            self.transmit.push_back(to_frame(&auth));
             self.phase = Phase::Authenticating(Box::new(scram));
         } else if let (Some(previd), true) = (
             self.sm.as_ref().and_then(|sm| sm.resume_id.clone()),
-            features.stream_management.is_some(),
+            features.stream_management,
         ) {
             // XEP-0198 §5: resume instead of binding; `h` tells what we handled.
             let h = self.sm.as_ref().map_or(0, |sm| sm.acks.inbound());
-            let resume = Resume {
-                h,
-                previd: StreamId(previd),
-            };
-            self.transmit.push_back(to_frame(&Element::from(resume)));
+            self.transmit
+                .push_back(to_frame(&xep0198::resume(h, &previd)));
             self.sm_offered = true;
             self.phase = Phase::Resuming;
-        } else if features.can_bind() {
-            self.sm_offered = features.stream_management.is_some();
-            self.csi_offered = features.others.iter().any(|f| f.is("csi", ns::CSI));
-            self.roster_versioning = features
-                .others
-                .iter()
-                .any(|f| f.is("ver", ROSTER_VERSIONING));
+        } else if features.bind {
+            self.sm_offered = features.stream_management;
+            self.csi_offered = features.csi;
+            self.roster_versioning = features.roster_versioning;
             self.bind();
         } else {
             self.fail(CloseReason::Protocol(
@@ -772,24 +740,23 @@ impl Session {
         }
         match el.name() {
             "challenge" => {
-                let Ok(challenge) = Challenge::try_from(el) else {
+                let Some(challenge) = sasl_data(&el) else {
                     return self.fail(CloseReason::Scram(ScramError::Malformed(
                         "challenge is not base64",
                     )));
                 };
-                match scram.handle_server_first(&challenge.data) {
+                match scram.handle_server_first(&challenge) {
                     Ok(reply) => {
-                        let response = Response { data: reply };
-                        self.transmit.push_back(to_frame(&Element::from(response)));
+                        self.transmit.push_back(to_frame(&sasl_response(&reply)));
                     }
                     Err(e) => self.fail(CloseReason::Scram(e)),
                 }
             }
             "success" => {
-                let Ok(success) = Success::try_from(el) else {
+                let Some(success) = sasl_data(&el) else {
                     return self.fail(CloseReason::Scram(ScramError::BadServerSignature));
                 };
-                match scram.handle_server_final(&success.data) {
+                match scram.handle_server_final(&success) {
                     Ok(()) => {
                         if let Some(keys) = scram.keys() {
                             self.config.secret = Secret::Keys(keys.clone());
@@ -802,9 +769,8 @@ impl Session {
                 }
             }
             "failure" => {
-                let condition = Failure::try_from(el)
-                    .map(|f| f.defined_condition)
-                    .unwrap_or(SaslCondition::NotAuthorized);
+                let condition =
+                    SaslCondition::read_failure(&el).unwrap_or(SaslCondition::NotAuthorized);
                 self.fail(CloseReason::AuthFailed(condition));
             }
             other => self.fail(CloseReason::Protocol(format!("unexpected SASL <{other}/>"))),
@@ -813,7 +779,7 @@ impl Session {
 
     fn bind(&mut self) {
         let id = self.fresh_id();
-        let iq = Iq::from_set(id.clone(), BindQuery::new(self.config.resource.clone()));
+        let iq = Iq::from_set(id.clone(), bind_request(self.config.resource.as_deref()));
         self.transmit.push_back(to_frame(&Element::from(iq)));
         self.phase = Phase::Binding { id };
     }
@@ -830,7 +796,7 @@ impl Session {
             Ok(Iq::Result {
                 payload: Some(payload),
                 ..
-            }) => BindResponse::try_from(payload).ok().map(FullJid::from),
+            }) => read_bind(&payload),
             _ => None,
         };
         match bound {
@@ -845,8 +811,7 @@ impl Session {
                 }
                 if self.sm_offered {
                     // XEP-0198 §3: our outbound count starts with this request.
-                    let enable = Enable::new().with_resume();
-                    self.transmit.push_back(to_frame(&Element::from(enable)));
+                    self.transmit.push_back(to_frame(&xep0198::enable()));
                     self.sm = Some(StreamManagement::default());
                 }
                 self.events.push_back(Event::Online(jid));
@@ -1058,31 +1023,31 @@ impl Session {
     fn handle_sm(&mut self, now: Instant, el: Element) {
         match el.name() {
             "enabled" => {
-                let Ok(enabled) = Enabled::try_from(el) else {
+                let Some(resume_id) = xep0198::read_enabled(&el) else {
                     return;
                 };
                 if let Some(sm) = &mut self.sm {
                     sm.enabled = true;
-                    sm.resume_id = enabled.id.filter(|_| enabled.resume).map(|id| id.0);
+                    sm.resume_id = resume_id;
                 }
             }
             "r" => {
                 if let Some(sm) = self.sm.as_ref().filter(|sm| sm.enabled) {
-                    let a = A::new(sm.acks.inbound());
-                    self.transmit.push_back(to_frame(&Element::from(a)));
+                    let a = xep0198::a(sm.acks.inbound());
+                    self.transmit.push_back(to_frame(&a));
                 }
             }
             "a" => {
-                let Ok(a) = A::try_from(el) else {
+                let Some(h) = xep0198::h(&el) else {
                     return self.fail(CloseReason::Protocol("an unreadable <a/>".into()));
                 };
-                self.apply_ack(a.h);
+                self.apply_ack(h);
             }
             "resumed" if matches!(self.phase, Phase::Resuming) => {
-                let Ok(resumed) = Resumed::try_from(el) else {
+                let Some(h) = xep0198::h(&el).filter(|_| el.attr("previd").is_some()) else {
                     return self.fail(CloseReason::Protocol("an unreadable <resumed/>".into()));
                 };
-                if !self.apply_ack(resumed.h) {
+                if !self.apply_ack(h) {
                     return;
                 }
                 let Some(jid) = self.bound.clone() else {
@@ -1103,7 +1068,7 @@ impl Session {
                 self.events.push_back(Event::Resumed);
             }
             "failed" if matches!(self.phase, Phase::Resuming) => {
-                let h = Failed::try_from(el).ok().and_then(|f| f.h);
+                let h = xep0198::h(&el);
                 let mut sm = self.sm.take().unwrap_or_default();
                 if let Some(h) = h {
                     // Drop what the old stream did handle; an impossible h is ignored, and
@@ -1164,14 +1129,11 @@ impl Session {
             };
             match el.name() {
                 "message" => {
-                    if let Ok(stamp) = unacked.sent_at.to_xep0082().parse() {
+                    if let Ok(stamp) = unacked.sent_at.to_xep0082().parse::<DateTime>() {
                         el.append_child(
-                            Delay {
-                                from: None,
-                                stamp,
-                                data: None,
-                            }
-                            .into(),
+                            Element::builder("delay", ns::DELAY)
+                                .a("stamp", stamp.to_rfc3339())
+                                .build(),
                         );
                     }
                 }
@@ -1189,10 +1151,9 @@ impl Session {
     }
 }
 
-/// `<iq type='result'/>` read with its payload moved out as it is. xmpp-parsers' reader
-/// rebuilds the payload event by event, which for a page of posts (tens of KB) was a
-/// tenth of the app's time during a feed sync. Anything unusual (no id, a JID that does
-/// not parse, more than one child, text) is left to that reader, which decides.
+/// `<iq type='result'/>` read with its payload moved out as it is, not cloned: a page of
+/// posts is tens of KB. Anything unusual (no id, a JID that does not parse, more than one
+/// child, text) is left to [`Iq::try_from`], which decides.
 fn read_result(el: &mut Element) -> Option<Iq> {
     if el.attr("type") != Some("result") {
         return None;
@@ -1215,11 +1176,7 @@ fn read_result(el: &mut Element) -> Option<Iq> {
     })
 }
 
-/// The id of any kind of iq, which xmpp-parsers keeps per variant.
+/// The id of any kind of iq.
 pub(crate) fn iq_id(iq: &Iq) -> &str {
-    match iq {
-        Iq::Get { id, .. } | Iq::Set { id, .. } | Iq::Result { id, .. } | Iq::Error { id, .. } => {
-            id
-        }
-    }
+    iq.id()
 }

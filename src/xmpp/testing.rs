@@ -64,9 +64,6 @@ pub fn sign_in_offering(features: &str, mut feed: impl FnMut(&str) -> Vec<Elemen
 
 /// Sends a roster get (any iq will do) at `at`: the request most tests wait on.
 pub fn ask_roster(s: &mut Session, at: u64) -> Result<String, NotOnline> {
-    let empty = xmpp_parsers::roster::Roster {
-        ver: None,
-        items: vec![],
-    };
+    let empty = crate::proto::rfc6121::RosterQuery::default();
     s.send_iq_get(Instant(at), None, empty)
 }

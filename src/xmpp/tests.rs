@@ -2,10 +2,10 @@
 //! time is virtual, and every frame and event is checked.
 
 use crate::proto::ns;
+use crate::proto::rfc6120::SaslCondition;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use jid::Jid;
 use minidom::Element;
-use xmpp_parsers::sasl::DefinedCondition as SaslCondition;
 
 use super::*;
 
@@ -346,14 +346,14 @@ fn an_iq_result_payload_arrives_whole_and_odd_results_are_left_to_the_strict_rea
         }
         other => panic!("{other:?}"),
     }
-    // A `from` that is no JID: xmpp-parsers refuses it too, so the request stays open.
+    // A `from` that is no JID: the strict reader refuses it too, so the request stays open.
     let id = ask(&mut s, 2);
     s.handle_frame(
         Instant(3),
         &format!("<iq xmlns='jabber:client' type='result' id='{id}' from='@@'><a xmlns='x'/></iq>"),
     );
     assert!(drain_events(&mut s).is_empty());
-    // Two payloads: xmpp-parsers decides, as before (it keeps the first).
+    // Two payloads: the strict reader decides, as before (it keeps the first).
     s.handle_frame(
         Instant(4),
         &format!(
@@ -405,11 +405,7 @@ fn iq_to_a_contact_must_be_answered_by_that_contact() {
     let mut s = online_session();
     let to: Jid = "juliet@example.com".parse().unwrap();
     let id = s
-        .send_iq_get(
-            Instant(0),
-            Some(to),
-            xmpp_parsers::disco::DiscoInfoQuery { node: None },
-        )
+        .send_iq_get(Instant(0), Some(to), crate::proto::xep0030::info_query())
         .unwrap();
     s.handle_frame(
         Instant(1),
@@ -560,11 +556,7 @@ fn an_oversized_answer_resolves_its_iq_as_too_large_and_the_stream_stays() {
     let mut s = online_session();
     let to: Jid = "juliet@example.com".parse().unwrap();
     let id = s
-        .send_iq_get(
-            Instant(0),
-            Some(to),
-            xmpp_parsers::disco::DiscoInfoQuery { node: None },
-        )
+        .send_iq_get(Instant(0), Some(to), crate::proto::xep0030::info_query())
         .unwrap();
     drain_frames(&mut s);
     let big = |from: &str| oversized_result(&id, from, framing::DEFAULT_MAX_FRAME_BYTES);

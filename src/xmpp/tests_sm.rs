@@ -1,10 +1,10 @@
 //! XEP-0198 in the session, one test per rule, with a scripted server and virtual time.
 
+use crate::proto::date::DateTime;
 use crate::proto::ns;
+use crate::proto::rfc6121::Message;
 use jid::Jid;
 use minidom::Element;
-use xmpp_parsers::date::DateTime;
-use xmpp_parsers::message::Message;
 
 use super::testing::*;
 use super::*;
@@ -25,7 +25,7 @@ fn sm(name: &str, attrs: &str) -> String {
 
 fn message(id: &str) -> Message {
     let mut m = Message::new(Some(Jid::new("juliet@example.com").unwrap()));
-    m.id = Some(xmpp_parsers::message::Id(id.to_owned()));
+    m.id = Some(id.to_owned());
     m
 }
 
@@ -228,7 +228,7 @@ fn failed_resume(failed: &str) -> (Session, Vec<Element>, Vec<Event>) {
     send_messages(&mut s, 0, 3);
     s.send_stanza(
         Instant(1_500),
-        xmpp_parsers::presence::Presence::new(xmpp_parsers::presence::Type::None),
+        crate::proto::rfc6121::Presence::new(crate::proto::rfc6121::PresenceType::None),
     )
     .unwrap();
     frames(&mut s);

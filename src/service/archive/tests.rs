@@ -87,7 +87,7 @@ fn a_new_stream_replays_what_was_archived_after_the_newest_delivered_once() {
     else {
         panic!("m3 is replayed")
     };
-    assert_eq!(m3.id.map(|id| id.0).as_deref(), Some("m3"));
+    assert_eq!(m3.id.as_deref(), Some("m3"));
     assert_eq!(
         archive.handle_message(&replayed("user@example.org", &q, "m4", "s4")),
         Verdict::Duplicate

@@ -37,7 +37,7 @@ impl Feed {
     }
 
     pub(super) fn on_disco_items(&mut self, payload: Option<&Element>) {
-        let items = payload.and_then(|p| DiscoItemsResult::try_from(p.clone()).ok());
+        let items = payload.and_then(|p| xep0030::read_items(p).ok());
         let Some(items) = items else {
             return;
         };
@@ -51,7 +51,7 @@ impl Feed {
     }
 
     pub(super) fn on_disco_info(&mut self, jid: Jid, payload: Option<&Element>) {
-        let info = payload.and_then(|p| DiscoInfoResult::try_from(p.clone()).ok());
+        let info = payload.and_then(|p| DiscoInfo::try_from(p.clone()).ok());
         if info.as_ref().is_some_and(is_pubsub_service) {
             self.discovery.service = Some(jid);
             self.discovery.candidates.clear();

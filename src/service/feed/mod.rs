@@ -26,14 +26,14 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::proto::ns;
+use crate::proto::rfc6120::Iq;
+#[cfg(test)]
+use crate::proto::rfc6120::StanzaError;
+use crate::proto::rfc6121::Message;
+use crate::proto::xep0030::{self, DiscoInfo};
 use jid::{BareJid, Jid};
 use minidom::Element;
 use serde::{Deserialize, Serialize};
-use xmpp_parsers::disco::{DiscoInfoResult, DiscoItemsResult};
-use xmpp_parsers::iq::Iq;
-use xmpp_parsers::message::Message;
-#[cfg(test)]
-use xmpp_parsers::stanza_error::StanzaError;
 
 use crate::proto::ns::MICROBLOG_COMMENTS_PREFIX;
 use crate::proto::xep0277::Entry;

@@ -1,8 +1,8 @@
 use super::*;
+use crate::proto::rfc6120::{DefinedCondition, ErrorType};
+use crate::proto::xep0030::{DiscoInfo, Identity};
 use crate::proto::xep0115::{caps_element, caps_string, notify_features, CAPS_NODE};
 use crate::service::outbox::{OutboxEntry, WriteKind};
-use xmpp_parsers::disco::Identity;
-use xmpp_parsers::stanza_error::{DefinedCondition, ErrorType};
 
 const MOVIM_POST: &str = include_str!("../../../tests/fixtures/xep0277/movim-post.xml");
 const MOVIM_COMMENT: &str = include_str!("../../../tests/fixtures/xep0277/movim-comment.xml");
@@ -1875,7 +1875,7 @@ fn the_comments_service_is_discovered() {
         "comments.social.example.org"
     );
 
-    let items = DiscoItemsResult::try_from(element(
+    let items = xep0030::read_items(&element(
         "<query xmlns='http://jabber.org/protocol/disco#items'>\
          <item jid='pubsub.example.org'/><item jid='comments.example.org'/></query>",
     ))
@@ -1889,7 +1889,7 @@ fn the_comments_service_is_discovered() {
 #[test]
 fn caps_hash_what_the_client_announces() {
     // XEP-0115 §5.2, the simple generation example.
-    let disco = DiscoInfoResult {
+    let disco = DiscoInfo {
         node: None,
         identities: vec![Identity::new("client", "pc", "", "Exodus 0.9.1")],
         features: [
@@ -1900,7 +1900,7 @@ fn caps_hash_what_the_client_announces() {
         ]
         .map(String::from)
         .into(),
-        extensions: vec![],
+        forms: vec![],
     };
     let c = caps_element(&disco);
     assert!(c.is("c", ns::CAPS));
@@ -1915,7 +1915,7 @@ fn caps_sort_a_feature_before_its_notify_twin() {
     // XEP-0115 §5.1 sorts the features themselves: `urn:xmpp:microblog:0` before
     // `urn:xmpp:microblog:0+notify`. ejabberd 23.01 recomputes the hash and ignores caps
     // that do not match (no live posts then); this is the `ver` it accepted for Kith.
-    let disco = DiscoInfoResult {
+    let disco = DiscoInfo {
         node: None,
         identities: vec![Identity::new("client", "web", "en", "Kith")],
         features: ["http://jabber.org/protocol/disco#info", "urn:xmpp:ping"]
@@ -1923,7 +1923,7 @@ fn caps_sort_a_feature_before_its_notify_twin() {
             .chain(notify_features())
             .map(String::from)
             .collect(),
-        extensions: vec![],
+        forms: vec![],
     };
     assert_eq!(
         String::from_utf8(caps_string(&disco)).unwrap(),
@@ -1968,7 +1968,7 @@ fn counter() -> impl FnMut() -> String {
     }
 }
 
-fn at(iso: &str) -> xmpp_parsers::date::DateTime {
+fn at(iso: &str) -> crate::proto::date::DateTime {
     iso.parse().unwrap()
 }
 

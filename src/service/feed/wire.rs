@@ -5,16 +5,11 @@
 use crate::proto::ns;
 use jid::{BareJid, Jid};
 use minidom::Element;
-use xmpp_parsers::data_forms::{DataForm, DataFormType, Field, FieldType};
-use xmpp_parsers::disco::{DiscoInfoQuery, DiscoInfoResult, DiscoItemsQuery, DiscoItemsResult};
-use xmpp_parsers::iq::Iq;
-use xmpp_parsers::pubsub::owner::{Owner, Payload as OwnerPayload};
-use xmpp_parsers::pubsub::pubsub::{
-    Configure, Create, Item as PubSubItem, Items, Publish, PublishOptions, Retract,
-};
-use xmpp_parsers::pubsub::{ItemId, NodeName, PubSub};
-use xmpp_parsers::rsm::SetQuery;
-use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
+
+use crate::proto::rfc6120::{DefinedCondition, Iq, StanzaError};
+use crate::proto::xep0030::{self, DiscoInfo, DiscoItem};
+use crate::proto::xml::Attrs;
+use crate::proto::{xep0004, xep0060};
 
 use super::{Access, ServiceHint, MAX_DISCO_CANDIDATES, MAX_ID_BYTES, MAX_ITEMS_PER_STANZA};
 use crate::proto::ns::{ATOM, PUBSUB_PUBLISH_OPTIONS};
@@ -37,8 +32,7 @@ pub(super) struct ItemsPage {
 
 // ---- wire: reading ----------------------------------------------------------------
 
-/// XEP-0060 §6.5: `<pubsub><items>…</items><set/>?</pubsub>`, read tolerantly (the
-/// xmpp-parsers type refuses the RSM sibling).
+/// XEP-0060 §6.5: `<pubsub><items>…</items><set/>?</pubsub>`, read tolerantly.
 pub(super) fn read_items_result(payload: &Element) -> Option<ItemsPage> {
     if !payload.is("pubsub", ns::PUBSUB) {
         return None;
@@ -85,9 +79,9 @@ fn valid_id(id: &str) -> bool {
 
 /// Reads disco#items of the account's server: a `comments.DOMAIN` wins outright; else
 /// the `pubsub.*` items are the candidates to confirm with disco#info.
-pub fn comments_service_hint(domain: &str, items: &DiscoItemsResult) -> ServiceHint {
+pub fn comments_service_hint(domain: &str, items: &[DiscoItem]) -> ServiceHint {
     let comments = format!("comments.{domain}");
-    if let Some(item) = items.items.iter().find(|i| i.jid.as_str() == comments) {
+    if let Some(item) = items.iter().find(|i| i.jid.as_str() == comments) {
         return ServiceHint::Found(item.jid.clone());
     }
     // Other `comments.*` services are asked; a generic `pubsub.` component is not: stock
@@ -95,7 +89,6 @@ pub fn comments_service_hint(domain: &str, items: &DiscoItemsResult) -> ServiceH
     // takes comments nodes with an open publish model (XEP-0277 §4 leaves the choice).
     ServiceHint::Ask(
         items
-            .items
             .iter()
             .filter(|i| i.node.is_none() && i.jid.as_str().starts_with("comments."))
             .map(|i| i.jid.clone())
@@ -105,7 +98,7 @@ pub fn comments_service_hint(domain: &str, items: &DiscoItemsResult) -> ServiceH
 }
 
 /// XEP-0060 §5.1: a pubsub service has the identity pubsub/service.
-pub fn is_pubsub_service(info: &DiscoInfoResult) -> bool {
+pub fn is_pubsub_service(info: &DiscoInfo) -> bool {
     info.identities
         .iter()
         .any(|i| i.category == "pubsub" && i.type_ == "service")
@@ -153,20 +146,11 @@ pub(super) fn items_iq(
     after: Option<&str>,
     rsm: bool,
 ) -> Iq {
-    let items = Items {
-        max_items: after.is_none().then_some(max),
-        ..Items::new(node)
-    };
-    let mut pubsub = Element::builder("pubsub", ns::PUBSUB).append(Element::from(items));
-    if rsm {
-        let set = SetQuery {
-            max: Some(max as usize),
-            after: after.map(str::to_owned),
-            before: None,
-            index: None,
-        };
-        pubsub = pubsub.append(Element::from(set));
-    }
+    let items = xep0060::items(node, after.is_none().then_some(max));
+    let set = rsm.then(|| xep0059::set(max as usize, after));
+    let pubsub = Element::builder("pubsub", ns::PUBSUB)
+        .append(items)
+        .append_all(set);
     Iq::Get {
         from: None,
         to: Some(to),
@@ -176,18 +160,11 @@ pub(super) fn items_iq(
 }
 
 pub(super) fn disco_items_iq(id: &str, to: Jid) -> Iq {
-    Iq::from_get(
-        id,
-        DiscoItemsQuery {
-            node: None,
-            rsm: None,
-        },
-    )
-    .with_to(to)
+    Iq::from_get(id, xep0030::items_query()).with_to(to)
 }
 
 pub(super) fn disco_info_iq(id: &str, to: Jid) -> Iq {
-    Iq::from_get(id, DiscoInfoQuery { node: None }).with_to(to)
+    Iq::from_get(id, xep0030::info_query()).with_to(to)
 }
 
 fn addressed(iq: Iq, to: Option<Jid>) -> Iq {
@@ -197,12 +174,9 @@ fn addressed(iq: Iq, to: Option<Jid>) -> Iq {
     }
 }
 
-fn submit_form(form_type: &str, fields: &[(&str, &str)]) -> DataForm {
-    let fields = fields
-        .iter()
-        .map(|(var, value)| Field::new(var, FieldType::TextSingle).with_value(value))
-        .collect();
-    DataForm::new(DataFormType::Submit, form_type, fields)
+fn submit_form(form_type: &str, fields: &[(&str, &str)]) -> Element {
+    let fields = fields.iter().map(|(var, value)| xep0004::field(var, value));
+    xep0004::submit(form_type, fields)
 }
 
 /// XEP-0060 §7.1.5: publishes `entry` as item `entry.id` on `node` (of `service`, or the
@@ -215,29 +189,18 @@ pub fn publish_iq(
     entry: &Entry,
     access: Option<Access>,
 ) -> Iq {
-    let item = PubSubItem {
-        id: Some(ItemId(entry.id.clone())),
-        publisher: None,
-        payload: Some(entry.to_element()),
-    };
     // `max_items` too: a PEP node keeps one item unless told otherwise (XEP-0163 §8),
     // and a microblog is every post.
-    let options = access.map(|access| PublishOptions {
-        form: Some(submit_form(
+    let options = access.map(|access| {
+        submit_form(
             PUBSUB_PUBLISH_OPTIONS,
             &[
                 ("pubsub#access_model", access.as_str()),
                 ("pubsub#max_items", "max"),
             ],
-        )),
+        )
     });
-    let payload = PubSub::Publish {
-        publish: Publish {
-            node: NodeName(node.to_owned()),
-            items: vec![item],
-        },
-        publish_options: options,
-    };
+    let payload = xep0060::publish(node, &entry.id, entry.to_element(), options);
     addressed(Iq::from_set(iq_id, payload), service)
 }
 
@@ -246,30 +209,16 @@ pub fn publish_iq(
 /// (Prosody 0.12 and ejabberd 23.01 both take it; ejabberd refuses a number above its
 /// `max_items_node`, 1000 by default).
 pub fn configure_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
-    let payload = Owner {
-        payload: OwnerPayload::Configure {
-            node: Some(NodeName(node.to_owned())),
-            form: Some(node_config(access)),
-        },
-    };
-    Iq::from_set(iq_id, payload)
+    Iq::from_set(iq_id, xep0060::configure(node, node_config(access)))
 }
 
 /// XEP-0060 §8.1.3: creates one of the account's PEP nodes configured as
 /// [`configure_node_iq`] would. A node that exists answers `conflict`.
 pub fn create_node_iq(iq_id: &str, node: &str, access: Access) -> Iq {
-    let payload = PubSub::Create {
-        create: Create {
-            node: Some(NodeName(node.to_owned())),
-        },
-        configure: Some(Configure {
-            form: Some(node_config(access)),
-        }),
-    };
-    Iq::from_set(iq_id, payload)
+    Iq::from_set(iq_id, xep0060::create(node, node_config(access)))
 }
 
-fn node_config(access: Access) -> DataForm {
+fn node_config(access: Access) -> Element {
     submit_form(
         ns::PUBSUB_CONFIGURE,
         &[
@@ -294,29 +243,28 @@ pub fn without_max_items_option(publish: &Iq) -> Option<Iq> {
     else {
         return None; // Someone else's node: Kith never sends options there.
     };
-    let PubSub::Publish {
-        publish,
-        publish_options: Some(PublishOptions { form: Some(form) }),
-    } = PubSub::try_from(payload.clone()).ok()?
-    else {
-        return None;
-    };
-    let is_max_items = |f: &Field| f.var.as_deref() == Some("pubsub#max_items");
-    if !form.fields.iter().any(is_max_items) {
+    if !payload.is("pubsub", ns::PUBSUB) {
         return None;
     }
-    let fields = form
-        .fields
-        .iter()
-        .filter(|f| !is_max_items(f))
-        .cloned()
-        .collect();
-    let payload = PubSub::Publish {
-        publish,
-        publish_options: Some(PublishOptions {
-            form: Some(DataForm { fields, ..form }),
-        }),
-    };
+    let publish = payload.get_child("publish", ns::PUBSUB)?;
+    let form = payload
+        .get_child("publish-options", ns::PUBSUB)?
+        .get_child("x", ns::DATA_FORMS)?;
+    let is_max_items =
+        |f: &Element| f.is("field", ns::DATA_FORMS) && f.attr("var") == Some("pubsub#max_items");
+    if !form.children().any(is_max_items) {
+        return None;
+    }
+    let stripped = Element::builder("x", ns::DATA_FORMS)
+        .a("type", form.attr("type"))
+        .append_all(form.children().filter(|f| !is_max_items(f)).cloned());
+    let options = Element::builder("publish-options", ns::PUBSUB)
+        .append(stripped)
+        .build();
+    let payload = Element::builder("pubsub", ns::PUBSUB)
+        .append(publish.clone())
+        .append(options)
+        .build();
     Some(Iq::from_set(id.clone(), payload))
 }
 
@@ -334,36 +282,18 @@ pub fn create_comments_node_iq(iq_id: &str, service: &Jid, node: &str) -> Iq {
             ("pubsub#itemreply", "publisher"),
         ],
     );
-    let payload = PubSub::Create {
-        create: Create {
-            node: Some(NodeName(node.to_owned())),
-        },
-        configure: Some(Configure { form: Some(form) }),
-    };
-    Iq::from_set(iq_id, payload).with_to(service.clone())
+    Iq::from_set(iq_id, xep0060::create(node, form)).with_to(service.clone())
 }
 
 /// XEP-0060 §7.2: deletes an item, telling subscribers (so other clients drop it too).
 pub fn retract_iq(iq_id: &str, service: Option<Jid>, node: &str, item_id: &str) -> Iq {
-    let payload = PubSub::Retract(Retract {
-        node: NodeName(node.to_owned()),
-        notify: true,
-        items: vec![PubSubItem {
-            id: Some(ItemId(item_id.to_owned())),
-            publisher: None,
-            payload: None,
-        }],
-    });
-    addressed(Iq::from_set(iq_id, payload), service)
+    addressed(
+        Iq::from_set(iq_id, xep0060::retract(node, item_id)),
+        service,
+    )
 }
 
 /// XEP-0060 §8.4: deletes a node (a deleted post's comments).
 pub fn delete_node_iq(iq_id: &str, service: Option<Jid>, node: &str) -> Iq {
-    let payload = Owner {
-        payload: OwnerPayload::Delete {
-            node: NodeName(node.to_owned()),
-            redirect_uri: None,
-        },
-    };
-    addressed(Iq::from_set(iq_id, payload), service)
+    addressed(Iq::from_set(iq_id, xep0060::delete(node)), service)
 }

@@ -3,10 +3,9 @@
 //! the caller stores each [`OutboxEntry`] and shows the [`Composed::echo`] at once. Beside
 //! them, what to do when the server refuses one ([`recover`]).
 
+use crate::proto::date::DateTime;
 use crate::proto::ns;
-use xmpp_parsers::date::DateTime;
-use xmpp_parsers::iq::Iq;
-use xmpp_parsers::stanza_error::{DefinedCondition, StanzaError};
+use crate::proto::rfc6120::{DefinedCondition, Iq, StanzaError};
 
 use super::{
     configure_node_iq, create_comments_node_iq, create_node_iq, is_precondition_not_met,

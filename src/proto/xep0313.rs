@@ -1,0 +1,42 @@
+//! XEP-0313: Message Archive Management — the query Kith sends and the results it reads.
+
+use minidom::Element;
+
+use super::xml::Attrs;
+
+use super::ns;
+use super::rfc6121::Message;
+use super::xep0059;
+
+/// §4: a query with id `query_id`, paged by RSM: `max` messages `after` an archive id.
+pub fn query(query_id: &str, max: usize, after: &str) -> Element {
+    Element::builder("query", ns::MAM)
+        .a("queryid", query_id)
+        .append(xep0059::set(max, Some(after)))
+        .build()
+}
+
+/// A `<result/>` of a query: which query, the archive id and the message it forwards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArchivedMessage {
+    pub query_id: Option<String>,
+    pub id: String,
+    pub message: Message,
+}
+
+impl ArchivedMessage {
+    /// `None` when `result` is not a well-formed result (XEP-0297 `<forwarded/>` with the
+    /// message inside).
+    pub fn read(result: &Element) -> Option<ArchivedMessage> {
+        if !result.is("result", ns::MAM) {
+            return None;
+        }
+        let forwarded = result.get_child("forwarded", ns::FORWARD)?;
+        let message = forwarded.get_child("message", ns::DEFAULT_NS)?;
+        Some(ArchivedMessage {
+            query_id: result.attr("queryid").map(str::to_owned),
+            id: result.attr("id")?.to_owned(),
+            message: Message::try_from(message.clone()).ok()?,
+        })
+    }
+}
