@@ -11,8 +11,8 @@ use kith::service::feed::{Feed, MAX_POSTS_PER_OWNER};
 use kith::xmpp::Instant;
 use libfuzzer_sys::fuzz_target;
 use minidom::Element;
-use xmpp_parsers::jid::BareJid;
-use xmpp_parsers::message::Message;
+use jid::BareJid;
+use kith::proto::rfc6121::Message;
 
 const ACCOUNT: &str = "user@example.org";
 const MICROBLOG: &str = "urn:xmpp:microblog:0";
