@@ -635,3 +635,142 @@ pub fn read_bind(el: &Element) -> Option<FullJid> {
     }
     FullJid::new(&el.get_child("jid", ns::BIND)?.text()).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn el(xml: &str) -> Element {
+        xml.parse().unwrap()
+    }
+
+    #[test]
+    fn iqs_that_break_rfc_6120_are_refused() {
+        for xml in [
+            "<iq xmlns='jabber:client' type='get'><ping xmlns='urn:xmpp:ping'/></iq>",
+            "<iq xmlns='jabber:client' id='1'><ping xmlns='urn:xmpp:ping'/></iq>",
+            "<iq xmlns='jabber:client' id='1' type='fetch'><ping xmlns='urn:xmpp:ping'/></iq>",
+            "<iq xmlns='jabber:client' id='1' type='get'/>",
+            "<iq xmlns='jabber:client' id='1' type='set'><a xmlns='x'/><b xmlns='x'/></iq>",
+            "<iq xmlns='jabber:client' id='1' type='get' from='@@'><a xmlns='x'/></iq>",
+            "<iq xmlns='jabber:client' id='1' type='result'>text</iq>",
+            "<iq xmlns='jabber:client' id='1' type='error'/>",
+            "<iq xmlns='jabber:client' id='1' type='error'><error type='nope'><bad-request xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+            "<iq xmlns='jabber:client' id='1' type='error'><error type='cancel'><no-such xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+            "<iq xmlns='jabber:server' id='1' type='result'/>",
+        ] {
+            assert!(Iq::try_from(el(xml)).is_err(), "{xml}");
+        }
+    }
+
+    #[test]
+    fn an_error_iq_reads_type_condition_texts_and_application_condition() {
+        let iq = Iq::try_from(el(
+            "<iq xmlns='jabber:client' id='e' type='error' from='pubsub.example.org'>\
+            <error type='cancel' code='409'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+            <precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/>\
+            <text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>No</text></error></iq>",
+        ))
+        .unwrap();
+        let Iq::Error {
+            id,
+            from,
+            error,
+            payload,
+            ..
+        } = iq
+        else {
+            panic!("an error iq");
+        };
+        assert_eq!(id, "e");
+        assert_eq!(from.unwrap().as_str(), "pubsub.example.org");
+        assert_eq!(payload, None);
+        assert_eq!(error.type_, ErrorType::Cancel);
+        assert_eq!(error.defined_condition, DefinedCondition::Conflict);
+        assert_eq!(error.texts.get("en").map(String::as_str), Some("No"));
+        assert!(error
+            .other
+            .is_some_and(|o| o.is("precondition-not-met", ns::PUBSUB_ERRORS)));
+    }
+
+    #[test]
+    fn a_stanza_error_survives_its_own_serialisation() {
+        let error = StanzaError::new(
+            ErrorType::Wait,
+            DefinedCondition::ResourceConstraint,
+            "en",
+            "Busy",
+        );
+        let iq = Iq::Error {
+            from: None,
+            to: Some(Jid::new("a@b/c").unwrap()),
+            id: "x".into(),
+            error: error.clone(),
+            payload: None,
+        };
+        let back = Iq::try_from(Element::from(iq.clone())).unwrap();
+        assert_eq!(back, iq);
+    }
+
+    #[test]
+    fn stream_errors_name_a_known_condition_or_none() {
+        let read = |xml: &str| read_stream_error(&el(xml));
+        assert_eq!(
+            read("<error xmlns='http://etherx.jabber.org/streams'><system-shutdown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>\
+                  <text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>Bye</text></error>"),
+            Some(("system-shutdown".into(), Some("Bye".into())))
+        );
+        assert_eq!(
+            read("<error xmlns='http://etherx.jabber.org/streams'/>"),
+            None
+        );
+        assert_eq!(
+            read("<error xmlns='http://etherx.jabber.org/streams'><made-up xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></error>"),
+            None
+        );
+    }
+
+    #[test]
+    fn sasl_data_is_base64_or_nothing() {
+        let data = |xml: &str| sasl_data(&el(xml));
+        assert_eq!(
+            data("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>YWJj</success>"),
+            Some(b"abc".to_vec())
+        );
+        assert_eq!(
+            data("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>=</success>"),
+            Some(vec![])
+        );
+        assert_eq!(
+            data("<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"),
+            Some(vec![])
+        );
+        assert_eq!(
+            data("<challenge xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>!!</challenge>"),
+            None
+        );
+        assert_eq!(
+            SaslCondition::read_failure(&el("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><account-disabled/><text>x</text></failure>")),
+            Some(SaslCondition::AccountDisabled)
+        );
+        assert_eq!(
+            SaslCondition::read_failure(&el("<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>")),
+            None
+        );
+    }
+
+    #[test]
+    fn a_bind_result_gives_a_full_jid_only() {
+        let bind = |jid: &str| {
+            read_bind(&el(&format!(
+                "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>{jid}</jid></bind>"
+            )))
+        };
+        assert_eq!(
+            bind("a@b/c").map(|j| j.to_string()).as_deref(),
+            Some("a@b/c")
+        );
+        assert_eq!(bind("a@b"), None);
+        assert_eq!(bind("@@"), None);
+    }
+}

@@ -397,3 +397,73 @@ impl From<RosterQuery> for Element {
             .build()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn el(xml: &str) -> Element {
+        xml.parse().unwrap()
+    }
+
+    #[test]
+    fn presence_reads_show_status_priority_and_payloads() {
+        let p = Presence::try_from(el("<presence xmlns='jabber:client' from='a@b/c'><show>dnd</show>\
+            <status xml:lang='en'>Busy</status><priority>-5</priority><c xmlns='http://jabber.org/protocol/caps'/></presence>"))
+        .unwrap();
+        assert_eq!(p.type_, PresenceType::None);
+        assert_eq!(p.show, Some(Show::Dnd));
+        assert_eq!(p.statuses.get("en").map(String::as_str), Some("Busy"));
+        assert_eq!(p.priority, -5);
+        assert_eq!(p.payloads.len(), 1);
+    }
+
+    #[test]
+    fn malformed_presence_and_messages_are_refused() {
+        for xml in [
+            "<presence xmlns='jabber:client' type='online'/>",
+            "<presence xmlns='jabber:client'><show>online</show></presence>",
+            "<presence xmlns='jabber:client'><priority>1000</priority></presence>",
+            "<presence xmlns='jabber:client' from='@@'/>",
+        ] {
+            assert!(Presence::try_from(el(xml)).is_err(), "{xml}");
+        }
+        for xml in [
+            "<message xmlns='jabber:client' type='shout'/>",
+            "<message xmlns='jabber:client' to='@@'/>",
+            "<presence xmlns='jabber:client'/>",
+        ] {
+            assert!(Message::try_from(el(xml)).is_err(), "{xml}");
+        }
+    }
+
+    #[test]
+    fn a_message_keeps_its_bodies_apart_from_its_payloads() {
+        let m = Message::try_from(el("<message xmlns='jabber:client' id='m'><body>Hi</body>\
+            <thread>t</thread><stanza-id xmlns='urn:xmpp:sid:0' id='s' by='a@b'/></message>"))
+        .unwrap();
+        assert_eq!(m.type_, MessageType::Normal);
+        assert_eq!(m.bodies.get("").map(String::as_str), Some("Hi"));
+        assert_eq!(m.payloads.len(), 1);
+        assert_eq!(m.id.as_deref(), Some("m"));
+    }
+
+    #[test]
+    fn roster_items_need_a_bare_jid_and_a_known_subscription() {
+        let query = |item: &str| {
+            RosterQuery::try_from(el(&format!(
+                "<query xmlns='jabber:iq:roster'>{item}</query>"
+            )))
+        };
+        assert!(query("<item jid='a@b/c'/>").is_err());
+        assert!(query("<item/>").is_err());
+        assert!(query("<item jid='a@b' subscription='some'/>").is_err());
+        assert!(query("<item jid='a@b' ask='maybe'/>").is_err());
+        let ok =
+            query("<item jid='a@b' ask='subscribe' subscription='from'><group>G</group></item>")
+                .unwrap();
+        assert_eq!(ok.items[0].subscription, Subscription::From);
+        assert!(ok.items[0].ask);
+        assert_eq!(ok.items[0].groups, vec!["G".to_owned()]);
+    }
+}

@@ -137,3 +137,44 @@ pub fn read_items(el: &Element) -> Result<Vec<DiscoItem>, ParseError> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disco_info_reads_identities_features_and_form_fields() {
+        let info = DiscoInfo::try_from(
+            "<query xmlns='http://jabber.org/protocol/disco#info'>\
+             <identity category='store' type='file' name='Upload'/>\
+             <feature var='urn:xmpp:http:upload:0'/>\
+             <x xmlns='jabber:x:data' type='result'><field var='max-file-size'><value>42</value></field></x></query>"
+                .parse::<Element>()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(info.identities[0].category, "store");
+        assert!(info.features.contains(ns::HTTP_UPLOAD));
+        assert_eq!(info.forms[0].fields[0].values, vec!["42".to_owned()]);
+        let broken =
+            "<query xmlns='http://jabber.org/protocol/disco#info'><identity category='x'/></query>";
+        assert!(DiscoInfo::try_from(broken.parse::<Element>().unwrap()).is_err());
+    }
+
+    #[test]
+    fn disco_items_need_valid_jids() {
+        let items = |xml: &str| read_items(&xml.parse::<Element>().unwrap());
+        let ok = items("<query xmlns='http://jabber.org/protocol/disco#items'><item jid='pubsub.a' node='n'/></query>").unwrap();
+        assert_eq!(
+            (ok[0].jid.as_str(), ok[0].node.as_deref()),
+            ("pubsub.a", Some("n"))
+        );
+        assert!(items(
+            "<query xmlns='http://jabber.org/protocol/disco#items'><item jid='@@'/></query>"
+        )
+        .is_err());
+        assert!(
+            items("<query xmlns='http://jabber.org/protocol/disco#items'><item/></query>").is_err()
+        );
+    }
+}

@@ -48,3 +48,30 @@ pub fn read_enabled(el: &Element) -> Option<Option<String>> {
     };
     Some(el.attr("id").filter(|_| resume).map(str::to_owned))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enabled_gives_an_id_only_when_resumption_is_allowed() {
+        let read = |xml: &str| read_enabled(&xml.parse::<Element>().unwrap());
+        assert_eq!(
+            read("<enabled xmlns='urn:xmpp:sm:3' id='s' resume='true'/>"),
+            Some(Some("s".into()))
+        );
+        assert_eq!(read("<enabled xmlns='urn:xmpp:sm:3' id='s'/>"), Some(None));
+        assert_eq!(
+            read("<enabled xmlns='urn:xmpp:sm:3' id='s' resume='perhaps'/>"),
+            None
+        );
+        assert_eq!(
+            h(&"<a xmlns='urn:xmpp:sm:3' h='-1'/>".parse().unwrap()),
+            None
+        );
+        assert_eq!(
+            h(&"<a xmlns='urn:xmpp:sm:3' h='4294967295'/>".parse().unwrap()),
+            Some(u32::MAX)
+        );
+    }
+}

@@ -50,3 +50,32 @@ pub fn read_slot(el: &Element) -> Option<SlotAnswer> {
         get: get.attr("url")?.to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_passes_on_only_the_three_allowed_headers() {
+        let slot = |headers: &str| {
+            read_slot(
+                &format!(
+                    "<slot xmlns='urn:xmpp:http:upload:0'><put url='https://u/p'>{headers}</put><get url='https://u/g'/></slot>"
+                )
+                .parse()
+                .unwrap(),
+            )
+        };
+        let ok = slot("<header name='authorization'>Basic x</header>").unwrap();
+        assert_eq!(
+            ok.headers,
+            vec![("Authorization".to_owned(), "Basic x".to_owned())]
+        );
+        assert_eq!(
+            (ok.put.as_str(), ok.get.as_str()),
+            ("https://u/p", "https://u/g")
+        );
+        assert_eq!(slot("<header name='Host'>evil</header>"), None);
+        assert_eq!(slot("<header>x</header>"), None);
+    }
+}
