@@ -14,7 +14,7 @@ use super::{App, UserError};
 use crate::config::account_jid;
 use crate::net::socket::{Connection, Sinks};
 use crate::net::tabs::{TabChannel, TabLock, TabMessage};
-use crate::service::feed::{Feed, CURSOR_KEY};
+use crate::service::feed::{Feed, ACCESS_KEY, CURSOR_KEY};
 use crate::service::outbox::{Outbox, OutboxEntry};
 use crate::service::roster::Roster;
 use crate::service::Client;
@@ -462,15 +462,16 @@ pub(super) async fn cached_feed(
     limit: usize,
 ) -> (Vec<PostRecord>, Vec<CursorRecord>) {
     let records = store.posts(jid.as_str(), limit).await.unwrap_or_default();
-    let cursor = store.cursor(jid.as_str(), CURSOR_KEY).await.ok().flatten();
-    let cursors: Vec<CursorRecord> = cursor
-        .map(|value| CursorRecord {
-            account: jid.to_string(),
-            key: CURSOR_KEY.into(),
-            value,
-        })
-        .into_iter()
-        .collect();
+    let mut cursors = Vec::new();
+    for key in [CURSOR_KEY, ACCESS_KEY] {
+        if let Ok(Some(value)) = store.cursor(jid.as_str(), key).await {
+            cursors.push(CursorRecord {
+                account: jid.to_string(),
+                key: key.into(),
+                value,
+            });
+        }
+    }
     (records, cursors)
 }
 

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use super::account::{cached, cached_feed, Account, CACHED_ITEMS};
 use crate::net::tabs::TabMessage;
 use crate::service::feed::Feed;
-use crate::service::outbox::OutboxEntry;
+use crate::service::outbox::{EntryState, OutboxEntry};
 use crate::state::PendingWrite;
 use crate::store::Store;
 use crate::xmpp::CloseReason;
@@ -18,22 +18,31 @@ impl Account {
         let state = self.state();
         let (store, jid) = (self.inner.store.clone(), self.inner.jid.clone());
         match (message, self.connection()) {
-            // A follower wrote to the shared outbox: the tab holding the connection sends.
+            // A follower changed the shared outbox: the tab holding the connection sends
+            // what it wrote, drops what it discarded and retries what it asked to retry.
+            // What is Pending then comes from the client.
             (TabMessage::Outbox, Some(leader)) => spawn_local(async move {
                 let Ok(records) = store.outbox(jid.as_str()).await else {
                     return;
                 };
+                let held: Vec<(String, bool)> = leader.with_client(|client| {
+                    let entries = client.outbox().entries().iter();
+                    entries
+                        .map(|e| (e.id.clone(), matches!(e.state, EntryState::Failed(_))))
+                        .collect()
+                });
+                for (id, failed) in held {
+                    match records.iter().find(|r| r.id == id) {
+                        None => leader.discard(&id),
+                        Some(r) if failed && r.failed.is_none() => leader.retry(&id, None),
+                        Some(_) => {}
+                    }
+                }
                 for record in records.iter().filter(|r| r.failed.is_none()) {
                     if let Some(entry) = OutboxEntry::from_record(record) {
                         leader.submit(entry);
                     }
                 }
-                state.set_pending(
-                    records
-                        .iter()
-                        .filter_map(PendingWrite::from_record)
-                        .collect(),
-                );
             }),
             (TabMessage::StatusAsked, Some(_)) => self.inner.channel.post(&TabMessage::Status {
                 status: state.status.get_untracked(),

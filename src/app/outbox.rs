@@ -1,8 +1,6 @@
 //! The person's writes, stored first (durably, in order) and then handed to whichever
 //! tab holds the connection; refused ones wait for the person to retry or discard them.
 
-use leptos::prelude::*;
-
 use super::account::Account;
 use super::sync::storage_trouble;
 use super::UserError;
@@ -25,20 +23,35 @@ impl Account {
     /// hands them to whichever tab holds the connection.
     pub(super) async fn write(&self, entries: Vec<OutboxEntry>) {
         let state = self.state();
-        let mut pending = state.pending.get_untracked();
-        pending.extend(entries.iter().map(PendingWrite::from_entry));
-        state.set_pending(pending);
         for entry in &entries {
             let record = self.record(entry);
             storage_trouble(state, self.inner.store.put_outbox(&record).await);
         }
+        // The client reports what is Pending; a tab without it reads the stored outbox.
         match self.connection() {
             Some(connection) => {
                 for entry in entries {
                     connection.submit(entry);
                 }
             }
-            None => self.inner.channel.post(&TabMessage::Outbox),
+            None => {
+                self.inner.channel.post(&TabMessage::Outbox);
+                self.pending_from_store().await;
+            }
+        }
+    }
+
+    /// What is Pending, as the shared outbox in the store has it: for a tab that does
+    /// not hold the connection (the one that does hears it from its client).
+    pub(super) async fn pending_from_store(&self) {
+        if let Ok(records) = self.inner.store.outbox(self.inner.jid.as_str()).await {
+            let pending = records
+                .iter()
+                .filter_map(PendingWrite::from_record)
+                .collect();
+            if self.is_signed_in() {
+                self.state().set_pending(pending);
+            }
         }
     }
 
@@ -62,23 +75,23 @@ impl Account {
             return Ok(());
         };
         let connection = self.connection();
-        let mut pending = state.pending.get_untracked();
         if retry {
             record.failed = None;
             storage_trouble(state, store.put_outbox(&record).await);
-            if let Some(w) = pending.iter_mut().find(|w| w.id == id) {
-                w.failed = None;
-            }
             match &connection {
                 Some(c) => c.retry(&id, None),
                 None => self.inner.channel.post(&TabMessage::Outbox),
             }
         } else {
             storage_trouble(state, store.delete_outbox(jid.as_str(), &id).await);
-            pending.retain(|w| w.id != id);
             if let Some(c) = &connection {
                 c.discard(&id);
             }
+            let pending = store.outbox(jid.as_str()).await.unwrap_or_default();
+            let pending: Vec<PendingWrite> = pending
+                .iter()
+                .filter_map(PendingWrite::from_record)
+                .collect();
             // A new post that will never exist leaves the timeline (and the cache) too.
             let post = OutboxEntry::from_record(&record)
                 .filter(|e| matches!(e.kind, WriteKind::Post { .. }))
@@ -96,7 +109,9 @@ impl Account {
             self.inner.channel.post(&TabMessage::Outbox);
             self.inner.channel.post(&TabMessage::Posts);
         }
-        state.set_pending(pending);
+        if connection.is_none() {
+            self.pending_from_store().await;
+        }
         Ok(())
     }
 }

@@ -14,7 +14,9 @@ use minidom::Element;
 
 use super::archive::{Archive, Verdict};
 use super::feed::{self, Feed, FeedChange, Recovery};
-use super::outbox::{DuplicateId, Outbox, OutboxEntry, Outcome, WriteKind};
+use super::outbox::{
+    DuplicateId, EntryState, Outbox, OutboxEntry, Outcome, PendingWrite, WriteKind,
+};
 use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
@@ -52,6 +54,9 @@ pub enum Update {
         id: String,
         reason: String,
     },
+    /// What the outbox holds changed: the writes still waiting or refused, in writing
+    /// order — the one source of what the screens mark **Pending** or refused.
+    Outbox(Vec<PendingWrite>),
     /// The feed changed (posts, comments, sync progress, cursors to keep).
     Feed(FeedChange),
     /// The answer to a [`Client::query`].
@@ -72,6 +77,8 @@ pub struct Client {
     archive: Archive,
     /// Ids of [`Client::query`] requests still unanswered.
     queries: BTreeSet<String>,
+    /// The outbox's entries (id, refusal) as last reported in [`Update::Outbox`].
+    reported: Vec<(String, Option<String>)>,
     /// Outbox entries already retried after reconfiguring their node: once only.
     reconfigured: BTreeSet<String>,
     /// What this stream's last presence announced: `None` before the initial presence,
@@ -107,6 +114,7 @@ impl Client {
             feed,
             queries: BTreeSet::new(),
             reconfigured: BTreeSet::new(),
+            reported: Vec::new(),
             notify: None,
             caps_caught_up: false,
             max_items_option_refused: false,
@@ -233,6 +241,7 @@ impl Client {
     pub fn submit(&mut self, now: Instant, entry: OutboxEntry) -> Result<(), DuplicateId> {
         self.outbox.enqueue(entry)?;
         self.pump_outbox(now);
+        self.report_outbox();
         Ok(())
     }
 
@@ -240,10 +249,12 @@ impl Client {
     pub fn retry(&mut self, now: Instant, id: &str, payload: Option<String>) {
         self.outbox.retry(id, payload);
         self.pump_outbox(now);
+        self.report_outbox();
     }
 
     pub fn discard(&mut self, id: &str) {
         self.outbox.discard(id);
+        self.report_outbox();
     }
 
     pub fn close(&mut self, now: Instant) {
@@ -300,6 +311,33 @@ impl Client {
             // The first sync is in: now the server may push what is new.
             self.announce(now, true);
         }
+        self.report_outbox();
+    }
+
+    /// Reports the outbox's entries when which are waiting or refused changed.
+    fn report_outbox(&mut self) {
+        let entries = self.outbox.entries();
+        let now: Vec<(&str, Option<&str>)> = entries
+            .iter()
+            .map(|e| match &e.state {
+                EntryState::Failed(reason) => (e.id.as_str(), Some(reason.as_str())),
+                _ => (e.id.as_str(), None),
+            })
+            .collect();
+        let same = now.len() == self.reported.len()
+            && now
+                .iter()
+                .zip(&self.reported)
+                .all(|(a, b)| a.0 == b.0 && a.1 == b.1.as_deref());
+        if same {
+            return;
+        }
+        self.reported = now
+            .iter()
+            .map(|(id, failed)| (id.to_string(), failed.map(str::to_owned)))
+            .collect();
+        let pending = entries.iter().map(PendingWrite::from_entry).collect();
+        self.updates.push_back(Update::Outbox(pending));
     }
 
     /// Available presence with XEP-0115 caps; `notify` adds the `+notify` features that
@@ -462,6 +500,9 @@ impl Client {
             Outcome::Acknowledged => {
                 if let (true, Some(key)) = (entry.kind.publishes(), &entry.item) {
                     self.feed.confirm(key);
+                }
+                if let WriteKind::Post { access } = entry.kind {
+                    self.feed.published_with(access);
                 }
                 // RFC 6121 §3.1.1: a contact added here is also asked for their presence.
                 if let WriteKind::Roster(RosterEdit::Set { jid, .. }) = entry.kind {

@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use super::PendingWrite;
 use crate::proto::xep0277::{Content, Entry, Link};
 use crate::proto::xhtml::{self, RawNode, SafeNode};
-use crate::service::feed::{Comment, Commenter, Feed, ItemKey, LazyEntry, Post};
-use crate::service::outbox::shown_on;
+use crate::service::feed::{Access, Comment, Commenter, Feed, ItemKey, LazyEntry, Post};
+use crate::service::outbox::{shown_on, WriteKind};
 
 /// A post's body, safe to turn into DOM nodes. Shared, not copied: a redraw of 1,000
 /// posts must not copy 1,000 bodies.
@@ -440,6 +440,14 @@ fn view(
     let (like_count, my_like) = feed.likes(&post.key);
     // Only the post's own writes (publication, deletion, its comments node) mark it.
     let shown = shown_on(pending, &post.key);
+    let own = feed.is_own(&post.key);
+    // Who may read it is the own node's model (one for all own posts); a publish still
+    // waiting says what it asked for.
+    let asked = pending.iter().rev().find_map(|w| match w.kind {
+        WriteKind::Post { access } if w.marks(&post.key) && w.failed.is_none() => Some(access),
+        _ => None,
+    });
+    let access = asked.or(feed.own_access());
     PostView {
         key,
         author: post.author.to_string(),
@@ -451,10 +459,10 @@ fn view(
             .count(),
         like_count,
         liked: my_like.is_some(),
-        own: feed.is_own(&post.key),
+        own,
         pending: shown.is_some_and(|failed| failed.is_none()),
         failed: shown.flatten().map(str::to_owned),
-        public: false,
+        public: own && access == Some(Access::Open),
         details,
     }
 }

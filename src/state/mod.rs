@@ -279,18 +279,9 @@ impl AppState {
             Update::Message { .. } => {}
             // Redrawn once per burst, by `show_feed` (see `net::socket::Sinks::settled`).
             Update::Feed(_) | Update::Answer { .. } => {}
-            Update::Delivered(id) => {
-                let mut pending = self.pending.get_untracked();
-                pending.retain(|w| w.id != id);
-                self.set_pending(pending);
-            }
-            Update::Refused { id, reason } => {
-                let mut pending = self.pending.get_untracked();
-                if let Some(w) = pending.iter_mut().find(|w| w.id == id) {
-                    w.failed = Some(reason);
-                }
-                self.set_pending(pending);
-            }
+            Update::Outbox(pending) => self.set_pending(pending),
+            // For the store; what they change on screen comes as `Outbox`.
+            Update::Delivered(_) | Update::Refused { .. } => {}
         }
     }
 

@@ -16,8 +16,21 @@ fn frames(c: &mut Client) -> Vec<Element> {
         .collect()
 }
 
+/// The updates, without the outbox snapshots (`outbox_reports` reads those).
 fn updates(c: &mut Client) -> Vec<Update> {
-    std::iter::from_fn(|| c.poll_update()).collect()
+    std::iter::from_fn(|| c.poll_update())
+        .filter(|u| !matches!(u, Update::Outbox(_)))
+        .collect()
+}
+
+/// The outbox snapshots reported: (id, refusal) of each entry.
+fn outbox_reports(c: &mut Client) -> Vec<Vec<(String, Option<String>)>> {
+    std::iter::from_fn(|| c.poll_update())
+        .filter_map(|u| match u {
+            Update::Outbox(list) => Some(list.into_iter().map(|w| (w.id, w.failed)).collect()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn t() -> Instant {
@@ -804,7 +817,12 @@ fn a_refused_max_items_option_makes_the_node_keep_every_item_and_publishes_once_
         updates(&mut c),
         vec![
             Update::Delivered("p1".into()),
-            Update::Feed(FeedChange::Upserted(key.clone()))
+            Update::Feed(FeedChange::Upserted(key.clone())),
+            // The node is open now: every own post says Public.
+            Update::Feed(FeedChange::Cursor {
+                key: crate::service::feed::ACCESS_KEY.into(),
+                value: "open".into()
+            }),
         ],
         "delivered and confirmed, once"
     );
@@ -876,7 +894,11 @@ fn a_wait_answer_is_retried_a_few_times_then_left_to_the_person() {
         t(),
         "<iq xmlns='jabber:client' type='result' id='p1' from='user@example.org'/>",
     );
-    assert_eq!(updates(&mut c), vec![Update::Delivered("p1".into())]);
+    let open = Update::Feed(FeedChange::Cursor {
+        key: crate::service::feed::ACCESS_KEY.into(),
+        value: "open".into(),
+    });
+    assert_eq!(updates(&mut c), vec![Update::Delivered("p1".into()), open]);
 }
 
 #[test]
@@ -1043,4 +1065,60 @@ fn a_post_stored_by_the_previous_version_recovers_with_the_access_it_asked_for()
     c.handle_frame(t(), "<iq xmlns='jabber:client' type='result' id='w1'/>");
     assert!(!c.feed().is_local(&key));
     assert!(updates(&mut c).contains(&Update::Delivered("w1".into())));
+}
+
+#[test]
+fn an_acknowledged_publish_sets_who_may_read_every_own_post_and_the_store_keeps_it() {
+    use crate::service::feed::{Access, Feed, FeedChange, ACCESS_KEY};
+    let mut c = with_roster();
+    // Nothing published yet: the node is as the server made it.
+    assert_eq!(c.feed().own_access(), None);
+    c.submit(t(), publish_entry("p1")).unwrap();
+    frames(&mut c);
+    // Not before the server said yes: a refused publish changes nothing.
+    assert_eq!(c.feed().own_access(), None);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='result' id='p1'/>");
+    assert_eq!(c.feed().own_access(), Some(Access::Open));
+    let stored = updates(&mut c).into_iter().find_map(|u| match u {
+        Update::Feed(FeedChange::Cursor { key, value }) if key == ACCESS_KEY => Some(value),
+        _ => None,
+    });
+    assert_eq!(stored.as_deref(), Some("open"));
+    // The next start reads it back.
+    let cursor = crate::store::CursorRecord {
+        account: "user@example.org".into(),
+        key: ACCESS_KEY.into(),
+        value: "open".into(),
+    };
+    let feed = Feed::restore(BareJid::new("user@example.org").unwrap(), &[], &[cursor]);
+    assert_eq!(feed.own_access(), Some(Access::Open));
+}
+
+#[test]
+fn what_is_pending_is_reported_from_the_outbox_as_it_changes() {
+    let pending = outbox_reports;
+    let mut c = with_roster();
+    pending(&mut c);
+    c.submit(t(), publish_entry("p1")).unwrap();
+    frames(&mut c);
+    assert_eq!(pending(&mut c), vec![vec![("p1".to_owned(), None)]]);
+    // Sent and not answered yet: still the same, so nothing new is reported.
+    c.handle_timeout(t());
+    assert!(pending(&mut c).is_empty());
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='p1'><error type='cancel'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    let refused = pending(&mut c);
+    assert_eq!(refused.len(), 1);
+    assert!(refused[0][0].1.is_some(), "refused, with its reason");
+    c.retry(t(), "p1", None);
+    frames(&mut c);
+    assert_eq!(pending(&mut c), vec![vec![("p1".to_owned(), None)]]);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='result' id='p1'/>");
+    assert_eq!(pending(&mut c), vec![vec![]]);
+    // A discarded refusal leaves too.
+    c.submit(t(), publish_entry("p2")).unwrap();
+    frames(&mut c);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='p2'><error type='cancel'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    pending(&mut c);
+    c.discard("p2");
+    assert_eq!(pending(&mut c), vec![vec![]]);
 }

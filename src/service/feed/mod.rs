@@ -68,6 +68,9 @@ pub use writes::{recover, Composed, Ids, PostInput, Recovery};
 pub const MAX_IN_FLIGHT: usize = 6;
 /// The [`CursorRecord`] key under which the feed keeps its sync positions.
 pub const CURSOR_KEY: &str = "feed";
+/// The store's cursor keeping who may read the person's own microblog node, as last
+/// set by a publish the server acknowledged (see [`Feed::own_access`]).
+pub const ACCESS_KEY: &str = "feed-access";
 
 const ID_PREFIX: &str = "feed-";
 const COMMENTS_PAGE: u32 = 100;
@@ -132,6 +135,8 @@ pub struct Feed {
     gone: Option<BTreeSet<ItemKey>>,
     /// A [`Feed::catch_up_after_caps`] waiting for the server's pushes.
     settling: Option<Settling>,
+    /// Who may read the own microblog node, once known (see [`Feed::own_access`]).
+    own_access: Option<Access>,
 }
 
 /// The items of one comments node, each list oldest first.
@@ -192,6 +197,7 @@ impl Feed {
             changes: VecDeque::new(),
             gone: None,
             settling: None,
+            own_access: None,
         }
     }
 
@@ -302,6 +308,27 @@ impl Feed {
         self.local.insert(key.clone());
         let mine = Some(self.account.clone()).filter(|_| key.node != ns::MICROBLOG);
         self.store(Post::new(key, self.account.clone(), published, lazy).published_by(mine));
+    }
+
+    /// Who may read the person's own posts. XEP-0277 keeps them all on one node, and an
+    /// access model is the node's (XEP-0060 §4.5): publishing a Contacts post on an open
+    /// node reconfigures it (see [`recover`]), so every own post shows what the node has
+    /// now — known from the last publish the server acknowledged. `None` until one was:
+    /// the node is then as the server created it (`presence` on Prosody and ejabberd).
+    pub fn own_access(&self) -> Option<Access> {
+        self.own_access
+    }
+
+    /// The server acknowledged a publish to the own node asking for `access`: the node
+    /// has that model now (it had it, or was reconfigured to it before the publish).
+    pub fn published_with(&mut self, access: Access) {
+        if self.own_access != Some(access) {
+            self.own_access = Some(access);
+            self.changes.push_back(FeedChange::Cursor {
+                key: ACCESS_KEY.to_owned(),
+                value: access.as_str().to_owned(),
+            });
+        }
     }
 
     /// The server acknowledged the person's write of `key`: it is no longer only local.

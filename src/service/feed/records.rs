@@ -56,6 +56,10 @@ impl Feed {
                 feed.sources.entry(jid).or_default().cursor = cursor;
             }
         }
+        feed.own_access = cursors
+            .iter()
+            .find(|c| c.key == ACCESS_KEY)
+            .map(|c| Access::from_option(&c.value));
         feed
     }
 
