@@ -4,7 +4,7 @@
 //! (sans-IO session) → `service` (roster, presence, feed, …) → `app` (the signed-in
 //! account: actions, `Update` → `store` and `state`) → `state` (reactive view) → `ui`
 //! (screens).
-//! `proto` holds stanza types xmpp-parsers lacks, one module per specification.
+//! `proto` holds the wire formats, one module per specification, on `minidom`.
 //! `xmpp`, `proto`, `service` and `config` are pure Rust and build natively for tests;
 //! the rest needs a browser.
 

@@ -13,8 +13,8 @@ pub fn set(max: usize, after: Option<&str>) -> Element {
 }
 
 /// The `<last/>` of the RSM `<set/>` under `parent`: where the next page starts. Read on
-/// its own, because xmpp-parsers' `SetResult` refuses a whole set for a detail we never
-/// use (a negative `first/@index`, seen from ejabberd), which would lose the position.
+/// its own: a strict reader (xmpp-parsers' `SetResult` was one) refuses a whole set for a
+/// detail we never use (a negative `first/@index`, seen from ejabberd), losing the position.
 pub fn last(parent: &Element) -> Option<String> {
     parent
         .get_child("set", ns::RSM)
