@@ -88,14 +88,7 @@ impl App {
             return;
         };
         let (roster, outbox) = cached(&store, &jid).await;
-        state.show_cached(
-            jid.as_str(),
-            &roster,
-            outbox
-                .iter()
-                .filter_map(PendingWrite::from_record)
-                .collect(),
-        );
+        state.show_cached(jid.as_str(), &roster, PendingWrite::all_from(&outbox));
         state.status.set(ConnectionStatus::Offline);
         // The newest page first, so the first screenful does not wait for the whole
         // cache; the rest joins after that paint.
@@ -160,12 +153,7 @@ impl App {
         // Whatever this device cached for the account: its roster version spares a
         // refetch, its outbox goes out once online.
         let (roster, outbox) = cached(&store, &jid).await;
-        state.pending.set(
-            outbox
-                .iter()
-                .filter_map(PendingWrite::from_record)
-                .collect(),
-        );
+        state.pending.set(PendingWrite::all_from(&outbox));
         let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
         let feed = Feed::restore(jid.clone(), &records, &cursors);
         let cached = Cached {

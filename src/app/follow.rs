@@ -49,12 +49,7 @@ impl Account {
             }),
             (TabMessage::Outbox | TabMessage::Roster, None) => spawn_local(async move {
                 let (roster, outbox) = cached(&store, &jid).await;
-                state.pending.set(
-                    outbox
-                        .iter()
-                        .filter_map(PendingWrite::from_record)
-                        .collect(),
-                );
+                state.pending.set(PendingWrite::all_from(&outbox));
                 state.set_roster(&roster);
             }),
             (TabMessage::Posts, None) => self.reload_feed(),

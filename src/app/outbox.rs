@@ -45,10 +45,7 @@ impl Account {
     /// not hold the connection (the one that does hears it from its client).
     pub(super) async fn pending_from_store(&self) {
         if let Ok(records) = self.inner.store.outbox(self.inner.jid.as_str()).await {
-            let pending = records
-                .iter()
-                .filter_map(PendingWrite::from_record)
-                .collect();
+            let pending = PendingWrite::all_from(&records);
             if self.is_signed_in() {
                 self.state().set_pending(pending);
             }
@@ -88,10 +85,7 @@ impl Account {
                 c.discard(&id);
             }
             let pending = store.outbox(jid.as_str()).await.unwrap_or_default();
-            let pending: Vec<PendingWrite> = pending
-                .iter()
-                .filter_map(PendingWrite::from_record)
-                .collect();
+            let pending = PendingWrite::all_from(&pending);
             // A new post that will never exist leaves the timeline (and the cache) too.
             let post = OutboxEntry::from_record(&record)
                 .filter(|e| matches!(e.kind, WriteKind::Post { .. }))

@@ -178,14 +178,19 @@ impl OutboxEntry {
             ("roster-remove", _) => WriteKind::Roster(RosterEdit::Remove(contact()?)),
             _ => return legacy::entry(record),
         };
-        Some(OutboxEntry {
+        Some(OutboxEntry::restored(record, kind, item))
+    }
+
+    /// `record`'s entry, once what it writes is known.
+    fn restored(record: &OutboxRecord, kind: WriteKind, item: Option<ItemKey>) -> OutboxEntry {
+        OutboxEntry {
             id: record.id.clone(),
             queue: record.queue.clone(),
             kind,
             item,
             payload: record.payload.clone(),
             state: state_of(record),
-        })
+        }
     }
 }
 
@@ -203,6 +208,14 @@ pub struct PendingWrite {
 }
 
 impl PendingWrite {
+    /// What is Pending or refused, as stored records say (unreadable ones left out).
+    pub fn all_from(records: &[OutboxRecord]) -> Vec<PendingWrite> {
+        records
+            .iter()
+            .filter_map(PendingWrite::from_record)
+            .collect()
+    }
+
     pub fn from_entry(entry: &OutboxEntry) -> PendingWrite {
         PendingWrite {
             id: entry.id.clone(),
@@ -295,14 +308,7 @@ mod legacy {
             "roster" => (WriteKind::Roster(roster_edit(&iq()?)?), None),
             _ => return None,
         };
-        Some(OutboxEntry {
-            id: record.id.clone(),
-            queue: record.queue.clone(),
-            kind,
-            item,
-            payload: record.payload.clone(),
-            state: state_of(record),
-        })
+        Some(OutboxEntry::restored(record, kind, item))
     }
 
     /// The item a publish or retract names: (service, node, item id).
