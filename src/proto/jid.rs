@@ -1125,3 +1125,30 @@ mod tests {
         }
     }
 }
+
+/// The typed path through the browser's own Unicode tables, as shipped.
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn typed_input_is_prepared_by_the_browser() {
+        let t = |s: &str| Jid::from_typed(s).map(|j| j.to_string());
+        assert_eq!(t("ａｌｉｃｅ＠Example.org").unwrap(), "alice@example.org");
+        assert_eq!(t("ﬁsh@example.org").unwrap(), "fish@example.org");
+        assert_eq!(
+            t("ÄLICE@EXAMPLE.ORG/Phone").unwrap(),
+            "älice@example.org/Phone"
+        );
+        assert_eq!(t("STRAẞE@example.org").unwrap(), "strasse@example.org");
+        assert_eq!(t("ΟΔΥΣΣΕΥΣ@example.org").unwrap(), "οδυσσευσ@example.org");
+        assert_eq!(t("ℌ@example.org").unwrap(), "h@example.org");
+        assert_eq!(t("bob@例え。テスト").unwrap(), "bob@例え.テスト");
+        assert_eq!(t("a\u{308}@example.org").unwrap(), "ä@example.org");
+        assert_eq!(t("a&b@example.org"), Err(Error::Forbidden(Part::Node, '&')));
+        assert_eq!(t("שלוםabc@example.org"), Err(Error::Bidi(Part::Node)));
+    }
+}
