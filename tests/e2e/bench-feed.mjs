@@ -43,6 +43,8 @@ const RUNS = Number(process.env.KITH_BENCH_RUNS ?? 3);
 const CONTACTS = Number(process.env.KITH_FEED_CONTACTS ?? 100);
 const POSTS = Number(process.env.KITH_FEED_POSTS ?? 20);
 const REUSE = process.env.KITH_FEED_REUSE === '1';
+/** Contacts in the roster for the offline warm start (the first CONTACTS have posts). */
+const WARM_CONTACTS = Number(process.env.KITH_BENCH_WARM ?? 1000);
 const ONLY = process.env.KITH_FEED_ONLY;
 const HTTP_PORT = new URL(KITH_WS).port;
 const C2S_PORT = process.env.KITH_FEED_C2S_PORT ?? '5722';
@@ -105,12 +107,12 @@ let runningGc = null;
 let running = null;
 /** (Re)starts the instance with `gc` (scripts/prosody KITH_PROSODY_GC): a fresh process,
  * reading the seeded data from its storage. */
-function startProsody(gc) {
+function startProsody(gc, contacts = CONTACTS) {
   runningGc = null;
   if (running === 'ejabberd') ejabberd('stop', INSTANCE);
   running = null;
   execFileSync(`${root}scripts/prosody`, ['start', INSTANCE, HTTP_PORT, C2S_PORT], {
-    env: { ...process.env, KITH_EXTRA_CONTACTS: String(CONTACTS), KITH_PROSODY_GC: gc },
+    env: { ...process.env, KITH_EXTRA_CONTACTS: String(contacts), KITH_PROSODY_GC: gc },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   runningGc = gc;
@@ -771,6 +773,75 @@ async function timeline(browser, expected) {
   });
 }
 
+/** How many contacts this device's IndexedDB holds for `jid` (the app's 'roster' store). */
+const storedContacts = (page, jid) => page.evaluate(async (jid) => {
+  if (!(await indexedDB.databases()).some((d) => d.name === 'kith')) return 0;
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('kith');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  try {
+    const count = db.transaction('roster', 'readonly').objectStore('roster').count(IDBKeyRange.bound([jid], [jid, []]));
+    return await new Promise((resolve, reject) => {
+      count.onsuccess = () => resolve(count.result);
+      count.onerror = () => reject(count.error);
+    });
+  } finally {
+    db.close();
+  }
+}, jid);
+
+/**
+ * Scenario 3: warm start with the server unreachable. Alice (WARM_CONTACTS contacts, the
+ * first CONTACTS with posts) signs in remembered and syncs; once IndexedDB holds every
+ * post and contact, Prosody stops and #/feed is reloaded: navigation → first article
+ * painted, offline from the cache. Leaves Prosody stopped.
+ */
+async function warmOffline(browser, expected, contacts) {
+  startProsody(TUNED, contacts);
+  return withPage(browser, async (page) => {
+    await signInAlice(page, { remember: true });
+    await feedComplete(page, expected);
+    const deadline = Date.now() + 60000;
+    while ((await storedPosts(page)) < expected || (await storedContacts(page, ALICE.jid)) < contacts + 1) {
+      if (Date.now() > deadline) throw new Error('the posts and contacts never all reached IndexedDB');
+      await sleep(200);
+    }
+    await sleep(500); // the sync cursors and the last write-behind batch
+    prosody('stop', INSTANCE);
+    running = null;
+    runningGc = null;
+    await page.reload({ waitUntil: 'commit' });
+    const painted = await page.waitForFunction(() => window.__feed?.articlePainted ?? false, null, { polling: 'raf' })
+      .then((h) => h.jsonValue());
+    // Observers hear of a long task a little after it ends.
+    const warm = await page.evaluate(async () => {
+      await new Promise((r) => setTimeout(r, 500));
+      return {
+        cached: performance.getEntriesByName('kith:cached')[0]?.startTime ?? null,
+        online: performance.getEntriesByName('kith:online').length > 0,
+        signInForm: document.querySelector('input[type=password]') !== null,
+        serviceWorker: Boolean(navigator.serviceWorker?.controller),
+        idb: __feed.idb,
+        tasks: __feed.tasks,
+        counted: Number(document.querySelector('[aria-label="Feed"] article[aria-setsize]')?.getAttribute('aria-setsize') ?? 0),
+      };
+    });
+    if (warm.online || warm.signInForm || warm.cached == null) throw new Error('the warm start was not offline from the cache');
+    const read = warm.idb.find(([start]) => start >= warm.cached) ?? warm.idb[0];
+    return {
+      navigationToFirstArticle: painted,
+      navigationToCachedMark: warm.cached,
+      cachedMarkToFirstArticle: painted - warm.cached,
+      idbReadMs: read ? read[1] - read[0] : null,
+      longestTask: longTasks(warm.tasks, 0, painted).longest,
+      counted: warm.counted,
+      serviceWorker: warm.serviceWorker,
+    };
+  });
+}
+
 // ---- main ------------------------------------------------------------------------------
 
 // Interrupted: leave no Prosody behind (the browser goes with this process).
@@ -979,6 +1050,31 @@ async function main() {
         };
       });
     }
+    const warmName = `warm start offline (${WARM_CONTACTS.toLocaleString('en')} contacts, ${(report.expectedPosts ?? CONTACTS * POSTS).toLocaleString('en')} posts cached)`;
+    if (wanted('warm')) {
+      if (report.expectedPosts == null) {
+        startProsody(TUNED);
+        report.expectedPosts = (await serverFloor()).expectedPosts;
+      }
+      const expected = report.expectedPosts;
+      await attempt(warmName, async () => {
+        const runs = [];
+        for (let i = 0; i < RUNS; i++) runs.push(await warmOffline(browser, expected, WARM_CONTACTS));
+        const s = (k) => stats(runs.map((r) => r[k]));
+        return {
+          warmOffline: true,
+          contacts: WARM_CONTACTS,
+          posts: expected,
+          navigationToFirstArticleMs: s('navigationToFirstArticle'),
+          navigationToCachedMarkMs: s('navigationToCachedMark'),
+          cachedMarkToFirstArticleMs: s('cachedMarkToFirstArticle'),
+          idbReadMs: s('idbReadMs'),
+          longestTaskMs: s('longestTask'),
+          countedAtFirstArticle: s('counted'),
+          servedByServiceWorker: runs.map((r) => r.serviceWorker),
+        };
+      });
+    }
   } catch (e) {
     failed = true;
     report.error = String(e.message ?? e);
@@ -1063,6 +1159,15 @@ function printSummary(report) {
       console.log(`    pubsub event messages received       ${n(r.pubsubEvents)}`);
       console.log(`  wasm memory / JS heap after            ${mib(r.wasmMemoryBytes)} / ${mib(r.jsHeapBytes)}; articles in the DOM ${n(r.domArticles)}`);
       console.log(`  1-min load average before each run     ${r.perRun.map((x) => x.loadAverage[0].toFixed(2)).join(', ')}`);
+      continue;
+    }
+    if (r.warmOffline) {
+      console.log(`\n${name}, server unreachable, #/feed reloaded:`);
+      console.log(`  navigation → first article painted         ${ms(r.navigationToFirstArticleMs)}   (goal ≤ 300 ms)`);
+      console.log(`    navigation → kith:cached mark            ${ms(r.navigationToCachedMarkMs)}`);
+      console.log(`    kith:cached → first article painted      ${ms(r.cachedMarkToFirstArticleMs)} (IndexedDB read ${ms(r.idbReadMs)})`);
+      console.log(`  longest task until first paint             ${ms(r.longestTaskMs)}`);
+      console.log(`  served by the service worker               ${r.servedByServiceWorker.map((y) => (y ? 'yes' : 'no')).join(', ')}`);
       continue;
     }
     if (r.timeline) {
