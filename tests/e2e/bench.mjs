@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { ALICE, KITH_URL, launchBrowser, signIn, signOut } from './kith.mjs';
 
 const RUNS = Number(process.env.KITH_BENCH_RUNS ?? 3);
@@ -70,18 +70,20 @@ async function withPage(browser, body) {
   }
 }
 
-/** Scenario 1: what the first load fetches, per file, raw and gzip -9. */
+const brotli = (body) => brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }).length;
+
+/** Scenario 1: what the first load fetches, per file, raw, gzip -9 and brotli 11. */
 async function size(browser) {
   return withPage(browser, async (page) => {
     const files = [];
     page.on('response', async (r) => {
       if (!r.url().startsWith(KITH_URL)) return;
       const body = await r.body().catch(() => null);
-      if (body) files.push({ file: new URL(r.url()).pathname.split('/').pop() || 'index.html', bytes: body.length, gzip: gzipSync(body, { level: 9 }).length });
+      if (body) files.push({ file: new URL(r.url()).pathname.split('/').pop() || 'index.html', bytes: body.length, gzip: gzipSync(body, { level: 9 }).length, brotli: brotli(body) });
     });
     await page.goto(KITH_URL, { waitUntil: 'networkidle' });
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    const total = files.reduce((a, f) => ({ bytes: a.bytes + f.bytes, gzip: a.gzip + f.gzip }), { bytes: 0, gzip: 0 });
+    const total = files.reduce((a, f) => ({ bytes: a.bytes + f.bytes, gzip: a.gzip + f.gzip, brotli: a.brotli + f.brotli }), { bytes: 0, gzip: 0, brotli: 0 });
     return { files, total };
   });
 }
@@ -288,7 +290,7 @@ const NOT_YET = {
 
 async function main() {
   const browser = await launchBrowser();
-  const report = { date: new Date().toISOString(), cores: cpus().length, runs: RUNS, url: KITH_URL, scenarios: {} };
+  const report = { date: new Date().toISOString(), cores: cpus().length, runs: RUNS, url: KITH_URL, slowContacts: SLOW_CONTACTS, scenarios: {} };
   let failed = false;
   const attempt = async (name, fn) => {
     if (ONLY && !name.includes(ONLY)) return;
@@ -407,8 +409,8 @@ function printTable(report) {
       continue;
     }
     if (r.files) {
-      console.log(`first load: ${kb(r.total.bytes)} raw, ${kb(r.total.gzip)} gzip`);
-      for (const f of r.files) console.log(`  ${f.file.padEnd(40)} ${kb(f.bytes).padStart(12)} ${kb(f.gzip).padStart(12)} gzip`);
+      console.log(`first load: ${kb(r.total.bytes)} raw, ${kb(r.total.gzip)} gzip, ${kb(r.total.brotli)} brotli`);
+      for (const f of r.files) console.log(`  ${f.file.padEnd(40)} ${kb(f.bytes).padStart(12)} ${kb(f.gzip).padStart(12)} gzip ${kb(f.brotli).padStart(12)} brotli`);
       continue;
     }
     console.log(`${name}:`);
