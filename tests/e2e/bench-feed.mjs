@@ -1,6 +1,8 @@
 // Kith's feed benchmark (the social-feed issue's figures), apart from bench.mjs: a private
 // Prosody seeded with 100 contacts × 20 Movim-shaped posts, then, in headless Chromium,
-//   1. feed sync, on two configurations of the same seeded Prosody 0.12: as Debian ships
+//   1. feed sync, on ejabberd 23.01 as Debian ships it (seeded with the same posts; it
+//      takes turns with Prosody on the same ports; its CPU is beam.smp's) and on two
+//      configurations of the same seeded Prosody 0.12: as Debian ships
 //      it (Lua GC defaults: incremental, threshold 105, speed 500) and with the GC option
 //      Prosody documents, `gc = { mode = "incremental", threshold = 200 }`
 //      (https://prosody.im/doc/advanced_gc; scripts/prosody KITH_PROSODY_GC=tuned). With
@@ -16,7 +18,10 @@
 //      are the client's; the faster server only shortens the sync it starts with): (a) warm start of a remembered account, kith:cached mark
 //      (and navigation) → first article painted, with the IndexedDB read apart; (b) once
 //      the server is quiet, the Feed scrolled to its end, 800 px per animation frame,
-//      under a longtask observer.
+//      under a longtask observer;
+//   3. warm start offline: Alice with KITH_BENCH_WARM (1,000) contacts, the first 100
+//      with the posts above, everything in IndexedDB, Prosody stopped, #/feed reloaded:
+//      navigation → first article painted.
 // Seeding publishes on the gc threshold 200 configuration (seconds; ~140 s as shipped).
 // Reports, never asserts; exits non-zero only when a scenario fails to run.
 // Prints a summary and writes target/bench/feed.json.
@@ -32,7 +37,10 @@
 //   KITH_FEED_GC=both        the sync on both server configs, or only `default` / `tuned`
 //   KITH_FEED_CONTACTS=100   KITH_FEED_POSTS=20 (per contact)
 //   KITH_FEED_REUSE=1        keep the instance seeded by an earlier run (development)
-//   KITH_FEED_ONLY=sync|timeline   one scenario only
+//   KITH_FEED_ONLY=sync|timeline|warm   one scenario only
+//   KITH_FEED_EJABBERD=0     no ejabberd run (its instance: target/ejabberd-feedbench,
+//                            Erlang distribution port KITH_WS's port + 10)
+//   KITH_BENCH_WARM=1000     contacts for the offline warm start
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
