@@ -324,7 +324,7 @@ async function seedEjabberd() {
  * keeps a copy of every stanza it sends until acknowledged; this client never acks).
  * The first, one-at-a-time pass also counts the posts the Feed must end up showing.
  */
-async function serverFloor() {
+async function serverFloor({ streamManagement = true } = {}) {
   const owners = [ALICE.jid, `${demo.KITH_BOB}@${DOMAIN}`, ...Array.from({ length: CONTACTS }, (_, k) => contactJid(k + 1))];
   const request = `<pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='${MICROBLOG}' max_items='${FIRST_PAGE}'/>` +
     `<set xmlns='http://jabber.org/protocol/rsm'><max>${FIRST_PAGE}</max></set></pubsub>`;
@@ -362,6 +362,8 @@ async function serverFloor() {
   } finally {
     await c.close();
   }
+  // A server without XEP-0198 (mod_smacks off) has no second pass.
+  if (!streamManagement) return floorReport(owners, serial, pings, plain, { ms: null, serverCpuMs: null });
   const m = await client('floor-sm');
   let managed;
   try {
@@ -371,6 +373,10 @@ async function serverFloor() {
   } finally {
     await m.close();
   }
+  return floorReport(owners, serial, pings, plain, managed);
+}
+
+function floorReport(owners, serial, pings, plain, managed) {
   return {
     owners: owners.length,
     expectedPosts: serial.reduce((a, r) => a + Math.min(r.items, FIRST_PAGE), 0),
@@ -879,7 +885,7 @@ const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 async function serverPass(config) {
   if (config.server === 'ejabberd') startEjabberd();
   else startProsody(config.gc, CONTACTS, config.smacks ?? 'on');
-  const server = await serverFloor();
+  const server = await serverFloor({ streamManagement: config.smacks !== 'off' });
   server.notifyOnSignIn = await notifyBurst();
   await sleep(2000);
   return server;
