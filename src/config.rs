@@ -1,7 +1,7 @@
 //! What the host and the person tell Kith before it connects: the host's `config.json`
 //! beside `index.html`, and the Jabber ID typed into the sign-in form.
 
-use jid::BareJid;
+use crate::proto::jid::BareJid;
 use serde::Deserialize;
 
 use crate::xmpp::endpoint::{check_websocket_uri, websocket_host};
@@ -54,7 +54,8 @@ pub fn account_jid(input: &str, default_domain: Option<&str>) -> Result<BareJid,
         }
     };
     // A resource typed by habit ("me@example.org/phone") is dropped: we bind our own.
-    let jid = jid::Jid::new(&full).map_err(|_| {
+    // What a person typed: fully prepared (RFC 7622 §3), unlike JIDs from the wire.
+    let jid = crate::proto::jid::Jid::from_typed(&full).map_err(|_| {
         format!("“{input}” is not a valid Jabber ID (it looks like name@example.org)")
     })?;
     let bare = jid.to_bare();

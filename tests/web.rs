@@ -457,7 +457,7 @@ mod feed {
         use kith::service::outbox::WriteKind;
         use kith::state::PendingWrite;
         use kith::store::{PostRecord, ThreadRecord};
-        let me = jid::BareJid::new("romeo@montague.example").unwrap();
+        let me = kith::proto::jid::BareJid::new("romeo@montague.example").unwrap();
         let record = PostRecord {
             account: me.to_string(),
             service: "juliet@capulet.example".into(),
@@ -510,7 +510,7 @@ mod feed {
     async fn cached_posts_are_parsed_only_for_the_rows_on_screen() {
         use kith::service::feed::Feed;
         use kith::store::{PostRecord, ThreadRecord};
-        let me = jid::BareJid::new("romeo@montague.example").unwrap();
+        let me = kith::proto::jid::BareJid::new("romeo@montague.example").unwrap();
         let records: Vec<PostRecord> = (0..1_000)
             .map(|i| PostRecord {
                 account: me.to_string(),
@@ -579,8 +579,8 @@ mod feed {
     fn older_posts_join_below_and_newer_ones_wait() {
         use kith::service::feed::Feed;
         use kith::store::{PostRecord, ThreadRecord};
-        let me = jid::BareJid::new("romeo@montague.example").unwrap();
-        let juliet = jid::BareJid::new("juliet@capulet.example").unwrap();
+        let me = kith::proto::jid::BareJid::new("romeo@montague.example").unwrap();
+        let juliet = kith::proto::jid::BareJid::new("juliet@capulet.example").unwrap();
         let entry = |i: usize| {
             format!(
                 "<entry xmlns='http://www.w3.org/2005/Atom'><id>p{i}</id><title>Post {i}</title>\

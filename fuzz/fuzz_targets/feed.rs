@@ -11,7 +11,7 @@ use kith::service::feed::{Feed, MAX_POSTS_PER_OWNER};
 use kith::xmpp::Instant;
 use libfuzzer_sys::fuzz_target;
 use minidom::Element;
-use jid::BareJid;
+use kith::proto::jid::BareJid;
 use kith::proto::rfc6121::Message;
 
 const ACCOUNT: &str = "user@example.org";

@@ -32,7 +32,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = xep0359::read_stanza_id(&el);
     let _ = xep0363::read_slot(&el);
     let mut roster = kith::service::roster::Roster::default();
-    let account = jid::BareJid::new("user@example.org").unwrap();
+    let account = kith::proto::jid::BareJid::new("user@example.org").unwrap();
     let _ = roster.apply_push(&account, None, el.clone());
     let _ = roster.apply_result(Some(el.clone()));
     let _ = kith::xmpp::framing::to_frame(&Element::from(el));

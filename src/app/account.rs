@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use jid::BareJid;
+use crate::proto::jid::BareJid;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -87,19 +87,26 @@ impl App {
         ) else {
             return;
         };
-        let (roster, outbox) = cached(&store, &jid).await;
+        // The newest page of the feed first, so the first screenful does not wait for
+        // the whole cache (the rest joins after that paint); read beside the roster and
+        // the endpoint, as IndexedDB runs read transactions side by side.
+        let ((roster, outbox), (records, cursors), stored) = futures::join!(
+            cached(&store, &jid),
+            cached_feed(&store, &jid, FIRST_CACHED_ITEMS),
+            store.cursor(jid.as_str(), ENDPOINT),
+        );
         state.show_cached(jid.as_str(), &roster, PendingWrite::all_from(&outbox));
         state.status.set(ConnectionStatus::Offline);
-        // The newest page first, so the first screenful does not wait for the whole
-        // cache; the rest joins after that paint.
-        let (records, cursors) = cached_feed(&store, &jid, FIRST_CACHED_ITEMS).await;
         let feed = Feed::restore_newest(jid.clone(), &records, &cursors);
         state.show_feed(&feed);
         let complete = records.len() < FIRST_CACHED_ITEMS;
         // A stored endpoint Kith would no longer open (from before the ws: rule) is
         // looked up again like a missing one.
-        let stored = store.cursor(jid.as_str(), ENDPOINT).await.ok().flatten();
-        let url = match stored.filter(|url| check_websocket_uri(url).is_ok()) {
+        let url = match stored
+            .ok()
+            .flatten()
+            .filter(|url| check_websocket_uri(url).is_ok())
+        {
             Some(url) => url,
             None => match self.endpoint(jid.domain().as_str()).await {
                 Ok(url) => url,
@@ -437,9 +444,11 @@ impl Account {
 }
 
 pub(super) async fn cached(store: &DeviceStore, jid: &BareJid) -> (Roster, Vec<OutboxRecord>) {
-    let roster = store.roster(jid.as_str()).await.unwrap_or_default();
-    let outbox = store.outbox(jid.as_str()).await.unwrap_or_default();
-    (Roster::restore(&roster), outbox)
+    let (roster, outbox) = futures::join!(store.roster(jid.as_str()), store.outbox(jid.as_str()));
+    (
+        Roster::restore(&roster.unwrap_or_default()),
+        outbox.unwrap_or_default(),
+    )
 }
 
 /// The feed as this device cached it, newest first: posts, comments, likes (at most
@@ -449,17 +458,22 @@ pub(super) async fn cached_feed(
     jid: &BareJid,
     limit: usize,
 ) -> (Vec<PostRecord>, Vec<CursorRecord>) {
-    let records = store.posts(jid.as_str(), limit).await.unwrap_or_default();
-    let mut cursors = Vec::new();
-    for key in [CURSOR_KEY, ACCESS_KEY] {
-        if let Ok(Some(value)) = store.cursor(jid.as_str(), key).await {
-            cursors.push(CursorRecord {
+    let (records, feed, access) = futures::join!(
+        store.posts(jid.as_str(), limit),
+        store.cursor(jid.as_str(), CURSOR_KEY),
+        store.cursor(jid.as_str(), ACCESS_KEY),
+    );
+    let records = records.unwrap_or_default();
+    let cursors = [(CURSOR_KEY, feed), (ACCESS_KEY, access)]
+        .into_iter()
+        .filter_map(|(key, value)| {
+            Some(CursorRecord {
                 account: jid.to_string(),
                 key: key.into(),
-                value,
-            });
-        }
-    }
+                value: value.ok()??,
+            })
+        })
+        .collect();
     (records, cursors)
 }
 

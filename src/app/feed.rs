@@ -139,7 +139,10 @@ impl Account {
     }
 
     /// **Load older**: the next page of the timeline of `who` (everyone's when `None`).
-    pub async fn load_older(&self, who: Option<jid::BareJid>) -> Result<(), UserError> {
+    pub async fn load_older(
+        &self,
+        who: Option<crate::proto::jid::BareJid>,
+    ) -> Result<(), UserError> {
         let connection = self
             .connection()
             .ok_or("Older posts can be loaded while online")?;

@@ -3,7 +3,7 @@
 //! then PUT the file with `net::upload`. The protocol decisions live in
 //! `service::upload`.
 
-use jid::{BareJid, Jid};
+use crate::proto::jid::{BareJid, Jid};
 use web_sys::Blob;
 
 use super::account::Account;

@@ -5,6 +5,8 @@
 pub mod date;
 /// XEP-0156: Discovering Alternative XMPP Connection Methods (host-meta).
 pub mod host_meta;
+/// RFC 7622: Jabber IDs, parsed without linking Unicode tables into the wasm.
+pub mod jid;
 /// Markdown, the source format of posts, rendered to sanitised nodes and XHTML.
 pub mod markdown;
 pub mod ns;

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::proto::jid::{FullJid, Jid};
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
-use jid::{FullJid, Jid};
 use minidom::Element;
 
 use super::xml::Attrs;

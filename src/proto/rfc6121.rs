@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use jid::{BareJid, Jid};
+use crate::proto::jid::{BareJid, Jid};
 use minidom::Element;
 
 use super::xml::Attrs;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use jid::Jid;
+use crate::proto::jid::Jid;
 use minidom::Element;
 
 use super::xml::Attrs;

@@ -5,8 +5,8 @@
 use std::fmt;
 
 use crate::proto::date::DateTime;
+use crate::proto::jid::{BareJid, Jid};
 use crate::proto::ns::{MICROBLOG, XHTML};
-use jid::{BareJid, Jid};
 use minidom::rxml::{Namespace, NcName};
 use minidom::Element;
 

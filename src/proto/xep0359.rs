@@ -1,6 +1,6 @@
 //! XEP-0359: Unique and Stable Stanza IDs.
 
-use jid::Jid;
+use crate::proto::jid::Jid;
 use minidom::Element;
 
 use super::ns;

@@ -18,12 +18,12 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
+use crate::proto::jid::BareJid;
 use crate::proto::ns;
 use crate::proto::rfc6120::Iq;
 use crate::proto::rfc6121::Message;
 use crate::proto::xep0313::{self, ArchivedMessage};
 use crate::proto::xep0359::read_stanza_id;
-use jid::BareJid;
 use minidom::Element;
 
 use crate::proto::xep0059;

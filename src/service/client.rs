@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::proto::jid::{BareJid, FullJid, Jid};
 use crate::proto::ns;
 use crate::proto::rfc6120::{DefinedCondition, ErrorType, Iq, StanzaError};
 use crate::proto::rfc6121::{Message, Presence, PresenceType, RosterQuery, Subscription};
 use crate::proto::xep0030::{DiscoInfo, Identity};
-use jid::{BareJid, FullJid, Jid};
 use minidom::Element;
 
 use super::archive::{Archive, Verdict};

@@ -10,9 +10,9 @@
 //! is read only to send it. [`OutboxEntry::from_record`] and [`OutboxEntry::to_record`]
 //! are the one conversion to and from the store.
 
+use crate::proto::jid::BareJid;
 use crate::proto::ns;
 use crate::proto::rfc6120::{DefinedCondition, ErrorType, StanzaError};
-use jid::BareJid;
 use minidom::Element;
 
 use super::feed::{Access, ItemKey};

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use crate::proto::jid::BareJid;
 use crate::proto::rfc6121::{Presence, PresenceType as Type, Show};
-use jid::BareJid;
 
 /// How reachable a contact is, as shown beside their name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::proto::jid::{BareJid, Jid};
 use crate::proto::rfc6120::Iq;
 use crate::proto::rfc6121::{RosterItem, RosterQuery, Subscription};
-use jid::{BareJid, Jid};
 use minidom::Element;
 
 use super::outbox::{OutboxEntry, WriteKind};

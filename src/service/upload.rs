@@ -1,11 +1,11 @@
 //! XEP-0363 HTTP File Upload: find the server's upload service, ask it for a slot, read
 //! the answer. The HTTP PUT itself is the browser's (`net::upload`).
 
+use crate::proto::jid::Jid;
 use crate::proto::ns;
 use crate::proto::rfc6120::Iq;
 use crate::proto::xep0030::{self, DiscoInfo};
 use crate::proto::xep0363;
-use jid::Jid;
 use minidom::Element;
 
 /// Where to PUT the file and where it will be readable.

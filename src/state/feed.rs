@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
-use jid::BareJid;
+use crate::proto::jid::BareJid;
 use leptos::prelude::*;
 
 use super::PendingWrite;

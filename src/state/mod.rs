@@ -214,7 +214,7 @@ impl AppState {
     /// Redraws the feed screens from the feed model, with roster names.
     pub fn show_feed(&self, feed: &Feed) {
         let roster = self.roster.get_value();
-        let names = |jid: &jid::BareJid| roster.get(jid).and_then(|c| c.name.clone());
+        let names = |jid: &crate::proto::jid::BareJid| roster.get(jid).and_then(|c| c.name.clone());
         self.pending
             .with_untracked(|pending| self.feed.show(feed, &names, pending));
     }

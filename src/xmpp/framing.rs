@@ -1,8 +1,8 @@
 //! RFC 7395: XMPP over WebSocket framing — one complete XML element per text frame,
 //! with `<open/>` and `<close/>` in place of the TCP stream header.
 
+use crate::proto::jid::BareJid;
 use crate::proto::ns;
-use jid::BareJid;
 use minidom::Element;
 
 use crate::proto::xml::Attrs;

@@ -23,7 +23,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use jid::{BareJid, FullJid, Jid};
+use crate::proto::jid::{BareJid, FullJid, Jid};
 use minidom::Element;
 
 use crate::proto::date::DateTime;

@@ -1,7 +1,7 @@
 //! The server's side of a sign-in, as literal frames, shared by the native tests.
 
+use crate::proto::jid::BareJid;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
-use jid::BareJid;
 use minidom::Element;
 
 use super::session::NotOnline;

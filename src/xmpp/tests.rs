@@ -1,10 +1,10 @@
 //! Session tests in the quinn-proto manner: a scripted server speaks literal XML frames,
 //! time is virtual, and every frame and event is checked.
 
+use crate::proto::jid::Jid;
 use crate::proto::ns;
 use crate::proto::rfc6120::SaslCondition;
 use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
-use jid::Jid;
 use minidom::Element;
 
 use super::*;

@@ -1,9 +1,9 @@
 //! XEP-0198 in the session, one test per rule, with a scripted server and virtual time.
 
 use crate::proto::date::DateTime;
+use crate::proto::jid::Jid;
 use crate::proto::ns;
 use crate::proto::rfc6121::Message;
-use jid::Jid;
 use minidom::Element;
 
 use super::testing::*;

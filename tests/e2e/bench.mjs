@@ -5,16 +5,20 @@
 //   KITH_BENCH_RUNS=3      runs per figure (min / median / max are reported)
 //   KITH_BENCH_ROSTERS=100,1000,5000
 //   KITH_BENCH_WARM=1000   contacts cached for the warm start
+//   KITH_BENCH_SLOW=100    contacts for the first visit on Slow 4G
+//   KITH_BENCH_ONLY=TEXT   only the scenarios whose name contains TEXT (development)
 //   KITH_BENCH_STORE=FILE  what `cargo bench --bench store` printed (scripts/bench runs it)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { ALICE, KITH_URL, launchBrowser, signIn, signOut } from './kith.mjs';
 
 const RUNS = Number(process.env.KITH_BENCH_RUNS ?? 3);
 const ROSTERS = (process.env.KITH_BENCH_ROSTERS ?? '100,1000,5000').split(',').map(Number);
 const WARM = Number(process.env.KITH_BENCH_WARM ?? 1000);
+const SLOW_CONTACTS = Number(process.env.KITH_BENCH_SLOW ?? 100);
+const ONLY = process.env.KITH_BENCH_ONLY;
 const STORE_OUTPUT = process.env.KITH_BENCH_STORE;
 const HTTP_PORT = process.env.KITH_BENCH_HTTP_PORT;
 const C2S_PORT = process.env.KITH_BENCH_C2S_PORT;
@@ -66,18 +70,20 @@ async function withPage(browser, body) {
   }
 }
 
-/** Scenario 1: what the first load fetches, per file, raw and gzip -9. */
+const brotli = (body) => brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }).length;
+
+/** Scenario 1: what the first load fetches, per file, raw, gzip -9 and brotli 11. */
 async function size(browser) {
   return withPage(browser, async (page) => {
     const files = [];
     page.on('response', async (r) => {
       if (!r.url().startsWith(KITH_URL)) return;
       const body = await r.body().catch(() => null);
-      if (body) files.push({ file: new URL(r.url()).pathname.split('/').pop() || 'index.html', bytes: body.length, gzip: gzipSync(body, { level: 9 }).length });
+      if (body) files.push({ file: new URL(r.url()).pathname.split('/').pop() || 'index.html', bytes: body.length, gzip: gzipSync(body, { level: 9 }).length, brotli: brotli(body) });
     });
     await page.goto(KITH_URL, { waitUntil: 'networkidle' });
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
-    const total = files.reduce((a, f) => ({ bytes: a.bytes + f.bytes, gzip: a.gzip + f.gzip }), { bytes: 0, gzip: 0 });
+    const total = files.reduce((a, f) => ({ bytes: a.bytes + f.bytes, gzip: a.gzip + f.gzip, brotli: a.brotli + f.brotli }), { bytes: 0, gzip: 0, brotli: 0 });
     return { files, total };
   });
 }
@@ -111,6 +117,62 @@ async function coldSignIn(browser, contacts) {
       fromNavigation: at, fromClick: at - probe.click, longestTask: probe.longest, wasmMemory: probe.wasm, jsHeap: probe.heap,
       // Where the time goes: sign-in (SASL + bind), waiting for the roster, rendering it.
       clickToOnline: probe.online - probe.click, onlineToRoster: probe.roster - probe.online, rosterToRendered: at - probe.roster,
+    };
+  });
+}
+
+/**
+ * Chromium DevTools' "Slow 4G" preset (front_end/core/sdk/NetworkManager.ts): 1.6 Mbps
+ * down and 750 kbps up at 90%, 150 ms RTT modelled as 562.5 ms of request latency.
+ */
+const SLOW_4G = { offline: false, latency: 150 * 3.75, downloadThroughput: (1.6e6 / 8) * 0.9, uploadThroughput: (750e3 / 8) * 0.9, connectionType: 'cellular4g' };
+
+/**
+ * Scenario 1b: a first visit on Slow 4G (fresh browser context: empty HTTP cache, no
+ * service worker yet; scripts/serve sends gzip): navigation → every contact counted
+ * in the rendered list, the form filled and Sign in clicked as soon as it shows. The
+ * page's own requests are throttled and counted (encoded bytes, headers included); the
+ * service worker's install runs in its own target, unthrottled (it revalidates what the
+ * page fetched: 304s), and the WebSocket's frames are counted apart.
+ */
+async function slowFirstVisit(browser, contacts) {
+  return withPage(browser, async (page) => {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
+    const requests = new Map();
+    let http = 0;
+    let ws = 0;
+    cdp.on('Network.responseReceived', (e) => requests.set(e.requestId, { url: e.response.url, encoding: e.response.headers['content-encoding'] ?? e.response.headers['Content-Encoding'] ?? null }));
+    cdp.on('Network.loadingFinished', (e) => {
+      http += e.encodedDataLength;
+      const r = requests.get(e.requestId);
+      if (r) r.bytes = e.encodedDataLength;
+    });
+    cdp.on('Network.webSocketFrameReceived', (e) => { ws += e.response.payloadData.length; });
+    cdp.on('Network.webSocketFrameSent', (e) => { ws += e.response.payloadData.length; });
+    await page.goto(`${KITH_URL}#/contacts`, { waitUntil: 'commit' });
+    const form = page.getByRole('textbox', { name: 'Jabber ID' });
+    await form.fill(ALICE.jid);
+    const formAt = await page.evaluate(() => performance.now());
+    await page.getByLabel('Password').fill(ALICE.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const at = await contactsRendered(page, contacts + 1);
+    const probe = await page.evaluate(() => ({
+      click: window.__kith_click,
+      online: performance.getEntriesByName('kith:online')[0]?.startTime ?? null,
+      longest: window.__kith_longest_task,
+    }));
+    const files = [...requests.values()].filter((r) => r.bytes != null)
+      .map((r) => ({ file: new URL(r.url).pathname.split('/').pop() || 'index.html', bytes: r.bytes, encoding: r.encoding }));
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await signOut(page);
+    await page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
+    await new Promise((r) => setTimeout(r, 1500));
+    return {
+      fromNavigation: at, formShown: formAt, clickToRendered: at - probe.click, clickToOnline: probe.online == null ? null : probe.online - probe.click,
+      httpBytes: http, webSocketBytes: ws, requests: files.length, files, longestTask: probe.longest,
+      gzipServed: files.some((f) => f.encoding === 'gzip'),
     };
   });
 }
@@ -228,9 +290,10 @@ const NOT_YET = {
 
 async function main() {
   const browser = await launchBrowser();
-  const report = { date: new Date().toISOString(), cores: cpus().length, runs: RUNS, url: KITH_URL, scenarios: {} };
+  const report = { date: new Date().toISOString(), cores: cpus().length, runs: RUNS, url: KITH_URL, slowContacts: SLOW_CONTACTS, scenarios: {} };
   let failed = false;
   const attempt = async (name, fn) => {
+    if (ONLY && !name.includes(ONLY)) return;
     try { report.scenarios[name] = await fn(); } catch (e) {
       failed = true;
       report.scenarios[name] = { error: String(e.message ?? e) };
@@ -239,6 +302,25 @@ async function main() {
   };
   try {
     await attempt('size', () => size(browser));
+    await attempt(`first visit on Slow 4G, ${SLOW_CONTACTS} contacts`, async () => {
+      prosodyWithContacts(SLOW_CONTACTS);
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await slowFirstVisit(browser, SLOW_CONTACTS));
+      return {
+        slow4g: true,
+        conditions: { ...SLOW_4G, preset: 'Chromium DevTools "Slow 4G"' },
+        navigationToContactsMs: stats(runs.map((r) => r.fromNavigation)),
+        navigationToFormMs: stats(runs.map((r) => r.formShown)),
+        signInClickToContactsMs: stats(runs.map((r) => r.clickToRendered)),
+        clickToOnlineMs: stats(runs.map((r) => r.clickToOnline)),
+        httpBytes: stats(runs.map((r) => r.httpBytes)),
+        webSocketBytes: stats(runs.map((r) => r.webSocketBytes)),
+        requests: stats(runs.map((r) => r.requests)),
+        longestTaskMs: stats(runs.map((r) => r.longestTask)),
+        gzipServed: runs.every((r) => r.gzipServed),
+        files: runs[0].files,
+      };
+    });
     for (const n of ROSTERS) {
       await attempt(`cold sign-in, ${n} contacts`, async () => {
         prosodyWithContacts(n);
@@ -271,12 +353,12 @@ async function main() {
       };
     });
     const memory = report.scenarios[warm]?.memory;
-    report.scenarios['memory after warm start'] = memory ? {
+    if (!ONLY) report.scenarios['memory after warm start'] = memory ? {
       of: warm, ...memory,
       totalBytes: stats(memory.wasmMemoryBytes.runs.map((w, i) => w + memory.jsHeapBytes.runs[i])),
     } : { error: 'needs the warm start, which failed' };
     await attempt('IndexedDB write, 1,000-post sync batch', async () => storeThroughput());
-    for (const [name, why] of Object.entries(NOT_YET)) report.scenarios[name] = { na: why };
+    if (!ONLY) for (const [name, why] of Object.entries(NOT_YET)) report.scenarios[name] = { na: why };
   } finally {
     await browser.close();
   }
@@ -304,6 +386,17 @@ function printTable(report) {
       console.log(`  1,000 cached posts: ${r.cachedPosts}`);
       continue;
     }
+    if (r.slow4g) {
+      const c = r.conditions;
+      console.log(`${name} (Chromium's preset: ${c.latency} ms request latency, ${c.downloadThroughput} B/s down, ${c.uploadThroughput} B/s up; empty cache, ${r.gzipServed ? 'gzip served' : 'NOT gzip-served'}):`);
+      console.log(`  navigation → contacts rendered  ${ms(r.navigationToContactsMs)}`);
+      console.log(`  navigation → sign-in form       ${ms(r.navigationToFormMs)}`);
+      console.log(`  Sign in click → rendered        ${ms(r.signInClickToContactsMs)}`);
+      console.log(`  HTTP bytes transferred          ${kb(r.httpBytes.median)} in ${r.requests.median} requests (+ ${kb(r.webSocketBytes.median)} over the WebSocket)`);
+      for (const f of r.files) console.log(`    ${f.file.padEnd(38)} ${kb(f.bytes).padStart(12)} ${f.encoding ?? ''}`);
+      console.log(`  longest main-thread task        ${ms(r.longestTaskMs)}`);
+      continue;
+    }
     if (r.of) {
       console.log(`${name}: ${mib(r.wasmMemoryBytes)} wasm + ${mib(r.jsHeapBytes)} JS heap = ${mib(r.totalBytes)}`);
       continue;
@@ -316,8 +409,8 @@ function printTable(report) {
       continue;
     }
     if (r.files) {
-      console.log(`first load: ${kb(r.total.bytes)} raw, ${kb(r.total.gzip)} gzip`);
-      for (const f of r.files) console.log(`  ${f.file.padEnd(40)} ${kb(f.bytes).padStart(12)} ${kb(f.gzip).padStart(12)} gzip`);
+      console.log(`first load: ${kb(r.total.bytes)} raw, ${kb(r.total.gzip)} gzip, ${kb(r.total.brotli)} brotli`);
+      for (const f of r.files) console.log(`  ${f.file.padEnd(40)} ${kb(f.bytes).padStart(12)} ${kb(f.gzip).padStart(12)} gzip ${kb(f.brotli).padStart(12)} brotli`);
       continue;
     }
     console.log(`${name}:`);

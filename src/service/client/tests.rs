@@ -1,7 +1,7 @@
 //! The client end to end on literal XML: sign in, roster, presence, pushes, requests.
 
+use crate::proto::jid::BareJid;
 use crate::proto::ns;
-use jid::BareJid;
 use minidom::Element;
 
 use super::*;
@@ -700,7 +700,7 @@ fn an_acknowledged_comment_on_someone_elses_node_is_no_longer_pending() {
         "Lovely",
         "2026-11-27T12:00:00Z".parse().unwrap(),
     );
-    let service: jid::Jid = "juliet@example.com".parse().unwrap();
+    let service: crate::proto::jid::Jid = "juliet@example.com".parse().unwrap();
     let iq = crate::service::feed::publish_iq("w9", Some(service.clone()), node, &entry, None);
     let key = crate::service::feed::ItemKey::new("juliet@example.com", node, "k1");
     c.apply_local(t(), key.clone(), &entry);

@@ -25,13 +25,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::proto::jid::{BareJid, Jid};
 use crate::proto::ns;
 use crate::proto::rfc6120::Iq;
 #[cfg(test)]
 use crate::proto::rfc6120::StanzaError;
 use crate::proto::rfc6121::Message;
 use crate::proto::xep0030::{self, DiscoInfo};
-use jid::{BareJid, Jid};
 use minidom::Element;
 use serde::{Deserialize, Serialize};
 

@@ -4,8 +4,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use crate::proto::jid::BareJid;
 use crate::proto::ns;
-use jid::BareJid;
 use minidom::Element;
 
 use crate::proto::xep0277::{Content, Entry};

@@ -2,8 +2,8 @@
 //! disco): items results and events, the service hints of disco, the iqs of the sync and
 //! the write payloads the outbox sends.
 
+use crate::proto::jid::{BareJid, Jid};
 use crate::proto::ns;
-use jid::{BareJid, Jid};
 use minidom::Element;
 
 use crate::proto::rfc6120::{DefinedCondition, Iq, StanzaError};

@@ -1,7 +1,7 @@
 //! The contact list, windowed: only the rows in view are in the DOM, so 5,000 contacts
 //! cost what 20 do. Every rendered row carries its position for assistive technology.
 
-use jid::BareJid;
+use crate::proto::jid::BareJid;
 use leptos::ev::SubmitEvent;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -108,7 +108,8 @@ fn AddContact() -> impl IntoView {
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         let typed = jid.get_untracked();
-        let parsed = BareJid::new(typed.trim())
+        // Typed by a person: fully prepared, unlike JIDs from the wire.
+        let parsed = BareJid::from_typed(typed.trim())
             .ok()
             .filter(|j| j.node().is_some());
         let Some(contact) = parsed else {

@@ -62,7 +62,11 @@ pub fn PostList(
     let app = use_app();
     let feed = app.state.feed;
     // A person's page loads that person's older posts; the feed everyone's.
-    let owner = StoredValue::new(author.as_deref().and_then(|a| jid::BareJid::new(a).ok()));
+    let owner = StoredValue::new(
+        author
+            .as_deref()
+            .and_then(|a| crate::proto::jid::BareJid::new(a).ok()),
+    );
     let load_older = move |_| {
         let owner = owner.get_value();
         app.act(async move { app.account()?.load_older(owner).await })
