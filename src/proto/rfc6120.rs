@@ -219,8 +219,7 @@ impl From<Iq> for Element {
                 error,
                 payload,
             } => {
-                let mut children = Vec::from_iter(payload);
-                children.push(error.into());
+                let children = std::iter::once(error.into()).chain(payload).collect();
                 ("error", from, to, id, children)
             }
         };
