@@ -11,6 +11,7 @@
 pub mod config;
 pub mod proto;
 pub mod service;
+pub mod sort;
 pub mod store;
 pub mod xmpp;
 

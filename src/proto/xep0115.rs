@@ -64,9 +64,9 @@ pub(crate) fn caps_string(disco: &DiscoInfo) -> Vec<u8> {
             )
         })
         .collect();
-    identities.sort();
+    crate::sort::sort(&mut identities);
     let mut features: Vec<&str> = disco.features.iter().map(String::as_str).collect();
-    features.sort();
+    crate::sort::sort(&mut features);
     let mut out = String::new();
     for (category, type_, lang, name) in identities {
         out.push_str(&format!("{category}/{type_}/{lang}/{name}<"));

@@ -252,7 +252,7 @@ impl FeedState {
         self.timeline.update(|timeline| {
             timeline.retain(|p| !incoming.iter().any(|n| n.key == p.key));
             timeline.extend(incoming);
-            timeline.sort_by(|a, b| b.published.total_cmp(&a.published));
+            crate::sort::sort_by(timeline, |a, b| b.published.total_cmp(&a.published));
         });
     }
 

@@ -354,7 +354,9 @@ impl AppState {
                 )
             })
             .collect();
-        rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.jid.cmp(&b.1.jid)));
+        crate::sort::sort_by(&mut rows, |a, b| {
+            a.0.cmp(&b.0).then_with(|| a.1.jid.cmp(&b.1.jid))
+        });
         self.set_contacts(rows.into_iter().map(|(_, row)| row).collect());
     }
 

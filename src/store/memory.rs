@@ -99,7 +99,7 @@ impl Store for MemoryStore {
             .filter(|r| r.account == account)
             .cloned()
             .collect();
-        entries.sort_by(|a, b| a.seq.total_cmp(&b.seq));
+        crate::sort::sort_by(&mut entries, |a, b| a.seq.total_cmp(&b.seq));
         Ok(entries)
     }
 
@@ -124,7 +124,7 @@ impl Store for MemoryStore {
             .cloned()
             .collect();
         // Newest first; ties in reverse key order, as IndexedDB's reverse cursor gives.
-        posts.sort_by(|a, b| {
+        crate::sort::sort_by(&mut posts, |a, b| {
             let key = |p: &PostRecord| (p.service.clone(), p.node.clone(), p.id.clone());
             b.published
                 .total_cmp(&a.published)

@@ -375,7 +375,7 @@ impl Feed {
     /// Newest first; equal dates by key, so the order is stable.
     pub fn timeline(&self) -> Vec<&Post> {
         let mut posts: Vec<&Post> = self.posts.values().collect();
-        posts.sort_by(|a, b| {
+        crate::sort::sort_by(&mut posts, |a, b| {
             b.published
                 .cmp(&a.published)
                 .then_with(|| a.key.cmp(&b.key))

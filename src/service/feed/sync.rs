@@ -374,7 +374,7 @@ impl Feed {
             .filter(|(_, s)| !s.cursor.end)
             .map(|(jid, _)| (jid, oldest.get(jid.as_str()).copied().unwrap_or(i64::MIN)))
             .collect();
-        open.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        crate::sort::sort_by(&mut open, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         open.into_iter()
             .take(MAX_IN_FLIGHT)
             .map(|(jid, _)| jid.clone())
