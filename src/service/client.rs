@@ -672,11 +672,12 @@ impl Client {
         DiscoInfo {
             node: None,
             identities: vec![Identity::new("client", "web", "en", "Kith")],
-            features: [ns::DISCO_INFO, ns::PING]
-                .into_iter()
-                .chain(xep0115::notify_features().into_iter().filter(|_| notify))
-                .map(str::to_owned)
-                .collect(),
+            features: crate::sort::set_of(
+                [ns::DISCO_INFO, ns::PING]
+                    .into_iter()
+                    .chain(xep0115::notify_features().into_iter().filter(|_| notify))
+                    .map(str::to_owned),
+            ),
             forms: vec![],
         }
     }

@@ -123,12 +123,13 @@ impl Roster {
     pub fn restore(cached: &CachedRoster) -> Roster {
         Roster {
             version: cached.version.clone(),
-            contacts: cached
-                .contacts
-                .iter()
-                .filter_map(Contact::from_record)
-                .map(|c| (c.jid.clone(), c))
-                .collect(),
+            contacts: crate::sort::map_of(
+                cached
+                    .contacts
+                    .iter()
+                    .filter_map(Contact::from_record)
+                    .map(|c| (c.jid.clone(), c)),
+            ),
         }
     }
 
@@ -171,12 +172,13 @@ impl Roster {
         };
         let query = RosterQuery::try_from(payload).map_err(|_| PushRejected::Malformed)?;
         self.version = query.ver;
-        self.contacts = query
-            .items
-            .into_iter()
-            .filter(|i| i.subscription != Subscription::Remove)
-            .map(|i| (i.jid.clone(), Contact::from_item(i)))
-            .collect();
+        self.contacts = crate::sort::map_of(
+            query
+                .items
+                .into_iter()
+                .filter(|i| i.subscription != Subscription::Remove)
+                .map(|i| (i.jid.clone(), Contact::from_item(i))),
+        );
         Ok(RosterChange::Replaced)
     }
 

@@ -210,7 +210,7 @@ impl Feed {
     /// The people whose microblog events are accepted (the roster changed). Whoever left
     /// the roster is forgotten ([`Feed::follow_only`]).
     pub fn set_contacts(&mut self, contacts: impl IntoIterator<Item = BareJid>) {
-        self.follow_only(contacts.into_iter().collect());
+        self.follow_only(crate::sort::set_of(contacts));
     }
 
     /// Fetches the comments and likes of a post (its page was opened). Returns whether a
@@ -400,7 +400,7 @@ impl Feed {
         let Some(thread) = self.thread_of(key) else {
             return (0, None);
         };
-        let likers: BTreeSet<String> = thread.likes.iter().map(liker).collect();
+        let likers: BTreeSet<String> = crate::sort::set_of(thread.likes.iter().map(liker));
         let mine = thread
             .likes
             .iter()
@@ -505,7 +505,8 @@ impl Feed {
         if page.count >= COMMENTS_PAGE as usize {
             return;
         }
-        let returned: BTreeSet<&str> = page.items.iter().map(|i| i.id.as_str()).collect();
+        let returned: BTreeSet<&str> =
+            crate::sort::set_of(page.items.iter().map(|i| i.id.as_str()));
         let gone: Vec<ItemKey> = self
             .threads
             .get(&node)

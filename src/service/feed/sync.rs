@@ -176,7 +176,7 @@ impl Feed {
     /// server has it now: who is no longer on it is forgotten). While a sync runs,
     /// contacts not yet part of it are added to it.
     pub fn start_sync(&mut self, contacts: Vec<BareJid>) {
-        self.follow_only(contacts.iter().cloned().collect());
+        self.follow_only(crate::sort::set_of(contacts.iter().cloned()));
         self.sync_owners(std::iter::once(self.account.clone()).chain(contacts));
     }
 
@@ -242,9 +242,9 @@ impl Feed {
     /// 23.01 pushes nothing. So the feeds the server has not pushed from once it has been
     /// quiet for [`SETTLE_MS`] are fetched again, down to the newest post known.
     pub fn catch_up_after_caps(&mut self, now: Instant) {
-        let owners = std::iter::once(self.account.clone())
-            .chain(self.contacts.iter().cloned())
-            .collect();
+        let owners = crate::sort::set_of(
+            std::iter::once(self.account.clone()).chain(self.contacts.iter().cloned()),
+        );
         self.settling = Some(Settling {
             owners,
             until: now + SETTLE_MS,
@@ -515,12 +515,12 @@ impl Feed {
     }
 
     pub(super) fn cursor_value(&self) -> String {
-        let cursors: BTreeMap<&str, &Cursor> = self
-            .sources
-            .iter()
-            .filter(|(_, s)| s.cursor != Cursor::default())
-            .map(|(jid, s)| (jid.as_str(), &s.cursor))
-            .collect();
+        let cursors: BTreeMap<&str, &Cursor> = crate::sort::map_of(
+            self.sources
+                .iter()
+                .filter(|(_, s)| s.cursor != Cursor::default())
+                .map(|(jid, s)| (jid.as_str(), &s.cursor)),
+        );
         serde_json::to_string(&cursors).unwrap_or_default()
     }
 
