@@ -6,14 +6,39 @@ use std::collections::BTreeMap;
 
 use super::*;
 
+/// Every table is a map of this one type: the browser build carries this store as its
+/// fallback, and each B-tree key and value type links its own copy of the B-tree code
+/// (some kilobytes each); one for the six tables.
+type Table = BTreeMap<Key, Row>;
+
+/// A row's key: its parts in order (account first), compared as a tuple of them would be.
+type Key = Vec<String>;
+
+fn key(parts: &[&str]) -> Key {
+    parts.iter().map(|p| (*p).to_owned()).collect()
+}
+
+fn of_account(key: &Key, account: &str) -> bool {
+    key.first().is_some_and(|a| a == account)
+}
+
+enum Row {
+    Account(AccountRecord),
+    RosterVersion(Option<String>),
+    Contact(ContactRecord),
+    Outbox(OutboxRecord),
+    Post(PostRecord),
+    Cursor(CursorRecord),
+}
+
 #[derive(Default)]
 struct Tables {
-    accounts: BTreeMap<String, AccountRecord>,
-    roster_versions: BTreeMap<String, Option<String>>,
-    roster: BTreeMap<(String, String), ContactRecord>,
-    outbox: BTreeMap<(String, String), OutboxRecord>,
-    posts: BTreeMap<(String, String, String, String), PostRecord>,
-    cursors: BTreeMap<(String, String), CursorRecord>,
+    accounts: Table,
+    roster_versions: Table,
+    roster: Table,
+    outbox: Table,
+    posts: Table,
+    cursors: Table,
 }
 
 /// Data lives as long as the value; clones are independent.
@@ -28,46 +53,54 @@ impl MemoryStore {
     }
 }
 
-fn key2(a: &str, b: &str) -> (String, String) {
-    (a.to_owned(), b.to_owned())
-}
-
 impl Store for MemoryStore {
     async fn last_account(&self) -> StoreResult<Option<AccountRecord>> {
         let t = self.tables.borrow();
         Ok(t.accounts
             .values()
+            .filter_map(|r| match r {
+                Row::Account(a) => Some(a),
+                _ => None,
+            })
             .max_by(|a, b| a.last_used.total_cmp(&b.last_used))
             .cloned())
     }
 
     async fn put_account(&self, record: &AccountRecord) -> StoreResult<()> {
         let mut t = self.tables.borrow_mut();
-        t.accounts.insert(record.jid.clone(), record.clone());
+        t.accounts
+            .insert(key(&[&record.jid]), Row::Account(record.clone()));
         Ok(())
     }
 
     async fn roster(&self, account: &str) -> StoreResult<CachedRoster> {
         let t = self.tables.borrow();
+        let version = match t.roster_versions.get(&key(&[account])) {
+            Some(Row::RosterVersion(v)) => v.clone(),
+            _ => None,
+        };
         Ok(CachedRoster {
-            version: t.roster_versions.get(account).cloned().flatten(),
+            version,
             contacts: t
                 .roster
                 .values()
-                .filter(|c| c.account == account)
-                .cloned()
+                .filter_map(|r| match r {
+                    Row::Contact(c) if c.account == account => Some(c.clone()),
+                    _ => None,
+                })
                 .collect(),
         })
     }
 
     async fn replace_roster(&self, account: &str, roster: &CachedRoster) -> StoreResult<()> {
         let mut t = self.tables.borrow_mut();
-        t.roster.retain(|(a, _), _| a != account);
+        t.roster.retain(|k, _| !of_account(k, account));
         for c in &roster.contacts {
-            t.roster.insert(key2(account, &c.jid), c.clone());
+            t.roster
+                .insert(key(&[account, &c.jid]), Row::Contact(c.clone()));
         }
         t.roster_versions
-            .insert(account.to_owned(), roster.version.clone());
+            .insert(key(&[account]), Row::RosterVersion(roster.version.clone()));
         Ok(())
     }
 
@@ -80,14 +113,17 @@ impl Store for MemoryStore {
         let mut t = self.tables.borrow_mut();
         match change {
             Ok(c) => {
-                t.roster.insert(key2(account, &c.jid), c.clone());
+                t.roster
+                    .insert(key(&[account, &c.jid]), Row::Contact(c.clone()));
             }
             Err(jid) => {
-                t.roster.remove(&key2(account, jid));
+                t.roster.remove(&key(&[account, jid]));
             }
         }
-        t.roster_versions
-            .insert(account.to_owned(), version.map(str::to_owned));
+        t.roster_versions.insert(
+            key(&[account]),
+            Row::RosterVersion(version.map(str::to_owned)),
+        );
         Ok(())
     }
 
@@ -96,8 +132,10 @@ impl Store for MemoryStore {
         let mut entries: Vec<OutboxRecord> = t
             .outbox
             .values()
-            .filter(|r| r.account == account)
-            .cloned()
+            .filter_map(|r| match r {
+                Row::Outbox(e) if e.account == account => Some(e.clone()),
+                _ => None,
+            })
             .collect();
         crate::sort::sort_by(&mut entries, |a, b| a.seq.total_cmp(&b.seq));
         Ok(entries)
@@ -105,13 +143,15 @@ impl Store for MemoryStore {
 
     async fn put_outbox(&self, record: &OutboxRecord) -> StoreResult<()> {
         let mut t = self.tables.borrow_mut();
-        t.outbox
-            .insert(key2(&record.account, &record.id), record.clone());
+        t.outbox.insert(
+            key(&[&record.account, &record.id]),
+            Row::Outbox(record.clone()),
+        );
         Ok(())
     }
 
     async fn delete_outbox(&self, account: &str, id: &str) -> StoreResult<()> {
-        self.tables.borrow_mut().outbox.remove(&key2(account, id));
+        self.tables.borrow_mut().outbox.remove(&key(&[account, id]));
         Ok(())
     }
 
@@ -120,8 +160,10 @@ impl Store for MemoryStore {
         let mut posts: Vec<PostRecord> = t
             .posts
             .values()
-            .filter(|p| p.account == account)
-            .cloned()
+            .filter_map(|r| match r {
+                Row::Post(p) if p.account == account => Some(p.clone()),
+                _ => None,
+            })
             .collect();
         // Newest first; ties in reverse key order, as IndexedDB's reverse cursor gives.
         crate::sort::sort_by(&mut posts, |a, b| {
@@ -137,13 +179,10 @@ impl Store for MemoryStore {
     async fn put_posts(&self, records: &[PostRecord]) -> StoreResult<()> {
         let mut t = self.tables.borrow_mut();
         for p in records {
-            let key = (
-                p.account.clone(),
-                p.service.clone(),
-                p.node.clone(),
-                p.id.clone(),
+            t.posts.insert(
+                key(&[&p.account, &p.service, &p.node, &p.id]),
+                Row::Post(p.clone()),
             );
-            t.posts.insert(key, p.clone());
         }
         Ok(())
     }
@@ -155,36 +194,38 @@ impl Store for MemoryStore {
         node: &str,
         id: &str,
     ) -> StoreResult<()> {
-        let key = (
-            account.to_owned(),
-            service.to_owned(),
-            node.to_owned(),
-            id.to_owned(),
-        );
-        self.tables.borrow_mut().posts.remove(&key);
+        self.tables
+            .borrow_mut()
+            .posts
+            .remove(&key(&[account, service, node, id]));
         Ok(())
     }
 
-    async fn cursor(&self, account: &str, key: &str) -> StoreResult<Option<String>> {
+    async fn cursor(&self, account: &str, name: &str) -> StoreResult<Option<String>> {
         let t = self.tables.borrow();
-        Ok(t.cursors.get(&key2(account, key)).map(|c| c.value.clone()))
+        Ok(match t.cursors.get(&key(&[account, name])) {
+            Some(Row::Cursor(c)) => Some(c.value.clone()),
+            _ => None,
+        })
     }
 
     async fn put_cursor(&self, record: &CursorRecord) -> StoreResult<()> {
         let mut t = self.tables.borrow_mut();
-        t.cursors
-            .insert(key2(&record.account, &record.key), record.clone());
+        t.cursors.insert(
+            key(&[&record.account, &record.key]),
+            Row::Cursor(record.clone()),
+        );
         Ok(())
     }
 
     async fn wipe_account(&self, account: &str) -> StoreResult<()> {
         let mut t = self.tables.borrow_mut();
-        t.accounts.remove(account);
-        t.roster_versions.remove(account);
-        t.roster.retain(|(a, _), _| a != account);
-        t.outbox.retain(|(a, _), _| a != account);
-        t.posts.retain(|(a, ..), _| a != account);
-        t.cursors.retain(|(a, _), _| a != account);
+        t.accounts.remove(&key(&[account]));
+        t.roster_versions.remove(&key(&[account]));
+        t.roster.retain(|k, _| !of_account(k, account));
+        t.outbox.retain(|k, _| !of_account(k, account));
+        t.posts.retain(|k, _| !of_account(k, account));
+        t.cursors.retain(|k, _| !of_account(k, account));
         Ok(())
     }
 }
