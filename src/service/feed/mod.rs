@@ -505,15 +505,14 @@ impl Feed {
         if page.count >= COMMENTS_PAGE as usize {
             return;
         }
-        let returned: BTreeSet<&str> =
-            crate::sort::set_of(page.items.iter().map(|i| i.id.as_str()));
         let gone: Vec<ItemKey> = self
             .threads
             .get(&node)
             .into_iter()
             .flat_map(|t| t.comments.iter().chain(&t.likes))
             .map(|c| c.key.clone())
-            .filter(|k| !returned.contains(k.id.as_str()) && !self.local.contains(k))
+            // A page of at most COMMENTS_PAGE items: scanning it costs less than a set.
+            .filter(|k| !page.items.iter().any(|i| i.id == k.id) && !self.local.contains(k))
             .collect();
         for key in gone {
             self.remove(&key);

@@ -362,17 +362,29 @@ impl Feed {
     }
 
     pub(super) fn timeline_frontier(&self) -> Vec<BareJid> {
-        let mut oldest: BTreeMap<&str, i64> = BTreeMap::new();
+        // Posts are ordered by key, service first: each author's are side by side, so
+        // the oldest per author is one pass into a list sorted by author (no map type of
+        // its own to link).
+        let mut oldest: Vec<(&str, i64)> = Vec::new();
         for post in self.posts.values() {
-            let at = oldest.entry(&post.key.service).or_insert(i64::MAX);
-            *at = (*at).min(post.published);
+            match oldest.last_mut() {
+                Some((service, at)) if *service == post.key.service => {
+                    *at = (*at).min(post.published);
+                }
+                _ => oldest.push((&post.key.service, post.published)),
+            }
         }
+        let oldest_of = |jid: &str| {
+            oldest
+                .binary_search_by(|(service, _)| (*service).cmp(jid))
+                .map_or(i64::MIN, |i| oldest[i].1)
+        };
         // A contact of whom we hold nothing comes last: nothing of theirs is on screen.
         let mut open: Vec<(&BareJid, i64)> = self
             .sources
             .iter()
             .filter(|(_, s)| !s.cursor.end)
-            .map(|(jid, _)| (jid, oldest.get(jid.as_str()).copied().unwrap_or(i64::MIN)))
+            .map(|(jid, _)| (jid, oldest_of(jid.as_str())))
             .collect();
         crate::sort::sort_by(&mut open, |a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         open.into_iter()
@@ -515,13 +527,20 @@ impl Feed {
     }
 
     pub(super) fn cursor_value(&self) -> String {
-        let cursors: BTreeMap<&str, &Cursor> = crate::sort::map_of(
-            self.sources
-                .iter()
-                .filter(|(_, s)| s.cursor != Cursor::default())
-                .map(|(jid, s)| (jid.as_str(), &s.cursor)),
-        );
-        serde_json::to_string(&cursors).unwrap_or_default()
+        // `sources` is ordered by JID, which orders as its text: the object's keys come
+        // out sorted, as from a map, without building one.
+        struct Cursors<'a>(&'a BTreeMap<BareJid, Source>);
+        impl serde::Serialize for Cursors<'_> {
+            fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
+                out.collect_map(
+                    self.0
+                        .iter()
+                        .filter(|(_, s)| s.cursor != Cursor::default())
+                        .map(|(jid, s)| (jid.as_str(), &s.cursor)),
+                )
+            }
+        }
+        serde_json::to_string(&Cursors(&self.sources)).unwrap_or_default()
     }
 
     /// Coming online with `+notify`, the server pushes each followed microblog's newest
