@@ -1,20 +1,15 @@
-// The sign-in form index.html carries works before the app has arrived: typing is the
-// browser's own, and this keeps a press of Sign in (or Enter) for the app to act on
-// (src/ui/login/handover.rs) instead of letting the form submit. A separate file, since
-// the Content-Security-Policy allows no inline script; without it the policy's
-// form-action 'none' still keeps the form from going anywhere.
+// Keeps a Sign in pressed before the app runs (src/ui/login/handover.rs).
 {
   const form = document.querySelector('#login-static form');
-  form?.addEventListener('submit', (event) => {
-    event.preventDefault();
+  form?.addEventListener('submit', (e) => {
+    e.preventDefault();
     if ('submitted' in form.dataset) return;
     form.dataset.submitted = '';
-    // What the app's form shows while it signs in (src/ui/login/mod.rs).
     form.querySelector('button').setAttribute('aria-busy', 'true');
-    const status = document.createElement('p');
-    status.setAttribute('role', 'status');
-    status.className = 'connecting';
-    status.textContent = 'Connecting\u2026';
-    form.append(status);
+    const p = document.createElement('p');
+    p.setAttribute('role', 'status');
+    p.className = 'connecting';
+    p.textContent = 'Connecting\u2026';
+    form.append(p);
   });
 }

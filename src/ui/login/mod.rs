@@ -3,7 +3,6 @@
 pub mod handover;
 
 use leptos::ev::SubmitEvent;
-use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -24,12 +23,6 @@ pub fn LoginScreen() -> impl IntoView {
     let jid = RwSignal::new(jid);
     let password = RwSignal::new(password);
     let remember = RwSignal::new(remember);
-    let (jid_field, password_field, remember_field, sign_in_button) = (
-        NodeRef::<html::Input>::new(),
-        NodeRef::<html::Input>::new(),
-        NodeRef::<html::Input>::new(),
-        NodeRef::<html::Button>::new(),
-    );
     let sign_in = Action::new_local(
         move |(typed, password, remember): &(String, String, bool)| {
             let (typed, password, remember) = (typed.clone(), password.clone(), *remember);
@@ -75,26 +68,7 @@ pub fn LoginScreen() -> impl IntoView {
     if let Some(typed) = typed {
         Effect::new(move |_| {
             untrack(|| {
-                use handover::Focus;
-                let text = |field: NodeRef<html::Input>, caret: &Option<handover::Selection>| {
-                    if let Some(input) = field.get_untracked() {
-                        let _ = input.focus();
-                        if let Some(caret) = caret {
-                            caret.restore(&input);
-                        }
-                    }
-                };
-                match &typed.focus {
-                    Some(Focus::Jid(caret)) => text(jid_field, caret),
-                    Some(Focus::Password(caret)) => text(password_field, caret),
-                    Some(Focus::Remember) => text(remember_field, &None),
-                    Some(Focus::SignIn) => {
-                        if let Some(button) = sign_in_button.get_untracked() {
-                            let _ = button.focus();
-                        }
-                    }
-                    None => {}
-                }
+                handover::restore_focus(&typed);
                 if typed.submitted {
                     send();
                 }
@@ -117,7 +91,6 @@ pub fn LoginScreen() -> impl IntoView {
                     placeholder="name@example.org"
                     aria-invalid=move || jid_error().is_some().to_string()
                     aria-describedby="login-jid-error"
-                    node_ref=jid_field
                     bind:value=jid
                 />
                 <Show when=move || jid_error().is_some()>
@@ -131,14 +104,12 @@ pub fn LoginScreen() -> impl IntoView {
                     id="login-password"
                     type="password"
                     autocomplete="current-password"
-                    node_ref=password_field
                     bind:value=password
                 />
                 <label class="check">
                     <input
                         type="checkbox"
                         aria-describedby="login-remember-note"
-                        node_ref=remember_field
                         bind:checked=remember
                     />
                     "Remember me on this device"
@@ -147,7 +118,7 @@ pub fn LoginScreen() -> impl IntoView {
                 <p class="hint" id="login-remember-note">
                     "This keeps keys derived from your password on this device: until you change your password, anyone using this browser can sign in as you. Signing out with Wipe removes them."
                 </p>
-                <button type="submit" node_ref=sign_in_button aria-busy=move || busy().to_string()>"Sign in"</button>
+                <button type="submit" aria-busy=move || busy().to_string()>"Sign in"</button>
                 <Show when=busy>
                     <p role="status" class="connecting">"Connecting…"</p>
                 </Show>
