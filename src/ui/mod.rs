@@ -42,6 +42,14 @@ pub fn App() -> impl IntoView {
         booted.set(true);
     });
 
+    // A remembered account opens without signing in: index.html's sign-in form goes as
+    // soon as the signed-in screen is there (the sign-in screen takes it over instead).
+    Effect::new(move |_| {
+        if state.account.with(Option::is_some) {
+            login::handover::discard();
+        }
+    });
+
     view! {
         <>
             <update::UpdateBanner/>

@@ -25,13 +25,12 @@ test('the page is served with the strict policy, the same as its <meta>, and no 
     assert.ok(!sources.includes(lax), `the policy allows ${lax}`);
   }
   assert.equal(header, `${metaPolicy(html)}; frame-ancestors 'none'`);
-  // Every <script> loads a file (scripts/loader); an inline one would be refused.
+  // Every <script> loads a file: the loader (scripts/loader) and the static sign-in
+  // form's (assets/signin.js); an inline one would be refused.
   const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
-  assert.ok(scripts.length > 0);
-  for (const [, attributes, code] of scripts) {
-    assert.match(attributes, /\bsrc="\.\/boot-[0-9a-f]{16}\.js"/);
-    assert.equal(code.trim(), '');
-  }
+  assert.deepEqual(scripts.map(([, attributes]) => /\bsrc="\.\/(boot|signin)-[0-9a-f]{16}\.js"/.exec(attributes)?.[1]),
+    ['boot', 'signin']);
+  for (const [, , code] of scripts) assert.equal(code.trim(), '');
 });
 
 test('signs in, posts and reads under the policy, with nothing blocked', () =>

@@ -106,7 +106,11 @@ const controllingVersion = (page) => page.evaluate(() => new Promise((resolve, r
   worker.postMessage({ type: 'version' }, [channel.port2]);
 }));
 
-const signInForm = (page) => page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
+// The app's own form: index.html's copy (shown before the wasm runs) must have gone.
+const signInForm = async (page) => {
+  await page.getByRole('textbox', { name: 'Jabber ID' }).waitFor();
+  await page.locator('#login-static').waitFor({ state: 'detached' });
+};
 
 e2e('after one visit the app opens with the network gone', async (page) => {
   await withSite(async (site) => {

@@ -1,5 +1,7 @@
 //! The sign-in screen.
 
+pub mod handover;
+
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,9 +15,14 @@ use crate::ui::shell::Alert;
 pub fn LoginScreen() -> impl IntoView {
     let app = use_app();
     let state = app.state;
-    let jid = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let remember = RwSignal::new(false);
+    // What the person already did in index.html's copy of this form, carried over.
+    let typed = handover::take();
+    let (jid, password, remember) = typed.as_ref().map_or_else(Default::default, |t| {
+        (t.jid.clone(), t.password.clone(), t.remember)
+    });
+    let jid = RwSignal::new(jid);
+    let password = RwSignal::new(password);
+    let remember = RwSignal::new(remember);
     let sign_in = Action::new_local(
         move |(typed, password, remember): &(String, String, bool)| {
             let (typed, password, remember) = (typed.clone(), password.clone(), *remember);
@@ -40,8 +47,7 @@ pub fn LoginScreen() -> impl IntoView {
         })
     };
 
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
+    let send = move || {
         if busy() {
             return;
         }
@@ -51,6 +57,24 @@ pub fn LoginScreen() -> impl IntoView {
             remember.get_untracked(),
         ));
     };
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        send();
+    };
+
+    // Once this form is on the page (a microtask later, before any key press can land
+    // elsewhere): the focus and caret where they were, and a Sign in already pressed.
+    // Untracked, so that it runs once: `send` reads the connection status.
+    if let Some(typed) = typed {
+        Effect::new(move |_| {
+            untrack(|| {
+                handover::restore_focus(&typed);
+                if typed.submitted {
+                    send();
+                }
+            })
+        });
+    }
 
     view! {
         <main class="login">
