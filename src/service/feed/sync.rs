@@ -7,6 +7,12 @@ use super::*;
 
 /// First page of a contact never synced before.
 const FIRST_PAGE: u32 = 20;
+/// The first page of each of the first [`MAX_IN_FLIGHT`] contacts of a larger sync
+/// (never synced before): a server that answers a burst of requests before it writes
+/// any answer (Prosody reads them together) sends six small pages sooner than six full
+/// ones, so the timeline is on screen sooner. The rest of each is fetched last
+/// ([`fill_request`]), after every other contact's first page.
+const FIRST_WAVE_PAGE: u32 = 5;
 /// First page of a contact whose newest post we know: usually only a few are new.
 const CATCH_UP_PAGE: u32 = 5;
 /// A page of Load older, and an RSM page while catching up.
@@ -122,6 +128,25 @@ pub(super) fn newest_id(
         }
     }
     newest.map(|(id, _)| id.to_owned())
+}
+
+/// The rest of a never-synced contact's first page after a small one ([`FIRST_WAVE_PAGE`]):
+/// RSM `after` its end when the service pages, else the full first page again (the
+/// overlap is de-duplicated by key).
+pub(super) fn fill_request(owner: &BareJid, last: Option<String>) -> Request {
+    let (max, after) = match last {
+        Some(last) => (FIRST_PAGE - FIRST_WAVE_PAGE, Some(last)),
+        None => (FIRST_PAGE, None),
+    };
+    Request::Page {
+        owner: owner.clone(),
+        kind: PageKind::Sync {
+            page: 1,
+            until: None,
+        },
+        max,
+        after,
+    }
 }
 
 /// The next page of a catch-up: RSM `after` when the service pages, else a larger
@@ -262,6 +287,7 @@ impl Feed {
             total: 0,
             pending: BTreeSet::new(),
         });
+        let fresh = run.total == 0;
         let mut added = vec![];
         for jid in owners {
             if run.pending.insert(jid.clone()) {
@@ -269,7 +295,13 @@ impl Feed {
                 added.push(jid);
             }
         }
-        for owner in added {
+        // Only a sync longer than one wave: a smaller one is answered in one burst anyway.
+        let wave = if fresh && added.len() > MAX_IN_FLIGHT {
+            MAX_IN_FLIGHT
+        } else {
+            0
+        };
+        for (n, owner) in added.into_iter().enumerate() {
             let until = self
                 .sources
                 .entry(owner.clone())
@@ -279,6 +311,8 @@ impl Feed {
                 .clone();
             let max = if until.is_some() {
                 CATCH_UP_PAGE
+            } else if n < wave {
+                FIRST_WAVE_PAGE
             } else {
                 FIRST_PAGE
             };
@@ -436,7 +470,12 @@ impl Feed {
                     let newest = newest_id(&page, &self.posts, &owner);
                     self.update_cursor(&owner, |c| c.newest = newest.or(c.newest.take()));
                 }
-                let next = if until.is_none() {
+                let next = if until.is_none() && n == 0 && max == FIRST_WAVE_PAGE && full {
+                    // A small first page: the rest of it after everyone's first page.
+                    self.queue
+                        .push_back(fill_request(&owner, page.last.clone()));
+                    return;
+                } else if until.is_none() {
                     // Never synced: one page; Load older goes on from its end.
                     self.set_older(&owner, page.last.clone(), !full);
                     None
