@@ -276,22 +276,20 @@ impl Account {
         });
     }
 
-    /// The feed redrawn at most once a frame (every 100 ms while a sync runs): a sync
-    /// answers in dozens of frames a second, and each redraw walks the whole timeline.
+    /// The feed redrawn at most once a frame (every 100 ms while a sync runs over posts
+    /// on screen, [`crate::service::feed::redraw_delay_ms`]): a sync answers in dozens of
+    /// frames a second, and each redraw walks the whole timeline.
     pub(super) fn redraw_soon(&self, client: &Client) {
-        const FRAME_MS: f64 = 16.0;
-        // While a sync pours in pages, each redraw walks the whole timeline: a few a
-        // second show the progress as well as sixty would, and leave the time to it.
-        const SYNC_MS: f64 = 100.0;
         let (scheduled, last) = &self.inner.sync.redraw;
         if scheduled.replace(true) {
             return;
         }
-        let wait = if client.feed().progress().is_some() {
-            (last.get() + SYNC_MS - js_sys::Date::now()).clamp(FRAME_MS, SYNC_MS)
-        } else {
-            FRAME_MS
-        };
+        let on_screen = self.state().feed.timeline.with_untracked(|t| !t.is_empty());
+        let wait = crate::service::feed::redraw_delay_ms(
+            client.feed().progress().is_some(),
+            on_screen,
+            js_sys::Date::now() - last.get(),
+        );
         let weak = self.downgrade();
         let run = wasm_bindgen::closure::Closure::once_into_js(move || {
             let Some(account) = Account::upgrade(&weak) else {

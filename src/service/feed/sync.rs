@@ -29,6 +29,22 @@ const REQUEST_TIMEOUT_MS: u64 = 120_000;
 /// not push from are fetched ([`Feed::catch_up_after_caps`]).
 const SETTLE_MS: u64 = 2_000;
 
+/// How long the app waits before redrawing the feed after a change, `since_last_ms`
+/// after its last redraw: the next frame, except while a sync pours pages in over what
+/// is already on screen — then every [`SYNC_REDRAW_MS`] at most, since each redraw walks
+/// the whole timeline and a few a second show the progress as well as sixty. Until the
+/// first posts are on screen nothing waits: that first paint is what a person waits for.
+pub fn redraw_delay_ms(syncing: bool, on_screen: bool, since_last_ms: f64) -> f64 {
+    const FRAME_MS: f64 = 16.0;
+    if !syncing || !on_screen {
+        return FRAME_MS;
+    }
+    (SYNC_REDRAW_MS - since_last_ms).clamp(FRAME_MS, SYNC_REDRAW_MS)
+}
+
+/// See [`redraw_delay_ms`].
+const SYNC_REDRAW_MS: f64 = 100.0;
+
 #[derive(Clone, Debug)]
 pub(super) struct Settling {
     /// The feeds nothing was pushed from yet.
