@@ -281,15 +281,25 @@ impl Account {
     /// frames a second, and each redraw walks the whole timeline.
     pub(super) fn redraw_soon(&self, client: &Client) {
         let (scheduled, last) = &self.inner.sync.redraw;
+        let state = self.state();
+        let on_screen = state.feed.timeline.with_untracked(|t| !t.is_empty());
+        let feed = client.feed();
+        let wait = crate::service::feed::redraw_delay_ms(
+            feed.progress().is_some(),
+            on_screen,
+            // Only asked until the first posts are on screen.
+            !on_screen && !feed.timeline().is_empty(),
+            js_sys::Date::now() - last.get(),
+        );
+        let Some(wait) = wait else {
+            // Even with a redraw scheduled: that one then finds nothing new.
+            last.set(js_sys::Date::now());
+            state.show_feed(feed);
+            return;
+        };
         if scheduled.replace(true) {
             return;
         }
-        let on_screen = self.state().feed.timeline.with_untracked(|t| !t.is_empty());
-        let wait = crate::service::feed::redraw_delay_ms(
-            client.feed().progress().is_some(),
-            on_screen,
-            js_sys::Date::now() - last.get(),
-        );
         let weak = self.downgrade();
         let run = wasm_bindgen::closure::Closure::once_into_js(move || {
             let Some(account) = Account::upgrade(&weak) else {

@@ -30,16 +30,26 @@ const REQUEST_TIMEOUT_MS: u64 = 120_000;
 const SETTLE_MS: u64 = 2_000;
 
 /// How long the app waits before redrawing the feed after a change, `since_last_ms`
-/// after its last redraw: the next frame, except while a sync pours pages in over what
-/// is already on screen — then every [`SYNC_REDRAW_MS`] at most, since each redraw walks
-/// the whole timeline and a few a second show the progress as well as sixty. Until the
-/// first posts are on screen nothing waits: that first paint is what a person waits for.
-pub fn redraw_delay_ms(syncing: bool, on_screen: bool, since_last_ms: f64) -> f64 {
+/// after its last redraw; `None`: redraw now. The first posts to show while nothing is
+/// on screen are drawn at once, in the task that brought them: that first paint is what
+/// a person waits for, and a timer would queue behind the next pages' messages. Else the
+/// next frame, except while a sync pours pages in over what is on screen — then every
+/// [`SYNC_REDRAW_MS`] at most, since each redraw walks the whole timeline and a few a
+/// second show the progress as well as sixty.
+pub fn redraw_delay_ms(
+    syncing: bool,
+    on_screen: bool,
+    to_show: bool,
+    since_last_ms: f64,
+) -> Option<f64> {
     const FRAME_MS: f64 = 16.0;
-    if !syncing || !on_screen {
-        return FRAME_MS;
+    if !on_screen && to_show {
+        return None;
     }
-    (SYNC_REDRAW_MS - since_last_ms).clamp(FRAME_MS, SYNC_REDRAW_MS)
+    if !syncing || !on_screen {
+        return Some(FRAME_MS);
+    }
+    Some((SYNC_REDRAW_MS - since_last_ms).clamp(FRAME_MS, SYNC_REDRAW_MS))
 }
 
 /// See [`redraw_delay_ms`].

@@ -2660,13 +2660,15 @@ fn a_pending_like_or_comment_marks_only_itself_not_the_post() {
 }
 
 #[test]
-fn the_first_posts_of_a_sync_are_drawn_at_the_next_frame() {
+fn the_first_posts_of_a_sync_are_drawn_at_once() {
     // Nothing on screen yet: the first page is drawn at once, even right after a redraw.
-    assert_eq!(redraw_delay_ms(true, false, 1.0), 16.0);
+    assert_eq!(redraw_delay_ms(true, false, true, 1.0), None);
+    // Nothing to show either: the next frame (the sync status).
+    assert_eq!(redraw_delay_ms(true, false, false, 1.0), Some(16.0));
     // Over posts on screen, a sync redraws at most every 100 ms.
-    assert_eq!(redraw_delay_ms(true, true, 1.0), 99.0);
-    assert_eq!(redraw_delay_ms(true, true, 90.0), 16.0);
-    assert_eq!(redraw_delay_ms(true, true, 5_000.0), 16.0);
+    assert_eq!(redraw_delay_ms(true, true, true, 1.0), Some(99.0));
+    assert_eq!(redraw_delay_ms(true, true, true, 90.0), Some(16.0));
+    assert_eq!(redraw_delay_ms(true, true, true, 5_000.0), Some(16.0));
     // No sync: every change at the next frame.
-    assert_eq!(redraw_delay_ms(false, true, 1.0), 16.0);
+    assert_eq!(redraw_delay_ms(false, true, true, 1.0), Some(16.0));
 }
