@@ -133,6 +133,8 @@ pub(super) enum PageKind {
 pub(super) struct SyncRun {
     pub(super) total: usize,
     pub(super) pending: BTreeSet<BareJid>,
+    /// A page of this sync was answered.
+    pub(super) answered: bool,
 }
 
 /// The id of the newest item of a first page, by date (servers differ in their order).
@@ -312,6 +314,7 @@ impl Feed {
         let run = self.sync.get_or_insert_with(|| SyncRun {
             total: 0,
             pending: BTreeSet::new(),
+            answered: false,
         });
         let fresh = run.total == 0;
         let mut added = vec![];
@@ -378,6 +381,14 @@ impl Feed {
             self.queue.push_front(request);
         }
         asked
+    }
+
+    /// Whether a sync of more than one wave of requests runs ([`MAX_IN_FLIGHT`] at a
+    /// time) and none of its answers is in yet.
+    pub fn awaits_first_wave(&self) -> bool {
+        self.sync.as_ref().is_some_and(|run| {
+            run.total > MAX_IN_FLIGHT && !run.answered && run.pending.len() == run.total
+        })
     }
 
     /// `(done, total)` contacts while a sync runs.
@@ -485,6 +496,9 @@ impl Feed {
     ) {
         for item in &page.items {
             self.accept(now, &owner, ns::MICROBLOG, item);
+        }
+        if let (Some(run), PageKind::Sync { .. }) = (&mut self.sync, &kind) {
+            run.answered = true;
         }
         let full = page.count >= max as usize;
         match kind {
