@@ -291,15 +291,16 @@ impl Account {
             !on_screen && !feed.timeline().is_empty(),
             js_sys::Date::now() - last.get(),
         );
-        let Some(wait) = wait else {
-            // Even with a redraw scheduled: that one then finds nothing new.
+        if wait.is_none() {
+            // Even with a redraw scheduled. The one at the next frame still runs: what
+            // the same burst changes after this (the pending marks of a write) shows then.
             last.set(js_sys::Date::now());
             state.show_feed(feed);
-            return;
-        };
+        }
         if scheduled.replace(true) {
             return;
         }
+        let wait = wait.unwrap_or(16.0);
         let weak = self.downgrade();
         let run = wasm_bindgen::closure::Closure::once_into_js(move || {
             let Some(account) = Account::upgrade(&weak) else {

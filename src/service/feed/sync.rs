@@ -30,7 +30,7 @@ const REQUEST_TIMEOUT_MS: u64 = 120_000;
 const SETTLE_MS: u64 = 2_000;
 
 /// How long the app waits before redrawing the feed after a change, `since_last_ms`
-/// after its last redraw; `None`: redraw now. The first posts to show while nothing is
+/// after its last redraw; `None`: now, and at the next frame. The first posts to show while nothing is
 /// on screen are drawn at once, in the task that brought them: that first paint is what
 /// a person waits for, and a timer would queue behind the next pages' messages. Else the
 /// next frame, except while a sync pours pages in over what is on screen — then every
