@@ -276,22 +276,31 @@ impl Account {
         });
     }
 
-    /// The feed redrawn at most once a frame (every 100 ms while a sync runs): a sync
-    /// answers in dozens of frames a second, and each redraw walks the whole timeline.
+    /// The feed redrawn at most once a frame (every 100 ms while a sync runs over posts
+    /// on screen, [`crate::service::feed::redraw_delay_ms`]): a sync answers in dozens of
+    /// frames a second, and each redraw walks the whole timeline.
     pub(super) fn redraw_soon(&self, client: &Client) {
-        const FRAME_MS: f64 = 16.0;
-        // While a sync pours in pages, each redraw walks the whole timeline: a few a
-        // second show the progress as well as sixty would, and leave the time to it.
-        const SYNC_MS: f64 = 100.0;
         let (scheduled, last) = &self.inner.sync.redraw;
+        let state = self.state();
+        let on_screen = state.feed.timeline.with_untracked(|t| !t.is_empty());
+        let feed = client.feed();
+        let wait = crate::service::feed::redraw_delay_ms(
+            feed.progress().is_some(),
+            on_screen,
+            // Only asked until the first posts are on screen.
+            !on_screen && !feed.timeline().is_empty(),
+            js_sys::Date::now() - last.get(),
+        );
+        if wait.is_none() {
+            // Even with a redraw scheduled. The one at the next frame still runs: what
+            // the same burst changes after this (the pending marks of a write) shows then.
+            last.set(js_sys::Date::now());
+            state.show_feed(feed);
+        }
         if scheduled.replace(true) {
             return;
         }
-        let wait = if client.feed().progress().is_some() {
-            (last.get() + SYNC_MS - js_sys::Date::now()).clamp(FRAME_MS, SYNC_MS)
-        } else {
-            FRAME_MS
-        };
+        let wait = wait.unwrap_or(16.0);
         let weak = self.downgrade();
         let run = wasm_bindgen::closure::Closure::once_into_js(move || {
             let Some(account) = Account::upgrade(&weak) else {

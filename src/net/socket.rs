@@ -435,10 +435,14 @@ impl Connection {
         self.arm_timer();
         {
             let d = self.driver.borrow();
+            // `Outbox`: the feed shows which posts are pending.
             let redraw = updates.iter().any(|u| {
                 matches!(
                     u,
-                    Update::Feed(_) | Update::Delivered(_) | Update::Refused { .. }
+                    Update::Feed(_)
+                        | Update::Outbox(_)
+                        | Update::Delivered(_)
+                        | Update::Refused { .. }
                 )
             });
             for update in updates {

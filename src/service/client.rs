@@ -84,6 +84,9 @@ pub struct Client {
     /// What this stream's last presence announced: `None` before the initial presence,
     /// else whether its caps asked for microblog notifications.
     notify: Option<bool>,
+    /// The initial presence waits for the first answer of a cold sync of more than one
+    /// wave ([`Feed::awaits_first_wave`]).
+    presence_deferred: bool,
     /// This stream's one catch-up after the server learnt what our `+notify` caps mean
     /// ([`Client::catch_up_after_caps`]) is asked for.
     caps_caught_up: bool,
@@ -116,6 +119,7 @@ impl Client {
             reconfigured: BTreeSet::new(),
             reported: Vec::new(),
             notify: None,
+            presence_deferred: false,
             caps_caught_up: false,
             max_items_option_refused: false,
             waits: BTreeMap::new(),
@@ -307,6 +311,11 @@ impl Client {
         while let Some(change) = self.feed.poll_change() {
             self.updates.push_back(Update::Feed(change));
         }
+        if self.presence_deferred && !self.feed.awaits_first_wave() {
+            self.presence_deferred = false;
+            // Straight to notifications if the sync is already over.
+            self.announce(now, self.feed.progress().is_none());
+        }
         if self.notify == Some(false) && self.feed.progress().is_none() {
             // The first sync is in: now the server may push what is new.
             self.announce(now, true);
@@ -371,6 +380,7 @@ impl Client {
                     // not sent yet.
                     self.presence.clear();
                     self.notify = None;
+                    self.presence_deferred = false;
                     self.caps_caught_up = false;
                     self.updates.push_back(Update::Online(jid));
                 }
@@ -438,19 +448,28 @@ impl Client {
                 self.updates.push_back(Update::Roster(change));
             }
         }
+        // A new stream after one that was lost: what the server archived since the last
+        // message we got may never arrive otherwise (see `archive`).
+        self.archive.start();
+        // The feeds of everyone on the roster (and our own).
+        let notify = self.feed.synced_before();
+        let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();
+        self.feed.start_sync(contacts);
+        self.feed.discover_comments_service();
         // Whatever became of the roster, we are here: announce ourselves. Notifications
         // are asked for at once only if the feed synced before: the newest post of each
         // contact that the server pushes then spares fetching an unchanged microblog. On
         // a first sign-in those pushes would only repeat what the sync fetches, and cost
         // the server as much again while it is busiest; they are asked for after it.
-        self.announce(now, self.feed.synced_before());
-        // A new stream after one that was lost: what the server archived since the last
-        // message we got may never arrive otherwise (see `archive`).
-        self.archive.start();
-        // Then the feeds of everyone on the roster (and our own).
-        let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();
-        self.feed.start_sync(contacts);
-        self.feed.discover_comments_service();
+        // There, the presence also waits for the sync's first answer: a server handles
+        // it (a broadcast and a probe per contact, each contact's PEP service looking at
+        // our caps) before it answers the first pages sent with it, and Prosody writes no
+        // answer before it handled all it read at once.
+        if !notify && self.feed.awaits_first_wave() {
+            self.presence_deferred = true;
+        } else {
+            self.announce(now, notify);
+        }
         // Writes go after the roster, so that a roster edit lands on a known roster.
         self.pump_outbox(now);
     }

@@ -30,6 +30,8 @@ pub struct AckState {
     sent: u32,
     /// Our `sent` count when we last asked for an ack.
     requested_at: u32,
+    /// An `<r/>` is out and its `<a/>` not in yet.
+    awaiting: bool,
     unacked: VecDeque<Unacked>,
 }
 
@@ -72,16 +74,22 @@ impl AckState {
         }
         self.unacked.drain(..newly);
         self.acked = h;
+        self.awaiting = false;
         Ok(newly)
     }
 
-    /// Whether stanzas went out since the last `<r/>`: the session then asks again.
+    /// Whether stanzas went out since the last `<r/>` and that one was answered: the
+    /// session then asks again. One `<r/>` at a time: while a sync sends a request per
+    /// answer, one per answer would cost the server an `<a/>` each (XEP-0198 §4 leaves
+    /// when to ask to the client); what went out meanwhile is asked about once the
+    /// `<a/>` is in.
     pub fn wants_ack_request(&self) -> bool {
-        self.sent != self.requested_at && !self.unacked.is_empty()
+        !self.awaiting && self.sent != self.requested_at && !self.unacked.is_empty()
     }
 
     pub fn ack_requested(&mut self) {
         self.requested_at = self.sent;
+        self.awaiting = true;
     }
 
     pub fn unacked_len(&self) -> usize {
@@ -139,6 +147,7 @@ mod tests {
             acked: u32::MAX - 1,
             sent: u32::MAX - 1,
             requested_at: u32::MAX - 1,
+            awaiting: false,
             unacked: VecDeque::new(),
         };
         s.on_inbound_stanza();
@@ -158,10 +167,29 @@ mod tests {
         assert!(s.wants_ack_request());
         s.ack_requested();
         assert!(!s.wants_ack_request());
+        s.on_ack(2).unwrap();
         sent(&mut s, 1);
         assert!(s.wants_ack_request());
+        s.ack_requested();
         s.on_ack(3).unwrap();
         assert!(!s.wants_ack_request(), "nothing left to confirm");
+    }
+
+    #[test]
+    fn one_ack_request_at_a_time() {
+        let mut s = AckState::new();
+        sent(&mut s, 1);
+        s.ack_requested();
+        sent(&mut s, 2);
+        assert!(!s.wants_ack_request(), "the first <r/> is not answered yet");
+        assert_eq!(s.on_ack(1), Ok(1));
+        assert!(
+            s.wants_ack_request(),
+            "the two sent meanwhile are asked about"
+        );
+        s.ack_requested();
+        assert_eq!(s.on_ack(3), Ok(2));
+        assert!(!s.wants_ack_request());
     }
 
     #[test]

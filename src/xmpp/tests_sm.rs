@@ -120,6 +120,37 @@ fn acks_are_requested_once_per_batch() {
 }
 
 #[test]
+fn one_ack_request_is_out_at_a_time() {
+    let mut s = managed();
+    let out = send_messages(&mut s, 0, 1);
+    assert!(is_sm(&out[1], "r"));
+    // A second batch before the <a/>: no second <r/> (a sync sends one request per
+    // answer; each <r/> costs the server an <a/>).
+    let out = send_messages(&mut s, 1, 1);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(out[0].is("message", ns::DEFAULT_NS));
+    // The <a/> covers the first; the second is asked about now.
+    s.handle_frame(Instant(2), &sm("a", "h='1'"));
+    let out = frames(&mut s);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert!(is_sm(&out[0], "r"));
+    s.handle_frame(Instant(3), &sm("a", "h='2'"));
+    assert!(frames(&mut s).is_empty());
+    // An <r/> lost with its socket does not stop the asking: <resumed/> answers it.
+    send_messages(&mut s, 2, 1);
+    s.handle_disconnected(Instant(4));
+    s.handle_connected(Instant(5), NONCE);
+    authenticate(BIND_SM_FEATURES, |f| {
+        s.handle_frame(Instant(5), f);
+        frames(&mut s)
+    });
+    s.handle_frame(Instant(6), &sm("resumed", "previd='sm-1' h='3'"));
+    frames(&mut s);
+    let out = send_messages(&mut s, 3, 1);
+    assert!(is_sm(out.last().unwrap(), "r"), "{out:?}");
+}
+
+#[test]
 fn over_ack_is_a_protocol_error() {
     let mut s = managed();
     send_messages(&mut s, 0, 2);

@@ -1122,3 +1122,57 @@ fn what_is_pending_is_reported_from_the_outbox_as_it_changes() {
     c.discard("p2");
     assert_eq!(pending(&mut c), vec![vec![]]);
 }
+
+#[test]
+fn a_cold_sync_of_a_large_roster_sends_presence_after_its_first_answer() {
+    let (mut c, id) = signed_in();
+    let items: String = (0..7)
+        .map(|i| format!("<item jid='c{i}@example.com' subscription='both'/>"))
+        .collect();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'>{items}</query></iq>"),
+    );
+    let wave = frames(&mut c);
+    assert!(
+        !wave.iter().any(|f| f.is("presence", ns::DEFAULT_NS)),
+        "the first wave goes alone: {wave:?}"
+    );
+    let sent = wave.clone();
+    let fetches = microblog_fetches(&sent);
+    assert_eq!(fetches.len(), feed::MAX_IN_FLIGHT);
+    // The first answer is in: now the presence (caps without +notify yet).
+    let first = sent
+        .iter()
+        .find(|f| f.get_child("pubsub", ns::PUBSUB).is_some())
+        .unwrap();
+    c.handle_frame(
+        t(),
+        &format!(
+            "<iq xmlns='jabber:client' type='result' id='{}' from='{}'><pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:microblog:0'/></pubsub></iq>",
+            first.attr("id").unwrap(),
+            first.attr("to").unwrap()
+        ),
+    );
+    let sent = frames(&mut c);
+    let presences: Vec<&Element> = sent
+        .iter()
+        .filter(|f| f.is("presence", ns::DEFAULT_NS))
+        .collect();
+    assert_eq!(presences.len(), 1, "{sent:?}");
+    assert_eq!(presences[0].attr("type"), None);
+    let quiet = xep0115::caps_node(&DiscoInfoResult {
+        node: None,
+        identities: vec![Identity::new("client", "web", "en", "Kith")],
+        features: [ns::DISCO_INFO.to_owned(), ns::PING.to_owned()].into(),
+        extensions: vec![],
+    });
+    assert_eq!(caps_of(presences[0]), quiet);
+    // The rest of the sync goes on; once it is over, notifications are asked for.
+    let others = wave
+        .into_iter()
+        .filter(|f| f.attr("id") != first.attr("id"));
+    let rest = quiet_feed(&mut c, others.chain(sent).collect());
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    assert_ne!(caps_of(&rest[0]), quiet);
+}

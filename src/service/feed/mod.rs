@@ -49,6 +49,7 @@ mod writes;
 
 use discovery::Discovery;
 pub use discovery::ServiceHint;
+pub use sync::redraw_delay_ms;
 use sync::{Cursor, PageKind, Request, Settling, Source, SyncRun};
 
 use model::NodeKey;

@@ -7,6 +7,12 @@ use super::*;
 
 /// First page of a contact never synced before.
 const FIRST_PAGE: u32 = 20;
+/// The first page of each of the first [`MAX_IN_FLIGHT`] contacts of a larger sync
+/// (never synced before): a server that answers a burst of requests before it writes
+/// any answer (Prosody reads them together) sends six small pages sooner than six full
+/// ones, so the timeline is on screen sooner. The rest of each is fetched last
+/// ([`fill_request`]), after every other contact's first page.
+const FIRST_WAVE_PAGE: u32 = 5;
 /// First page of a contact whose newest post we know: usually only a few are new.
 const CATCH_UP_PAGE: u32 = 5;
 /// A page of Load older, and an RSM page while catching up.
@@ -22,6 +28,32 @@ const REQUEST_TIMEOUT_MS: u64 = 120_000;
 /// How long the server must stay quiet after learning our caps before the feeds it did
 /// not push from are fetched ([`Feed::catch_up_after_caps`]).
 const SETTLE_MS: u64 = 2_000;
+
+/// How long the app waits before redrawing the feed after a change, `since_last_ms`
+/// after its last redraw; `None`: now, and at the next frame. The first posts to show while nothing is
+/// on screen are drawn at once, in the task that brought them: that first paint is what
+/// a person waits for, and a timer would queue behind the next pages' messages. Else the
+/// next frame, except while a sync pours pages in over what is on screen — then every
+/// [`SYNC_REDRAW_MS`] at most, since each redraw walks the whole timeline and a few a
+/// second show the progress as well as sixty.
+pub fn redraw_delay_ms(
+    syncing: bool,
+    on_screen: bool,
+    to_show: bool,
+    since_last_ms: f64,
+) -> Option<f64> {
+    const FRAME_MS: f64 = 16.0;
+    if !on_screen && to_show {
+        return None;
+    }
+    if !syncing || !on_screen {
+        return Some(FRAME_MS);
+    }
+    Some((SYNC_REDRAW_MS - since_last_ms).clamp(FRAME_MS, SYNC_REDRAW_MS))
+}
+
+/// See [`redraw_delay_ms`].
+const SYNC_REDRAW_MS: f64 = 100.0;
 
 #[derive(Clone, Debug)]
 pub(super) struct Settling {
@@ -101,6 +133,8 @@ pub(super) enum PageKind {
 pub(super) struct SyncRun {
     pub(super) total: usize,
     pub(super) pending: BTreeSet<BareJid>,
+    /// A page of this sync was answered.
+    pub(super) answered: bool,
 }
 
 /// The id of the newest item of a first page, by date (servers differ in their order).
@@ -122,6 +156,25 @@ pub(super) fn newest_id(
         }
     }
     newest.map(|(id, _)| id.to_owned())
+}
+
+/// The rest of a never-synced contact's first page after a small one ([`FIRST_WAVE_PAGE`]):
+/// RSM `after` its end when the service pages, else the full first page again (the
+/// overlap is de-duplicated by key).
+pub(super) fn fill_request(owner: &BareJid, last: Option<String>) -> Request {
+    let (max, after) = match last {
+        Some(last) => (FIRST_PAGE - FIRST_WAVE_PAGE, Some(last)),
+        None => (FIRST_PAGE, None),
+    };
+    Request::Page {
+        owner: owner.clone(),
+        kind: PageKind::Sync {
+            page: 1,
+            until: None,
+        },
+        max,
+        after,
+    }
 }
 
 /// The next page of a catch-up: RSM `after` when the service pages, else a larger
@@ -261,7 +314,9 @@ impl Feed {
         let run = self.sync.get_or_insert_with(|| SyncRun {
             total: 0,
             pending: BTreeSet::new(),
+            answered: false,
         });
+        let fresh = run.total == 0;
         let mut added = vec![];
         for jid in owners {
             if run.pending.insert(jid.clone()) {
@@ -269,7 +324,13 @@ impl Feed {
                 added.push(jid);
             }
         }
-        for owner in added {
+        // Only a sync longer than one wave: a smaller one is answered in one burst anyway.
+        let wave = if fresh && added.len() > MAX_IN_FLIGHT {
+            MAX_IN_FLIGHT
+        } else {
+            0
+        };
+        for (n, owner) in added.into_iter().enumerate() {
             let until = self
                 .sources
                 .entry(owner.clone())
@@ -279,6 +340,8 @@ impl Feed {
                 .clone();
             let max = if until.is_some() {
                 CATCH_UP_PAGE
+            } else if n < wave {
+                FIRST_WAVE_PAGE
             } else {
                 FIRST_PAGE
             };
@@ -318,6 +381,14 @@ impl Feed {
             self.queue.push_front(request);
         }
         asked
+    }
+
+    /// Whether a sync of more than one wave of requests runs ([`MAX_IN_FLIGHT`] at a
+    /// time) and none of its answers is in yet.
+    pub fn awaits_first_wave(&self) -> bool {
+        self.sync.as_ref().is_some_and(|run| {
+            run.total > MAX_IN_FLIGHT && !run.answered && run.pending.len() == run.total
+        })
     }
 
     /// `(done, total)` contacts while a sync runs.
@@ -438,6 +509,9 @@ impl Feed {
         for item in &page.items {
             self.accept(now, &owner, ns::MICROBLOG, item);
         }
+        if let (Some(run), PageKind::Sync { .. }) = (&mut self.sync, &kind) {
+            run.answered = true;
+        }
         let full = page.count >= max as usize;
         match kind {
             PageKind::Sync { page: n, until } => {
@@ -448,7 +522,12 @@ impl Feed {
                     let newest = newest_id(&page, &self.posts, &owner);
                     self.update_cursor(&owner, |c| c.newest = newest.or(c.newest.take()));
                 }
-                let next = if until.is_none() {
+                let next = if until.is_none() && n == 0 && max == FIRST_WAVE_PAGE && full {
+                    // A small first page: the rest of it after everyone's first page.
+                    self.queue
+                        .push_back(fill_request(&owner, page.last.clone()));
+                    return;
+                } else if until.is_none() {
                     // Never synced: one page; Load older goes on from its end.
                     self.set_older(&owner, page.last.clone(), !full);
                     None

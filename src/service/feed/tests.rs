@@ -209,9 +209,10 @@ fn sync_keeps_at_most_six_requests_out_and_reports_progress() {
         payload_of(&first[1]),
         element(
             "<pubsub xmlns='http://jabber.org/protocol/pubsub'>\
-             <items node='urn:xmpp:microblog:0' max_items='20'/>\
-             <set xmlns='http://jabber.org/protocol/rsm'><max>20</max></set></pubsub>"
-        )
+             <items node='urn:xmpp:microblog:0' max_items='5'/>\
+             <set xmlns='http://jabber.org/protocol/rsm'><max>5</max></set></pubsub>"
+        ),
+        "the first wave asks for small pages"
     );
 
     answer(&mut feed, &first[0], result(ns::MICROBLOG, &[], None));
@@ -234,6 +235,153 @@ fn sync_keeps_at_most_six_requests_out_and_reports_progress() {
         !feed.handle_response(t(0), "other-7", &IqOutcome::Timeout),
         "not ours"
     );
+}
+
+/// The first requests of a cold sync of `n` contacts, answered or not.
+fn cold_sync(n: usize) -> (Feed, Vec<Iq>) {
+    let mut feed = Feed::new(me());
+    let contacts: Vec<BareJid> = (0..n).map(|i| jid(&format!("c{i}@example.net"))).collect();
+    feed.start_sync(contacts);
+    let first = requests(&mut feed, t(0));
+    (feed, first)
+}
+
+/// `n` posts of contact `c`, newest first, ids `c-p{first}`….
+fn contact_posts(c: usize, first: u32, n: u32) -> Vec<String> {
+    (first..first + n)
+        .rev()
+        .map(|i| {
+            let id = format!("c{c}-p{i}");
+            item(&id, None, &entry(&id, &id, i % 60))
+        })
+        .collect()
+}
+
+#[test]
+fn a_cold_sync_asks_the_first_wave_for_small_pages_and_the_rest_of_them_last() {
+    let (mut feed, first) = cold_sync(8);
+    assert_eq!(
+        first.iter().map(page_size).collect::<Vec<_>>(),
+        vec![(Some("5".to_owned()), Some("5".to_owned())); MAX_IN_FLIGHT]
+    );
+    // c0 (second in the wave) pages with RSM: 5 of its 20.
+    answer(
+        &mut feed,
+        &first[1],
+        result(ns::MICROBLOG, &contact_posts(0, 16, 5), Some("c0-p16")),
+    );
+    assert_eq!(titles(&feed).len(), 5, "shown at once");
+    assert_eq!(feed.progress(), Some((0, 9)), "c0 is not done yet");
+    // The freed slot goes to a contact not asked yet, with a full first page.
+    let next = requests(&mut feed, t(1));
+    assert_eq!(next.len(), 1);
+    assert_eq!(to_of(&next[0]).as_deref(), Some("c5@example.net"));
+    assert_eq!(page_size(&next[0]), (Some("20".into()), Some("20".into())));
+    // Everyone else's first page answered: c0's rest comes last, after where it stopped.
+    let mut out: Vec<Iq> = first.iter().skip(2).cloned().chain(next).collect();
+    out.insert(0, first[0].clone());
+    let mut rest = vec![];
+    while !out.is_empty() {
+        for iq in std::mem::take(&mut out) {
+            if to_of(&iq).as_deref() == Some("c0@example.net") {
+                rest.push(iq);
+            } else {
+                answer(&mut feed, &iq, result(ns::MICROBLOG, &[], None));
+            }
+        }
+        out = requests(&mut feed, t(2));
+    }
+    assert_eq!(feed.progress(), Some((8, 9)));
+    let [rest] = rest.as_slice() else {
+        panic!("{rest:?}");
+    };
+    assert_xml(
+        rest.clone(),
+        &format!(
+            "<iq xmlns='jabber:client' type='get' id='{}' to='c0@example.net'>\
+             <pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+             <items node='urn:xmpp:microblog:0'/>\
+             <set xmlns='http://jabber.org/protocol/rsm'><max>15</max><after>c0-p16</after></set>\
+             </pubsub></iq>",
+            id_of(rest)
+        ),
+    );
+    answer(
+        &mut feed,
+        rest,
+        result(ns::MICROBLOG, &contact_posts(0, 1, 15), Some("c0-p1")),
+    );
+    assert_eq!(feed.progress(), None);
+    assert_eq!(titles(&feed).len(), 20);
+    let cursors = cursor_records(&feed);
+    assert!(
+        cursors[0]
+            .value
+            .contains(r#""c0@example.net":{"newest":"c0-p20","older":"c0-p1"}"#),
+        "{cursors:?}"
+    );
+}
+
+#[test]
+fn without_rsm_the_rest_of_a_small_first_page_is_the_full_page_deduplicated() {
+    let (mut feed, first) = cold_sync(8);
+    // Prosody 0.12 ignores RSM: the newest 5, no <set/>.
+    answer(
+        &mut feed,
+        &first[1],
+        result(ns::MICROBLOG, &contact_posts(0, 16, 5), None),
+    );
+    // c1 has only 3 posts: a short page is the whole feed, done at once.
+    answer(
+        &mut feed,
+        &first[2],
+        result(ns::MICROBLOG, &contact_posts(1, 1, 3), None),
+    );
+    assert_eq!(feed.progress(), Some((1, 9)));
+    assert!(!feed.has_older(Some(&jid("c1@example.net"))));
+    let mut out: Vec<Iq> = [&first[0]]
+        .into_iter()
+        .chain(&first[3..])
+        .cloned()
+        .collect();
+    let mut rest = vec![];
+    while !out.is_empty() {
+        for iq in std::mem::take(&mut out) {
+            if to_of(&iq).as_deref() == Some("c0@example.net") {
+                rest.push(iq);
+            } else {
+                answer(&mut feed, &iq, result(ns::MICROBLOG, &[], None));
+            }
+        }
+        out = requests(&mut feed, t(2));
+    }
+    let [rest] = rest.as_slice() else {
+        panic!("{rest:?}");
+    };
+    assert_eq!(page_size(rest), (Some("20".into()), Some("20".into())));
+    changes(&mut feed);
+    answer(
+        &mut feed,
+        rest,
+        result(ns::MICROBLOG, &contact_posts(0, 1, 20), None),
+    );
+    let new = changes(&mut feed)
+        .into_iter()
+        .filter(|c| matches!(c, FeedChange::Upserted(_)))
+        .count();
+    assert_eq!(new, 15, "the five known are not new");
+    assert_eq!(feed.progress(), None);
+    assert_eq!(titles(&feed).len(), 23);
+    assert!(feed.has_older(Some(&jid("c0@example.net"))), "a full page");
+}
+
+#[test]
+fn a_sync_of_one_wave_asks_full_pages_at_once() {
+    let (_, first) = cold_sync(MAX_IN_FLIGHT - 1);
+    assert_eq!(first.len(), MAX_IN_FLIGHT);
+    assert!(first
+        .iter()
+        .all(|iq| page_size(iq) == (Some("20".into()), Some("20".into()))));
 }
 
 #[test]
@@ -2509,4 +2657,18 @@ fn a_pending_like_or_comment_marks_only_itself_not_the_post() {
             Some(None)
         );
     }
+}
+
+#[test]
+fn the_first_posts_of_a_sync_are_drawn_at_once() {
+    // Nothing on screen yet: the first page is drawn at once, even right after a redraw.
+    assert_eq!(redraw_delay_ms(true, false, true, 1.0), None);
+    // Nothing to show either: the next frame (the sync status).
+    assert_eq!(redraw_delay_ms(true, false, false, 1.0), Some(16.0));
+    // Over posts on screen, a sync redraws at most every 100 ms.
+    assert_eq!(redraw_delay_ms(true, true, true, 1.0), Some(99.0));
+    assert_eq!(redraw_delay_ms(true, true, true, 90.0), Some(16.0));
+    assert_eq!(redraw_delay_ms(true, true, true, 5_000.0), Some(16.0));
+    // No sync: every change at the next frame.
+    assert_eq!(redraw_delay_ms(false, true, true, 1.0), Some(16.0));
 }
