@@ -47,11 +47,16 @@ impl Account {
             (TabMessage::StatusAsked, Some(_)) => self.inner.channel.post(&TabMessage::Status {
                 status: state.status.get_untracked(),
             }),
-            (TabMessage::Outbox | TabMessage::Roster, None) => spawn_local(async move {
-                let (roster, outbox) = cached(&store, &jid).await;
-                state.pending.set(PendingWrite::all_from(&outbox));
-                state.set_roster(&roster);
-            }),
+            (TabMessage::Outbox | TabMessage::Roster, None) => {
+                let account = self.clone();
+                spawn_local(async move {
+                    let (roster, outbox) = cached(&store, &jid).await;
+                    state.pending.set(PendingWrite::all_from(&outbox));
+                    state.set_roster(&roster);
+                    // The feed draws the Pending marks: redraw it with them.
+                    account.with_feed(|_, _| {});
+                })
+            }
             (TabMessage::Posts, None) => self.reload_feed(),
             (TabMessage::SignOut, _) => {
                 self.inner.app.leave(false);

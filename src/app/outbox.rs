@@ -48,6 +48,8 @@ impl Account {
             let pending = PendingWrite::all_from(&records);
             if self.is_signed_in() {
                 self.state().set_pending(pending);
+                // The feed draws the Pending marks: redraw it with them.
+                self.with_feed(|_, _| {});
             }
         }
     }

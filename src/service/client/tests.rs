@@ -1161,11 +1161,13 @@ fn a_cold_sync_of_a_large_roster_sends_presence_after_its_first_answer() {
         .collect();
     assert_eq!(presences.len(), 1, "{sent:?}");
     assert_eq!(presences[0].attr("type"), None);
-    let quiet = xep0115::caps_node(&DiscoInfoResult {
+    let quiet = xep0115::caps_node(&crate::proto::xep0030::DiscoInfo {
         node: None,
-        identities: vec![Identity::new("client", "web", "en", "Kith")],
+        identities: vec![crate::proto::xep0030::Identity::new(
+            "client", "web", "en", "Kith",
+        )],
         features: [ns::DISCO_INFO.to_owned(), ns::PING.to_owned()].into(),
-        extensions: vec![],
+        forms: vec![],
     });
     assert_eq!(caps_of(presences[0]), quiet);
     // The rest of the sync goes on; once it is over, notifications are asked for.
