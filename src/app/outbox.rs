@@ -66,13 +66,14 @@ impl Account {
     pub async fn settle_refused(&self, id: String, retry: bool) -> Result<(), UserError> {
         let state = self.state();
         let (store, jid) = (&self.inner.store, &self.inner.jid);
-        let records = store
+        let mut records = store
             .outbox(jid.as_str())
             .await
             .map_err(|e| UserError(e.describe()))?;
-        let Some(mut record) = records.into_iter().find(|r| r.id == id) else {
+        let Some(at) = records.iter().position(|r| r.id == id) else {
             return Ok(());
         };
+        let mut record = records.remove(at);
         let connection = self.connection();
         if retry {
             record.failed = None;
@@ -86,8 +87,8 @@ impl Account {
             if let Some(c) = &connection {
                 c.discard(&id);
             }
-            let pending = store.outbox(jid.as_str()).await.unwrap_or_default();
-            let pending = PendingWrite::all_from(&pending);
+            // What stays in the outbox: the records read above, less this one.
+            let pending = PendingWrite::all_from(&records);
             // A new post that will never exist leaves the timeline (and the cache) too.
             let post = OutboxEntry::from_record(&record)
                 .filter(|e| matches!(e.kind, WriteKind::Post { .. }))

@@ -280,17 +280,7 @@ fn a_cold_sync_asks_the_first_wave_for_small_pages_and_the_rest_of_them_last() {
     // Everyone else's first page answered: c0's rest comes last, after where it stopped.
     let mut out: Vec<Iq> = first.iter().skip(2).cloned().chain(next).collect();
     out.insert(0, first[0].clone());
-    let mut rest = vec![];
-    while !out.is_empty() {
-        for iq in std::mem::take(&mut out) {
-            if to_of(&iq).as_deref() == Some("c0@example.net") {
-                rest.push(iq);
-            } else {
-                answer(&mut feed, &iq, result(ns::MICROBLOG, &[], None));
-            }
-        }
-        out = requests(&mut feed, t(2));
-    }
+    let rest = answer_all_but(&mut feed, out, "c0@example.net");
     assert_eq!(feed.progress(), Some((8, 9)));
     let [rest] = rest.as_slice() else {
         panic!("{rest:?}");
@@ -339,22 +329,12 @@ fn without_rsm_the_rest_of_a_small_first_page_is_the_full_page_deduplicated() {
     );
     assert_eq!(feed.progress(), Some((1, 9)));
     assert!(!feed.has_older(Some(&jid("c1@example.net"))));
-    let mut out: Vec<Iq> = [&first[0]]
+    let out: Vec<Iq> = [&first[0]]
         .into_iter()
         .chain(&first[3..])
         .cloned()
         .collect();
-    let mut rest = vec![];
-    while !out.is_empty() {
-        for iq in std::mem::take(&mut out) {
-            if to_of(&iq).as_deref() == Some("c0@example.net") {
-                rest.push(iq);
-            } else {
-                answer(&mut feed, &iq, result(ns::MICROBLOG, &[], None));
-            }
-        }
-        out = requests(&mut feed, t(2));
-    }
+    let rest = answer_all_but(&mut feed, out, "c0@example.net");
     let [rest] = rest.as_slice() else {
         panic!("{rest:?}");
     };
@@ -2671,4 +2651,21 @@ fn the_first_posts_of_a_sync_are_drawn_at_once() {
     assert_eq!(redraw_delay_ms(true, true, true, 5_000.0), Some(16.0));
     // No sync: every change at the next frame.
     assert_eq!(redraw_delay_ms(false, true, true, 1.0), Some(16.0));
+}
+
+/// Answers every request (and those that follow) with an empty page, except the ones to
+/// `held`, which come back unanswered.
+fn answer_all_but(feed: &mut Feed, mut out: Vec<Iq>, held: &str) -> Vec<Iq> {
+    let mut rest = vec![];
+    while !out.is_empty() {
+        for iq in std::mem::take(&mut out) {
+            if to_of(&iq).as_deref() == Some(held) {
+                rest.push(iq);
+            } else {
+                answer(feed, &iq, result(ns::MICROBLOG, &[], None));
+            }
+        }
+        out = requests(feed, t(2));
+    }
+    rest
 }

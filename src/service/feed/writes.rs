@@ -88,31 +88,20 @@ impl Feed {
         let key = ItemKey::post(&me, &id);
         // One queue for the person's feed writes: the comments node exists before the
         // post that links to it, and a delete never overtakes its publish.
+        let about_post =
+            |id, kind, iq| OutboxEntry::new(id, ns::MICROBLOG, kind, Some(key.clone()), iq);
         let mut entries = Vec::new();
         if let (None, Some(link)) = (&old, &comments) {
             let rid = ids();
             let iq = create_comments_node_iq(&rid, &link.service, &link.node);
-            let kind = WriteKind::CommentsNode;
-            entries.push(OutboxEntry::new(
-                rid,
-                ns::MICROBLOG,
-                kind,
-                Some(key.clone()),
-                iq,
-            ));
+            entries.push(about_post(rid, WriteKind::CommentsNode, iq));
         }
         let rid = ids();
         let iq = publish_iq(&rid, None, ns::MICROBLOG, &entry, Some(input.access));
         let kind = WriteKind::Post {
             access: input.access,
         };
-        entries.push(OutboxEntry::new(
-            rid,
-            ns::MICROBLOG,
-            kind,
-            Some(key.clone()),
-            iq,
-        ));
+        entries.push(about_post(rid, kind, iq));
         Ok(Composed {
             entries,
             echo: (key, Some(entry)),
