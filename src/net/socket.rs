@@ -413,12 +413,16 @@ impl Connection {
             }
             // The stream on this socket is over (a dead peer, an error, a final close):
             // let it go now rather than wait for its close handshake, which a half-open
-            // network never completes, and ignore anything it still says.
+            // network never completes, and ignore anything it still says. Only an opened
+            // socket carries that stream: one still opening is the next stream's, and the
+            // session stays "disconnected" until it opens (closing it there, on any input
+            // meanwhile, would stall reconnection on a slow network).
             let mut dropped = false;
-            if d.client.wants_socket_closed() && !d.closing {
+            if d.client.wants_socket_closed() && !d.closing && d.opened {
                 if let Some(socket) = d.socket.take() {
                     let _ = socket.close();
                     d.generation += 1;
+                    d.opened = false;
                     dropped = true;
                 }
             }

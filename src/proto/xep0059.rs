@@ -12,6 +12,18 @@ pub fn set(max: usize, after: Option<&str>) -> Element {
         .build()
 }
 
+/// `<set><max/><before/></set>`: the last `max` items (§2.5, paging backwards from the end).
+pub fn last_page(max: usize) -> Element {
+    Element::builder("set", ns::RSM)
+        .append(
+            Element::builder("max", ns::RSM)
+                .append(max.to_string())
+                .build(),
+        )
+        .append(Element::builder("before", ns::RSM).build())
+        .build()
+}
+
 /// The `<last/>` of the RSM `<set/>` under `parent`: where the next page starts. Read on
 /// its own: a strict reader (xmpp-parsers' `SetResult` was one) refuses a whole set for a
 /// detail we never use (a negative `first/@index`, seen from ejabberd), losing the position.

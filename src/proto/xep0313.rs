@@ -8,11 +8,20 @@ use super::ns;
 use super::rfc6121::Message;
 use super::xep0059;
 
-/// §4: a query with id `query_id`, paged by RSM: `max` messages `after` an archive id.
-pub fn query(query_id: &str, max: usize, after: &str) -> Element {
+/// §4: a query with id `query_id`, paged by RSM: `max` messages `after` an archive id,
+/// or from the oldest.
+pub fn query(query_id: &str, max: usize, after: Option<&str>) -> Element {
     Element::builder("query", ns::MAM)
         .a("queryid", query_id)
-        .append(xep0059::set(max, Some(after)))
+        .append(xep0059::set(max, after))
+        .build()
+}
+
+/// §4 with XEP-0059 §2.5: the newest archived message alone.
+pub fn newest(query_id: &str) -> Element {
+    Element::builder("query", ns::MAM)
+        .a("queryid", query_id)
+        .append(xep0059::last_page(1))
         .build()
 }
 

@@ -9,6 +9,12 @@
 //! messages, this asks for what was archived after the newest of them (XEP-0313 §5.1,
 //! RSM `after` an archive id), page by page.
 //!
+//! A message lost on the first stream has no newest message before it to go after: so
+//! the first stream asks the archive for its newest message (RSM `<before/>`, one item)
+//! and keeps that id as where this session's messages begin — or, if the archive was
+//! empty, catches up from its start. (If that answer is itself lost with the stream, the
+//! next stream asks again, and what the lost stream missed stays missing.)
+//!
 //! Messages are told apart by their archive id (XEP-0359 `<stanza-id by=account>` when
 //! live, the result's `id` when replayed), so one that arrives both ways is delivered
 //! once. Sans-IO like [`Feed`](super::feed::Feed): [`Archive::start`] after the new
@@ -56,6 +62,19 @@ struct Running {
     iq_id: String,
     query_id: String,
     pages: u8,
+    /// Asking only where the session begins (the newest archived id), not replaying.
+    anchor: bool,
+}
+
+/// Where this session's messages begin in the archive, before any was delivered.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Start {
+    /// Not known yet: the first stream asks.
+    Unknown,
+    /// The archive was empty: everything in it came during this session.
+    Empty,
+    /// The server keeps no archive for us (it refused the query): nothing to catch up.
+    Unavailable,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +84,8 @@ pub struct Archive {
     newest: Option<String>,
     seen: BTreeSet<String>,
     seen_order: VecDeque<String>,
+    /// Consulted only while `newest` is `None`.
+    start: Start,
     running: Option<Running>,
     requests: VecDeque<Iq>,
     next_id: u64,
@@ -77,6 +98,7 @@ impl Archive {
             newest: None,
             seen: BTreeSet::new(),
             seen_order: VecDeque::new(),
+            start: Start::Unknown,
             running: None,
             requests: VecDeque::new(),
             next_id: 0,
@@ -84,12 +106,16 @@ impl Archive {
     }
 
     /// A new stream is announced: ask for what was archived since the newest message
-    /// delivered, if any was. A catch-up still running from an older stream starts over.
+    /// delivered, or since this session began; on the first stream, ask where it begins.
+    /// A catch-up still running from an older stream starts over.
     pub fn start(&mut self) {
         self.running = None;
         self.requests.clear();
-        if let Some(after) = self.newest.clone() {
-            self.ask(after, 0);
+        match (self.newest.clone(), self.start) {
+            (Some(after), _) => self.ask(Some(after), 0),
+            (None, Start::Empty) => self.ask(None, 0),
+            (None, Start::Unknown) => self.ask_newest(),
+            (None, Start::Unavailable) => {}
         }
     }
 
@@ -109,6 +135,13 @@ impl Archive {
                 self.newest = Some(id);
                 Verdict::Live
             }
+            // A chat message without an archive id: this server does not say what it
+            // archived, so a replay from the archive's start could not be told from what
+            // arrived live.
+            None if !message.bodies.is_empty() && self.start == Start::Empty => {
+                self.start = Start::Unavailable;
+                Verdict::Live
+            }
             None => Verdict::Live,
         }
     }
@@ -119,6 +152,17 @@ impl Archive {
             return id.starts_with(ID_PREFIX);
         };
         self.running = None;
+        if running.anchor {
+            match outcome {
+                // No answer (a lost stream): the next stream asks again.
+                IqOutcome::Disconnected | IqOutcome::Timeout => {}
+                // No result came before the answer: nothing was archived yet.
+                IqOutcome::Result(_) if self.newest.is_none() => self.start = Start::Empty,
+                IqOutcome::Result(_) => {}
+                _ => self.start = Start::Unavailable,
+            }
+            return true;
+        }
         // XEP-0313 §4.3: `<fin complete='true'/>` ends it; otherwise the next page goes
         // after this one's last. Anything else (no archive, an error) ends it quietly:
         // a catch-up is a repair, the session works without it.
@@ -130,7 +174,7 @@ impl Archive {
         }
         if let Some(last) = xep0059::last(fin) {
             if running.pages + 1 < MAX_PAGES {
-                self.ask(last, running.pages + 1);
+                self.ask(Some(last), running.pages + 1);
             }
         }
         true
@@ -150,6 +194,14 @@ impl Archive {
         };
         if result.query_id.as_deref() != Some(running.query_id.as_str()) {
             return Verdict::Ignored;
+        }
+        if running.anchor {
+            // Archived before this session: where it begins, not a message to deliver
+            // (one delivered live meanwhile is newer and already the newest).
+            if self.newest.is_none() {
+                self.newest = Some(result.id);
+            }
+            return Verdict::Duplicate;
         }
         if !self.remember(&result.id) {
             return Verdict::Duplicate;
@@ -184,15 +236,30 @@ impl Archive {
         true
     }
 
-    fn ask(&mut self, after: String, pages: u8) {
+    fn ask(&mut self, after: Option<String>, pages: u8) {
+        let iq_id = self.next_iq_id();
+        let query = xep0313::query(&iq_id, PAGE, after.as_deref());
+        self.send(iq_id, query, pages, false);
+    }
+
+    fn ask_newest(&mut self) {
+        let iq_id = self.next_iq_id();
+        let query = xep0313::newest(&iq_id);
+        self.send(iq_id, query, 0, true);
+    }
+
+    fn next_iq_id(&mut self) -> String {
         self.next_id += 1;
-        let iq_id = format!("{ID_PREFIX}{}", self.next_id);
-        let query = xep0313::query(&iq_id, PAGE, &after);
+        format!("{ID_PREFIX}{}", self.next_id)
+    }
+
+    fn send(&mut self, iq_id: String, query: Element, pages: u8, anchor: bool) {
         self.requests.push_back(Iq::from_set(iq_id.clone(), query));
         self.running = Some(Running {
             query_id: iq_id.clone(),
             iq_id,
             pages,
+            anchor,
         });
     }
 }

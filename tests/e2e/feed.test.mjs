@@ -300,6 +300,39 @@ e2e('an image from a host the reader does not use makes no request until Show im
   }
 });
 
+e2e('a post written while the connection is opening again is published on that connection', async (page, proxy) => {
+  const bob = await bobOnline();
+  try {
+    await signInOnline(page, ALICE);
+    const before = await page.evaluate(() => performance.getEntriesByName('kith:connect').length);
+    // The network drops, and the next socket takes its time to open.
+    proxy.hold();
+    const accepted = proxy.accepted;
+    proxy.cut();
+    for (let t = 0; proxy.accepted === accepted; t++) {
+      if (t > 150) throw new Error('no new connection after the cut');
+      await page.waitForTimeout(100);
+    }
+    // Writing meanwhile must not give up the socket that is still opening.
+    const title = unique('Written while reconnecting');
+    await compose(page, { title, body: 'On a slow network' });
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await (await seePost(page, title)).filter({ hasText: 'Pending' }).waitFor();
+    await page.waitForTimeout(1000);
+    proxy.release();
+    await (await seePost(page, title)).filter({ hasNotText: 'Pending' }).waitFor({ timeout: 20000 });
+    const connects = await page.evaluate(() => performance.getEntriesByName('kith:connect').length);
+    assert.equal(proxy.accepted - accepted, 1, 'the opening connection was kept');
+    assert.equal(connects - before, 1, 'one connection attempt');
+    const mine = (await items(bob, ALICE.jid, MICROBLOG)).filter((i) => i.includes(esc(title)));
+    assert.equal(mine.length, 1, 'one item');
+    await signOut(page, { wipe: true });
+  } finally {
+    proxy.release();
+    await bob.close();
+  }
+});
+
 e2e('a post written offline shows Pending, survives a reload and is published exactly once', async (page, proxy) => {
   const bob = await bobOnline();
   try {

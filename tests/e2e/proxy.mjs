@@ -3,13 +3,16 @@
 import net from 'node:net';
 
 export class FaultProxy {
-  #server; #pairs = new Set(); #stalled = false; #down = false;
+  #server; #pairs = new Set(); #stalled = false; #down = false; #held = false;
+  /** Connections accepted so far. */
+  accepted = 0;
 
   /** Listens on a free loopback port and forwards to 127.0.0.1:`targetPort`. */
   static async start(targetPort) {
     const proxy = new FaultProxy();
     proxy.#server = net.createServer((client) => {
       if (proxy.#down) { client.destroy(); return; }
+      proxy.accepted++;
       const upstream = net.connect(targetPort, '127.0.0.1');
       const pair = { client, upstream };
       proxy.#pairs.add(pair);
@@ -18,7 +21,7 @@ export class FaultProxy {
       upstream.on('error', drop).on('close', drop);
       client.pipe(upstream);
       upstream.pipe(client);
-      if (proxy.#stalled) { client.pause(); upstream.pause(); }
+      if (proxy.#stalled || proxy.#held) { client.pause(); upstream.pause(); }
     });
     await new Promise((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
     return proxy;
@@ -49,6 +52,15 @@ export class FaultProxy {
   unstall() {
     this.#stalled = false;
     for (const { client, upstream } of this.#pairs) { client.resume(); upstream.resume(); }
+  }
+
+  /** New connections are accepted and then say nothing until `release()` (a slow
+   *  network's handshake: the browser's socket stays opening); open ones flow on. */
+  hold() { this.#held = true; }
+
+  release() {
+    this.#held = false;
+    if (!this.#stalled) for (const { client, upstream } of this.#pairs) { client.resume(); upstream.resume(); }
   }
 
   get connections() { return this.#pairs.size; }

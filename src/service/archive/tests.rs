@@ -54,12 +54,118 @@ fn asked(archive: &mut Archive) -> (String, String) {
     (id, set.get_child("after", ns::RSM).unwrap().text())
 }
 
+/// The query asked for where the session begins: its iq id.
+fn asked_newest(archive: &mut Archive) -> String {
+    let iq = archive.poll_request().expect("a query");
+    assert!(archive.poll_request().is_none());
+    let Iq::Set { id, payload, .. } = iq else {
+        panic!("{iq:?}")
+    };
+    assert_eq!(
+        String::from(&payload),
+        format!(
+            "<query xmlns='urn:xmpp:mam:2' queryid='{id}'><set xmlns='http://jabber.org/protocol/rsm'>\
+             <max>1</max><before/></set></query>"
+        )
+    );
+    id
+}
+
+fn empty_fin() -> IqOutcome {
+    IqOutcome::Result(Some(
+        "<fin xmlns='urn:xmpp:mam:2' complete='true'><set xmlns='http://jabber.org/protocol/rsm'><count>0</count></set></fin>"
+            .parse()
+            .unwrap(),
+    ))
+}
+
 #[test]
-fn nothing_is_asked_before_an_archived_message_was_delivered() {
+fn the_first_stream_asks_where_the_session_begins_and_a_lost_one_catches_up_from_there() {
     let mut archive = Archive::new(account());
     archive.start();
+    let q = asked_newest(&mut archive);
+    // The newest archived message is from before this session: noted, not delivered.
+    assert_eq!(
+        archive.handle_message(&replayed("user@example.org", &q, "old", "s0")),
+        Verdict::Duplicate
+    );
+    assert!(archive.handle_response(&q, &fin(true, "s0")));
     assert!(archive.poll_request().is_none());
-    // Messages without an archive id (a server without XEP-0359) change nothing.
+    // The stream is lost before any message arrived live: m1 was archived meanwhile.
+    archive.start();
+    let (q, after) = asked(&mut archive);
+    assert_eq!(after, "s0");
+    assert!(matches!(
+        archive.handle_message(&replayed("user@example.org", &q, "m1", "s1")),
+        Verdict::Replayed(_)
+    ));
+}
+
+#[test]
+fn an_empty_archive_at_the_start_means_a_lost_stream_replays_it_all() {
+    let mut archive = Archive::new(account());
+    archive.start();
+    let q = asked_newest(&mut archive);
+    assert!(archive.handle_response(&q, &empty_fin()));
+    archive.start();
+    let iq = archive.poll_request().expect("a query");
+    let Iq::Set { id, payload, .. } = iq else {
+        panic!("{iq:?}")
+    };
+    let set = payload.get_child("set", ns::RSM).unwrap();
+    assert!(set.get_child("after", ns::RSM).is_none(), "from the start");
+    assert!(matches!(
+        archive.handle_message(&replayed("user@example.org", &id, "m0", "s0")),
+        Verdict::Replayed(_)
+    ));
+}
+
+#[test]
+fn a_live_message_before_the_answer_is_where_a_catch_up_starts() {
+    let mut archive = Archive::new(account());
+    archive.start();
+    let q = asked_newest(&mut archive);
+    assert_eq!(archive.handle_message(&live("m1", "s1")), Verdict::Live);
+    // The archive's newest is that same message, or one before it: s1 stays the mark.
+    assert_eq!(
+        archive.handle_message(&replayed("user@example.org", &q, "m1", "s1")),
+        Verdict::Duplicate
+    );
+    assert!(archive.handle_response(&q, &fin(true, "s1")));
+    archive.start();
+    assert_eq!(asked(&mut archive).1, "s1");
+}
+
+#[test]
+fn no_archive_or_no_archive_ids_means_no_catch_up_and_a_lost_answer_is_asked_again() {
+    // The server refuses the query: it keeps no archive for us.
+    let mut archive = Archive::new(account());
+    archive.start();
+    let q = asked_newest(&mut archive);
+    let refused = IqOutcome::Error(crate::proto::rfc6120::StanzaError::new(
+        crate::proto::rfc6120::ErrorType::Cancel,
+        crate::proto::rfc6120::DefinedCondition::FeatureNotImplemented,
+        "",
+        "no archive",
+    ));
+    assert!(archive.handle_response(&q, &refused));
+    archive.start();
+    assert!(archive.poll_request().is_none());
+
+    // The answer is lost with its stream: the next stream asks again.
+    let mut archive = Archive::new(account());
+    archive.start();
+    let q = asked_newest(&mut archive);
+    assert!(archive.handle_response(&q, &IqOutcome::Disconnected));
+    archive.start();
+    asked_newest(&mut archive);
+
+    // An empty archive, then chat without archive ids: replaying the archive's start
+    // would repeat what arrived live.
+    let mut archive = Archive::new(account());
+    archive.start();
+    let q = asked_newest(&mut archive);
+    assert!(archive.handle_response(&q, &empty_fin()));
     let plain = message("<message xmlns='jabber:client' from='juliet@example.com' type='chat' id='m1'><body>hi</body></message>");
     assert_eq!(archive.handle_message(&plain), Verdict::Live);
     archive.start();
