@@ -107,9 +107,15 @@ impl Client {
     /// Starts from what this device remembered: the roster (its version lets the server
     /// answer "unchanged") and the writes not yet acknowledged.
     pub fn restore(config: SessionConfig, roster: Roster, outbox: Outbox, feed: Feed) -> Self {
+        let archive = Archive::new(config.jid.clone());
+        let mut session = Session::new(config);
+        if !feed.synced_before() {
+            // A first sync reads every contact's microblog: stream management after it.
+            session.defer_stream_management();
+        }
         Client {
-            archive: Archive::new(config.jid.clone()),
-            session: Session::new(config),
+            archive,
+            session,
             roster,
             presence: PresenceBook::default(),
             roster_request: None,
@@ -319,6 +325,14 @@ impl Client {
         if self.notify == Some(false) && self.feed.progress().is_none() {
             // The first sync is in: now the server may push what is new.
             self.announce(now, true);
+        }
+        // (The roster comes first; the sync starts with its answer.)
+        if self.session.stream_management_deferred()
+            && self.session.is_online()
+            && self.roster_request.is_none()
+            && self.feed.progress().is_none()
+        {
+            self.session.enable_stream_management();
         }
         self.report_outbox();
     }

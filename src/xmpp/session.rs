@@ -291,6 +291,8 @@ pub struct Session {
     nonce: String,
     /// Offered in the post-authentication features.
     sm_offered: bool,
+    /// XEP-0198 waits for [`Session::enable_stream_management`] on streams that bind.
+    sm_deferred: bool,
     sm: Option<StreamManagement>,
     /// The full JID of the stream being resumed.
     bound: Option<FullJid>,
@@ -328,6 +330,7 @@ impl Session {
             id_prefix: String::new(),
             nonce: String::new(),
             sm_offered: false,
+            sm_deferred: false,
             sm: None,
             bound: None,
             to_resend: Vec::new(),
@@ -367,6 +370,36 @@ impl Session {
 
     pub fn is_online(&self) -> bool {
         matches!(self.phase, Phase::Online { .. })
+    }
+
+    /// Streams that bind from now on wait for [`Session::enable_stream_management`]
+    /// before they ask for XEP-0198: while a bulk read runs (a first feed sync), a server
+    /// that keeps a copy of every stanza it sends (Prosody's mod_smacks) would spend as
+    /// much again on the copies. What such a stream loses with a cut is read again on the
+    /// next (reads are repeated, writes wait in the outbox, messages come from the
+    /// archive); nothing can be resumed from it.
+    pub fn defer_stream_management(&mut self) {
+        self.sm_deferred = true;
+    }
+
+    pub fn stream_management_deferred(&self) -> bool {
+        self.sm_deferred
+    }
+
+    /// Ends [`Session::defer_stream_management`]: asks for XEP-0198 now if online.
+    pub fn enable_stream_management(&mut self) {
+        self.sm_deferred = false;
+        if self.is_online() && self.sm.is_none() {
+            self.enable_sm();
+        }
+    }
+
+    fn enable_sm(&mut self) {
+        if self.sm_offered {
+            // XEP-0198 §3: our outbound count starts with this request.
+            self.transmit.push_back(to_frame(&xep0198::enable()));
+            self.sm = Some(StreamManagement::default());
+        }
     }
 
     pub fn is_closed(&self) -> bool {
@@ -809,10 +842,8 @@ impl Session {
                     // what the old stream never confirmed goes on the new one.
                     self.to_resend.extend(old.acks.take_unacked());
                 }
-                if self.sm_offered {
-                    // XEP-0198 §3: our outbound count starts with this request.
-                    self.transmit.push_back(to_frame(&xep0198::enable()));
-                    self.sm = Some(StreamManagement::default());
+                if !self.sm_deferred {
+                    self.enable_sm();
                 }
                 self.events.push_back(Event::Online(jid));
                 if self.inactive && self.csi_offered {

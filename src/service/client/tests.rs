@@ -1178,3 +1178,71 @@ fn a_cold_sync_of_a_large_roster_sends_presence_after_its_first_answer() {
     assert_eq!(rest.len(), 1, "{rest:?}");
     assert_ne!(caps_of(&rest[0]), quiet);
 }
+
+/// Signs in offering XEP-0198; returns what the client sent after binding.
+fn sign_in_with_sm(c: &mut Client) -> Vec<Element> {
+    c.handle_connected(t(), NONCE);
+    let mut last = vec![];
+    crate::xmpp::testing::sign_in_offering(crate::xmpp::testing::BIND_SM_FEATURES, |frame| {
+        c.handle_frame(t(), frame);
+        last = frames(c);
+        last.clone()
+    });
+    last
+}
+
+#[test]
+fn a_first_sync_runs_before_stream_management_is_asked_for() {
+    let mut c = Client::new(config());
+    let sent = sign_in_with_sm(&mut c);
+    assert!(sent.iter().all(|f| !f.has_ns(ns::SM)), "{sent:?}");
+    let id = sent[0].attr("id").unwrap().to_owned();
+    c.handle_frame(
+        t(),
+        &format!(
+            "<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'>\
+             <item jid='juliet@example.com' subscription='both'/></query></iq>"
+        ),
+    );
+    // Answer everything with nothing; `<enable/>` comes once the sync is over, once.
+    let mut sent = frames(&mut c);
+    let mut enables = 0;
+    while !sent.is_empty() {
+        for frame in &sent {
+            if frame.is("enable", ns::SM) {
+                assert!(c.feed().progress().is_none(), "only after the sync");
+                enables += 1;
+            }
+        }
+        assert!(
+            enables > 0 || c.feed().progress().is_some(),
+            "the sync ended without <enable/>"
+        );
+        for iq in sent.iter().filter(|f| f.is("iq", ns::DEFAULT_NS)) {
+            let id = iq.attr("id").unwrap();
+            let to = iq
+                .attr("to")
+                .map(|t| format!(" from='{t}'"))
+                .unwrap_or_default();
+            c.handle_frame(
+                t(),
+                &format!("<iq xmlns='jabber:client' type='error' id='{id}'{to}><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+            );
+        }
+        sent = frames(&mut c);
+    }
+    assert_eq!(enables, 1);
+}
+
+#[test]
+fn a_start_after_a_sync_asks_for_stream_management_at_bind() {
+    let cursor = crate::store::CursorRecord {
+        account: "user@example.org".into(),
+        key: crate::service::feed::CURSOR_KEY.into(),
+        value: r#"{"juliet@example.com":{"newest":"p1"}}"#.into(),
+    };
+    let feed = Feed::restore(BareJid::new("user@example.org").unwrap(), &[], &[cursor]);
+    let mut c = Client::restore(config(), Default::default(), Default::default(), feed);
+    let sent = sign_in_with_sm(&mut c);
+    assert!(sent[0].is("enable", ns::SM), "{sent:?}");
+}
