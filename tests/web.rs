@@ -150,6 +150,47 @@ async fn a_right_to_left_override_in_a_contact_name_stays_inside_it() {
     );
 }
 
+/// How many requests for `config.json` this page made so far.
+fn config_requests() -> usize {
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    performance
+        .get_entries_by_type("resource")
+        .iter()
+        .filter(|e| {
+            js_sys::Reflect::get(e, &"name".into())
+                .ok()
+                .and_then(|name| name.as_string())
+                .is_some_and(|name| name.ends_with("/config.json"))
+        })
+        .count()
+}
+
+#[wasm_bindgen_test]
+async fn config_json_is_asked_for_once_whoever_asks_at_once() {
+    sleep(100).await; // Earlier tests' reads have ended.
+                      // (A full resource timing buffer would record nothing.)
+    web_sys::window()
+        .unwrap()
+        .performance()
+        .unwrap()
+        .clear_resource_timings();
+    Owner::new().set();
+    let app = kith::app::App::new(AppState::new());
+    let before = config_requests();
+    let (a, b, c) = futures::join!(app.config(), app.config(), app.config());
+    assert!(a.is_ok() && a == b && b == c, "{a:?} {b:?} {c:?}");
+    sleep(100).await; // Chromium lists a request a little after its answer.
+    assert_eq!(
+        config_requests() - before,
+        1,
+        "one request for three callers"
+    );
+    // Read (here: missing, so the defaults), it is not asked for again.
+    assert!(app.config().await.is_ok());
+    sleep(100).await;
+    assert_eq!(config_requests() - before, 1);
+}
+
 #[wasm_bindgen_test]
 async fn malformed_jid_is_refused_inline_before_connecting() {
     let root = container();

@@ -60,8 +60,19 @@ impl From<&str> for UserError {
 #[derive(Default)]
 struct Page {
     store: Option<Rc<DeviceStore>>,
-    config: Option<AppConfig>,
+    config: ConfigRead,
     account: Option<Account>,
+}
+
+/// `config.json` as far as it was read: one request at a time, whoever asks (the
+/// sign-in screen and an early Sign in ask at once; a second request would cost a
+/// round trip more on a slow network, and only the first can use index.html's preload).
+#[derive(Default)]
+enum ConfigRead {
+    #[default]
+    Unread,
+    Reading(Vec<futures_channel::oneshot::Sender<Result<AppConfig, UserError>>>),
+    Read(AppConfig),
 }
 
 /// The app as the screens see it: provided once with [`provide_context`], read with
@@ -131,14 +142,45 @@ impl App {
     /// shell came from the service worker) the defaults serve and the file is asked again
     /// next time.
     pub async fn config(&self) -> Result<AppConfig, UserError> {
-        if let Some(config) = self.page.with_value(|p| p.config.clone()) {
-            return Ok(config);
+        let waiting = self.page.try_update_value(|p| match &mut p.config {
+            ConfigRead::Read(config) => Err(Ok(config.clone())),
+            ConfigRead::Reading(waiters) => {
+                let (tell, told) = futures_channel::oneshot::channel();
+                waiters.push(tell);
+                Ok(Some(told))
+            }
+            ConfigRead::Unread => {
+                p.config = ConfigRead::Reading(Vec::new());
+                Ok(None)
+            }
+        });
+        match waiting {
+            Some(Err(read)) => return read,
+            Some(Ok(Some(told))) => {
+                return told
+                    .await
+                    .unwrap_or_else(|_| Err(UserError("config.json was not read".into())))
+            }
+            Some(Ok(None)) => {}
+            None => return Err(UserError("Kith has closed".into())),
         }
-        let Some(config) = crate::net::endpoint::fetch_config().await? else {
-            return Ok(AppConfig::default());
+        let read = crate::net::endpoint::fetch_config().await;
+        let (kept, result) = match read {
+            Ok(Some(config)) => (ConfigRead::Read(config.clone()), Ok(config)),
+            Ok(None) => (ConfigRead::Unread, Ok(AppConfig::default())),
+            Err(e) => (ConfigRead::Unread, Err(UserError::from(e))),
         };
-        self.page.update_value(|p| p.config = Some(config.clone()));
-        Ok(config)
+        let waiters = self
+            .page
+            .try_update_value(|p| match std::mem::replace(&mut p.config, kept) {
+                ConfigRead::Reading(waiters) => waiters,
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
+        for tell in waiters {
+            let _ = tell.send(result.clone());
+        }
+        result
     }
 
     /// The WebSocket endpoint for `domain`: the host's choice, else XEP-0156 discovery.
