@@ -172,7 +172,7 @@ async function slowFirstVisit(browser, contacts) {
     return {
       fromNavigation: at, formShown: formAt, clickToRendered: at - probe.click, clickToOnline: probe.online == null ? null : probe.online - probe.click,
       httpBytes: http, webSocketBytes: ws, requests: files.length, files, longestTask: probe.longest,
-      gzipServed: files.some((f) => f.encoding === 'gzip'),
+      compressedServed: files.some((f) => f.encoding === 'gzip' || f.encoding === 'br'),
     };
   });
 }
@@ -317,7 +317,7 @@ async function main() {
         webSocketBytes: stats(runs.map((r) => r.webSocketBytes)),
         requests: stats(runs.map((r) => r.requests)),
         longestTaskMs: stats(runs.map((r) => r.longestTask)),
-        gzipServed: runs.every((r) => r.gzipServed),
+        compressedServed: runs.every((r) => r.compressedServed),
         files: runs[0].files,
       };
     });
@@ -388,7 +388,7 @@ function printTable(report) {
     }
     if (r.slow4g) {
       const c = r.conditions;
-      console.log(`${name} (Chromium's preset: ${c.latency} ms request latency, ${c.downloadThroughput} B/s down, ${c.uploadThroughput} B/s up; empty cache, ${r.gzipServed ? 'gzip served' : 'NOT gzip-served'}):`);
+      console.log(`${name} (Chromium's preset: ${c.latency} ms request latency, ${c.downloadThroughput} B/s down, ${c.uploadThroughput} B/s up; empty cache, ${r.compressedServed ? 'served compressed' : 'NOT served compressed'}):`);
       console.log(`  navigation → contacts rendered  ${ms(r.navigationToContactsMs)}`);
       console.log(`  navigation → sign-in form       ${ms(r.navigationToFormMs)}`);
       console.log(`  Sign in click → rendered        ${ms(r.signInClickToContactsMs)}`);
