@@ -77,7 +77,9 @@ impl App {
     /// and connect in the background. Otherwise the sign-in screen stays.
     pub async fn boot(&self) {
         let state = self.state;
+        crate::state::mark("kith:boot");
         let store = self.store().await;
+        crate::state::mark("kith:store");
         let Ok(Some(record)) = store.last_account().await else {
             return;
         };

@@ -844,6 +844,9 @@ async function warmOffline(browser, expected, contacts) {
       await new Promise((r) => setTimeout(r, 500));
       return {
         cached: performance.getEntriesByName('kith:cached')[0]?.startTime ?? null,
+        boot: performance.getEntriesByName('kith:boot')[0]?.startTime ?? null,
+        store: performance.getEntriesByName('kith:store')[0]?.startTime ?? null,
+        wasm: performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'))?.responseEnd ?? null,
         online: performance.getEntriesByName('kith:online').length > 0,
         signInForm: document.querySelector('input[type=password]') !== null,
         serviceWorker: Boolean(navigator.serviceWorker?.controller),
@@ -858,6 +861,10 @@ async function warmOffline(browser, expected, contacts) {
       navigationToFirstArticle: painted,
       navigationToCachedMark: warm.cached,
       cachedMarkToFirstArticle: painted - warm.cached,
+      navigationToWasmLoaded: warm.wasm,
+      navigationToBootMark: warm.boot,
+      bootToStoreOpen: warm.store - warm.boot,
+      storeOpenToCachedMark: warm.cached - warm.store,
       idbReadMs: read ? read[1] - read[0] : null,
       longestTask: longTasks(warm.tasks, 0, painted).longest,
       counted: warm.counted,
@@ -1091,6 +1098,10 @@ async function main() {
           posts: expected,
           navigationToFirstArticleMs: s('navigationToFirstArticle'),
           navigationToCachedMarkMs: s('navigationToCachedMark'),
+          navigationToWasmLoadedMs: s('navigationToWasmLoaded'),
+          navigationToBootMarkMs: s('navigationToBootMark'),
+          bootToStoreOpenMs: s('bootToStoreOpen'),
+          storeOpenToCachedMarkMs: s('storeOpenToCachedMark'),
           cachedMarkToFirstArticleMs: s('cachedMarkToFirstArticle'),
           idbReadMs: s('idbReadMs'),
           longestTaskMs: s('longestTask'),
@@ -1189,6 +1200,10 @@ function printSummary(report) {
       console.log(`\n${name}, server unreachable, #/feed reloaded:`);
       console.log(`  navigation → first article painted         ${ms(r.navigationToFirstArticleMs)}   (goal ≤ 300 ms)`);
       console.log(`    navigation → kith:cached mark            ${ms(r.navigationToCachedMarkMs)}`);
+      console.log(`      navigation → wasm loaded               ${ms(r.navigationToWasmLoadedMs)}`);
+      console.log(`      navigation → app boots (kith:boot)     ${ms(r.navigationToBootMarkMs)}`);
+      console.log(`      kith:boot → IndexedDB open             ${ms(r.bootToStoreOpenMs)}`);
+      console.log(`      IndexedDB open → cached world shown    ${ms(r.storeOpenToCachedMarkMs)}`);
       console.log(`    kith:cached → first article painted      ${ms(r.cachedMarkToFirstArticleMs)} (IndexedDB read ${ms(r.idbReadMs)})`);
       console.log(`  longest task until first paint             ${ms(r.longestTaskMs)}`);
       console.log(`  served by the service worker               ${r.servedByServiceWorker.map((y) => (y ? 'yes' : 'no')).join(', ')}`);
