@@ -7,6 +7,8 @@ pub mod date;
 pub mod host_meta;
 /// RFC 7622: Jabber IDs, parsed without linking Unicode tables into the wasm.
 pub mod jid;
+/// RFC 8259: JSON (config.json, JRD, the store's records).
+pub mod json;
 /// Markdown, the source format of posts, rendered to sanitised nodes and XHTML.
 pub mod markdown;
 pub mod ns;

@@ -33,8 +33,8 @@ use crate::proto::rfc6120::StanzaError;
 use crate::proto::rfc6121::Message;
 use crate::proto::xep0030::{self, DiscoInfo};
 use minidom::Element;
-use serde::{Deserialize, Serialize};
 
+use crate::proto::json::Json;
 use crate::proto::ns::MICROBLOG_COMMENTS_PREFIX;
 use crate::proto::xep0277::Entry;
 use crate::store::{CursorRecord, PostRecord, ThreadRecord};
