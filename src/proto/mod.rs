@@ -41,3 +41,45 @@ pub mod xep0363;
 /// The XHTML/HTML allowlist sanitiser every piece of untrusted markup goes through.
 pub mod xhtml;
 pub(crate) mod xml;
+
+/// Unicode lowercasing (`str::to_lowercase`, final sigma included). In the browser it is
+/// the browser's own `toLowerCase`, the same mapping, so the wasm links no case tables
+/// (about 16 KB); native builds (tests, fuzzing) use Rust's.
+#[cfg(target_arch = "wasm32")]
+pub fn lowercase(text: &str) -> String {
+    // ASCII, most text it is given, maps the same without crossing to JavaScript.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    js_sys::JsString::from(text).to_lower_case().into()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn lowercase(text: &str) -> String {
+    text.to_lowercase()
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn the_browser_lowercases_as_rust_does() {
+        for text in [
+            "Plain ASCII #Tag_1",
+            "ΟΔΟΣ ΣΑΣ",
+            "Σ",
+            "İstanbul",
+            "STRASSE ẞ",
+            "ДРУЗЬЯ",
+            "ǅemal",
+            "ＦＵＬＬ",
+            "𐐀𐐁 Deseret",
+            "",
+        ] {
+            assert_eq!(super::lowercase(text), text.to_lowercase(), "{text}");
+        }
+    }
+}

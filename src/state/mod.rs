@@ -356,7 +356,7 @@ impl AppState {
                 };
                 let name = c.display_name();
                 (
-                    name.to_lowercase(),
+                    crate::proto::lowercase(&name),
                     ContactRow {
                         jid,
                         name,

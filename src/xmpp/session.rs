@@ -207,7 +207,7 @@ fn words(condition: &str) -> String {
             if i > 0 {
                 out.push(' ');
             }
-            out.extend(c.to_lowercase());
+            out.push_str(&crate::proto::lowercase(c.encode_utf8(&mut [0; 4])));
         } else {
             out.push(c);
         }
