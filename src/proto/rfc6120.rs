@@ -2,7 +2,6 @@
 //! and resource binding. Read from `minidom` elements into small plain types (only what
 //! Kith uses), written back with `Element::builder`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::proto::jid::{FullJid, Jid};
@@ -12,6 +11,7 @@ use minidom::Element;
 use super::xml::Attrs;
 
 use super::ns;
+use crate::sort::VecMap;
 
 /// Why an element is not the stanza or payload it should be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,7 +360,7 @@ pub struct StanzaError {
     pub type_: ErrorType,
     pub defined_condition: DefinedCondition,
     /// Texts by `xml:lang` (`""` when none is given).
-    pub texts: BTreeMap<String, String>,
+    pub texts: VecMap<String, String>,
     pub other: Option<Element>,
 }
 
@@ -374,7 +374,11 @@ impl StanzaError {
         StanzaError {
             type_,
             defined_condition,
-            texts: BTreeMap::from([(lang.to_owned(), text.into())]),
+            texts: {
+                let mut texts = VecMap::new();
+                texts.insert(lang.to_owned(), text.into());
+                texts
+            },
             other: None,
         }
     }
@@ -391,7 +395,7 @@ impl TryFrom<Element> for StanzaError {
             .attr("type")
             .and_then(ErrorType::parse)
             .ok_or(ParseError("a stanza error without a valid type"))?;
-        let (mut condition, mut texts, mut other) = (None, BTreeMap::new(), None);
+        let (mut condition, mut texts, mut other) = (None, VecMap::new(), None);
         for child in el.children() {
             if child.ns() == ns::XMPP_STANZAS {
                 if child.name() == "text" {

@@ -16,7 +16,9 @@
 //! archived already), [`Archive::poll_request`], [`Archive::handle_response`] and
 //! [`Archive::handle_message`].
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::sort::VecSet;
 
 use crate::proto::jid::BareJid;
 use crate::proto::ns;
@@ -63,7 +65,7 @@ pub struct Archive {
     account: BareJid,
     /// The archive id of the newest message delivered.
     newest: Option<String>,
-    seen: BTreeSet<String>,
+    seen: VecSet<String>,
     seen_order: VecDeque<String>,
     running: Option<Running>,
     requests: VecDeque<Iq>,
@@ -75,7 +77,7 @@ impl Archive {
         Archive {
             account,
             newest: None,
-            seen: BTreeSet::new(),
+            seen: VecSet::new(),
             seen_order: VecDeque::new(),
             running: None,
             requests: VecDeque::new(),

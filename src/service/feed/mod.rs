@@ -25,6 +25,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::sort::{VecMap, VecSet};
+
 use crate::proto::jid::{BareJid, Jid};
 use crate::proto::ns;
 use crate::proto::rfc6120::Iq;
@@ -125,7 +127,7 @@ pub struct Feed {
     /// Items shown from a local write and not yet seen from the server.
     local: BTreeSet<ItemKey>,
     queue: VecDeque<Request>,
-    in_flight: BTreeMap<String, (Request, Instant)>,
+    in_flight: VecMap<String, (Request, Instant)>,
     next_id: u64,
     sync: Option<SyncRun>,
     cursors_dirty: bool,
@@ -190,7 +192,7 @@ impl Feed {
             sources: BTreeMap::new(),
             local: BTreeSet::new(),
             queue: VecDeque::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
             next_id: 0,
             sync: None,
             cursors_dirty: false,
@@ -401,7 +403,7 @@ impl Feed {
         let Some(thread) = self.thread_of(key) else {
             return (0, None);
         };
-        let likers: BTreeSet<String> = crate::sort::set_of(thread.likes.iter().map(liker));
+        let likers: VecSet<String> = thread.likes.iter().map(liker).collect();
         let mine = thread
             .likes
             .iter()
