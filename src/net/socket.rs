@@ -102,11 +102,10 @@ fn random_u32() -> u32 {
 
 /// A fresh SCRAM client nonce: 18 random bytes, base64 (no commas, as RFC 5802 needs).
 fn fresh_nonce() -> String {
-    use base64::{engine::general_purpose::STANDARD, Engine};
     let mut bytes = [0u8; 18];
     // Without randomness the nonce would be predictable; the browser always has it.
     getrandom::getrandom(&mut bytes).expect("the browser's crypto.getRandomValues");
-    STANDARD.encode(bytes)
+    crate::proto::base64::encode(bytes)
 }
 
 impl Connection {

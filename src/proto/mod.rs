@@ -1,6 +1,8 @@
 //! Wire formats, one module per specification: parsed from `minidom` elements into small
 //! plain types (only what Kith uses), built back with `Element::builder`.
 
+/// RFC 4648: base64.
+pub mod base64;
 /// XEP-0082 date-times.
 pub mod date;
 /// XEP-0156: Discovering Alternative XMPP Connection Methods (host-meta).

@@ -5,7 +5,6 @@
 use std::fmt;
 
 use crate::proto::jid::{FullJid, Jid};
-use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use minidom::Element;
 
 use super::xml::Attrs;
@@ -600,14 +599,14 @@ impl SaslCondition {
 pub fn sasl_auth(mechanism: &str, data: &[u8]) -> Element {
     Element::builder("auth", ns::SASL)
         .a("mechanism", mechanism)
-        .append(BASE64.encode(data))
+        .append(super::base64::encode(data))
         .build()
 }
 
 /// `<response/>` to a challenge.
 pub fn sasl_response(data: &[u8]) -> Element {
     Element::builder("response", ns::SASL)
-        .append(BASE64.encode(data))
+        .append(super::base64::encode(data))
         .build()
 }
 
@@ -619,7 +618,7 @@ pub fn sasl_data(el: &Element) -> Option<Vec<u8>> {
     if text == "=" {
         return Some(vec![]);
     }
-    BASE64.decode(text).ok()
+    super::base64::decode(text)
 }
 
 // ---- resource binding (§7) ----------------------------------------------------------------
