@@ -207,6 +207,15 @@ impl<T: Ord, const N: usize> From<[T; N]> for VecSet<T> {
     }
 }
 
+impl<'a, T> IntoIterator for &'a VecSet<T> {
+    type Item = &'a T;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (T, ())>, fn(&(T, ())) -> &T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0 .0.iter().map(|(item, ())| item)
+    }
+}
+
 impl<T> IntoIterator for VecSet<T> {
     type Item = T;
     type IntoIter = std::iter::Map<std::vec::IntoIter<(T, ())>, fn((T, ())) -> T>;

@@ -122,10 +122,10 @@ pub struct Feed {
     posts: BTreeMap<ItemKey, Post>,
     threads: BTreeMap<NodeKey, Thread>,
     /// The posts linking each comments node (usually one).
-    linked: BTreeMap<NodeKey, BTreeSet<ItemKey>>,
+    linked: BTreeMap<NodeKey, VecSet<ItemKey>>,
     sources: BTreeMap<BareJid, Source>,
     /// Items shown from a local write and not yet seen from the server.
-    local: BTreeSet<ItemKey>,
+    local: VecSet<ItemKey>,
     queue: VecDeque<Request>,
     in_flight: VecMap<String, (Request, Instant)>,
     next_id: u64,
@@ -135,7 +135,7 @@ pub struct Feed {
     changes: VecDeque<FeedChange>,
     /// Items removed since [`Feed::restore_newest`], until [`Feed::absorb`] (which must
     /// not bring them back).
-    gone: Option<BTreeSet<ItemKey>>,
+    gone: Option<VecSet<ItemKey>>,
     /// A [`Feed::catch_up_after_caps`] waiting for the server's pushes.
     settling: Option<Settling>,
     /// Who may read the own microblog node, once known (see [`Feed::own_access`]).
@@ -190,7 +190,7 @@ impl Feed {
             threads: BTreeMap::new(),
             linked: BTreeMap::new(),
             sources: BTreeMap::new(),
-            local: BTreeSet::new(),
+            local: VecSet::new(),
             queue: VecDeque::new(),
             in_flight: VecMap::new(),
             next_id: 0,

@@ -80,7 +80,7 @@ impl Feed {
         cursors: &[CursorRecord],
     ) -> Self {
         let mut feed = Feed::restore(account, records, cursors);
-        feed.gone = Some(BTreeSet::new());
+        feed.gone = Some(VecSet::new());
         feed
     }
 
