@@ -96,7 +96,7 @@ pub fn now() -> Instant {
 
 fn random_u32() -> u32 {
     let mut bytes = [0u8; 4];
-    let _ = getrandom::getrandom(&mut bytes);
+    super::random_bytes(&mut bytes);
     u32::from_le_bytes(bytes)
 }
 
@@ -104,7 +104,10 @@ fn random_u32() -> u32 {
 fn fresh_nonce() -> String {
     let mut bytes = [0u8; 18];
     // Without randomness the nonce would be predictable; the browser always has it.
-    getrandom::getrandom(&mut bytes).expect("the browser's crypto.getRandomValues");
+    assert!(
+        super::random_bytes(&mut bytes),
+        "the browser's crypto.getRandomValues"
+    );
     crate::proto::base64::encode(bytes)
 }
 
