@@ -2,23 +2,27 @@
 // so the app opens with no network after the first visit.
 //
 // This is a template: scripts/precache (a trunk post_build hook) writes dist/sw.js as
-// `const VERSION = '…'; const ASSETS = ['./', 'kith-….js', …];` followed by this file.
+// `const VERSION = '…'; const ASSETS = ['./', 'kith-….js', …]; const LAZY = [icons];`
+// followed by this file. ASSETS are cached on install; LAZY files (the PNG icons, which
+// only installing the app needs) are cached the first time they are asked for, so the
+// first visit does not download them.
 //
 // Updates are never half-applied: a new deployment changes sw.js, the browser installs
 // the new worker beside the old one and it WAITS (no skipWaiting on install). The page
 // offers "Update available — Reload"; only then does it ask the waiting worker to take
 // over, and reloads into the new index.html and assets together (src/net/worker.rs).
 //
-// Only the precached files are answered here. Everything else — config.json (the host's
+// Only the precached and LAZY files are answered here. Everything else — config.json (the host's
 // live settings, so the page's own fallback applies when offline), host-meta, uploads,
 // other origins, WebSockets — goes to the network as if there were no worker.
-/* global VERSION, ASSETS */
+/* global VERSION, ASSETS, LAZY */
 
 // One cache per version; the prefix tells activate which caches are ours to delete.
 const PREFIX = 'kith-shell-';
 const CACHE = PREFIX + VERSION;
 const base = self.location.href;
 const PRECACHED = new Set(ASSETS.map((path) => new URL(path, base).href));
+const LAZILY = new Set(LAZY.map((path) => new URL(path, base).href));
 const INDEX = new URL('./', base).href;
 
 self.addEventListener('install', (event) => {
@@ -67,6 +71,8 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(fromCache(INDEX, request));
   } else if (url.origin === self.location.origin && PRECACHED.has(url.href)) {
     event.respondWith(fromCache(url.href, request));
+  } else if (url.origin === self.location.origin && LAZILY.has(url.href)) {
+    event.respondWith(cachedOnUse(url.href, request));
   }
   // Anything else: no respondWith, so the browser fetches it normally.
 });
@@ -87,4 +93,15 @@ async function fromCache(key, request) {
   // A response that was redirected (a host sending ./ to ./index.html) may not answer
   // a navigation; a fresh Response with the same body and headers may.
   return hit.redirected ? new Response(hit.body, hit) : hit;
+}
+
+/** A LAZY file: this version's copy once it has been fetched, else the network's, kept. */
+async function cachedOnUse(key, request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(key);
+  if (hit) return hit;
+  const response = await fetch(request);
+  // Only a whole 200 is kept: not an error page, and not a partial (Range) answer.
+  if (response.status === 200) await cache.put(key, response.clone());
+  return response;
 }

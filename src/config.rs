@@ -2,16 +2,14 @@
 //! beside `index.html`, and the Jabber ID typed into the sign-in form.
 
 use crate::proto::jid::BareJid;
-use serde::Deserialize;
+use crate::proto::json::Json;
 
 use crate::xmpp::endpoint::{check_websocket_uri, websocket_host};
 
 /// `config.json`, all optional: `{"default_domain": "...", "websocket_url": "wss://..."}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppConfig {
-    #[serde(default)]
     pub default_domain: Option<String>,
-    #[serde(default)]
     pub websocket_url: Option<String>,
 }
 
@@ -19,8 +17,15 @@ impl AppConfig {
     /// Refuses a preset endpoint Kith would not open (plain `ws:` off this machine), so
     /// the host learns at once rather than each person at sign-in.
     pub fn from_json(text: &str) -> Result<AppConfig, String> {
-        let config: AppConfig =
-            serde_json::from_str(text).map_err(|e| format!("config.json is not valid: {e}"))?;
+        let invalid = |e: String| format!("config.json is not valid: {e}");
+        let json = Json::parse(text).map_err(invalid)?;
+        if !matches!(json, Json::Object(_)) {
+            return Err(invalid("not an object".into()));
+        }
+        let config = AppConfig {
+            default_domain: json.opt_string("default_domain").map_err(invalid)?,
+            websocket_url: json.opt_string("websocket_url").map_err(invalid)?,
+        };
         if let Some(url) = &config.websocket_url {
             check_websocket_uri(url).map_err(|why| format!("config.json: {why}"))?;
         }

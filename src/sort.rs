@@ -3,6 +3,7 @@
 //! these helpers order indices through a single `&dyn` comparator instead, so the wasm
 //! links one sort however many lists are sorted.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -42,6 +43,188 @@ pub fn map_of<K: Ord, V>(entries: impl IntoIterator<Item = (K, V)>) -> BTreeMap<
     map
 }
 
+/// A map kept as a sorted `Vec`, for maps of a few entries (iqs in flight, a stanza's
+/// texts by language) or few thousand small ones: each key and value type of a `BTreeMap`
+/// links its own B-tree code (about 7 KB of wasm), this one a binary search and a `Vec`.
+/// Iterates in key order, as a `BTreeMap` does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VecMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        VecMap(Vec::new())
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    pub const fn new() -> Self {
+        VecMap(Vec::new())
+    }
+
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.binary_search_by(|(k, _)| k.borrow().cmp(key))
+    }
+
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+
+    /// The value now under `key`, inserted if there was none.
+    pub fn get_or_insert(&mut self, key: K, value: V) -> &mut V {
+        let i = match self.find(&key) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+
+    /// Like `BTreeMap::insert`: the value that was there, replaced.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    pub fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// A set kept as a sorted `Vec` (see [`VecMap`]); iterates in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VecSet<T>(VecMap<T, ()>);
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet(VecMap::default())
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    pub const fn new() -> Self {
+        VecSet(VecMap::new())
+    }
+
+    /// Like `BTreeSet::insert`: whether it was not there yet.
+    pub fn insert(&mut self, item: T) -> bool {
+        self.0.insert(item, ()).is_none()
+    }
+
+    pub fn contains<Q: Ord + ?Sized>(&self, item: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.0.contains_key(item)
+    }
+
+    /// Whether it was there.
+    pub fn remove<Q: Ord + ?Sized>(&mut self, item: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.0.remove(item).is_some()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.0.keys()
+    }
+}
+
+impl<T: Ord> FromIterator<T> for VecSet<T> {
+    /// By insertion, not a sort (see [`set_of`]).
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Self {
+        let mut set = VecSet::new();
+        for item in items {
+            set.insert(item);
+        }
+        set
+    }
+}
+
+impl<T: Ord, const N: usize> From<[T; N]> for VecSet<T> {
+    fn from(items: [T; N]) -> Self {
+        items.into_iter().collect()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a VecSet<T> {
+    type Item = &'a T;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (T, ())>, fn(&(T, ())) -> &T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0 .0.iter().map(|(item, ())| item)
+    }
+}
+
+impl<T> IntoIterator for VecSet<T> {
+    type Item = T;
+    type IntoIter = std::iter::Map<std::vec::IntoIter<(T, ())>, fn((T, ())) -> T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().map(|(item, ())| item)
+    }
+}
+
 /// The positions `0..n` in the order `cmp` gives them, equal ones by position (stable).
 fn order(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
@@ -52,6 +235,42 @@ fn order(n: usize, cmp: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vec_maps_and_sets_behave_as_b_trees() {
+        let mut map = VecMap::new();
+        let mut tree = BTreeMap::new();
+        for (i, key) in ["k2", "k10", "k1", "a", "k2", "z", "k10"]
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!(
+                map.insert(key.to_owned(), i),
+                tree.insert(key.to_owned(), i)
+            );
+        }
+        assert_eq!(map.remove("a"), tree.remove("a"));
+        assert_eq!(map.remove("nothing"), tree.remove("nothing"));
+        assert_eq!(map.get("k2"), tree.get("k2"));
+        assert!(map.contains_key("z") && !map.contains_key("a"));
+        *map.get_or_insert("k3".into(), 0) += 5;
+        *map.get_or_insert("k3".into(), 0) += 5;
+        *tree.entry("k3".into()).or_insert(0) += 5;
+        *tree.entry("k3".into()).or_insert(0) += 5;
+        assert_eq!(map.len(), tree.len());
+        assert!(map.iter().eq(tree.iter()));
+        assert!(map.values().eq(tree.values()));
+        assert!(map.clone().into_iter().eq(tree.clone()));
+
+        let set: VecSet<&str> = ["b", "a", "c", "a"].into_iter().collect();
+        assert!(set.iter().eq(["a", "b", "c"].iter()));
+        let mut set = set;
+        assert!(!set.insert("b") && set.insert("d"));
+        assert!(set.remove("a") && !set.remove("a"));
+        assert!(set.contains("d") && !set.contains("a"));
+        assert_eq!(set.len(), 3);
+        assert!(set.into_iter().eq(["b", "c", "d"]));
+    }
 
     #[test]
     fn orders_and_keeps_equal_items_in_place() {

@@ -95,11 +95,11 @@ fn path(parts: &[&str]) -> JsValue {
 }
 
 /// Writes one record the way an older build would: a plain object in one transaction.
-async fn raw_put(db: &IdbDatabase, store: &str, record: &impl serde::Serialize) {
+async fn raw_put(db: &IdbDatabase, store: &str, record: &impl Record) {
     let tx = db
         .transaction_with_str_and_mode(store, IdbTransactionMode::Readwrite)
         .unwrap();
-    let value = js_sys::JSON::parse(&serde_json::to_string(record).unwrap()).unwrap();
+    let value = js_sys::JSON::parse(&record.to_json().to_text()).unwrap();
     tx.object_store(store).unwrap().put(&value).unwrap();
     let done = Promise::new(&mut |resolve: Function, reject: Function| {
         tx.set_oncomplete(Some(&resolve));

@@ -480,25 +480,25 @@ pub(super) async fn cached_feed(
 }
 
 pub(super) fn keys_to_record(keys: &ScramKeys) -> RememberedKeys {
-    use base64::{engine::general_purpose::STANDARD, Engine};
+    use crate::proto::base64::encode;
     RememberedKeys {
         mechanism: keys.hash.mechanism().into(),
-        salt: STANDARD.encode(&keys.salt),
+        salt: encode(&keys.salt),
         iterations: keys.iterations,
-        client_key: STANDARD.encode(&keys.client_key),
-        server_key: STANDARD.encode(&keys.server_key),
+        client_key: encode(&keys.client_key),
+        server_key: encode(&keys.server_key),
     }
 }
 
 fn keys_from_record(record: &RememberedKeys) -> Option<ScramKeys> {
-    use base64::{engine::general_purpose::STANDARD, Engine};
+    use crate::proto::base64::decode;
     Some(ScramKeys {
         hash: ScramHash::PREFERENCE
             .into_iter()
             .find(|h| h.mechanism() == record.mechanism)?,
-        salt: STANDARD.decode(&record.salt).ok()?,
+        salt: decode(&record.salt)?,
         iterations: record.iterations,
-        client_key: STANDARD.decode(&record.client_key).ok()?,
-        server_key: STANDARD.decode(&record.server_key).ok()?,
+        client_key: decode(&record.client_key)?,
+        server_key: decode(&record.server_key)?,
     })
 }

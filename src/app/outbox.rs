@@ -117,6 +117,11 @@ impl Account {
 pub(super) fn fresh_id() -> String {
     let mut bytes = [0u8; 12];
     // The browser always has crypto.getRandomValues; without it ids would collide.
-    getrandom::getrandom(&mut bytes).expect("the browser's crypto.getRandomValues");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let random = crate::net::random_bytes(&mut bytes);
+    assert!(random, "the browser's crypto.getRandomValues");
+    let hex = |n: u8| char::from(b"0123456789abcdef"[usize::from(n)]);
+    bytes
+        .iter()
+        .flat_map(|b| [hex(b >> 4), hex(b & 15)])
+        .collect()
 }

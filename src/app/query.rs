@@ -2,17 +2,17 @@
 //! slot), on top of the client's `query` and its `Update::Answer`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use crate::proto::rfc6120::Iq;
 use futures_channel::oneshot;
 
 use super::account::Account;
 use super::outbox::fresh_id;
+use crate::sort::VecMap;
 use crate::xmpp::IqOutcome;
 
 /// The account's queries awaiting their answer, by iq id.
-pub(super) type Waiting = RefCell<HashMap<String, oneshot::Sender<IqOutcome>>>;
+pub(super) type Waiting = RefCell<VecMap<String, oneshot::Sender<IqOutcome>>>;
 
 impl Account {
     /// Sends `build(id)` and waits for its answer; `Disconnected` when this tab has no

@@ -55,9 +55,9 @@ impl Account {
         let size = image.size() as u64;
         if let Some(limit) = limit.filter(|limit| size > *limit) {
             return Err(format!(
-                "This image is {:.1} MB; your server accepts at most {:.1} MB",
-                size as f64 / 1e6,
-                limit as f64 / 1e6
+                "This image is {} MB; your server accepts at most {} MB",
+                upload::megabytes(size),
+                upload::megabytes(limit)
             )
             .into());
         }

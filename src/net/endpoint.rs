@@ -1,6 +1,8 @@
 //! Finding the WebSocket endpoint: the host's `config.json`, else XEP-0156 discovery.
 
-use gloo_net::http::Request;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Response;
 
 use crate::config::AppConfig;
 use crate::proto::host_meta::{discovery_urls, HostMeta};
@@ -10,18 +12,34 @@ use crate::proto::host_meta::{discovery_urls, HostMeta};
 /// at all.
 pub async fn fetch_config() -> Result<Option<AppConfig>, String> {
     // Relative, so a deployment under a sub-path finds its own file.
-    let response = match Request::get("config.json").send().await {
-        Ok(r) => r,
-        Err(_) => return Ok(None),
+    let Some(response) = get("config.json").await else {
+        return Ok(None);
     };
     if !response.ok() {
         return Ok(Some(AppConfig::default()));
     }
-    let text = response
-        .text()
-        .await
-        .map_err(|e| format!("config.json could not be read: {e}"))?;
+    let text = text(&response).await.map_err(|e| {
+        let why = e.as_string().or_else(|| {
+            let error = e.dyn_ref::<js_sys::Error>()?;
+            Some(String::from(error.message()))
+        });
+        format!("config.json could not be read: {}", why.unwrap_or_default())
+    })?;
     AppConfig::from_json(&text).map(Some)
+}
+
+/// `fetch(url)`, as it is (gloo-net's `Request::get`, without linking its streams and
+/// JSON); `None` when the network did not answer.
+async fn get(url: &str) -> Option<Response> {
+    let window = web_sys::window()?;
+    let response = JsFuture::from(window.fetch_with_str(url)).await.ok()?;
+    response.dyn_into().ok()
+}
+
+/// The response's body as text.
+async fn text(response: &Response) -> Result<String, wasm_bindgen::JsValue> {
+    let text = JsFuture::from(response.text()?).await?;
+    Ok(text.as_string().unwrap_or_default())
 }
 
 /// The WebSocket URL for `domain`, or a sentence naming every place we looked.
@@ -38,13 +56,13 @@ pub async fn discover(domain: &str) -> Result<String, String> {
     let mut refused = None;
     let urls = discovery_urls(domain);
     for (i, url) in urls.iter().enumerate() {
-        let Ok(response) = Request::get(url).send().await else {
+        let Some(response) = get(url).await else {
             continue;
         };
         if !response.ok() {
             continue;
         }
-        let Ok(text) = response.text().await else {
+        let Ok(text) = text(&response).await else {
             continue;
         };
         let meta = if i == 0 {

@@ -96,17 +96,19 @@ pub fn now() -> Instant {
 
 fn random_u32() -> u32 {
     let mut bytes = [0u8; 4];
-    let _ = getrandom::getrandom(&mut bytes);
+    super::random_bytes(&mut bytes);
     u32::from_le_bytes(bytes)
 }
 
 /// A fresh SCRAM client nonce: 18 random bytes, base64 (no commas, as RFC 5802 needs).
 fn fresh_nonce() -> String {
-    use base64::{engine::general_purpose::STANDARD, Engine};
     let mut bytes = [0u8; 18];
     // Without randomness the nonce would be predictable; the browser always has it.
-    getrandom::getrandom(&mut bytes).expect("the browser's crypto.getRandomValues");
-    STANDARD.encode(bytes)
+    assert!(
+        super::random_bytes(&mut bytes),
+        "the browser's crypto.getRandomValues"
+    );
+    crate::proto::base64::encode(bytes)
 }
 
 impl Connection {

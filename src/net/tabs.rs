@@ -7,11 +7,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BroadcastChannel, MessageEvent};
 
+use crate::proto::json::Json;
 use crate::state::ConnectionStatus;
 
 type Callback = Rc<RefCell<Option<Box<dyn FnOnce()>>>>;
@@ -117,8 +117,7 @@ fn hold(acquired: Callback, release: Rc<RefCell<Option<Function>>>) -> JsValue {
 
 /// What one tab tells the account's other tabs. It crosses the channel as JSON: data, so
 /// a change of label or wording in one place cannot break the other end.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq)]
 pub enum TabMessage {
     /// The shared outbox changed: the holder sends what a follower wrote; followers redraw
     /// what is Pending.
@@ -133,6 +132,42 @@ pub enum TabMessage {
     StatusAsked,
     /// Where the holder's connection stands.
     Status { status: ConnectionStatus },
+}
+
+impl TabMessage {
+    /// `{"kind":"outbox"}`, `{"kind":"status","status":"Online"}`: the shape serde gave
+    /// them before, so tabs of the previous deployment still understand this one.
+    fn to_json(&self) -> String {
+        let kind = match self {
+            TabMessage::Outbox => "outbox",
+            TabMessage::Roster => "roster",
+            TabMessage::Posts => "posts",
+            TabMessage::SignOut => "sign-out",
+            TabMessage::StatusAsked => "status-asked",
+            TabMessage::Status { .. } => "status",
+        };
+        let message = Json::object().with("kind", Json::str(kind));
+        let message = match self {
+            TabMessage::Status { status } => message.with("status", Json::str(status.label())),
+            _ => message,
+        };
+        message.to_text()
+    }
+
+    fn from_json(text: &str) -> Option<TabMessage> {
+        let json = Json::parse(text).ok()?;
+        Some(match json.get("kind")?.as_str()? {
+            "outbox" => TabMessage::Outbox,
+            "roster" => TabMessage::Roster,
+            "posts" => TabMessage::Posts,
+            "sign-out" => TabMessage::SignOut,
+            "status-asked" => TabMessage::StatusAsked,
+            "status" => TabMessage::Status {
+                status: ConnectionStatus::from_label(json.get("status")?.as_str()?)?,
+            },
+            _ => return None,
+        })
+    }
 }
 
 /// The channel between the tabs of one account.
@@ -153,7 +188,7 @@ impl TabChannel {
         };
         let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             let message = e.data().as_string();
-            if let Some(message) = message.and_then(|t| serde_json::from_str(&t).ok()) {
+            if let Some(message) = message.and_then(|t| TabMessage::from_json(&t)) {
                 heard(message);
             }
         });
@@ -165,16 +200,66 @@ impl TabChannel {
     }
 
     pub fn post(&self, message: &TabMessage) {
-        let (Some(channel), Ok(text)) = (&self.channel, serde_json::to_string(message)) else {
-            return;
-        };
-        let _ = channel.post_message(&text.into());
+        if let Some(channel) = &self.channel {
+            let _ = channel.post_message(&message.to_json().into());
+        }
     }
 
     pub fn close(&self) {
         if let Some(channel) = &self.channel {
             channel.set_onmessage(None);
             channel.close();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn messages_cross_as_the_json_tabs_of_the_last_deployment_wrote() {
+        let all = [
+            (TabMessage::Outbox, r#"{"kind":"outbox"}"#),
+            (TabMessage::Roster, r#"{"kind":"roster"}"#),
+            (TabMessage::Posts, r#"{"kind":"posts"}"#),
+            (TabMessage::SignOut, r#"{"kind":"sign-out"}"#),
+            (TabMessage::StatusAsked, r#"{"kind":"status-asked"}"#),
+            (
+                TabMessage::Status {
+                    status: ConnectionStatus::Connecting,
+                },
+                r#"{"kind":"status","status":"Connecting"}"#,
+            ),
+            (
+                TabMessage::Status {
+                    status: ConnectionStatus::Online,
+                },
+                r#"{"kind":"status","status":"Online"}"#,
+            ),
+            (
+                TabMessage::Status {
+                    status: ConnectionStatus::Offline,
+                },
+                r#"{"kind":"status","status":"Offline"}"#,
+            ),
+        ];
+        for (message, text) in all {
+            assert_eq!(message.to_json(), text);
+            assert_eq!(TabMessage::from_json(text), Some(message));
+        }
+        for unreadable in [
+            "",
+            "outbox",
+            r#"{"kind":"later"}"#,
+            r#"{"kind":"status"}"#,
+            r#"{"kind":"status","status":"Away"}"#,
+            r#"{"type":"outbox"}"#,
+        ] {
+            assert_eq!(TabMessage::from_json(unreadable), None, "{unreadable}");
         }
     }
 }

@@ -2,8 +2,8 @@
 //! XMPP-over-WebSocket endpoint lives.
 
 use minidom::Element;
-use serde::Deserialize;
 
+use super::json::Json;
 use super::ns;
 use crate::xmpp::endpoint::check_websocket_uri;
 
@@ -39,24 +39,29 @@ impl HostMeta {
 
     /// Parses `/.well-known/host-meta.json` (RFC 6415 JRD).
     pub fn from_jrd(text: &str) -> Result<HostMeta, HostMetaError> {
-        #[derive(Deserialize)]
-        struct Jrd {
-            #[serde(default)]
-            links: Vec<Link>,
+        let jrd = Json::parse(text).map_err(HostMetaError::NotJrd)?;
+        if !matches!(jrd, Json::Object(_)) {
+            return Err(HostMetaError::NotJrd("not an object".into()));
         }
-        #[derive(Deserialize)]
-        struct Link {
-            rel: Option<String>,
-            href: Option<String>,
+        let links = match jrd.get("links") {
+            None | Some(Json::Null) => &[][..],
+            Some(Json::Array(links)) => links,
+            Some(_) => return Err(HostMetaError::NotJrd("links is not a list".into())),
+        };
+        let mut hrefs = Vec::new();
+        for link in links {
+            let (Json::Object(_), Ok(rel), Ok(href)) =
+                (link, link.opt_string("rel"), link.opt_string("href"))
+            else {
+                return Err(HostMetaError::NotJrd(
+                    "a link is not an object of strings".into(),
+                ));
+            };
+            if let (Some(ns::ALT_CONNECTIONS_WEBSOCKET), Some(href)) = (rel.as_deref(), href) {
+                hrefs.push(href);
+            }
         }
-        let jrd: Jrd =
-            serde_json::from_str(text).map_err(|e| HostMetaError::NotJrd(e.to_string()))?;
-        let links = jrd
-            .links
-            .iter()
-            .filter(|l| l.rel.as_deref() == Some(ns::ALT_CONNECTIONS_WEBSOCKET))
-            .filter_map(|l| l.href.as_deref());
-        Ok(HostMeta::from_hrefs(links))
+        Ok(HostMeta::from_hrefs(hrefs.iter().map(String::as_str)))
     }
 
     /// Keeps only `ws:`/`wss:` URLs, `wss:` first; anything else in a WebSocket link is
@@ -166,6 +171,10 @@ mod tests {
         );
         assert_eq!(HostMeta::from_xrd("not xml"), Err(HostMetaError::NotXrd));
         assert!(HostMeta::from_jrd("<XRD/>").is_err());
+        assert!(HostMeta::from_jrd("[]").is_err());
+        assert!(HostMeta::from_jrd(r#"{"links":{}}"#).is_err());
+        assert!(HostMeta::from_jrd(r#"{"links":[1]}"#).is_err());
+        assert!(HostMeta::from_jrd(r#"{"links":[{"rel":5}]}"#).is_err());
         assert_eq!(HostMeta::from_jrd("{}").unwrap(), HostMeta::default());
     }
 

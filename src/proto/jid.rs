@@ -713,7 +713,9 @@ fn fold(part: &str) -> String {
     if part.is_ascii() {
         return part.to_ascii_lowercase();
     }
-    nfkc(&lowercase(part)).replace('ß', "ss").replace('ς', "σ")
+    nfkc(&super::lowercase(part))
+        .replace('ß', "ss")
+        .replace('ς', "σ")
 }
 
 /// RFC 3454 §6: a part with right-to-left characters must not have left-to-right ones and
@@ -743,20 +745,10 @@ fn nfkc(text: &str) -> String {
     js_sys::JsString::from(text).normalize("NFKC").into()
 }
 
-#[cfg(target_arch = "wasm32")]
-fn lowercase(text: &str) -> String {
-    js_sys::JsString::from(text).to_lower_case().into()
-}
-
 #[cfg(not(target_arch = "wasm32"))]
 fn nfkc(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     text.nfkc().collect()
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn lowercase(text: &str) -> String {
-    text.to_lowercase()
 }
 
 /// Typed input and its preparation, for the native rule and the browser's alike:

@@ -58,9 +58,8 @@ pub fn hashtags(md: &str) -> Vec<String> {
                         let tag: String = word[i + 1..]
                             .chars()
                             .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-'))
-                            .collect::<String>()
-                            .trim_end_matches(['_', '-'])
-                            .to_lowercase();
+                            .collect();
+                        let tag = super::lowercase(tag.trim_end_matches(['_', '-']));
                         let wordy = tag.chars().any(|c| !c.is_ascii_digit());
                         if !tag.is_empty() && wordy && !tags.contains(&tag) {
                             tags.push(tag);

@@ -1,12 +1,16 @@
 //! Wire formats, one module per specification: parsed from `minidom` elements into small
 //! plain types (only what Kith uses), built back with `Element::builder`.
 
+/// RFC 4648: base64.
+pub mod base64;
 /// XEP-0082 date-times.
 pub mod date;
 /// XEP-0156: Discovering Alternative XMPP Connection Methods (host-meta).
 pub mod host_meta;
 /// RFC 7622: Jabber IDs, parsed without linking Unicode tables into the wasm.
 pub mod jid;
+/// RFC 8259: JSON (config.json, JRD, the store's records).
+pub mod json;
 /// Markdown, the source format of posts, rendered to sanitised nodes and XHTML.
 pub mod markdown;
 pub mod ns;
@@ -39,3 +43,45 @@ pub mod xep0363;
 /// The XHTML/HTML allowlist sanitiser every piece of untrusted markup goes through.
 pub mod xhtml;
 pub(crate) mod xml;
+
+/// Unicode lowercasing (`str::to_lowercase`, final sigma included). In the browser it is
+/// the browser's own `toLowerCase`, the same mapping, so the wasm links no case tables
+/// (about 16 KB); native builds (tests, fuzzing) use Rust's.
+#[cfg(target_arch = "wasm32")]
+pub fn lowercase(text: &str) -> String {
+    // ASCII, most text it is given, maps the same without crossing to JavaScript.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    js_sys::JsString::from(text).to_lower_case().into()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn lowercase(text: &str) -> String {
+    text.to_lowercase()
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn the_browser_lowercases_as_rust_does() {
+        for text in [
+            "Plain ASCII #Tag_1",
+            "ΟΔΟΣ ΣΑΣ",
+            "Σ",
+            "İstanbul",
+            "STRASSE ẞ",
+            "ДРУЗЬЯ",
+            "ǅemal",
+            "ＦＵＬＬ",
+            "𐐀𐐁 Deseret",
+            "",
+        ] {
+            assert_eq!(super::lowercase(text), text.to_lowercase(), "{text}");
+        }
+    }
+}

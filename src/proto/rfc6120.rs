@@ -2,16 +2,15 @@
 //! and resource binding. Read from `minidom` elements into small plain types (only what
 //! Kith uses), written back with `Element::builder`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::proto::jid::{FullJid, Jid};
-use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use minidom::Element;
 
 use super::xml::Attrs;
 
 use super::ns;
+use crate::sort::VecMap;
 
 /// Why an element is not the stanza or payload it should be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,7 +359,7 @@ pub struct StanzaError {
     pub type_: ErrorType,
     pub defined_condition: DefinedCondition,
     /// Texts by `xml:lang` (`""` when none is given).
-    pub texts: BTreeMap<String, String>,
+    pub texts: VecMap<String, String>,
     pub other: Option<Element>,
 }
 
@@ -374,7 +373,11 @@ impl StanzaError {
         StanzaError {
             type_,
             defined_condition,
-            texts: BTreeMap::from([(lang.to_owned(), text.into())]),
+            texts: {
+                let mut texts = VecMap::new();
+                texts.insert(lang.to_owned(), text.into());
+                texts
+            },
             other: None,
         }
     }
@@ -391,7 +394,7 @@ impl TryFrom<Element> for StanzaError {
             .attr("type")
             .and_then(ErrorType::parse)
             .ok_or(ParseError("a stanza error without a valid type"))?;
-        let (mut condition, mut texts, mut other) = (None, BTreeMap::new(), None);
+        let (mut condition, mut texts, mut other) = (None, VecMap::new(), None);
         for child in el.children() {
             if child.ns() == ns::XMPP_STANZAS {
                 if child.name() == "text" {
@@ -596,14 +599,14 @@ impl SaslCondition {
 pub fn sasl_auth(mechanism: &str, data: &[u8]) -> Element {
     Element::builder("auth", ns::SASL)
         .a("mechanism", mechanism)
-        .append(BASE64.encode(data))
+        .append(super::base64::encode(data))
         .build()
 }
 
 /// `<response/>` to a challenge.
 pub fn sasl_response(data: &[u8]) -> Element {
     Element::builder("response", ns::SASL)
-        .append(BASE64.encode(data))
+        .append(super::base64::encode(data))
         .build()
 }
 
@@ -615,7 +618,7 @@ pub fn sasl_data(el: &Element) -> Option<Vec<u8>> {
     if text == "=" {
         return Some(vec![]);
     }
-    BASE64.decode(text).ok()
+    super::base64::decode(text)
 }
 
 // ---- resource binding (§7) ----------------------------------------------------------------

@@ -1,8 +1,6 @@
 //! RFC 6121: XMPP IM — presence, messages and the roster. Read from `minidom` elements
 //! into small plain types (only what Kith uses), written back with `Element::builder`.
 
-use std::collections::BTreeMap;
-
 use crate::proto::jid::{BareJid, Jid};
 use minidom::Element;
 
@@ -10,6 +8,7 @@ use super::xml::Attrs;
 
 use super::ns;
 use super::rfc6120::{jid_attr, ParseError};
+use crate::sort::VecMap;
 
 // ---- presence (§4) ------------------------------------------------------------------------
 
@@ -60,7 +59,7 @@ pub struct Presence {
     pub type_: PresenceType,
     pub show: Option<Show>,
     /// `<status/>` texts by `xml:lang` (`""` when none is given).
-    pub statuses: BTreeMap<String, String>,
+    pub statuses: VecMap<String, String>,
     pub priority: i8,
     pub payloads: Vec<Element>,
 }
@@ -73,7 +72,7 @@ impl Presence {
             id: None,
             type_,
             show: None,
-            statuses: BTreeMap::new(),
+            statuses: VecMap::new(),
             priority: 0,
             payloads: vec![],
         }
@@ -207,7 +206,7 @@ pub struct Message {
     pub id: Option<String>,
     pub type_: MessageType,
     /// `<body/>` texts by `xml:lang` (`""` when none is given).
-    pub bodies: BTreeMap<String, String>,
+    pub bodies: VecMap<String, String>,
     /// Every child but bodies, subjects and the thread.
     pub payloads: Vec<Element>,
 }
@@ -220,7 +219,7 @@ impl Message {
             to,
             id: None,
             type_: MessageType::Chat,
-            bodies: BTreeMap::new(),
+            bodies: VecMap::new(),
             payloads: vec![],
         }
     }
@@ -246,7 +245,7 @@ impl TryFrom<Element> for Message {
             to: jid_attr(&el, "to")?,
             id: el.attr("id").map(str::to_owned),
             type_,
-            bodies: BTreeMap::new(),
+            bodies: VecMap::new(),
             payloads: vec![],
         };
         for child in el.children() {

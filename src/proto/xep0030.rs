@@ -1,8 +1,6 @@
 //! XEP-0030: Service Discovery — disco#info and disco#items, as far as Kith asks, answers
 //! and reads them.
 
-use std::collections::BTreeSet;
-
 use crate::proto::jid::Jid;
 use minidom::Element;
 
@@ -11,6 +9,7 @@ use super::xml::Attrs;
 use super::ns;
 use super::rfc6120::ParseError;
 use super::xep0004::Form;
+use crate::sort::VecSet;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -36,7 +35,7 @@ impl Identity {
 pub struct DiscoInfo {
     pub node: Option<String>,
     pub identities: Vec<Identity>,
-    pub features: BTreeSet<String>,
+    pub features: VecSet<String>,
     /// XEP-0128 extensions.
     pub forms: Vec<Form>,
 }

@@ -2,7 +2,6 @@
 //! hash, the `<c/>` that announces it in presence, and the XEP-0163 `+notify` features
 //! Kith's disco#info carries so that PEP pushes new posts.
 
-use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use minidom::Element;
 
 use super::xml::Attrs;
@@ -41,7 +40,7 @@ pub fn caps_node(disco: &DiscoInfo) -> String {
 
 /// The `ver` of `disco`: its verification string's SHA-1 in base64 (§5.1).
 pub(crate) fn caps_ver(disco: &DiscoInfo) -> String {
-    BASE64.encode(Sha1::hash(&caps_string(disco)))
+    super::base64::encode(Sha1::hash(&caps_string(disco)))
 }
 
 /// XEP-0115 §5.1's verification string, for a disco#info without forms (Kith's has

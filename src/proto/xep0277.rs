@@ -524,7 +524,7 @@ fn xhtml_div(content: &Element) -> Option<Element> {
 fn categories<'a>(terms: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut categories: Vec<String> = Vec::new();
     for term in terms {
-        let term = term.trim().trim_start_matches('#').to_lowercase();
+        let term = super::lowercase(term.trim().trim_start_matches('#'));
         if !term.is_empty() && !categories.contains(&term) {
             categories.push(term);
         }

@@ -22,7 +22,9 @@
 //! archived already), [`Archive::poll_request`], [`Archive::handle_response`] and
 //! [`Archive::handle_message`].
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::sort::VecSet;
 
 use crate::proto::jid::BareJid;
 use crate::proto::ns;
@@ -82,7 +84,7 @@ pub struct Archive {
     account: BareJid,
     /// The archive id of the newest message delivered.
     newest: Option<String>,
-    seen: BTreeSet<String>,
+    seen: VecSet<String>,
     seen_order: VecDeque<String>,
     /// Consulted only while `newest` is `None`.
     start: Start,
@@ -96,7 +98,7 @@ impl Archive {
         Archive {
             account,
             newest: None,
-            seen: BTreeSet::new(),
+            seen: VecSet::new(),
             seen_order: VecDeque::new(),
             start: Start::Unknown,
             running: None,

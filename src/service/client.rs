@@ -3,7 +3,9 @@
 //! Driven like [`Session`]: call the `handle_*` inputs, then drain
 //! [`Client::poll_transmit`] and [`Client::poll_update`] and read [`Client::poll_timeout`].
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::sort::{VecMap, VecSet};
 
 use crate::proto::jid::{BareJid, FullJid, Jid};
 use crate::proto::ns;
@@ -76,11 +78,11 @@ pub struct Client {
     feed: Feed,
     archive: Archive,
     /// Ids of [`Client::query`] requests still unanswered.
-    queries: BTreeSet<String>,
+    queries: VecSet<String>,
     /// The outbox's entries (id, refusal) as last reported in [`Update::Outbox`].
     reported: Vec<(String, Option<String>)>,
     /// Outbox entries already retried after reconfiguring their node: once only.
-    reconfigured: BTreeSet<String>,
+    reconfigured: VecSet<String>,
     /// What this stream's last presence announced: `None` before the initial presence,
     /// else whether its caps asked for microblog notifications.
     notify: Option<bool>,
@@ -94,7 +96,7 @@ pub struct Client {
     /// then on, publishes go without it ([`feed::without_max_items_option`]).
     max_items_option_refused: bool,
     /// `wait` answers per outbox entry so far ([`MAX_WAITS`]).
-    waits: BTreeMap<String, u8>,
+    waits: VecMap<String, u8>,
     updates: VecDeque<Update>,
 }
 
@@ -121,14 +123,14 @@ impl Client {
             roster_request: None,
             outbox,
             feed,
-            queries: BTreeSet::new(),
-            reconfigured: BTreeSet::new(),
+            queries: VecSet::new(),
+            reconfigured: VecSet::new(),
             reported: Vec::new(),
             notify: None,
             presence_deferred: false,
             caps_caught_up: false,
             max_items_option_refused: false,
-            waits: BTreeMap::new(),
+            waits: VecMap::new(),
             updates: VecDeque::new(),
         }
     }
@@ -562,7 +564,7 @@ impl Client {
         if outcome != Outcome::Retry {
             return outcome;
         }
-        let waits = self.waits.entry(id.to_owned()).or_default();
+        let waits = self.waits.get_or_insert(id.to_owned(), 0);
         *waits += 1;
         if *waits > MAX_WAITS {
             Outcome::Rejected("The server is busy; try again later".to_owned())
@@ -705,12 +707,11 @@ impl Client {
         DiscoInfo {
             node: None,
             identities: vec![Identity::new("client", "web", "en", "Kith")],
-            features: crate::sort::set_of(
-                [ns::DISCO_INFO, ns::PING]
-                    .into_iter()
-                    .chain(xep0115::notify_features().into_iter().filter(|_| notify))
-                    .map(str::to_owned),
-            ),
+            features: [ns::DISCO_INFO, ns::PING]
+                .into_iter()
+                .chain(xep0115::notify_features().into_iter().filter(|_| notify))
+                .map(str::to_owned)
+                .collect(),
             forms: vec![],
         }
     }

@@ -18,6 +18,13 @@ pub struct Slot {
 }
 
 /// The server's items, among which an upload service usually is.
+/// A size in megabytes (10⁶ bytes) with one decimal, `12.3`, rounded half up: integer
+/// arithmetic, since `{:.1}` of a float links its exact formatting into the wasm (5 KB).
+pub fn megabytes(bytes: u64) -> String {
+    let tenths = bytes / 100_000 + u64::from(bytes % 100_000 >= 50_000);
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
 pub fn items_iq(id: &str, domain: &Jid) -> Iq {
     Iq::from_get(id, xep0030::items_query()).with_to(domain.clone())
 }
@@ -122,6 +129,23 @@ pub fn slot(answer: Option<Element>) -> Option<Slot> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn megabytes_with_one_decimal() {
+        for (bytes, text) in [
+            (0, "0.0"),
+            (49_999, "0.0"),
+            (50_000, "0.1"),
+            (1_000_000, "1.0"),
+            (1_049_999, "1.0"),
+            (1_250_000, "1.3"),
+            (10_485_760, "10.5"),
+            (104_857_600, "104.9"),
+            (u64::MAX, "18446744073709.6"),
+        ] {
+            assert_eq!(megabytes(bytes), text, "{bytes}");
+        }
+    }
 
     fn el(xml: &str) -> Option<Element> {
         Some(xml.parse().unwrap())

@@ -4,7 +4,7 @@
 //! `JID HOST` pairs), so another account signing in here does not inherit them; a Wipe
 //! at sign-out forgets the account's.
 
-use std::collections::HashSet;
+use crate::sort::VecSet;
 
 use leptos::prelude::*;
 
@@ -24,7 +24,7 @@ pub struct ImageChoices {
     /// **Always show images**.
     pub always: RwSignal<bool>,
     /// Posts whose images the person chose to see (**Show image**), for this page's life.
-    pub shown: RwSignal<HashSet<ItemKey>>,
+    pub shown: RwSignal<VecSet<ItemKey>>,
     /// Hosts uploads were served from, with the account (bare JID) that uploaded.
     pub upload_hosts: RwSignal<Vec<(String, String)>>,
 }
@@ -40,7 +40,7 @@ impl ImageChoices {
         let stored = |key: &str| storage().and_then(|s| s.get_item(key).ok().flatten());
         ImageChoices {
             always: RwSignal::new(stored(ALWAYS_KEY).as_deref() == Some("1")),
-            shown: RwSignal::new(HashSet::new()),
+            shown: RwSignal::new(VecSet::new()),
             upload_hosts: RwSignal::new(
                 stored(UPLOAD_HOSTS_KEY)
                     .map(|s| {

@@ -56,7 +56,7 @@ fn note_received(id: Option<String>) {
 
 /// Where the connection stands, as the status element says it (and as the tab holding
 /// the connection tells the others, `net::tabs::TabMessage`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnectionStatus {
     Connecting,
     Online,
@@ -70,6 +70,17 @@ impl ConnectionStatus {
             ConnectionStatus::Online => "Online",
             ConnectionStatus::Offline => "Offline",
         }
+    }
+
+    /// The status a [`label`](Self::label) names.
+    pub fn from_label(label: &str) -> Option<ConnectionStatus> {
+        [
+            ConnectionStatus::Connecting,
+            ConnectionStatus::Online,
+            ConnectionStatus::Offline,
+        ]
+        .into_iter()
+        .find(|s| s.label() == label)
     }
 }
 
@@ -345,7 +356,7 @@ impl AppState {
                 };
                 let name = c.display_name();
                 (
-                    name.to_lowercase(),
+                    crate::proto::lowercase(&name),
                     ContactRow {
                         jid,
                         name,

@@ -8,9 +8,9 @@
 //! Every method builds one transaction, issues all its requests synchronously, then awaits
 //! the transaction's `complete` (or `abort`) and reads the requests' results. Nothing is
 //! awaited while a transaction is open, so no transaction can auto-commit half-way or
-//! hang on an inactive request. Records cross as JSON (serde_json, already linked, and
-//! the browser's `JSON.parse`), which yields the plain objects the compound key paths
-//! need; times are finite `f64`, so they stay numbers.
+//! hang on an inactive request. Records cross as JSON text ([`Record`], and the browser's
+//! `JSON.parse`), which yields the plain objects the compound key paths need; times are
+//! finite `f64`, so they stay numbers.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -19,7 +19,6 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use js_sys::Array;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
@@ -118,20 +117,39 @@ fn js_error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
-fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let json = serde_json::to_string(value).map_err(|e| js_error(&e.to_string()))?;
-    js_sys::JSON::parse(&json)
+fn to_js(value: &Json) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(&value.to_text())
 }
 
-/// `None` for `undefined` (a `get` that found nothing).
-fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<Option<T>, JsValue> {
+fn to_js_all<T: Record>(records: &[T]) -> Result<Array, JsValue> {
+    Ok(to_js(&Json::Array(records.iter().map(Record::to_json).collect()))?.unchecked_into())
+}
+
+/// The value as JSON; `None` for `undefined` (a `get` that found nothing).
+fn json_of(value: &JsValue) -> Result<Option<Json>, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    let json: String = js_sys::JSON::stringify(value)?.into();
-    serde_json::from_str(&json)
-        .map(Some)
-        .map_err(|e| js_error(&e.to_string()))
+    let text: String = js_sys::JSON::stringify(value)?.into();
+    Json::parse(&text).map(Some).map_err(|e| js_error(&e))
+}
+
+fn from_js<T: Record>(value: &JsValue) -> Result<Option<T>, JsValue> {
+    match json_of(value)? {
+        Some(json) => T::from_json(&json).map(Some).map_err(|e| js_error(&e)),
+        None => Ok(None),
+    }
+}
+
+fn from_js_all<T: Record>(value: &JsValue) -> Result<Vec<T>, JsValue> {
+    match json_of(value)? {
+        Some(Json::Array(items)) => items
+            .iter()
+            .map(|item| T::from_json(item).map_err(|e| js_error(&e)))
+            .collect(),
+        Some(_) => Err(js_error("not a list")),
+        None => Ok(Vec::new()),
+    }
 }
 
 fn key(parts: &[&str]) -> JsValue {
@@ -521,15 +539,18 @@ fn open_error(error: &JsValue) -> StoreError {
     }
 }
 
-fn read<T: DeserializeOwned>(request: &IdbRequest) -> StoreResult<Option<T>> {
+fn read<T: Record>(request: &IdbRequest) -> StoreResult<Option<T>> {
     request
         .result()
         .and_then(|value| from_js(&value))
         .map_err(|e| store_error(&e))
 }
 
-fn read_all<T: DeserializeOwned>(request: &IdbRequest) -> StoreResult<Vec<T>> {
-    Ok(read(request)?.unwrap_or_default())
+fn read_all<T: Record>(request: &IdbRequest) -> StoreResult<Vec<T>> {
+    request
+        .result()
+        .and_then(|value| from_js_all(&value))
+        .map_err(|e| store_error(&e))
 }
 
 /// Writes the roster version beside the roster (absent = `None`).
@@ -537,11 +558,12 @@ fn put_roster_version(tx: &Tx, account: &str, version: Option<&str>) -> Result<(
     let cursors = tx.store(schema::CURSORS)?;
     match version {
         Some(value) => {
-            cursors.put(&to_js(&CursorRecord {
+            let record = CursorRecord {
                 account: account.into(),
                 key: ROSTER_VERSION_KEY.into(),
                 value: value.into(),
-            })?)?;
+            };
+            cursors.put(&to_js(&record.to_json())?)?;
         }
         None => {
             cursors.delete(&key(&[account, ROSTER_VERSION_KEY]))?;
@@ -563,7 +585,7 @@ impl Store for IdbStore {
 
     async fn put_account(&self, record: &AccountRecord) -> StoreResult<()> {
         let tx = self.tx(&[schema::ACCOUNTS], Some(Durability::Default))?;
-        tx.issue(|tx| tx.store(schema::ACCOUNTS)?.put(&to_js(record)?))?;
+        tx.issue(|tx| tx.store(schema::ACCOUNTS)?.put(&to_js(&record.to_json())?))?;
         tx.done().await
     }
 
@@ -593,8 +615,7 @@ impl Store for IdbStore {
         tx.issue(|tx| {
             let store = tx.store(schema::ROSTER)?;
             store.delete(&account_range(account)?)?;
-            let contacts: Array = to_js(&roster.contacts)?.unchecked_into();
-            for contact in contacts.iter() {
+            for contact in to_js_all(&roster.contacts)?.iter() {
                 store.put(&contact)?;
             }
             put_roster_version(tx, account, roster.version.as_deref())
@@ -615,7 +636,7 @@ impl Store for IdbStore {
         tx.issue(|tx| {
             let store = tx.store(schema::ROSTER)?;
             match change {
-                Ok(contact) => store.put(&to_js(contact)?)?,
+                Ok(contact) => store.put(&to_js(&contact.to_json())?)?,
                 Err(jid) => store.delete(&key(&[account, jid]))?,
             };
             put_roster_version(tx, account, version)
@@ -636,7 +657,7 @@ impl Store for IdbStore {
 
     async fn put_outbox(&self, record: &OutboxRecord) -> StoreResult<()> {
         let tx = self.tx(&[schema::OUTBOX], Some(Durability::Strict))?;
-        tx.issue(|tx| tx.store(schema::OUTBOX)?.put(&to_js(record)?))?;
+        tx.issue(|tx| tx.store(schema::OUTBOX)?.put(&to_js(&record.to_json())?))?;
         tx.done().await
     }
 
@@ -689,9 +710,7 @@ impl Store for IdbStore {
         let end = tx.done().await;
         request.set_onsuccess(None);
         end?;
-        Ok(from_js(&found)
-            .map_err(|e| store_error(&e))?
-            .unwrap_or_default())
+        from_js_all(&found).map_err(|e| store_error(&e))
     }
 
     async fn put_posts(&self, records: &[PostRecord]) -> StoreResult<()> {
@@ -702,8 +721,7 @@ impl Store for IdbStore {
         tx.issue(|tx| {
             let store = tx.store(schema::POSTS)?;
             // One JSON.parse for the batch, then one put per record.
-            let values: Array = to_js(records)?.unchecked_into();
-            for value in values.iter() {
+            for value in to_js_all(records)?.iter() {
                 store.put(&value)?;
             }
             Ok(())
@@ -735,7 +753,7 @@ impl Store for IdbStore {
 
     async fn put_cursor(&self, record: &CursorRecord) -> StoreResult<()> {
         let tx = self.tx(&[schema::CURSORS], Some(Durability::Default))?;
-        tx.issue(|tx| tx.store(schema::CURSORS)?.put(&to_js(record)?))?;
+        tx.issue(|tx| tx.store(schema::CURSORS)?.put(&to_js(&record.to_json())?))?;
         tx.done().await
     }
 

@@ -3,8 +3,9 @@
 //!
 //! [`Store`] is the one interface; [`MemoryStore`] implements it in memory (native tests,
 //! and the fallback when the browser refuses storage), `idb::IdbStore` on IndexedDB.
-//! Only this folder touches IndexedDB. Records are plain serde structs, one per object
-//! store, keyed by the account first so that wiping an account is a key-range delete.
+//! Only this folder touches IndexedDB. Records are plain structs, one per object store,
+//! keyed by the account first so that wiping an account is a key-range delete; each
+//! crosses as a JSON object ([`Record`]).
 
 pub mod memory;
 pub mod schema;
@@ -14,9 +15,9 @@ pub mod device;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
 
-use serde::{Deserialize, Serialize};
-
 pub use memory::MemoryStore;
+
+use crate::proto::json::Json;
 
 /// Why the store could not do what was asked. The app goes on from memory and says so.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,7 +51,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// SCRAM keys kept by "Remember me on this device": enough to sign in again, never the
 /// password (RFC 5802 §3: ClientKey and ServerKey derive from the salted password).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RememberedKeys {
     /// `SCRAM-SHA-256` or `SCRAM-SHA-1`.
     pub mechanism: String,
@@ -62,7 +63,7 @@ pub struct RememberedKeys {
 }
 
 /// The accounts this device knows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AccountRecord {
     /// Bare JID; the key.
     pub jid: String,
@@ -74,7 +75,7 @@ pub struct AccountRecord {
 }
 
 /// One roster item as cached (RFC 6121 §2.1.2 fields that the app shows or sends back).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContactRecord {
     pub account: String,
     pub jid: String,
@@ -93,7 +94,7 @@ pub struct CachedRoster {
 }
 
 /// Something the person wrote that the server has not acknowledged yet.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OutboxRecord {
     pub account: String,
     /// Client-chosen, stable across retries (pubsub item id, origin-id, iq id).
@@ -106,7 +107,6 @@ pub struct OutboxRecord {
     /// `service::outbox::WriteKind::as_str`, which reads and writes them).
     pub kind: String,
     /// What it is about: the item's id, or a roster write's contact.
-    #[serde(default)]
     pub target: String,
     /// The stanza to send, as it is.
     pub payload: String,
@@ -114,18 +114,15 @@ pub struct OutboxRecord {
     pub failed: Option<String>,
     /// The pubsub item the write creates or changes. Absent for roster writes, and in
     /// records written before Kith kept it (their payload tells).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<ItemRecord>,
     /// A post's access model asked for (`open`, `presence`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<String>,
     /// The name a roster write gives the contact.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 /// A pubsub item, by service, node and item id.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRecord {
     pub service: String,
     pub node: String,
@@ -134,7 +131,7 @@ pub struct ItemRecord {
 
 /// A cached pubsub item (a post, a comment, a like), kept as the XML that arrived so a
 /// newer reader can parse it better.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PostRecord {
     pub account: String,
     pub service: String,
@@ -143,7 +140,6 @@ pub struct PostRecord {
     /// Bare JID of the (trusted) author.
     pub author: String,
     /// A comment's or like's publisher, as the service stamped it (else unverified).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publisher: Option<String>,
     /// ms since the epoch; the timeline's order.
     pub published: f64,
@@ -151,12 +147,11 @@ pub struct PostRecord {
     pub xml: String,
     /// The comments node a post links to, kept beside the XML so that a warm start need
     /// not parse every cached post to find its comments.
-    #[serde(default)]
     pub thread: ThreadRecord,
 }
 
 /// What [`PostRecord::thread`] knows.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ThreadRecord {
     /// A record written before Kith kept this (or a comment): parse the XML to know.
     #[default]
@@ -169,11 +164,236 @@ pub enum ThreadRecord {
 }
 
 /// Where a sync stopped (an RSM `last`, a MAM id, a roster version…), by name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CursorRecord {
     pub account: String,
     pub key: String,
     pub value: String,
+}
+
+/// A record as the object IndexedDB keeps: the shape serde gave them before (a field
+/// per member; `None` as `null`, or absent where marked), so databases written by
+/// older builds read as they are.
+pub trait Record: Sized {
+    fn to_json(&self) -> Json;
+    fn from_json(json: &Json) -> Result<Self, String>;
+}
+
+impl Record for RememberedKeys {
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with("mechanism", Json::str(&self.mechanism))
+            .with("salt", Json::str(&self.salt))
+            .with("iterations", Json::Number(self.iterations.into()))
+            .with("client_key", Json::str(&self.client_key))
+            .with("server_key", Json::str(&self.server_key))
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        let iterations = json.number("iterations")?;
+        Ok(RememberedKeys {
+            mechanism: json.string("mechanism")?,
+            salt: json.string("salt")?,
+            iterations: u32_of(iterations).ok_or("\"iterations\" is not a u32")?,
+            client_key: json.string("client_key")?,
+            server_key: json.string("server_key")?,
+        })
+    }
+}
+
+fn u32_of(n: f64) -> Option<u32> {
+    (n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n)).then_some(n as u32)
+}
+
+/// A member that may be absent or null, or else an object of type `T`.
+fn opt_record<T: Record>(json: &Json, key: &str) -> Result<Option<T>, String> {
+    match json.get(key) {
+        None | Some(Json::Null) => Ok(None),
+        Some(value) => T::from_json(value).map(Some),
+    }
+}
+
+impl Record for AccountRecord {
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with("jid", Json::str(&self.jid))
+            .with(
+                "keys",
+                self.keys.as_ref().map_or(Json::Null, Record::to_json),
+            )
+            .with("last_used", Json::Number(self.last_used))
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(AccountRecord {
+            jid: json.string("jid")?,
+            keys: opt_record(json, "keys")?,
+            last_used: json.number("last_used")?,
+        })
+    }
+}
+
+impl Record for ContactRecord {
+    fn to_json(&self) -> Json {
+        let groups = self.groups.iter().map(|g| Json::str(g)).collect();
+        Json::object()
+            .with("account", Json::str(&self.account))
+            .with("jid", Json::str(&self.jid))
+            .with("name", Json::opt_str(self.name.as_deref()))
+            .with("subscription", Json::str(&self.subscription))
+            .with("pending_out", Json::Bool(self.pending_out))
+            .with("groups", Json::Array(groups))
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        let groups = match json.get("groups") {
+            Some(Json::Array(items)) => items
+                .iter()
+                .map(|g| g.as_str().map(str::to_owned))
+                .collect::<Option<_>>(),
+            _ => None,
+        };
+        Ok(ContactRecord {
+            account: json.string("account")?,
+            jid: json.string("jid")?,
+            name: json.opt_string("name")?,
+            subscription: json.string("subscription")?,
+            pending_out: json.boolean("pending_out", None)?,
+            groups: groups.ok_or("\"groups\" is not a list of strings")?,
+        })
+    }
+}
+
+impl Record for ItemRecord {
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with("service", Json::str(&self.service))
+            .with("node", Json::str(&self.node))
+            .with("id", Json::str(&self.id))
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(ItemRecord {
+            service: json.string("service")?,
+            node: json.string("node")?,
+            id: json.string("id")?,
+        })
+    }
+}
+
+impl Record for OutboxRecord {
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with("account", Json::str(&self.account))
+            .with("id", Json::str(&self.id))
+            .with("queue", Json::str(&self.queue))
+            .with("seq", Json::Number(self.seq))
+            .with("kind", Json::str(&self.kind))
+            .with("target", Json::str(&self.target))
+            .with("payload", Json::str(&self.payload))
+            .with("failed", Json::opt_str(self.failed.as_deref()))
+            .with_some("item", self.item.as_ref().map(Record::to_json))
+            .with_some("access", self.access.as_deref().map(Json::str))
+            .with_some("name", self.name.as_deref().map(Json::str))
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(OutboxRecord {
+            account: json.string("account")?,
+            id: json.string("id")?,
+            queue: json.string("queue")?,
+            seq: json.number("seq")?,
+            kind: json.string("kind")?,
+            // Absent in records written before Kith kept it.
+            target: json.opt_string("target")?.unwrap_or_default(),
+            payload: json.string("payload")?,
+            failed: json.opt_string("failed")?,
+            item: opt_record(json, "item")?,
+            access: json.opt_string("access")?,
+            name: json.opt_string("name")?,
+        })
+    }
+}
+
+impl Record for ThreadRecord {
+    /// serde's shape for an enum: `"Unknown"`, `"None"`, `{"Node": {…}}`.
+    fn to_json(&self) -> Json {
+        match self {
+            ThreadRecord::Unknown => Json::str("Unknown"),
+            ThreadRecord::None => Json::str("None"),
+            ThreadRecord::Node { service, node } => Json::object().with(
+                "Node",
+                Json::object()
+                    .with("service", Json::str(service))
+                    .with("node", Json::str(node)),
+            ),
+        }
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        match json {
+            Json::String(s) if s == "Unknown" => Ok(ThreadRecord::Unknown),
+            Json::String(s) if s == "None" => Ok(ThreadRecord::None),
+            Json::Object(members) if members.len() == 1 => {
+                let node = json.get("Node").ok_or("unknown thread")?;
+                Ok(ThreadRecord::Node {
+                    service: node.string("service")?,
+                    node: node.string("node")?,
+                })
+            }
+            _ => Err("unknown thread".into()),
+        }
+    }
+}
+
+impl Record for PostRecord {
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with("account", Json::str(&self.account))
+            .with("service", Json::str(&self.service))
+            .with("node", Json::str(&self.node))
+            .with("id", Json::str(&self.id))
+            .with("author", Json::str(&self.author))
+            .with_some("publisher", self.publisher.as_deref().map(Json::str))
+            .with("published", Json::Number(self.published))
+            .with("xml", Json::str(&self.xml))
+            .with("thread", self.thread.to_json())
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(PostRecord {
+            account: json.string("account")?,
+            service: json.string("service")?,
+            node: json.string("node")?,
+            id: json.string("id")?,
+            author: json.string("author")?,
+            publisher: json.opt_string("publisher")?,
+            published: json.number("published")?,
+            xml: json.string("xml")?,
+            // Absent in records written before Kith kept it.
+            thread: match json.get("thread") {
+                None => ThreadRecord::Unknown,
+                Some(thread) => ThreadRecord::from_json(thread)?,
+            },
+        })
+    }
+}
+
+impl Record for CursorRecord {
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with("account", Json::str(&self.account))
+            .with("key", Json::str(&self.key))
+            .with("value", Json::str(&self.value))
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(CursorRecord {
+            account: json.string("account")?,
+            key: json.string("key")?,
+            value: json.string("value")?,
+        })
+    }
 }
 
 /// Everything the app keeps on the device. Every method is one transaction.
@@ -217,6 +437,199 @@ pub trait Store {
 
     /// Sign out with "wipe": every record of the account goes, credentials included.
     async fn wipe_account(&self, account: &str) -> StoreResult<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each record from the JSON serde_json wrote for it (what databases of older
+    /// builds hold), and back to the same text.
+    fn same<T: Record + PartialEq + std::fmt::Debug>(text: &str, record: T) {
+        let json = Json::parse(text).unwrap();
+        assert_eq!(T::from_json(&json).as_ref(), Ok(&record), "{text}");
+        assert_eq!(record.to_json().to_text(), text);
+    }
+
+    fn item() -> ItemRecord {
+        ItemRecord {
+            service: "a@b".into(),
+            node: "urn:xmpp:microblog:0".into(),
+            id: "p1".into(),
+        }
+    }
+
+    #[test]
+    fn records_read_and_write_as_serde_did() {
+        let keys = RememberedKeys {
+            mechanism: "SCRAM-SHA-256".into(),
+            salt: "c2FsdA==".into(),
+            iterations: 4096,
+            client_key: "Y2s=".into(),
+            server_key: "c2s=".into(),
+        };
+        same(
+            r#"{"jid":"a@b","keys":null,"last_used":1700000000123}"#,
+            AccountRecord {
+                jid: "a@b".into(),
+                keys: None,
+                last_used: 1_700_000_000_123.0,
+            },
+        );
+        same(
+            r#"{"jid":"a@b","keys":{"mechanism":"SCRAM-SHA-256","salt":"c2FsdA==","iterations":4096,"client_key":"Y2s=","server_key":"c2s="},"last_used":0.5}"#,
+            AccountRecord {
+                jid: "a@b".into(),
+                keys: Some(keys),
+                last_used: 0.5,
+            },
+        );
+        same(
+            r#"{"account":"a@b","jid":"c@d","name":"Cé \"C\"","subscription":"both","pending_out":false,"groups":["Friends","Work"]}"#,
+            ContactRecord {
+                account: "a@b".into(),
+                jid: "c@d".into(),
+                name: Some("Cé \"C\"".into()),
+                subscription: "both".into(),
+                pending_out: false,
+                groups: vec!["Friends".into(), "Work".into()],
+            },
+        );
+        same(
+            r#"{"account":"a@b","jid":"c@d","name":null,"subscription":"none","pending_out":true,"groups":[]}"#,
+            ContactRecord {
+                account: "a@b".into(),
+                jid: "c@d".into(),
+                name: None,
+                subscription: "none".into(),
+                pending_out: true,
+                groups: vec![],
+            },
+        );
+        let outbox = OutboxRecord {
+            account: "a@b".into(),
+            id: "w1".into(),
+            queue: "q".into(),
+            seq: 3.0,
+            kind: "post".into(),
+            target: "p1".into(),
+            payload: "<iq/>".into(),
+            failed: None,
+            item: Some(item()),
+            access: Some("presence".into()),
+            name: Some("N".into()),
+        };
+        same(
+            r#"{"account":"a@b","id":"w1","queue":"q","seq":3,"kind":"post","target":"p1","payload":"<iq/>","failed":null,"item":{"service":"a@b","node":"urn:xmpp:microblog:0","id":"p1"},"access":"presence","name":"N"}"#,
+            outbox.clone(),
+        );
+        let refused = OutboxRecord {
+            failed: Some("forbidden".into()),
+            item: None,
+            access: None,
+            name: None,
+            ..outbox.clone()
+        };
+        same(
+            r#"{"account":"a@b","id":"w1","queue":"q","seq":3,"kind":"post","target":"p1","payload":"<iq/>","failed":"forbidden"}"#,
+            refused,
+        );
+        // Written before Kith kept the target: it reads as empty.
+        let old = r#"{"account":"a@b","id":"w1","queue":"q","seq":3,"kind":"post","payload":"<iq/>","failed":null}"#;
+        let old = OutboxRecord::from_json(&Json::parse(old).unwrap()).unwrap();
+        assert_eq!((old.target.as_str(), old.item), ("", None));
+
+        let post = PostRecord {
+            account: "a@b".into(),
+            service: "c@d".into(),
+            node: "urn:xmpp:microblog:0".into(),
+            id: "p1".into(),
+            author: "c@d".into(),
+            publisher: None,
+            published: 1_700_000_000_000.0,
+            xml: "<entry xmlns='http://www.w3.org/2005/Atom'/>".into(),
+            thread: ThreadRecord::Node {
+                service: "pubsub.d".into(),
+                node: "comments".into(),
+            },
+        };
+        same(
+            r#"{"account":"a@b","service":"c@d","node":"urn:xmpp:microblog:0","id":"p1","author":"c@d","published":1700000000000,"xml":"<entry xmlns='http://www.w3.org/2005/Atom'/>","thread":{"Node":{"service":"pubsub.d","node":"comments"}}}"#,
+            post.clone(),
+        );
+        same(
+            r#"{"account":"a@b","service":"c@d","node":"urn:xmpp:microblog:0","id":"p1","author":"c@d","publisher":"e@f","published":1700000000000,"xml":"<entry xmlns='http://www.w3.org/2005/Atom'/>","thread":"None"}"#,
+            PostRecord {
+                publisher: Some("e@f".into()),
+                thread: ThreadRecord::None,
+                ..post.clone()
+            },
+        );
+        let unknown = PostRecord {
+            thread: ThreadRecord::Unknown,
+            ..post.clone()
+        };
+        let text = unknown.to_json().to_text();
+        assert!(text.ends_with(r#","thread":"Unknown"}"#), "{text}");
+        let without = Json::parse(&text.replace(r#","thread":"Unknown""#, "")).unwrap();
+        assert_eq!(PostRecord::from_json(&without), Ok(unknown));
+
+        same(
+            r#"{"account":"a@b","key":"roster-version","value":"v1"}"#,
+            CursorRecord {
+                account: "a@b".into(),
+                key: "roster-version".into(),
+                value: "v1".into(),
+            },
+        );
+    }
+
+    #[test]
+    fn records_with_missing_or_mistyped_fields_are_refused() {
+        for (text, why) in [
+            (r#"{"jid":"a@b","last_used":1}"#, None),
+            (
+                r#"{"keys":null,"last_used":1}"#,
+                Some("\"jid\" is not a string"),
+            ),
+            (
+                r#"{"jid":"a@b","keys":null,"last_used":"1"}"#,
+                Some("\"last_used\" is not a number"),
+            ),
+            (
+                r#"{"jid":"a@b","keys":{"mechanism":"m","salt":"s","iterations":-1,"client_key":"c","server_key":"s"},"last_used":1}"#,
+                Some("\"iterations\" is not a u32"),
+            ),
+            (
+                r#"{"jid":"a@b","keys":{"mechanism":"m","salt":"s","iterations":1.5,"client_key":"c","server_key":"s"},"last_used":1}"#,
+                Some("\"iterations\" is not a u32"),
+            ),
+        ] {
+            let read = AccountRecord::from_json(&Json::parse(text).unwrap());
+            assert_eq!(read.err().as_deref(), why, "{text}");
+        }
+        let contact = |groups: &str| {
+            let text = format!(
+                r#"{{"account":"a","jid":"c","name":null,"subscription":"none","pending_out":false,"groups":{groups}}}"#
+            );
+            ContactRecord::from_json(&Json::parse(&text).unwrap())
+        };
+        assert!(contact("[]").is_ok());
+        assert!(contact("[1]").is_err());
+        assert!(contact("null").is_err());
+        for thread in [
+            r#""Later""#,
+            r#"{"Node":{"service":"s"}}"#,
+            r#"{"Other":{}}"#,
+            "null",
+            "1",
+        ] {
+            assert!(
+                ThreadRecord::from_json(&Json::parse(thread).unwrap()).is_err(),
+                "{thread}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -11,11 +11,17 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::app::App;
+use crate::proto::json::number_text;
 use crate::state::{AppState, Route};
 
 /// `text` between Unicode isolates (FSI … PDI), for a name or JID someone else chose inside
 /// a plain-text sentence (a dialog, a label): its own direction controls, such as U+202E,
 /// then cannot reorder the words around it. In markup, `<bdi>` does the same.
+/// A CSS length, `56px` (see [`number_text`]: no float formatting in the wasm).
+pub fn px(n: f64) -> String {
+    number_text(n) + "px"
+}
+
 pub fn isolate(text: &str) -> String {
     format!("\u{2068}{text}\u{2069}")
 }

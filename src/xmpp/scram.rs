@@ -5,7 +5,7 @@
 //! that keys remembered from an earlier exchange can stand in for the password (see
 //! [`Secret`]).
 
-use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
+use crate::proto::base64;
 use sasl::common::scram::{ScramProvider, Sha1, Sha256};
 use sasl::common::Password;
 
@@ -155,9 +155,8 @@ impl<'a> ServerFirst<'a> {
         if !nonce.starts_with(client_nonce) || nonce.len() == client_nonce.len() {
             return Err(ScramError::NonceMismatch);
         }
-        let salt = BASE64
-            .decode(salt.ok_or(ScramError::Malformed("no salt"))?)
-            .map_err(|_| ScramError::Malformed("salt is not base64"))?;
+        let salt = base64::decode(salt.ok_or(ScramError::Malformed("no salt"))?)
+            .ok_or(ScramError::Malformed("salt is not base64"))?;
         let iterations: u32 = iterations
             .ok_or(ScramError::Malformed("no iteration count"))?
             .parse()
@@ -297,7 +296,7 @@ impl ScramClient {
             server_signature,
             keys,
         };
-        Ok(format!("{final_bare},p={}", BASE64.encode(proof)).into_bytes())
+        Ok(format!("{final_bare},p={}", base64::encode(proof)).into_bytes())
     }
 
     /// Verifies `v=`; authentication only counts once this returns `Ok`.
@@ -318,9 +317,8 @@ impl ScramClient {
                 _ => {}
             }
         }
-        let verifier = BASE64
-            .decode(verifier.ok_or(ScramError::BadServerSignature)?)
-            .map_err(|_| ScramError::BadServerSignature)?;
+        let verifier = base64::decode(verifier.ok_or(ScramError::BadServerSignature)?)
+            .ok_or(ScramError::BadServerSignature)?;
         // Compare without an early exit so timing says nothing about the prefix.
         let same = verifier.len() == server_signature.len()
             && verifier

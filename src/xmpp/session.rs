@@ -21,7 +21,9 @@
 //! [`Session::poll_transmit`] (frames to write), [`Session::poll_event`] (what happened),
 //! [`Session::poll_timeout`] (when to call `handle_timeout` next).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::sort::VecMap;
 
 use crate::proto::jid::{BareJid, FullJid, Jid};
 use minidom::Element;
@@ -207,7 +209,7 @@ fn words(condition: &str) -> String {
             if i > 0 {
                 out.push(' ');
             }
-            out.extend(c.to_lowercase());
+            out.push_str(&crate::proto::lowercase(c.encode_utf8(&mut [0; 4])));
         } else {
             out.push(c);
         }
@@ -284,7 +286,7 @@ pub struct Session {
     authenticated: bool,
     transmit: VecDeque<String>,
     events: VecDeque<Event>,
-    pending: BTreeMap<String, PendingIq>,
+    pending: VecMap<String, PendingIq>,
     next_id: u64,
     id_prefix: String,
     /// The SCRAM nonce of the current connection.
@@ -325,7 +327,7 @@ impl Session {
             authenticated: false,
             transmit: VecDeque::new(),
             events: VecDeque::new(),
-            pending: BTreeMap::new(),
+            pending: VecMap::new(),
             next_id: 0,
             id_prefix: String::new(),
             nonce: String::new(),

@@ -1,7 +1,6 @@
 //! The server's side of a sign-in, as literal frames, shared by the native tests.
 
 use crate::proto::jid::BareJid;
-use base64::{engine::general_purpose::STANDARD as BASE64, Engine};
 use minidom::Element;
 
 use super::session::NotOnline;
@@ -29,7 +28,7 @@ pub fn config() -> SessionConfig {
 pub fn sasl(name: &str, payload: &str) -> String {
     format!(
         "<{name} xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>{}</{name}>",
-        BASE64.encode(payload)
+        crate::proto::base64::encode(payload)
     )
 }
 

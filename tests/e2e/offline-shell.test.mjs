@@ -153,6 +153,43 @@ e2e('requests the worker does not own go to the network as before', async (page)
   });
 });
 
+e2e('the PNG icons are not fetched by a first visit, and are kept once asked for', async (page) => {
+  await withSite(async (site) => {
+    const fetched = [];
+    page.on('request', (r) => fetched.push(new URL(r.url()).pathname));
+    await page.goto(site.url);
+    await signInForm(page);
+    await workerActivated(page);
+    await page.reload();
+    await controllingVersion(page);
+    await signInForm(page);
+    const icons = fetched.filter((p) => /icon-\d+\.png$/.test(p));
+    assert.deepEqual(icons, [], 'the first visit fetched the icons');
+    // The worker's install fetched them neither (its requests are not the page's).
+    const cached = () => page.evaluate(async () => {
+      const keys = await Promise.all((await caches.keys()).map(async (name) =>
+        (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname)));
+      return keys.flat().filter((p) => /icon-\d+\.png$/.test(p)).sort();
+    });
+    assert.deepEqual(await cached(), []);
+
+    // Asked for once (as installing the app does), each is kept and served offline.
+    const load = (name) => page.evaluate(async (n) => {
+      const r = await fetch(n);
+      const png = new Uint8Array(await r.arrayBuffer());
+      return `${r.status} ${r.headers.get('content-type')} ${png[1] === 0x50 ? 'png' : 'not png'}`;
+    }, name);
+    assert.equal(await load('icon-192.png'), '200 image/png png');
+    assert.equal(await load('icon-512.png'), '200 image/png png');
+    assert.deepEqual(await cached(), ['/kith/icon-192.png', '/kith/icon-512.png']);
+    site.down = true;
+    await page.context().setOffline(true);
+    assert.equal(await load('icon-192.png'), '200 image/png png');
+    assert.equal(await load('icon-512.png'), '200 image/png png');
+    await page.context().setOffline(false);
+  });
+});
+
 e2e('a new deployment is offered as "Update available" and applied by Reload', async (page) => {
   await withSite(async (site) => {
     const sw = await (await site.upstream('sw.js')).text();

@@ -25,6 +25,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+use crate::sort::{VecMap, VecSet};
+
 use crate::proto::jid::{BareJid, Jid};
 use crate::proto::ns;
 use crate::proto::rfc6120::Iq;
@@ -33,8 +35,8 @@ use crate::proto::rfc6120::StanzaError;
 use crate::proto::rfc6121::Message;
 use crate::proto::xep0030::{self, DiscoInfo};
 use minidom::Element;
-use serde::{Deserialize, Serialize};
 
+use crate::proto::json::Json;
 use crate::proto::ns::MICROBLOG_COMMENTS_PREFIX;
 use crate::proto::xep0277::Entry;
 use crate::store::{CursorRecord, PostRecord, ThreadRecord};
@@ -120,12 +122,12 @@ pub struct Feed {
     posts: BTreeMap<ItemKey, Post>,
     threads: BTreeMap<NodeKey, Thread>,
     /// The posts linking each comments node (usually one).
-    linked: BTreeMap<NodeKey, BTreeSet<ItemKey>>,
+    linked: BTreeMap<NodeKey, VecSet<ItemKey>>,
     sources: BTreeMap<BareJid, Source>,
     /// Items shown from a local write and not yet seen from the server.
-    local: BTreeSet<ItemKey>,
+    local: VecSet<ItemKey>,
     queue: VecDeque<Request>,
-    in_flight: BTreeMap<String, (Request, Instant)>,
+    in_flight: VecMap<String, (Request, Instant)>,
     next_id: u64,
     sync: Option<SyncRun>,
     cursors_dirty: bool,
@@ -133,7 +135,7 @@ pub struct Feed {
     changes: VecDeque<FeedChange>,
     /// Items removed since [`Feed::restore_newest`], until [`Feed::absorb`] (which must
     /// not bring them back).
-    gone: Option<BTreeSet<ItemKey>>,
+    gone: Option<VecSet<ItemKey>>,
     /// A [`Feed::catch_up_after_caps`] waiting for the server's pushes.
     settling: Option<Settling>,
     /// Who may read the own microblog node, once known (see [`Feed::own_access`]).
@@ -188,9 +190,9 @@ impl Feed {
             threads: BTreeMap::new(),
             linked: BTreeMap::new(),
             sources: BTreeMap::new(),
-            local: BTreeSet::new(),
+            local: VecSet::new(),
             queue: VecDeque::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: VecMap::new(),
             next_id: 0,
             sync: None,
             cursors_dirty: false,
@@ -401,7 +403,7 @@ impl Feed {
         let Some(thread) = self.thread_of(key) else {
             return (0, None);
         };
-        let likers: BTreeSet<String> = crate::sort::set_of(thread.likes.iter().map(liker));
+        let likers: VecSet<String> = thread.likes.iter().map(liker).collect();
         let mine = thread
             .likes
             .iter()

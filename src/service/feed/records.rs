@@ -40,6 +40,17 @@ pub(super) fn post_from_record(record: &PostRecord) -> Option<Post> {
     })
 }
 
+/// The cursor record's value: by JID, where each microblog's sync stands. Anything
+/// unreadable in it (a damaged record) counts as no cursors at all.
+fn cursors_of(text: &str) -> Vec<(String, Cursor)> {
+    let Ok(Json::Object(members)) = Json::parse(text) else {
+        return Vec::new();
+    };
+    let cursors = members.into_iter();
+    let cursors = cursors.map(|(jid, c)| Cursor::from_json(&c).map(|c| (jid, c)));
+    cursors.collect::<Option<_>>().unwrap_or_default()
+}
+
 impl Feed {
     /// Starts from what the store kept: posts, comments and likes, and the cursor record
     /// (records of another key are ignored, so the lead may pass them all).
@@ -49,9 +60,7 @@ impl Feed {
             feed.restore_one(record);
         }
         let saved = cursors.iter().find(|c| c.key == CURSOR_KEY);
-        let parsed =
-            saved.and_then(|c| serde_json::from_str::<BTreeMap<String, Cursor>>(&c.value).ok());
-        for (jid, cursor) in parsed.unwrap_or_default() {
+        for (jid, cursor) in saved.map(|c| cursors_of(&c.value)).unwrap_or_default() {
             if let Ok(jid) = BareJid::new(&jid) {
                 feed.sources.entry(jid).or_default().cursor = cursor;
             }
@@ -71,7 +80,7 @@ impl Feed {
         cursors: &[CursorRecord],
     ) -> Self {
         let mut feed = Feed::restore(account, records, cursors);
-        feed.gone = Some(BTreeSet::new());
+        feed.gone = Some(VecSet::new());
         feed
     }
 

@@ -65,19 +65,35 @@ pub(super) struct Settling {
 }
 
 /// Where the sync of one PEP microblog stands. Persisted in the cursor record.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Cursor {
     /// The newest item id seen: a catch-up stops when it comes back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) newest: Option<String>,
     /// The RSM `<last>` Load older continues after (XEP-0059 §2.2); `None` when the
     /// service does not page with RSM.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) older: Option<String>,
     /// The service has nothing older than what we hold: **Load older** has nothing to
     /// ask it (new posts come at the newest end, which a sync fetches).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub(super) end: bool,
+}
+
+impl Cursor {
+    /// `{"newest": …, "older": …, "end": true}`, each only when set.
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with_some("newest", self.newest.as_deref().map(Json::str))
+            .with_some("older", self.older.as_deref().map(Json::str))
+            .with_some("end", self.end.then_some(Json::Bool(true)))
+    }
+
+    pub(super) fn from_json(json: &Json) -> Option<Cursor> {
+        matches!(json, Json::Object(_)).then_some(())?;
+        Some(Cursor {
+            newest: json.opt_string("newest").ok()?,
+            older: json.opt_string("older").ok()?,
+            end: json.boolean("end", Some(false)).ok()?,
+        })
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -607,19 +623,13 @@ impl Feed {
 
     pub(super) fn cursor_value(&self) -> String {
         // `sources` is ordered by JID, which orders as its text: the object's keys come
-        // out sorted, as from a map, without building one.
-        struct Cursors<'a>(&'a BTreeMap<BareJid, Source>);
-        impl serde::Serialize for Cursors<'_> {
-            fn serialize<S: serde::Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
-                out.collect_map(
-                    self.0
-                        .iter()
-                        .filter(|(_, s)| s.cursor != Cursor::default())
-                        .map(|(jid, s)| (jid.as_str(), &s.cursor)),
-                )
-            }
-        }
-        serde_json::to_string(&Cursors(&self.sources)).unwrap_or_default()
+        // out sorted, as from a map.
+        let cursors = self
+            .sources
+            .iter()
+            .filter(|(_, s)| s.cursor != Cursor::default())
+            .map(|(jid, s)| (jid.as_str().to_owned(), s.cursor.to_json()));
+        Json::Object(cursors.collect()).to_text()
     }
 
     /// Coming online with `+notify`, the server pushes each followed microblog's newest

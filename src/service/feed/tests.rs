@@ -3,6 +3,7 @@ use crate::proto::rfc6120::{DefinedCondition, ErrorType};
 use crate::proto::xep0030::{DiscoInfo, Identity};
 use crate::proto::xep0115::{caps_element, caps_string, notify_features, CAPS_NODE};
 use crate::service::outbox::{OutboxEntry, WriteKind};
+use crate::store::Record;
 
 const MOVIM_POST: &str = include_str!("../../../tests/fixtures/xep0277/movim-post.xml");
 const MOVIM_COMMENT: &str = include_str!("../../../tests/fixtures/xep0277/movim-comment.xml");
@@ -1071,11 +1072,12 @@ fn records_from_before_the_thread_field_are_parsed_to_find_it() {
     let post = ItemKey::post(&romeo(), MOVIM_POST_ID);
     let mut record = feed.record(&post).unwrap();
     record.thread = ThreadRecord::Unknown;
-    let json = serde_json::to_string(&record)
-        .unwrap()
+    let json = record
+        .to_json()
+        .to_text()
         .replace(",\"thread\":\"Unknown\"", "");
     assert!(!json.contains("thread"));
-    let old: PostRecord = serde_json::from_str(&json).unwrap();
+    let old = PostRecord::from_json(&Json::parse(&json).unwrap()).unwrap();
     assert_eq!(old.thread, ThreadRecord::Unknown);
 
     let mut restored = Feed::restore(me(), &[old], &[]);

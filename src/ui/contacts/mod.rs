@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use crate::app::use_app;
 use crate::service::roster::RosterEdit;
 use crate::state::{AppState, ContactRow};
-use crate::ui::isolate;
+use crate::ui::{isolate, px};
 
 /// Fixed row height (CSS `--contact-row`); windowing needs it to place rows.
 const ROW_PX: f64 = 56.0;
@@ -73,7 +73,7 @@ pub fn ContactsScreen() -> impl IntoView {
                     role="list"
                     aria-label="Contacts"
                     class="contact-list"
-                    style:height=move || format!("{}px", total() as f64 * ROW_PX)
+                    style:height=move || px(total() as f64 * ROW_PX)
                 >
                     <For
                         each=visible
@@ -192,7 +192,7 @@ fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl Into
             class="contact"
             aria-setsize=move || total.get().to_string()
             aria-posinset=(index + 1).to_string()
-            style:top=format!("{}px", index as f64 * ROW_PX)
+            style:top=px(index as f64 * ROW_PX)
         >
             <span class="presence-dot" data-show=move || availability.get().token() aria-hidden="true"></span>
             <bdi class="contact-name">{row.name}</bdi>

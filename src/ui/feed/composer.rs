@@ -1,5 +1,6 @@
 //! Writing a post, or editing one of one's own: title, Markdown, who may read it, an image.
 
+use crate::proto::json::number_text;
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
@@ -243,7 +244,7 @@ pub fn Composer(always: bool) -> impl IntoView {
                 <Show when=move || upload().is_some()>
                     <p class="upload">
                         <label for="composer-upload">"Uploading image"</label>
-                        <progress id="composer-upload" max="1" value=move || upload().unwrap_or(0.0)></progress>
+                        <progress id="composer-upload" max="1" value=move || number_text(upload().unwrap_or(0.0))></progress>
                     </p>
                 </Show>
                 <Show when=move || publish_error().is_some()>

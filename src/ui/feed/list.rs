@@ -14,6 +14,7 @@ use super::post::PostArticle;
 use crate::app::use_app;
 use crate::service::feed::ItemKey;
 use crate::state::AppState;
+use crate::ui::px;
 
 /// Height assumed for a post not yet rendered (a title, a paragraph, the actions).
 const ESTIMATE_PX: f64 = 220.0;
@@ -205,8 +206,8 @@ pub fn PostList(
             aria-label=label
             class="post-list"
             node_ref=list
-            style:padding-top=move || format!("{}px", padding(0))
-            style:padding-bottom=move || format!("{}px", padding(1))
+            style:padding-top=move || px(padding(0))
+            style:padding-bottom=move || px(padding(1))
         >
             <For
                 each=move || rows.get()
