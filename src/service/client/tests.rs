@@ -100,22 +100,27 @@ fn with_roster_and_presences() -> (Client, Vec<Element>) {
     (c, presences)
 }
 
+/// Answers every iq in `sent` with item-not-found.
+fn answer_not_found(c: &mut Client, sent: &[Element]) {
+    for iq in sent.iter().filter(|f| f.is("iq", ns::DEFAULT_NS)) {
+        let id = iq.attr("id").unwrap();
+        let to = iq
+            .attr("to")
+            .map(|t| format!(" from='{t}'"))
+            .unwrap_or_default();
+        c.handle_frame(
+            t(),
+            &format!("<iq xmlns='jabber:client' type='error' id='{id}'{to}><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
+        );
+    }
+}
+
 /// Answers the feed's sync and discovery requests with nothing, so that a test sees only
 /// what it is about. Returns the presences sent meanwhile.
 fn quiet_feed(c: &mut Client, mut sent: Vec<Element>) -> Vec<Element> {
     let mut presences = vec![];
     while !sent.is_empty() {
-        for iq in sent.iter().filter(|f| f.is("iq", ns::DEFAULT_NS)) {
-            let id = iq.attr("id").unwrap();
-            let to = iq
-                .attr("to")
-                .map(|t| format!(" from='{t}'"))
-                .unwrap_or_default();
-            c.handle_frame(
-                t(),
-                &format!("<iq xmlns='jabber:client' type='error' id='{id}'{to}><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
-            );
-        }
+        answer_not_found(c, &sent);
         sent = frames(c);
         presences.extend(
             sent.iter()
@@ -1218,17 +1223,7 @@ fn a_first_sync_runs_before_stream_management_is_asked_for() {
             enables > 0 || c.feed().progress().is_some(),
             "the sync ended without <enable/>"
         );
-        for iq in sent.iter().filter(|f| f.is("iq", ns::DEFAULT_NS)) {
-            let id = iq.attr("id").unwrap();
-            let to = iq
-                .attr("to")
-                .map(|t| format!(" from='{t}'"))
-                .unwrap_or_default();
-            c.handle_frame(
-                t(),
-                &format!("<iq xmlns='jabber:client' type='error' id='{id}'{to}><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"),
-            );
-        }
+        answer_not_found(&mut c, &sent);
         sent = frames(&mut c);
     }
     assert_eq!(enables, 1);
