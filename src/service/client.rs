@@ -23,6 +23,7 @@ use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
 use crate::proto::xep0277::Entry;
+use crate::xmpp::framing::{FrameError, FrameParser};
 use crate::xmpp::session::iq_id;
 use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
 
@@ -229,6 +230,22 @@ impl Client {
 
     pub fn handle_frame(&mut self, now: Instant, frame: &str) {
         self.session.handle_frame(now, frame);
+        self.process(now);
+    }
+
+    /// See [`Session::frame_parser`]: a large frame, parsed a slice at a time.
+    pub fn frame_parser(&self, frame: String) -> FrameParser {
+        self.session.frame_parser(frame)
+    }
+
+    /// See [`Session::handle_parsed`].
+    pub fn handle_parsed(
+        &mut self,
+        now: Instant,
+        frame: &str,
+        parsed: Result<Element, FrameError>,
+    ) {
+        self.session.handle_parsed(now, frame, parsed);
         self.process(now);
     }
 

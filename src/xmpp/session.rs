@@ -39,7 +39,8 @@ use crate::proto::xep0198;
 use crate::proto::xml::Attrs;
 
 use super::framing::{
-    close_frame, open_frame, parse_frame, to_frame, FrameError, StartTag, DEFAULT_MAX_FRAME_BYTES,
+    close_frame, open_frame, parse_frame, to_frame, FrameError, FrameParser, StartTag,
+    DEFAULT_MAX_FRAME_BYTES,
 };
 use super::scram::{ScramClient, ScramError, ScramHash, ScramKeys, Secret};
 use super::sm::{AckState, OverAck, Unacked};
@@ -431,13 +432,25 @@ impl Session {
     }
 
     pub fn handle_frame(&mut self, now: Instant, frame: &str) {
+        let parsed = parse_frame(frame, self.config.max_frame_bytes);
+        self.handle_parsed(now, frame, parsed);
+    }
+
+    /// [`Session::handle_frame`] for a frame the driver parsed itself, a slice at a time
+    /// ([`FrameParser`], from [`Session::frame_parser`]): what it made of `frame`.
+    pub fn handle_parsed(
+        &mut self,
+        now: Instant,
+        frame: &str,
+        parsed: Result<Element, FrameError>,
+    ) {
         if matches!(self.phase, Phase::Closed) {
             return;
         }
         // Any frame proves the socket alive, the answer to a keepalive ping included.
         self.last_heard = now;
         self.ping_deadline = None;
-        let element = match parse_frame(frame, self.config.max_frame_bytes) {
+        let element = match parsed {
             Ok(el) => el,
             // Anyone can send us such a stanza; dropping the stream for it would let a
             // stranger cut us off (and a resumed stream would bring it back). Before
@@ -462,6 +475,12 @@ impl Session {
             }
         };
         self.handle_element(now, element);
+    }
+
+    /// A parser for `frame` under this session's limits, to feed it slice by slice and
+    /// hand the outcome to [`Session::handle_parsed`].
+    pub fn frame_parser(&self, frame: String) -> FrameParser {
+        FrameParser::new(frame, self.config.max_frame_bytes)
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
