@@ -313,8 +313,11 @@ impl Account {
     fn connect(&self, secret: Secret, roster: Roster, outbox: &[OutboxRecord], warm: bool) {
         let inner = &self.inner;
         self.state().elsewhere.set(false);
+        let mut config = SessionConfig::with_secret(inner.jid.clone(), secret);
+        // The browser's WebCrypto runs SCRAM's PBKDF2 (see `net::socket`).
+        config.derive_elsewhere = true;
         let client = Client::restore(
-            SessionConfig::with_secret(inner.jid.clone(), secret),
+            config,
             roster,
             Outbox::restore(outbox.iter().filter_map(OutboxEntry::from_record).collect()),
             inner.feed.borrow().clone(),

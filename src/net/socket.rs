@@ -16,7 +16,8 @@ use crate::service::{Client, Update};
 use crate::xmpp::backoff::Backoff;
 use crate::xmpp::endpoint::check_websocket_uri;
 use crate::xmpp::framing::{redirect_target, FrameError, FrameParser};
-use crate::xmpp::Instant;
+use crate::xmpp::scram::Derivation;
+use crate::xmpp::{Instant, ScramHash};
 
 /// RFC 7395 §3.1: the WebSocket subprotocol both sides must agree on.
 const SUBPROTOCOL: &str = "xmpp";
@@ -555,7 +556,7 @@ impl Connection {
     /// Feeds one input to the client, then writes what it wants written, reports what
     /// changed, and re-arms the timer.
     fn input(&self, handle: impl FnOnce(&mut Client, Instant)) {
-        let (updates, dropped) = {
+        let (updates, dropped, derivation) = {
             let mut d = self.driver.borrow_mut();
             let d = &mut *d;
             handle(&mut d.client, now());
@@ -600,8 +601,15 @@ impl Connection {
                 d.backoff.reset();
                 d.rediscovered = false;
             }
-            (updates, dropped && !d.client.is_closed())
+            (
+                updates,
+                dropped && !d.client.is_closed(),
+                d.client.poll_derivation(),
+            )
         };
+        if let Some(derivation) = derivation {
+            self.derive(derivation);
+        }
         self.arm_timer();
         {
             let d = self.driver.borrow();
@@ -627,6 +635,19 @@ impl Connection {
         }
     }
 
+    /// Runs a SCRAM exchange's PBKDF2 in the browser's WebCrypto (some 2 ms for Prosody's
+    /// 10,000 rounds, where the wasm took some 25) and hands the result to the client;
+    /// without WebCrypto, the client derives it itself.
+    fn derive(&self, derivation: Derivation) {
+        let c = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let salted = webcrypto_pbkdf2(&derivation).await;
+            c.input(|client, now| {
+                client.handle_salted_password(now, &derivation.exchange, salted.as_deref())
+            });
+        });
+    }
+
     fn arm_timer(&self) {
         let mut d = self.driver.borrow_mut();
         let deadline = d.client.poll_timeout();
@@ -645,6 +666,38 @@ impl Connection {
         });
         d.timer = set_timeout(fire.unchecked_ref(), delay).map(|id| (id, deadline));
     }
+}
+
+/// RFC 5802 `Hi()` by WebCrypto: PBKDF2 with HMAC over the exchange's hash, of the
+/// password's UTF-8 bytes; `None` where WebCrypto is missing (an insecure origin) or fails.
+async fn webcrypto_pbkdf2(d: &Derivation) -> Option<Vec<u8>> {
+    use js_sys::{Array, Object, Reflect, Uint8Array};
+    use wasm_bindgen_futures::JsFuture;
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let password = Uint8Array::from(d.password.as_bytes());
+    let usages = Array::of1(&JsValue::from_str("deriveBits"));
+    let import = subtle
+        .import_key_with_str("raw", &password, "PBKDF2", false, &usages)
+        .ok()?;
+    let key: web_sys::CryptoKey = JsFuture::from(import).await.ok()?.dyn_into().ok()?;
+    let params = Object::new();
+    let hash = match d.hash {
+        ScramHash::Sha1 => "SHA-1",
+        ScramHash::Sha256 => "SHA-256",
+    };
+    for (name, value) in [
+        ("name", JsValue::from_str("PBKDF2")),
+        ("hash", JsValue::from_str(hash)),
+        ("salt", Uint8Array::from(&d.salt[..]).into()),
+        ("iterations", JsValue::from(d.iterations)),
+    ] {
+        Reflect::set(&params, &JsValue::from_str(name), &value).ok()?;
+    }
+    let bits = subtle
+        .derive_bits_with_object(&params, &key, (d.hash.output_len() * 8) as u32)
+        .ok()?;
+    let bits = JsFuture::from(bits).await.ok()?;
+    Some(Uint8Array::new(&bits).to_vec())
 }
 
 fn set_timeout(callback: &js_sys::Function, ms: i32) -> Option<i32> {

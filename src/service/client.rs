@@ -24,6 +24,7 @@ use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
 use crate::proto::xep0277::Entry;
 use crate::xmpp::framing::{FrameError, FrameParser};
+use crate::xmpp::scram::Derivation;
 use crate::xmpp::session::iq_id;
 use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
 
@@ -230,6 +231,17 @@ impl Client {
 
     pub fn handle_frame(&mut self, now: Instant, frame: &str) {
         self.session.handle_frame(now, frame);
+        self.process(now);
+    }
+
+    /// See [`Session::poll_derivation`].
+    pub fn poll_derivation(&mut self) -> Option<Derivation> {
+        self.session.poll_derivation()
+    }
+
+    /// See [`Session::handle_salted_password`].
+    pub fn handle_salted_password(&mut self, now: Instant, exchange: &str, salted: Option<&[u8]>) {
+        self.session.handle_salted_password(now, exchange, salted);
         self.process(now);
     }
 
