@@ -33,6 +33,11 @@ const CLOSE_GRACE_MS: i32 = 1_000;
 /// bytes of them per task.
 const SLICE_BYTES: usize = 48 * 1024;
 
+/// When the client took longer than this over one input (a large roster applied), what
+/// it reports reaches the app in a task of its own: drawing and storing 5,000 contacts
+/// is work enough for one task, after the applying.
+const HEAVY_INPUT_MS: u64 = 20;
+
 type UpdateSink = Box<dyn Fn(&Client, Update)>;
 type FailureSink = Box<dyn Fn(String)>;
 type RetrySink = Box<dyn Fn(Option<f64>)>;
@@ -122,6 +127,9 @@ struct Driver {
     parsing: Option<Parsing>,
     /// A task to go on with the inbox is scheduled.
     pumping: bool,
+    /// Updates of a heavy input ([`HEAVY_INPUT_MS`]) not yet handed to the app; they go
+    /// first, before those of any later input.
+    deferred: Vec<Update>,
     yielder: Option<Yielder>,
 }
 
@@ -181,6 +189,7 @@ impl Connection {
             inbox: VecDeque::new(),
             parsing: None,
             pumping: false,
+            deferred: Vec::new(),
             yielder: None,
         }));
         let connection = Connection { driver };
@@ -341,7 +350,15 @@ impl Connection {
     /// One task's worth of what [`Connection::receive`] queued: one slice of the large
     /// frame, or its handling once parsed, or the small frames after it, then a yield.
     fn pump(&self) {
-        self.driver.borrow_mut().pumping = false;
+        let deferred = {
+            let mut d = self.driver.borrow_mut();
+            d.pumping = false;
+            std::mem::take(&mut d.deferred)
+        };
+        if !deferred.is_empty() {
+            self.deliver(deferred);
+            return self.schedule_pump();
+        }
         let mut budget = SLICE_BYTES;
         loop {
             let parsing = self.driver.borrow_mut().parsing.take();
@@ -394,7 +411,7 @@ impl Connection {
     /// waiting (a paint, a click); nothing if there is nothing left to do.
     fn schedule_pump(&self) {
         let mut d = self.driver.borrow_mut();
-        if d.pumping || (d.parsing.is_none() && d.inbox.is_empty()) {
+        if d.pumping || (d.parsing.is_none() && d.inbox.is_empty() && d.deferred.is_empty()) {
             return;
         }
         d.pumping = true;
@@ -556,10 +573,11 @@ impl Connection {
     /// Feeds one input to the client, then writes what it wants written, reports what
     /// changed, and re-arms the timer.
     fn input(&self, handle: impl FnOnce(&mut Client, Instant)) {
-        let (updates, dropped, derivation) = {
+        let (updates, dropped, derivation, heavy) = {
             let mut d = self.driver.borrow_mut();
             let d = &mut *d;
-            handle(&mut d.client, now());
+            let started = now();
+            handle(&mut d.client, started);
             let open = d
                 .socket
                 .as_ref()
@@ -593,24 +611,41 @@ impl Connection {
                     dropped = true;
                 }
             }
-            let updates: Vec<Update> = std::iter::from_fn(|| d.client.poll_update()).collect();
-            if updates
+            let fresh: Vec<Update> = std::iter::from_fn(|| d.client.poll_update()).collect();
+            if fresh
                 .iter()
                 .any(|u| matches!(u, Update::Online(_) | Update::Resumed))
             {
                 d.backoff.reset();
                 d.rediscovered = false;
             }
+            let mut updates = std::mem::take(&mut d.deferred);
+            updates.extend(fresh);
             (
                 updates,
                 dropped && !d.client.is_closed(),
                 d.client.poll_derivation(),
+                now().millis_since(started) > HEAVY_INPUT_MS,
             )
         };
         if let Some(derivation) = derivation {
             self.derive(derivation);
         }
         self.arm_timer();
+        if heavy && !updates.is_empty() {
+            self.driver.borrow_mut().deferred = updates;
+            self.schedule_pump();
+        } else {
+            self.deliver(updates);
+        }
+        if dropped {
+            self.schedule_reconnect();
+        }
+    }
+
+    /// Hands what the client reported to the app, in order, then one redraw if the feed
+    /// or the outbox changed.
+    fn deliver(&self, updates: Vec<Update>) {
         {
             let d = self.driver.borrow();
             // `Outbox`: the feed shows which posts are pending.
@@ -629,9 +664,6 @@ impl Connection {
             if redraw {
                 (d.sinks.settled)(&d.client);
             }
-        }
-        if dropped {
-            self.schedule_reconnect();
         }
     }
 
