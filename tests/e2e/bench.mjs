@@ -100,7 +100,10 @@ async function coldSignIn(browser, contacts) {
       const item = document.querySelector('[aria-label="Contacts"] li[aria-setsize]');
       return item && item.getAttribute('aria-setsize') === n && performance.now();
     }, expected, { polling: 'raf' }).then((h) => h.jsonValue());
-    const probe = await page.evaluate(() => ({
+    // The roster is written to the device store after that paint, and observers hear of
+    // a long task a little after it ends: the tasks are read a second later.
+    const probe = await page.evaluate(async () => ({
+      settled: await new Promise((r) => setTimeout(r, 1000)),
       click: window.__kith_click,
       online: performance.getEntriesByName('kith:online')[0]?.startTime,
       roster: performance.getEntriesByName('kith:roster')[0]?.startTime,
