@@ -247,6 +247,19 @@ async fn roster_replace_and_pushes_keep_the_version(s: &impl Store) {
     s.replace_roster(A, &fresh).await.unwrap();
     assert_eq!(s.roster(A).await.unwrap(), fresh);
     assert_eq!(s.roster(B).await.unwrap().contacts.len(), 1);
+
+    // A large roster is written a slice at a time, all of it, in one transaction.
+    let large = CachedRoster {
+        version: Some("big".into()),
+        contacts: (0..1234)
+            .map(|i| contact(A, &format!("c{i:05}@y")))
+            .collect(),
+    };
+    s.replace_roster(A, &large).await.unwrap();
+    assert_eq!(s.roster(A).await.unwrap(), large);
+    s.replace_roster(A, &fresh).await.unwrap();
+    assert_eq!(s.roster(A).await.unwrap(), fresh);
+    assert_eq!(s.roster(B).await.unwrap().contacts.len(), 1);
 }
 
 async fn outbox_comes_back_in_writing_order(s: &impl Store) {

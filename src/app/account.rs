@@ -161,9 +161,12 @@ impl App {
         let store = self.store().await;
         // Whatever this device cached for the account: its roster version spares a
         // refetch, its outbox goes out once online.
-        let (roster, outbox) = cached(&store, &jid).await;
+        // Read side by side, as IndexedDB runs read transactions.
+        let ((roster, outbox), (records, cursors)) = futures::join!(
+            cached(&store, &jid),
+            cached_feed(&store, &jid, CACHED_ITEMS)
+        );
         state.pending.set(PendingWrite::all_from(&outbox));
-        let (records, cursors) = cached_feed(&store, &jid, CACHED_ITEMS).await;
         let feed = Feed::restore(jid.clone(), &records, &cursors);
         let cached = Cached {
             roster,
@@ -313,8 +316,11 @@ impl Account {
     fn connect(&self, secret: Secret, roster: Roster, outbox: &[OutboxRecord], warm: bool) {
         let inner = &self.inner;
         self.state().elsewhere.set(false);
+        let mut config = SessionConfig::with_secret(inner.jid.clone(), secret);
+        // The browser's WebCrypto runs SCRAM's PBKDF2 (see `net::socket`).
+        config.derive_elsewhere = true;
         let client = Client::restore(
-            SessionConfig::with_secret(inner.jid.clone(), secret),
+            config,
             roster,
             Outbox::restore(outbox.iter().filter_map(OutboxEntry::from_record).collect()),
             inner.feed.borrow().clone(),

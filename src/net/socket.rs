@@ -4,18 +4,20 @@
 //! becomes visible). Everything else happens in the client.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
 
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{CloseEvent, Event, MessageChannel, MessageEvent, WebSocket};
 
 use crate::service::outbox::OutboxEntry;
 use crate::service::{Client, Update};
 use crate::xmpp::backoff::Backoff;
 use crate::xmpp::endpoint::check_websocket_uri;
-use crate::xmpp::framing::redirect_target;
-use crate::xmpp::Instant;
+use crate::xmpp::framing::{redirect_target, FrameError, FrameParser};
+use crate::xmpp::scram::Derivation;
+use crate::xmpp::{Instant, ScramHash};
 
 /// RFC 7395 §3.1: the WebSocket subprotocol both sides must agree on.
 const SUBPROTOCOL: &str = "xmpp";
@@ -23,11 +25,52 @@ const SUBPROTOCOL: &str = "xmpp";
 /// How long to wait for the server to answer our `<close/>` before dropping the socket.
 const CLOSE_GRACE_MS: i32 = 1_000;
 
+/// Frames longer than this are parsed this many bytes at a time, each slice in a task of
+/// its own, so that the browser can paint and answer clicks in between: a 5,000-contact
+/// roster is one frame of some 400 KB, which parsed in one go held the page's only
+/// thread for over 100 ms. A slice is some 10 ms of parsing in the release build. What
+/// arrives meanwhile waits its turn, and so do the small frames that follow, this many
+/// bytes of them per task.
+const SLICE_BYTES: usize = 48 * 1024;
+
+/// When the client took longer than this over one input (a large roster applied), what
+/// it reports reaches the app in a task of its own: drawing and storing 5,000 contacts
+/// is work enough for one task, after the applying.
+const HEAVY_INPUT_MS: u64 = 20;
+
 type UpdateSink = Box<dyn Fn(&Client, Update)>;
 type FailureSink = Box<dyn Fn(String)>;
 type RetrySink = Box<dyn Fn(Option<f64>)>;
 type SettledSink = Box<dyn Fn(&Client)>;
 type EndpointSink = Box<dyn Fn(String)>;
+/// What a socket said, in the order it said it.
+enum Inbound {
+    Frame(String),
+    Closed,
+}
+
+/// A large frame on its way to the client: parsed a slice at a time, then handed over
+/// in a task of its own (its handling, a roster to apply, is work enough for one task).
+struct Parsing {
+    generation: u32,
+    parser: FrameParser,
+    parsed: Option<Result<minidom::Element, FrameError>>,
+}
+
+/// How the driver gives the browser its thread back between slices: a message to itself
+/// (chained timers would be clamped to 4 ms each).
+struct Yielder {
+    channel: MessageChannel,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+impl Drop for Yielder {
+    fn drop(&mut self) {
+        // A message still on its way must not call a closure that is gone.
+        self.channel.port1().set_onmessage(None);
+    }
+}
+
 /// A listener on a window or document event, kept so that sign-out can remove it.
 type Listener = (
     web_sys::EventTarget,
@@ -77,6 +120,17 @@ struct Driver {
     sinks: Sinks,
     /// `online` and `visibilitychange` listeners, removed on sign-out.
     listeners: Vec<Listener>,
+    /// Frames (and a socket's end) that arrived behind a large frame, with their socket's
+    /// generation: handled in order once it is.
+    inbox: VecDeque<(u32, Inbound)>,
+    /// The large frame being parsed.
+    parsing: Option<Parsing>,
+    /// A task to go on with the inbox is scheduled.
+    pumping: bool,
+    /// Updates of a heavy input ([`HEAVY_INPUT_MS`]) not yet handed to the app; they go
+    /// first, before those of any later input.
+    deferred: Vec<Update>,
+    yielder: Option<Yielder>,
 }
 
 /// One account's connection, across sockets. Call [`Connection::close`] to sign out.
@@ -132,6 +186,11 @@ impl Connection {
             retry_timer: None,
             sinks,
             listeners: Vec::new(),
+            inbox: VecDeque::new(),
+            parsing: None,
+            pumping: false,
+            deferred: Vec::new(),
+            yielder: None,
         }));
         let connection = Connection { driver };
         connection.listen_for_return();
@@ -240,13 +299,13 @@ impl Connection {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             // RFC 7395 §3.2: XMPP travels in text frames only; binary frames are ignored.
             if let Some(frame) = e.data().as_string() {
-                if c.current(generation) {
-                    c.input(|client, now| client.handle_frame(now, &frame));
-                }
+                c.receive(generation, Inbound::Frame(frame));
             }
         });
         let c = self.clone();
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_| c.on_close(generation));
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_| {
+            c.receive(generation, Inbound::Closed);
+        });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
@@ -260,6 +319,129 @@ impl Connection {
 
     fn current(&self, generation: u32) -> bool {
         self.driver.borrow().generation == generation
+    }
+
+    /// What a socket said: handled at once, unless it is a large frame (parsed a slice
+    /// at a time, see [`SLICE_BYTES`]) or must wait behind one.
+    fn receive(&self, generation: u32, inbound: Inbound) {
+        let waiting = {
+            let d = self.driver.borrow();
+            d.parsing.is_some() || !d.inbox.is_empty()
+        };
+        if !waiting {
+            match inbound {
+                Inbound::Closed => return self.on_close(generation),
+                Inbound::Frame(frame) if frame.len() <= SLICE_BYTES => {
+                    if self.current(generation) {
+                        self.input(|client, now| client.handle_frame(now, &frame));
+                    }
+                    return;
+                }
+                Inbound::Frame(_) => {}
+            }
+        }
+        self.driver
+            .borrow_mut()
+            .inbox
+            .push_back((generation, inbound));
+        self.schedule_pump();
+    }
+
+    /// One task's worth of what [`Connection::receive`] queued: one slice of the large
+    /// frame, or its handling once parsed, or the small frames after it, then a yield.
+    fn pump(&self) {
+        let deferred = {
+            let mut d = self.driver.borrow_mut();
+            d.pumping = false;
+            std::mem::take(&mut d.deferred)
+        };
+        if !deferred.is_empty() {
+            self.deliver(deferred);
+            return self.schedule_pump();
+        }
+        let mut budget = SLICE_BYTES;
+        loop {
+            let parsing = self.driver.borrow_mut().parsing.take();
+            if let Some(mut p) = parsing {
+                if !self.current(p.generation) {
+                    continue; // Its socket is gone: so is what it said.
+                }
+                match p.parsed.take() {
+                    Some(parsed) => {
+                        self.input(|client, now| {
+                            client.handle_parsed(now, p.parser.frame(), parsed)
+                        });
+                    }
+                    None => {
+                        p.parsed = p.parser.advance(SLICE_BYTES);
+                        self.driver.borrow_mut().parsing = Some(p);
+                    }
+                }
+                return self.schedule_pump();
+            }
+            if budget == 0 {
+                return self.schedule_pump();
+            }
+            let next = self.driver.borrow_mut().inbox.pop_front();
+            match next {
+                None => return,
+                Some((generation, Inbound::Closed)) => self.on_close(generation),
+                Some((generation, Inbound::Frame(frame))) => {
+                    if !self.current(generation) {
+                        continue;
+                    }
+                    if frame.len() <= SLICE_BYTES {
+                        budget = budget.saturating_sub(frame.len());
+                        self.input(|client, now| client.handle_frame(now, &frame));
+                    } else {
+                        let mut d = self.driver.borrow_mut();
+                        let parser = d.client.frame_parser(frame);
+                        d.parsing = Some(Parsing {
+                            generation,
+                            parser,
+                            parsed: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs [`Connection::pump`] in a task of its own, after whatever the browser has
+    /// waiting (a paint, a click); nothing if there is nothing left to do.
+    fn schedule_pump(&self) {
+        let mut d = self.driver.borrow_mut();
+        if d.pumping || (d.parsing.is_none() && d.inbox.is_empty() && d.deferred.is_empty()) {
+            return;
+        }
+        d.pumping = true;
+        if d.yielder.is_none() {
+            let weak: Weak<RefCell<Driver>> = Rc::downgrade(&self.driver);
+            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |_| {
+                if let Some(driver) = weak.upgrade() {
+                    Connection { driver }.pump();
+                }
+            });
+            d.yielder = MessageChannel::new().ok().map(|channel| {
+                channel
+                    .port1()
+                    .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                Yielder {
+                    channel,
+                    _on_message: on_message,
+                }
+            });
+        }
+        let posted = d
+            .yielder
+            .as_ref()
+            .is_some_and(|y| y.channel.port2().post_message(&JsValue::NULL).is_ok());
+        drop(d);
+        if !posted {
+            let c = self.clone();
+            let later = Closure::once_into_js(move || c.pump());
+            set_timeout(later.unchecked_ref(), 0);
+        }
     }
 
     fn on_open(&self, generation: u32) {
@@ -391,10 +573,11 @@ impl Connection {
     /// Feeds one input to the client, then writes what it wants written, reports what
     /// changed, and re-arms the timer.
     fn input(&self, handle: impl FnOnce(&mut Client, Instant)) {
-        let (updates, dropped) = {
+        let (updates, dropped, derivation, heavy) = {
             let mut d = self.driver.borrow_mut();
             let d = &mut *d;
-            handle(&mut d.client, now());
+            let started = now();
+            handle(&mut d.client, started);
             let open = d
                 .socket
                 .as_ref()
@@ -428,17 +611,41 @@ impl Connection {
                     dropped = true;
                 }
             }
-            let updates: Vec<Update> = std::iter::from_fn(|| d.client.poll_update()).collect();
-            if updates
+            let fresh: Vec<Update> = std::iter::from_fn(|| d.client.poll_update()).collect();
+            if fresh
                 .iter()
                 .any(|u| matches!(u, Update::Online(_) | Update::Resumed))
             {
                 d.backoff.reset();
                 d.rediscovered = false;
             }
-            (updates, dropped && !d.client.is_closed())
+            let mut updates = std::mem::take(&mut d.deferred);
+            updates.extend(fresh);
+            (
+                updates,
+                dropped && !d.client.is_closed(),
+                d.client.poll_derivation(),
+                now().millis_since(started) > HEAVY_INPUT_MS,
+            )
         };
+        if let Some(derivation) = derivation {
+            self.derive(derivation);
+        }
         self.arm_timer();
+        if heavy && !updates.is_empty() {
+            self.driver.borrow_mut().deferred = updates;
+            self.schedule_pump();
+        } else {
+            self.deliver(updates);
+        }
+        if dropped {
+            self.schedule_reconnect();
+        }
+    }
+
+    /// Hands what the client reported to the app, in order, then one redraw if the feed
+    /// or the outbox changed.
+    fn deliver(&self, updates: Vec<Update>) {
         {
             let d = self.driver.borrow();
             // `Outbox`: the feed shows which posts are pending.
@@ -458,9 +665,19 @@ impl Connection {
                 (d.sinks.settled)(&d.client);
             }
         }
-        if dropped {
-            self.schedule_reconnect();
-        }
+    }
+
+    /// Runs a SCRAM exchange's PBKDF2 in the browser's WebCrypto (some 2 ms for Prosody's
+    /// 10,000 rounds, where the wasm took some 25) and hands the result to the client;
+    /// without WebCrypto, the client derives it itself.
+    fn derive(&self, derivation: Derivation) {
+        let c = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let salted = webcrypto_pbkdf2(&derivation).await;
+            c.input(|client, now| {
+                client.handle_salted_password(now, &derivation.exchange, salted.as_deref())
+            });
+        });
     }
 
     fn arm_timer(&self) {
@@ -481,6 +698,38 @@ impl Connection {
         });
         d.timer = set_timeout(fire.unchecked_ref(), delay).map(|id| (id, deadline));
     }
+}
+
+/// RFC 5802 `Hi()` by WebCrypto: PBKDF2 with HMAC over the exchange's hash, of the
+/// password's UTF-8 bytes; `None` where WebCrypto is missing (an insecure origin) or fails.
+async fn webcrypto_pbkdf2(d: &Derivation) -> Option<Vec<u8>> {
+    use js_sys::{Array, Object, Reflect, Uint8Array};
+    use wasm_bindgen_futures::JsFuture;
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    let password = Uint8Array::from(d.password.as_bytes());
+    let usages = Array::of1(&JsValue::from_str("deriveBits"));
+    let import = subtle
+        .import_key_with_str("raw", &password, "PBKDF2", false, &usages)
+        .ok()?;
+    let key: web_sys::CryptoKey = JsFuture::from(import).await.ok()?.dyn_into().ok()?;
+    let params = Object::new();
+    let hash = match d.hash {
+        ScramHash::Sha1 => "SHA-1",
+        ScramHash::Sha256 => "SHA-256",
+    };
+    for (name, value) in [
+        ("name", JsValue::from_str("PBKDF2")),
+        ("hash", JsValue::from_str(hash)),
+        ("salt", Uint8Array::from(&d.salt[..]).into()),
+        ("iterations", JsValue::from(d.iterations)),
+    ] {
+        Reflect::set(&params, &JsValue::from_str(name), &value).ok()?;
+    }
+    let bits = subtle
+        .derive_bits_with_object(&params, &key, (d.hash.output_len() * 8) as u32)
+        .ok()?;
+    let bits = JsFuture::from(bits).await.ok()?;
+    Some(Uint8Array::new(&bits).to_vec())
 }
 
 fn set_timeout(callback: &js_sys::Function, ms: i32) -> Option<i32> {

@@ -23,6 +23,8 @@ use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
 use crate::proto::xep0277::Entry;
+use crate::xmpp::framing::{FrameError, FrameParser};
+use crate::xmpp::scram::Derivation;
 use crate::xmpp::session::iq_id;
 use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
 
@@ -229,6 +231,33 @@ impl Client {
 
     pub fn handle_frame(&mut self, now: Instant, frame: &str) {
         self.session.handle_frame(now, frame);
+        self.process(now);
+    }
+
+    /// See [`Session::poll_derivation`].
+    pub fn poll_derivation(&mut self) -> Option<Derivation> {
+        self.session.poll_derivation()
+    }
+
+    /// See [`Session::handle_salted_password`].
+    pub fn handle_salted_password(&mut self, now: Instant, exchange: &str, salted: Option<&[u8]>) {
+        self.session.handle_salted_password(now, exchange, salted);
+        self.process(now);
+    }
+
+    /// See [`Session::frame_parser`]: a large frame, parsed a slice at a time.
+    pub fn frame_parser(&self, frame: String) -> FrameParser {
+        self.session.frame_parser(frame)
+    }
+
+    /// See [`Session::handle_parsed`].
+    pub fn handle_parsed(
+        &mut self,
+        now: Instant,
+        frame: &str,
+        parsed: Result<Element, FrameError>,
+    ) {
+        self.session.handle_parsed(now, frame, parsed);
         self.process(now);
     }
 

@@ -26,18 +26,104 @@ pub enum FrameError {
 
 /// Parses one frame into an element, enforcing the size limit first.
 pub fn parse_frame(frame: &str, limit: usize) -> Result<Element, FrameError> {
-    if frame.len() > limit {
-        return Err(FrameError::TooLarge {
-            bytes: frame.len(),
+    let mut parsing = Parsing::default();
+    loop {
+        if let Some(done) = parsing.advance(frame, limit, usize::MAX) {
+            return done;
+        }
+    }
+}
+
+/// One frame parsed a slice at a time: [`parse_frame`] with pauses. A 5,000-contact
+/// roster is one frame of some 400 KB, and parsing it in one go holds the page's only
+/// thread for longer than a person should wait for a click to answer; the driver parses
+/// it a slice at a time instead, giving the browser its thread back in between. Slices
+/// are counted in bytes, so this stays free of clocks like the rest of the core; the
+/// outcome is the one [`parse_frame`] gives, whatever the slices.
+pub struct FrameParser {
+    frame: String,
+    limit: usize,
+    parsing: Parsing,
+}
+
+impl FrameParser {
+    pub fn new(frame: String, limit: usize) -> Self {
+        FrameParser {
+            frame,
             limit,
-        });
+            parsing: Parsing::default(),
+        }
     }
-    if nesting_exceeds(frame, MAX_DEPTH) {
-        return Err(FrameError::TooDeep);
+
+    /// The frame as received (for [`crate::xmpp::Session::handle_parsed`]).
+    pub fn frame(&self) -> &str {
+        &self.frame
     }
-    frame
-        .parse::<Element>()
-        .map_err(|e| FrameError::NotWellFormed(e.to_string()))
+
+    /// Parses up to `bytes` more of the frame (at least one byte); the element, or why
+    /// there is none, once the frame is read.
+    pub fn advance(&mut self, bytes: usize) -> Option<Result<Element, FrameError>> {
+        self.parsing.advance(&self.frame, self.limit, bytes.max(1))
+    }
+}
+
+/// Where a parse of one frame stands: minidom's tree builder fed by rxml's push parser,
+/// as `Element::from_str` does it, but resumable.
+#[derive(Default)]
+struct Parsing {
+    /// The limits were checked (before the first byte is parsed).
+    checked: bool,
+    /// Bytes of the frame handed to the parser so far.
+    at: usize,
+    parser: rxml::RawParser,
+    tree: minidom::tree_builder::TreeBuilder,
+}
+
+impl Parsing {
+    fn advance(
+        &mut self,
+        frame: &str,
+        limit: usize,
+        bytes: usize,
+    ) -> Option<Result<Element, FrameError>> {
+        use rxml::error::EndOrError;
+        use rxml::Parse;
+        if !self.checked {
+            self.checked = true;
+            if frame.len() > limit {
+                return Some(Err(FrameError::TooLarge {
+                    bytes: frame.len(),
+                    limit,
+                }));
+            }
+            if nesting_exceeds(frame, MAX_DEPTH) {
+                return Some(Err(FrameError::TooDeep));
+            }
+        }
+        let not_well_formed =
+            |e: minidom::Error| Some(Err(FrameError::NotWellFormed(e.to_string())));
+        let end = frame.len().min(self.at.saturating_add(bytes));
+        let mut slice = &frame.as_bytes()[self.at..end];
+        let at_eof = end == frame.len();
+        loop {
+            let before = slice.len();
+            let event = self.parser.parse(&mut slice, at_eof);
+            self.at += before - slice.len();
+            match event {
+                Ok(Some(event)) => {
+                    if let Err(e) = self.tree.process_event(event) {
+                        return not_well_formed(e);
+                    }
+                    if let Some(root) = self.tree.root.take() {
+                        return Some(Ok(root));
+                    }
+                }
+                Ok(None) => return not_well_formed(minidom::Error::EndOfDocument),
+                Err(EndOrError::NeedMoreData) => return None,
+                Err(EndOrError::Error(e)) => return not_well_formed(e.into()),
+            }
+        }
+    }
 }
 
 /// How much of a refused frame is searched for its start tag: a stanza's attributes are
@@ -329,6 +415,99 @@ mod tests {
     fn close_frame_is_framing_close() {
         let el: Element = close_frame().parse().unwrap();
         assert!(el.is("close", ns::WEBSOCKET));
+    }
+
+    /// What minidom's own parser makes of a frame, as `parse_frame` did before it was
+    /// made resumable.
+    fn minidom_parse(frame: &str) -> Result<Element, FrameError> {
+        frame
+            .parse::<Element>()
+            .map_err(|e| FrameError::NotWellFormed(e.to_string()))
+    }
+
+    /// A frame every way: in one go, and a slice of each size at a time.
+    fn sliced(frame: &str, limit: usize) -> Vec<(usize, Result<Element, FrameError>)> {
+        [usize::MAX, 1, 2, 3, 7, 64, 1000]
+            .into_iter()
+            .map(|bytes| {
+                let mut parser = FrameParser::new(frame.to_owned(), limit);
+                let mut calls = 0;
+                loop {
+                    calls += 1;
+                    assert!(calls <= frame.len() + 2, "{frame:?} never finishes");
+                    if let Some(done) = parser.advance(bytes) {
+                        return (bytes, done);
+                    }
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_frame_parsed_slice_by_slice_is_the_frame_parsed_at_once() {
+        let roster = format!(
+            "<iq xmlns='jabber:client' type='result' id='r-1'><query xmlns='jabber:iq:roster' ver='7'>{}</query></iq>",
+            (1..=300)
+                .map(|i| format!("<item jid='c{i}@example.org' name='Zoë &amp; {i}' subscription='both'><group>Fr\u{e9}res</group></item>"))
+                .collect::<String>()
+        );
+        for frame in [
+            roster.as_str(),
+            "<message xmlns='jabber:client' from='a@b/c'><body>h\u{e9}llo \u{1f600} <![CDATA[<x>]]> &#x2665;</body><!-- c --></message>",
+            "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.org' version='1.0'/>",
+            "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>",
+            "<?xml version='1.0'?><a xmlns='x' xml:lang='en'>t</a>",
+            "<a xmlns='x'/>  trailing",
+            // What is not XML fails the same way, wherever a slice ends.
+            "",
+            "<a",
+            "<a xmlns='x'></b>",
+            "<a></a>",
+            "<p:a xmlns='x'/>",
+            "text only",
+            "<message xmlns='jabber:client'>&xxe;</message>",
+            "<message xmlns='jabber:client'><?php echo 1; ?></message>",
+            "<a xmlns='x'>\u{0}</a>",
+        ] {
+            let expected = minidom_parse(frame);
+            for (bytes, got) in sliced(frame, DEFAULT_MAX_FRAME_BYTES) {
+                assert_eq!(got, expected, "{frame:?} in slices of {bytes}");
+            }
+        }
+        let items = parse_frame(&roster, DEFAULT_MAX_FRAME_BYTES).unwrap();
+        assert_eq!(
+            items
+                .get_child("query", "jabber:iq:roster")
+                .unwrap()
+                .children()
+                .count(),
+            300
+        );
+    }
+
+    #[test]
+    fn a_frame_parsed_slice_by_slice_is_checked_against_the_limits_first() {
+        let big = format!("<x xmlns='a'>{}</x>", "a".repeat(100));
+        let deep = format!(
+            "{}{}",
+            "<a xmlns='x'>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
+        for (frame, limit, error) in [
+            (
+                big.as_str(),
+                50,
+                FrameError::TooLarge {
+                    bytes: big.len(),
+                    limit: 50,
+                },
+            ),
+            (deep.as_str(), DEFAULT_MAX_FRAME_BYTES, FrameError::TooDeep),
+        ] {
+            let mut parser = FrameParser::new(frame.to_owned(), limit);
+            assert_eq!(parser.advance(1), Some(Err(error)), "{frame:?}");
+            assert_eq!(parser.frame(), frame);
+        }
     }
 
     #[test]

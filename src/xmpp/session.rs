@@ -39,9 +39,10 @@ use crate::proto::xep0198;
 use crate::proto::xml::Attrs;
 
 use super::framing::{
-    close_frame, open_frame, parse_frame, to_frame, FrameError, StartTag, DEFAULT_MAX_FRAME_BYTES,
+    close_frame, open_frame, parse_frame, to_frame, FrameError, FrameParser, StartTag,
+    DEFAULT_MAX_FRAME_BYTES,
 };
-use super::scram::{ScramClient, ScramError, ScramHash, ScramKeys, Secret};
+use super::scram::{Derivation, FirstReply, ScramClient, ScramError, ScramHash, ScramKeys, Secret};
 use super::sm::{AckState, OverAck, Unacked};
 use super::time::Instant;
 
@@ -61,6 +62,10 @@ pub struct SessionConfig {
     pub keepalive_idle_ms: u64,
     /// How long that ping may go unanswered before the socket is declared dead.
     pub ping_timeout_ms: u64,
+    /// The driver derives the salted password of a SCRAM exchange itself (faster than
+    /// this crate can): the session hands it out ([`Session::poll_derivation`]) and waits
+    /// for [`Session::handle_salted_password`]. Otherwise the session derives it.
+    pub derive_elsewhere: bool,
 }
 
 impl SessionConfig {
@@ -77,6 +82,7 @@ impl SessionConfig {
             iq_timeout_ms: 30_000,
             keepalive_idle_ms: 30_000,
             ping_timeout_ms: 10_000,
+            derive_elsewhere: false,
         }
     }
 }
@@ -313,6 +319,9 @@ pub struct Session {
     inactive: bool,
     /// Where the server's last `<close/>` sent us (RFC 7395 §3.6.1), not yet polled.
     redirect: Option<String>,
+    /// The salted password the SCRAM exchange waits for, not yet polled
+    /// ([`SessionConfig::derive_elsewhere`]).
+    derivation: Option<Derivation>,
 }
 
 /// Stanzas sent before sign-in finished or after the session ended.
@@ -342,6 +351,7 @@ impl Session {
             roster_versioning: false,
             inactive: false,
             redirect: None,
+            derivation: None,
         }
     }
 
@@ -426,18 +436,31 @@ impl Session {
         }
         self.nonce = nonce.to_owned();
         self.authenticated = false;
+        self.derivation = None;
         self.transmit.clear();
         self.open_stream();
     }
 
     pub fn handle_frame(&mut self, now: Instant, frame: &str) {
+        let parsed = parse_frame(frame, self.config.max_frame_bytes);
+        self.handle_parsed(now, frame, parsed);
+    }
+
+    /// [`Session::handle_frame`] for a frame the driver parsed itself, a slice at a time
+    /// ([`FrameParser`], from [`Session::frame_parser`]): what it made of `frame`.
+    pub fn handle_parsed(
+        &mut self,
+        now: Instant,
+        frame: &str,
+        parsed: Result<Element, FrameError>,
+    ) {
         if matches!(self.phase, Phase::Closed) {
             return;
         }
         // Any frame proves the socket alive, the answer to a keepalive ping included.
         self.last_heard = now;
         self.ping_deadline = None;
-        let element = match parse_frame(frame, self.config.max_frame_bytes) {
+        let element = match parsed {
             Ok(el) => el,
             // Anyone can send us such a stanza; dropping the stream for it would let a
             // stranger cut us off (and a resumed stream would bring it back). Before
@@ -462,6 +485,29 @@ impl Session {
             }
         };
         self.handle_element(now, element);
+    }
+
+    /// The salted password of this connection's SCRAM exchange (what [`Derivation`] asked
+    /// for), or `None` to have the session derive it after all (no WebCrypto, or it
+    /// failed). An answer for an exchange that is over (the socket dropped meanwhile) is
+    /// ignored.
+    pub fn handle_salted_password(&mut self, _now: Instant, exchange: &str, salted: Option<&[u8]>) {
+        let Phase::Authenticating(scram) = &mut self.phase else {
+            return;
+        };
+        if !scram.awaits_derivation(exchange) {
+            return;
+        }
+        match scram.handle_salted_password(salted) {
+            Ok(reply) => self.transmit.push_back(to_frame(&sasl_response(&reply))),
+            Err(e) => self.fail(CloseReason::Scram(e)),
+        }
+    }
+
+    /// A parser for `frame` under this session's limits, to feed it slice by slice and
+    /// hand the outcome to [`Session::handle_parsed`].
+    pub fn frame_parser(&self, frame: String) -> FrameParser {
+        FrameParser::new(frame, self.config.max_frame_bytes)
     }
 
     pub fn handle_timeout(&mut self, now: Instant) {
@@ -646,6 +692,12 @@ impl Session {
         self.events.pop_front()
     }
 
+    /// A salted password to derive, then hand to [`Session::handle_salted_password`]
+    /// ([`SessionConfig::derive_elsewhere`]); at most one per connection.
+    pub fn poll_derivation(&mut self) -> Option<Derivation> {
+        self.derivation.take()
+    }
+
     pub fn poll_timeout(&self) -> Option<Instant> {
         let keepalive = self.is_online().then(|| {
             self.ping_deadline
@@ -780,10 +832,16 @@ impl Session {
                         "challenge is not base64",
                     )));
                 };
-                match scram.handle_server_first(&challenge) {
-                    Ok(reply) => {
+                let reply = if self.config.derive_elsewhere {
+                    scram.handle_server_first_deferred(&challenge)
+                } else {
+                    scram.handle_server_first(&challenge).map(FirstReply::Reply)
+                };
+                match reply {
+                    Ok(FirstReply::Reply(reply)) => {
                         self.transmit.push_back(to_frame(&sasl_response(&reply)));
                     }
+                    Ok(FirstReply::Derive(derivation)) => self.derivation = Some(derivation),
                     Err(e) => self.fail(CloseReason::Scram(e)),
                 }
             }

@@ -92,6 +92,85 @@ fn handshake_runs_scram_sha1_then_binds() {
     assert!(!s.is_online());
 }
 
+/// With `derive_elsewhere`, the challenge hands the PBKDF2 out and nothing is sent until
+/// the driver answers; its salted password (or `None`: derive here) gives the response a
+/// session that derives itself sends, and sign-in goes on as ever.
+#[test]
+fn the_salted_password_can_be_derived_by_the_driver() {
+    let salted = {
+        use sasl::common::scram::{ScramProvider, Sha1};
+        let salt = BASE64.decode("QSXCR+Q6sek8bf92").unwrap();
+        Sha1::derive(&sasl::common::Password::Plain("pencil".into()), &salt, 4096).unwrap()
+    };
+    for given in [Some(salted.as_slice()), None] {
+        let mut config = config();
+        config.derive_elsewhere = true;
+        let mut s = Session::new(config);
+        let t = Instant(0);
+        s.handle_connected(t, NONCE);
+        s.handle_frame(t, OPEN);
+        s.handle_frame(t, SASL_FEATURES);
+        drain_frames(&mut s);
+        assert_eq!(
+            s.poll_derivation(),
+            None,
+            "nothing to derive before the challenge"
+        );
+        s.handle_frame(t, &sasl("challenge", SERVER_FIRST));
+        assert!(
+            drain_frames(&mut s).is_empty(),
+            "no response before the derivation"
+        );
+        let derivation = s.poll_derivation().expect("the derivation to run");
+        assert_eq!(s.poll_derivation(), None, "handed out once");
+        assert_eq!(
+            (
+                derivation.hash,
+                derivation.password.as_str(),
+                derivation.iterations,
+                derivation.exchange.as_str()
+            ),
+            (ScramHash::Sha1, "pencil", 4096, NONCE)
+        );
+        // An answer for another exchange (an earlier socket's) is ignored.
+        s.handle_salted_password(t, "an earlier nonce", Some(&[0; 20]));
+        assert!(drain_frames(&mut s).is_empty());
+        s.handle_salted_password(t, NONCE, given);
+        let response = drain_frames(&mut s);
+        assert!(response[0].is("response", ns::SASL));
+        assert_eq!(
+            BASE64.decode(response[0].text()).unwrap(),
+            b"c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="
+        );
+        // A second answer changes nothing.
+        s.handle_salted_password(t, NONCE, given);
+        assert!(drain_frames(&mut s).is_empty());
+        for frame in [sasl("success", SERVER_FINAL).as_str(), OPEN, BIND_FEATURES] {
+            s.handle_frame(t, frame);
+        }
+        let bind = drain_frames(&mut s);
+        let id = bind.last().and_then(|b| b.attr("id")).unwrap();
+        s.handle_frame(t, &format!("<iq xmlns='jabber:client' type='result' id='{id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>{BOUND}</jid></bind></iq>"));
+        assert!(s.is_online());
+        assert_eq!(s.scram_keys().unwrap().iterations, 4096);
+    }
+    // A new socket before the answer: the old exchange's derivation is forgotten.
+    let mut config = config();
+    config.derive_elsewhere = true;
+    let mut s = Session::new(config);
+    s.handle_connected(Instant(0), NONCE);
+    for frame in [
+        OPEN,
+        SASL_FEATURES,
+        sasl("challenge", SERVER_FIRST).as_str(),
+    ] {
+        s.handle_frame(Instant(0), frame);
+    }
+    s.handle_disconnected(Instant(1));
+    s.handle_connected(Instant(2), "another-nonce");
+    assert_eq!(s.poll_derivation(), None);
+}
+
 #[test]
 fn full_handshake_goes_online() {
     let s = online_session();

@@ -147,6 +147,39 @@ fn roster_is_fetched_after_sign_in() {
     assert_eq!(c.roster().len(), 2);
 }
 
+/// A roster of 2,000 contacts handed over whole, and the same one parsed by the driver a
+/// slice at a time: the client cannot tell them apart.
+#[test]
+fn a_large_roster_parsed_in_slices_is_the_roster_handed_over_whole() {
+    let (mut whole, id) = signed_in();
+    let (mut sliced, id2) = signed_in();
+    assert_eq!(id, id2);
+    let items: String = (1..=2000)
+        .map(|i| format!("<item jid='c{i:04}@example.com' name='C {i}' subscription='both'><group>G</group></item>"))
+        .collect();
+    let roster = format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='9'>{items}</query></iq>"
+    );
+    whole.handle_frame(t(), &roster);
+    let mut parser = sliced.frame_parser(roster.clone());
+    let mut slices = 1;
+    let parsed = loop {
+        if let Some(parsed) = parser.advance(16 * 1024) {
+            break parsed;
+        }
+        slices += 1;
+    };
+    assert!(slices > 4, "{slices} slices");
+    sliced.handle_parsed(t(), parser.frame(), parsed);
+    assert_eq!(updates(&mut sliced), updates(&mut whole));
+    assert_eq!(frames(&mut sliced), frames(&mut whole));
+    assert_eq!(sliced.roster().len(), 2000);
+    assert_eq!(
+        sliced.roster().contacts().collect::<Vec<_>>(),
+        whole.roster().contacts().collect::<Vec<_>>()
+    );
+}
+
 #[test]
 fn contact_presence_goes_online_and_offline() {
     let mut c = with_roster();
