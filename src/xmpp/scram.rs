@@ -452,14 +452,19 @@ impl ScramClient {
 mod tests {
     use super::*;
 
-    #[test]
-    fn rfc5802_sha1_example() {
-        let mut c = ScramClient::new(
+    /// The client of RFC 5802 §5's example, before its first message.
+    fn rfc5802_client() -> ScramClient {
+        ScramClient::new(
             ScramHash::Sha1,
             "user",
             "pencil",
             "fyko+d2lbbFgONRv9qkxdawL",
-        );
+        )
+    }
+
+    #[test]
+    fn rfc5802_sha1_example() {
+        let mut c = rfc5802_client();
         assert_eq!(c.client_first(), b"n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL");
         let reply = c
             .handle_server_first(
@@ -478,12 +483,7 @@ mod tests {
     #[test]
     fn a_password_derived_elsewhere_signs_in_like_one_derived_here() {
         let fresh = || {
-            let mut c = ScramClient::new(
-                ScramHash::Sha1,
-                "user",
-                "pencil",
-                "fyko+d2lbbFgONRv9qkxdawL",
-            );
+            let mut c = rfc5802_client();
             c.client_first();
             c
         };
@@ -549,12 +549,7 @@ mod tests {
         "c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=";
 
     fn keys_from_password() -> ScramKeys {
-        let mut c = ScramClient::new(
-            ScramHash::Sha1,
-            "user",
-            "pencil",
-            "fyko+d2lbbFgONRv9qkxdawL",
-        );
+        let mut c = rfc5802_client();
         c.client_first();
         c.handle_server_first(SERVER_FIRST).unwrap();
         assert_eq!(c.keys(), None, "no keys before the server proved itself");
