@@ -28,18 +28,38 @@ pub mod xep0030;
 pub mod xep0059;
 /// XEP-0060: publish-subscribe requests.
 pub mod xep0060;
+/// XEP-0066: out-of-band data (attachments).
+pub mod xep0066;
+/// XEP-0085: chat state notifications.
+pub mod xep0085;
 /// XEP-0115: Entity Capabilities (the `ver` hash and the `<c/>` of presence).
 pub mod xep0115;
+/// XEP-0184: message delivery receipts.
+pub mod xep0184;
 /// XEP-0198: stream management nonzas.
 pub mod xep0198;
 /// XEP-0277: Microblogging over XMPP (Atom entries).
 pub mod xep0277;
+/// XEP-0280: message carbons.
+pub mod xep0280;
+/// XEP-0308: last message correction.
+pub mod xep0308;
 /// XEP-0313: message archive management.
 pub mod xep0313;
+/// XEP-0333: displayed markers.
+pub mod xep0333;
 /// XEP-0359: stanza ids.
 pub mod xep0359;
 /// XEP-0363: HTTP file upload.
 pub mod xep0363;
+/// XEP-0424: message retraction.
+pub mod xep0424;
+/// XEP-0428: fallback indication.
+pub mod xep0428;
+/// XEP-0444: message reactions.
+pub mod xep0444;
+/// XEP-0461: message replies.
+pub mod xep0461;
 /// The XHTML/HTML allowlist sanitiser every piece of untrusted markup goes through.
 pub mod xhtml;
 pub(crate) mod xml;

@@ -66,3 +66,27 @@ pub const ATOM: &str = "http://www.w3.org/2005/Atom";
 pub const XRD: &str = "http://docs.oasis-open.org/ns/xri/xrd-1.0";
 /// XEP-0156 §3: the link relation of an XMPP-over-WebSocket endpoint.
 pub const ALT_CONNECTIONS_WEBSOCKET: &str = "urn:xmpp:alt-connections:websocket";
+/// XEP-0066: out-of-band data (a file's URL beside a message).
+pub const OOB: &str = "jabber:x:oob";
+/// XEP-0085: chat state notifications.
+pub const CHATSTATES: &str = "http://jabber.org/protocol/chatstates";
+/// XEP-0184: message delivery receipts.
+pub const RECEIPTS: &str = "urn:xmpp:receipts";
+/// XEP-0280: message carbons.
+pub const CARBONS: &str = "urn:xmpp:carbons:2";
+/// XEP-0308: last message correction.
+pub const CORRECT: &str = "urn:xmpp:message-correct:0";
+/// XEP-0333: displayed markers.
+pub const MARKERS: &str = "urn:xmpp:chat-markers:0";
+/// XEP-0334: message processing hints.
+pub const HINTS: &str = "urn:xmpp:hints";
+/// XEP-0424: message retraction (and the XEP-0422 fastening of its version 0.3).
+pub const RETRACT: &str = "urn:xmpp:message-retract:1";
+pub const RETRACT_0: &str = "urn:xmpp:message-retract:0";
+pub const FASTEN: &str = "urn:xmpp:fasten:0";
+/// XEP-0428: fallback indication.
+pub const FALLBACK: &str = "urn:xmpp:fallback:0";
+/// XEP-0444: message reactions.
+pub const REACTIONS: &str = "urn:xmpp:reactions:0";
+/// XEP-0461: message replies.
+pub const REPLY: &str = "urn:xmpp:reply:0";

@@ -41,11 +41,19 @@ impl ArchivedMessage {
             return None;
         }
         let forwarded = result.get_child("forwarded", ns::FORWARD)?;
-        let message = forwarded.get_child("message", ns::DEFAULT_NS)?;
+        let mut message =
+            Message::try_from(forwarded.get_child("message", ns::DEFAULT_NS)?.clone()).ok()?;
+        // §5.1.2: when it was archived is the forwarding's XEP-0203 stamp; the message
+        // keeps it as if it came delayed (its own stamp, if it has one, stays).
+        if let Some(delay) = forwarded.get_child("delay", ns::DELAY) {
+            if !message.payloads.iter().any(|p| p.is("delay", ns::DELAY)) {
+                message.payloads.push(delay.clone());
+            }
+        }
         Some(ArchivedMessage {
             query_id: result.attr("queryid").map(str::to_owned),
             id: result.attr("id")?.to_owned(),
-            message: Message::try_from(message.clone()).ok()?,
+            message,
         })
     }
 }

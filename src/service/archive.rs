@@ -32,6 +32,7 @@ use crate::proto::rfc6120::Iq;
 use crate::proto::rfc6121::Message;
 use crate::proto::xep0313::{self, ArchivedMessage};
 use crate::proto::xep0359::read_stanza_id;
+use crate::proto::xml::Attrs;
 use minidom::Element;
 
 use crate::proto::xep0059;
@@ -121,6 +122,17 @@ impl Archive {
         }
     }
 
+    /// The archive id of the newest message delivered.
+    pub fn newest(&self) -> Option<&str> {
+        self.newest.as_deref()
+    }
+
+    /// Where an earlier session's messages ended ([`Archive::newest`]): a cold start
+    /// catches up from there.
+    pub fn restore(&mut self, newest: String) {
+        self.newest = Some(newest);
+    }
+
     pub fn poll_request(&mut self) -> Option<Iq> {
         self.requests.pop_front()
     }
@@ -208,8 +220,18 @@ impl Archive {
         if !self.remember(&result.id) {
             return Verdict::Duplicate;
         }
+        // The archive id goes with the message, as on a live one (XEP-0359), so what
+        // reads it next knows both arrivals as one.
+        let mut message = result.message;
+        message.payloads.retain(|p| !p.is("stanza-id", ns::SID));
+        message.payloads.push(
+            Element::builder("stanza-id", ns::SID)
+                .a("by", self.account.as_str())
+                .a("id", result.id.as_str())
+                .build(),
+        );
         self.newest = Some(result.id);
-        Verdict::Replayed(Box::new(result.message))
+        Verdict::Replayed(Box::new(message))
     }
 
     /// The id our archive gave a live message (XEP-0359), trusted only when the stanza

@@ -15,6 +15,7 @@ use crate::proto::xep0030::{DiscoInfo, Identity};
 use minidom::Element;
 
 use super::archive::{Archive, Verdict};
+use super::chat::{Chat, Compose};
 use super::feed::{self, Feed, FeedChange, Recovery};
 use super::outbox::{
     DuplicateId, EntryState, Outbox, OutboxEntry, Outcome, PendingWrite, WriteKind,
@@ -23,10 +24,14 @@ use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
 use crate::proto::xep0277::Entry;
+use crate::proto::{xep0085, xep0184, xep0280, xep0333};
+use crate::store::MessageRecord;
 use crate::xmpp::framing::{FrameError, FrameParser};
 use crate::xmpp::scram::Derivation;
 use crate::xmpp::session::iq_id;
-use crate::xmpp::{CloseReason, Event, Instant, IqOutcome, ScramKeys, Session, SessionConfig};
+use crate::xmpp::{
+    CloseReason, Event, Instant, IqOutcome, MessageAcks, ScramKeys, Session, SessionConfig,
+};
 
 /// `wait` answers (RFC 6120 §8.3.2) an outbox entry takes, sent again at once each time,
 /// before it waits for the person instead: a server that keeps saying "wait" (ejabberd
@@ -51,6 +56,18 @@ pub enum Update {
         from: Option<String>,
         id: Option<String>,
     },
+    /// This conversation changed ([`Client::chat`] has it as it now stands).
+    Conversation(BareJid),
+    /// Chat stanzas to keep.
+    MessageRecords(Vec<MessageRecord>),
+    /// The person read `peer`'s conversation up to `until` (ms since the epoch): keep it.
+    ReadUntil {
+        peer: BareJid,
+        until: f64,
+    },
+    /// The archive id of the newest message received: where the next session's catch-up
+    /// starts (keep it).
+    ArchiveNewest(String),
     /// The server acknowledged this outbox entry: it may leave the store.
     Delivered(String),
     /// The server refused this outbox entry for good; the person decides what next.
@@ -79,6 +96,9 @@ pub struct Client {
     outbox: Outbox,
     feed: Feed,
     archive: Archive,
+    chat: Chat,
+    /// The archive position last reported ([`Update::ArchiveNewest`]).
+    archive_reported: Option<String>,
     /// Ids of [`Client::query`] requests still unanswered.
     queries: VecSet<String>,
     /// The outbox's entries (id, refusal) as last reported in [`Update::Outbox`].
@@ -112,6 +132,7 @@ impl Client {
     /// answer "unchanged") and the writes not yet acknowledged.
     pub fn restore(config: SessionConfig, roster: Roster, outbox: Outbox, feed: Feed) -> Self {
         let archive = Archive::new(config.jid.clone());
+        let chat = Chat::new(config.jid.clone());
         let mut session = Session::new(config);
         if !feed.synced_before() {
             // A first sync reads every contact's microblog: stream management after it.
@@ -119,6 +140,8 @@ impl Client {
         }
         Client {
             archive,
+            chat,
+            archive_reported: None,
             session,
             roster,
             presence: PresenceBook::default(),
@@ -139,6 +162,81 @@ impl Client {
 
     pub fn feed(&self) -> &Feed {
         &self.feed
+    }
+
+    pub fn chat(&self) -> &Chat {
+        &self.chat
+    }
+
+    /// Where the archive catch-up of a previous session stopped ([`Update::ArchiveNewest`]):
+    /// the first stream then asks for what was archived since (a cold start catches up).
+    pub fn restore_archive(&mut self, newest: String) {
+        self.archive_reported = Some(newest.clone());
+        self.archive.restore(newest);
+    }
+
+    /// A conversation's stored records ([`Chat::restore`]).
+    pub fn restore_conversation(
+        &mut self,
+        peer: &BareJid,
+        records: &[MessageRecord],
+        read_until: f64,
+    ) {
+        self.chat.restore(peer, records, read_until);
+        self.drain_chat();
+    }
+
+    /// What the person wrote to `to`, as an outbox entry under `id` (also the message's
+    /// origin-id), shown at once; the caller stores the entry, then [`Client::submit`]s it.
+    pub fn compose_message(
+        &mut self,
+        now: Instant,
+        id: &str,
+        to: &BareJid,
+        what: Compose,
+    ) -> OutboxEntry {
+        let message = self.chat.compose(now.0 as f64, id, to, what);
+        self.drain_chat();
+        OutboxEntry::new(
+            id.to_owned(),
+            format!("chat:{to}"),
+            WriteKind::Message { to: to.clone() },
+            None,
+            message,
+        )
+    }
+
+    /// The person is looking at `peer`'s conversation: it is read, and a contact who asked
+    /// is told (XEP-0333; never a stranger: that would tell them we are here).
+    pub fn mark_read(&mut self, now: Instant, peer: &BareJid) {
+        let Some((until, marker)) = self.chat.mark_read(peer) else {
+            return;
+        };
+        self.updates.push_back(Update::ReadUntil {
+            peer: peer.clone(),
+            until,
+        });
+        if let Some(id) = marker.filter(|_| self.roster.contains(peer)) {
+            self.send_to_contact(now, peer, xep0333::displayed(&id));
+        }
+        self.drain_chat();
+    }
+
+    /// XEP-0085: the person is typing to `peer` (`Composing`), stopped (`Paused`) or left.
+    /// Only to contacts.
+    pub fn send_chat_state(&mut self, now: Instant, peer: &BareJid, state: xep0085::ChatState) {
+        if self.roster.contains(peer) {
+            self.send_to_contact(now, peer, state.element());
+        }
+    }
+
+    /// A chat message carrying only `payload` (a receipt, a marker, a chat state): not
+    /// stored, not retried, and marked so the server neither stores it offline nor
+    /// archives it (XEP-0334).
+    fn send_to_contact(&mut self, now: Instant, to: &BareJid, payload: Element) {
+        let mut message = Message::new(Some(to.clone().into()));
+        message.payloads = vec![payload, Element::builder("no-store", ns::HINTS).build()];
+        let _ = self.session.send_stanza(now, message);
     }
 
     /// The rest of the cached feed, read after the first paint ([`Feed::absorb`]).
@@ -348,6 +446,13 @@ impl Client {
         while let Some(change) = self.feed.poll_change() {
             self.updates.push_back(Update::Feed(change));
         }
+        if let Some(newest) = self.archive.newest() {
+            if self.archive_reported.as_deref() != Some(newest) {
+                self.archive_reported = Some(newest.to_owned());
+                self.updates
+                    .push_back(Update::ArchiveNewest(newest.to_owned()));
+            }
+        }
         if self.presence_deferred && !self.feed.awaits_first_wave() {
             self.presence_deferred = false;
             // Straight to notifications if the sync is already over.
@@ -364,6 +469,8 @@ impl Client {
             && self.feed.progress().is_none()
         {
             self.session.enable_stream_management();
+            // Messages held back for it go now.
+            self.pump_outbox(now);
         }
         self.report_outbox();
     }
@@ -421,6 +528,8 @@ impl Client {
                         .then(|| self.roster.version().unwrap_or_default().to_owned());
                     let query = RosterQuery { ver, items: vec![] };
                     self.roster_request = self.session.send_iq_get(now, None, query).ok();
+                    // XEP-0280: what the account's other devices send and receive, here too.
+                    let _ = self.session.send_iq_set(now, None, xep0280::enable());
                     // A new stream: presence from the old one is stale, and ours is
                     // not sent yet.
                     self.presence.clear();
@@ -435,7 +544,21 @@ impl Client {
                     self.updates.push_back(Update::Resumed);
                     self.pump_outbox(now);
                 }
-                Event::Resent(_) => {} // The outbox (a later issue) tracks these.
+                // Resent messages stay in flight until acknowledged on the new stream.
+                Event::Resent(_) => {}
+                Event::Acked(ids) => {
+                    for id in ids {
+                        let message = self
+                            .outbox
+                            .get(&id)
+                            .is_some_and(|e| matches!(e.kind, WriteKind::Message { .. }));
+                        if message {
+                            self.outbox.on_outcome(&id, Outcome::Acknowledged);
+                            self.updates.push_back(Update::Delivered(id));
+                        }
+                    }
+                    self.pump_outbox(now);
+                }
                 Event::Disconnected => self.updates.push_back(Update::Disconnected),
                 Event::Presence(p) => {
                     let known = is_known(self.session.jid(), &self.roster);
@@ -444,8 +567,8 @@ impl Client {
                     }
                 }
                 Event::Message(message) => match self.archive.handle_message(&message) {
-                    Verdict::Live => self.handle_message(now, message),
-                    Verdict::Replayed(original) => self.handle_message(now, *original),
+                    Verdict::Live => self.handle_message(now, message, true),
+                    Verdict::Replayed(original) => self.handle_message(now, *original, false),
                     Verdict::Duplicate | Verdict::Ignored => {}
                 },
                 Event::Closed(reason) => {
@@ -456,17 +579,54 @@ impl Client {
         }
     }
 
-    fn handle_message(&mut self, now: Instant, message: Message) {
+    /// `live`: it came now, not from the archive.
+    fn handle_message(&mut self, now: Instant, message: Message, live: bool) {
         if self.feed.handle_message(now, &message) {
             return;
         }
-        // Chat itself arrives with a later issue; until then the app only notes which
-        // messages with a body reached it.
+        let account = self.account().clone();
+        let (message, outgoing, carbon) = match xep0280::read(&message, &account) {
+            xep0280::Carbon::No => {
+                let own = message
+                    .from
+                    .as_ref()
+                    .is_some_and(|f| f.to_bare() == account);
+                (message, own, false)
+            }
+            xep0280::Carbon::Sent(inner) => (*inner, true, true),
+            xep0280::Carbon::Received(inner) => (*inner, false, true),
+            xep0280::Carbon::Forged => return,
+        };
         if !message.bodies.is_empty() {
             self.updates.push_back(Update::Message {
-                from: message.from.map(|j| j.to_string()),
-                id: message.id,
+                from: message.from.as_ref().map(|j| j.to_string()),
+                id: message.id.clone(),
             });
+        }
+        let received = self
+            .chat
+            .receive(now.0 as f64, &message, outgoing, live && !carbon);
+        // XEP-0184 §8: receipts only to contacts, so a stranger learns nothing of us.
+        if let (Some(id), Some(peer), Some(from)) =
+            (received.receipt_for, received.peer, message.from)
+        {
+            if self.roster.contains(&peer) {
+                let mut receipt = Message::new(Some(from));
+                receipt.payloads = vec![xep0184::received(&id)];
+                let _ = self.session.send_stanza(now, receipt);
+            }
+        }
+        self.drain_chat();
+    }
+
+    /// Reports what the chat service changed and what it wants kept.
+    fn drain_chat(&mut self) {
+        let records = self.chat.take_records();
+        if !records.is_empty() {
+            self.updates.push_back(Update::MessageRecords(records));
+        }
+        while let Some(peer) = self.chat.poll_change() {
+            self.updates.push_back(Update::Conversation(peer));
         }
     }
 
@@ -607,8 +767,18 @@ impl Client {
         if !self.session.is_online() || self.roster_request.is_some() {
             return;
         }
-        while let Some(entry) = self.outbox.next_to_send() {
+        // Messages wait while stream management does (see `send_message_entry`).
+        let hold = self.session.message_acks() == MessageAcks::NotYet;
+        let held = |e: &OutboxEntry| hold && matches!(e.kind, WriteKind::Message { .. });
+        while let Some(entry) = self.outbox.next_to_send_except(held) {
             let id = entry.id.clone();
+            if let WriteKind::Message { .. } = entry.kind {
+                let payload = entry.payload.clone();
+                if !self.send_message_entry(now, id, &payload) {
+                    return;
+                }
+                continue;
+            }
             let iq = parse_iq(&entry.payload).map(|iq| match self.max_items_option_refused {
                 true => feed::without_max_items_option(&iq).unwrap_or(iq),
                 false => iq,
@@ -625,6 +795,30 @@ impl Client {
                 return;
             }
         }
+    }
+
+    /// Sends a message from the outbox; `false` if the stream is gone. It stays in flight
+    /// until the server confirms it (XEP-0198: [`Event::Acked`]); where the server never
+    /// will, it is as sent as it gets. While stream management waits (a first sync), it
+    /// is held back ([`Client::pump_outbox`]): a cut would lose it unseen.
+    fn send_message_entry(&mut self, now: Instant, id: String, payload: &str) -> bool {
+        let message = payload.parse::<Element>().ok();
+        let Some(message) = message.filter(|m| m.attr("id") == Some(id.as_str())) else {
+            let reason = "Kith could not read this saved message again".to_owned();
+            self.outbox
+                .on_outcome(&id, Outcome::Rejected(reason.clone()));
+            self.updates.push_back(Update::Refused { id, reason });
+            return true;
+        };
+        if self.session.send_stanza(now, message).is_err() {
+            self.outbox.on_outcome(&id, Outcome::Retry);
+            return false;
+        }
+        if self.session.message_acks() == MessageAcks::Never {
+            self.outbox.on_outcome(&id, Outcome::Acknowledged);
+            self.updates.push_back(Update::Delivered(id));
+        }
+        true
     }
 
     fn handle_iq_request(&mut self, now: Instant, iq: Iq) {

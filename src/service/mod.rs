@@ -3,6 +3,7 @@
 //! `Client` here is driven the same way as the session it wraps.
 
 pub mod archive;
+pub mod chat;
 pub mod feed;
 pub mod images;
 pub mod outbox;

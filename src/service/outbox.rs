@@ -39,6 +39,11 @@ pub enum WriteKind {
     Delete,
     /// Adds, renames or removes a contact.
     Roster(RosterEdit),
+    /// A chat message (or a correction, retraction or reaction) to a contact: a
+    /// `<message/>`, acknowledged by stream management rather than by an answer.
+    Message {
+        to: BareJid,
+    },
 }
 
 impl WriteKind {
@@ -55,6 +60,7 @@ impl WriteKind {
             WriteKind::Delete => "delete",
             WriteKind::Roster(RosterEdit::Set { .. }) => "roster-set",
             WriteKind::Roster(RosterEdit::Remove(_)) => "roster-remove",
+            WriteKind::Message { .. } => "message",
         }
     }
 
@@ -124,6 +130,7 @@ impl OutboxEntry {
         // write, else the item's id.
         let target = match (&self.kind, &self.item) {
             (WriteKind::Roster(edit), _) => edit.jid().to_string(),
+            (WriteKind::Message { to }, _) => to.to_string(),
             (_, Some(item)) => item.id.clone(),
             (_, None) => String::new(),
         };
@@ -176,6 +183,7 @@ impl OutboxEntry {
                 name: record.name.clone(),
             }),
             ("roster-remove", _) => WriteKind::Roster(RosterEdit::Remove(contact()?)),
+            ("message", _) => WriteKind::Message { to: contact()? },
             _ => return legacy::entry(record),
         };
         Some(OutboxEntry::restored(record, kind, item))
@@ -252,6 +260,7 @@ impl PendingWrite {
             WriteKind::Like => "A like".into(),
             WriteKind::Unlike => "Taking back a like".into(),
             WriteKind::Delete => "Deleting a post".into(),
+            WriteKind::Message { to } => format!("A message to {to}"),
         }
     }
 }
@@ -442,13 +451,22 @@ impl Outbox {
     /// The next entry to send, now marked in flight: the oldest entry of a queue, when
     /// nothing older in that queue is unfinished.
     pub fn next_to_send(&mut self) -> Option<&OutboxEntry> {
+        self.next_to_send_except(|_| false)
+    }
+
+    /// [`Outbox::next_to_send`], passing over the entries `held` names (and what waits
+    /// behind them in their queues).
+    pub fn next_to_send_except(
+        &mut self,
+        held: impl Fn(&OutboxEntry) -> bool,
+    ) -> Option<&OutboxEntry> {
         let mut blocked: Vec<&str> = vec![];
         let mut chosen = None;
         for (i, entry) in self.entries.iter().enumerate() {
             if blocked.contains(&entry.queue.as_str()) {
                 continue;
             }
-            if entry.state == EntryState::Pending {
+            if entry.state == EntryState::Pending && !held(entry) {
                 chosen = Some(i);
                 break;
             }

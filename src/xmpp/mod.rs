@@ -17,5 +17,5 @@ mod tests;
 mod tests_sm;
 
 pub use scram::{ScramHash, ScramKeys, Secret};
-pub use session::{CloseReason, Event, IqOutcome, Session, SessionConfig};
+pub use session::{CloseReason, Event, IqOutcome, MessageAcks, Session, SessionConfig};
 pub use time::Instant;

@@ -244,8 +244,21 @@ pub enum Event {
         id: String,
         outcome: IqOutcome,
     },
+    /// The server confirmed it handled these messages we sent (XEP-0198), by id.
+    Acked(Vec<String>),
     /// The session is over; emitted exactly once.
     Closed(CloseReason),
+}
+
+/// Whether the server will confirm each message it handled ([`Event::Acked`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageAcks {
+    Confirmed,
+    /// No stream management on this server: a message sent is as sure as it gets.
+    Never,
+    /// Stream management waits ([`Session::defer_stream_management`]) or is being asked
+    /// for: a message sent now could be lost unseen.
+    NotYet,
 }
 
 #[derive(Debug, Clone)]
@@ -382,6 +395,17 @@ impl Session {
 
     pub fn is_online(&self) -> bool {
         matches!(self.phase, Phase::Online { .. })
+    }
+
+    /// See [`MessageAcks`].
+    pub fn message_acks(&self) -> MessageAcks {
+        match (&self.sm, self.sm_offered) {
+            (Some(_), _) => MessageAcks::Confirmed,
+            (None, false) => MessageAcks::Never,
+            (None, true) if self.sm_deferred => MessageAcks::NotYet,
+            // Offered, not deferred, yet not asked: it was refused on this stream.
+            (None, true) => MessageAcks::Never,
+        }
     }
 
     /// Streams that bind from now on wait for [`Session::enable_stream_management`]
@@ -1164,7 +1188,9 @@ impl Session {
                 if let Some(h) = h {
                     // Drop what the old stream did handle; an impossible h is ignored, and
                     // then everything is resent rather than anything lost.
-                    let _ = sm.acks.on_ack(h);
+                    if let Ok(confirmed) = sm.acks.on_ack(h) {
+                        self.report_acked(confirmed);
+                    }
                 }
                 // The stale id is forgotten, so it can never be tried again.
                 self.to_resend = sm.acks.take_unacked();
@@ -1172,8 +1198,11 @@ impl Session {
                 self.bind();
             }
             "failed" => {
-                // The server refused <enable/>: carry on without acks.
-                self.sm = None;
+                // The server refused <enable/>: carry on without acks; what was counted
+                // since is as sure as it will get.
+                if let Some(mut sm) = self.sm.take() {
+                    self.report_acked(sm.acks.take_unacked());
+                }
             }
             _ => {}
         }
@@ -1183,13 +1212,29 @@ impl Session {
     fn apply_ack(&mut self, h: u32) -> bool {
         let Some(sm) = &mut self.sm else { return true };
         match sm.acks.on_ack(h) {
-            Ok(_) => true,
+            Ok(confirmed) => {
+                self.report_acked(confirmed);
+                true
+            }
             Err(OverAck { h, sent }) => {
                 self.fail(CloseReason::Protocol(format!(
                     "the server acknowledged {h} stanzas but we sent {sent}"
                 )));
                 false
             }
+        }
+    }
+
+    /// [`Event::Acked`] for the messages among `confirmed`.
+    fn report_acked(&mut self, confirmed: Vec<Unacked>) {
+        let ids: Vec<String> = confirmed
+            .iter()
+            .filter(|u| u.frame.starts_with("<message"))
+            .filter_map(|u| u.frame.parse::<Element>().ok())
+            .filter_map(|el| el.attr("id").map(str::to_owned))
+            .collect();
+        if !ids.is_empty() {
+            self.events.push_back(Event::Acked(ids));
         }
     }
 

@@ -64,18 +64,18 @@ impl AckState {
     }
 
     /// Applies the server's `h` (from `<a/>`, `<resumed/>` or `<failed/>`), dropping what it
-    /// confirms. An `h` behind the last one is treated as a stale repeat.
-    pub fn on_ack(&mut self, h: u32) -> Result<usize, OverAck> {
+    /// confirms, which it returns. An `h` behind the last one is treated as a stale repeat.
+    pub fn on_ack(&mut self, h: u32) -> Result<Vec<Unacked>, OverAck> {
         let newly = h.wrapping_sub(self.acked) as usize;
         if newly > self.unacked.len() {
             // Either more than we sent, or an old h wrapped around: both are errors the
             // server made, and trusting either would drop stanzas it never handled.
             return Err(OverAck { h, sent: self.sent });
         }
-        self.unacked.drain(..newly);
+        let confirmed = self.unacked.drain(..newly).collect();
         self.acked = h;
         self.awaiting = false;
-        Ok(newly)
+        Ok(confirmed)
     }
 
     /// Whether stanzas went out since the last `<r/>` and that one was answered: the
@@ -123,11 +123,15 @@ mod tests {
     fn ack_drops_what_the_server_handled() {
         let mut s = AckState::new();
         sent(&mut s, 5);
-        assert_eq!(s.on_ack(3), Ok(3));
+        assert_eq!(s.on_ack(3).map(|c| c.len()), Ok(3));
         assert_eq!(s.unacked_len(), 2);
         assert_eq!(s.unacked().next().unwrap().frame, "<message id='3'/>");
-        assert_eq!(s.on_ack(3), Ok(0), "a repeated h is harmless");
-        assert_eq!(s.on_ack(5), Ok(2));
+        assert_eq!(
+            s.on_ack(3).map(|c| c.len()),
+            Ok(0),
+            "a repeated h is harmless"
+        );
+        assert_eq!(s.on_ack(5).map(|c| c.len()), Ok(2));
         assert_eq!(s.unacked_len(), 0);
     }
 
@@ -137,7 +141,7 @@ mod tests {
         sent(&mut s, 2);
         assert_eq!(s.on_ack(3), Err(OverAck { h: 3, sent: 2 }));
         assert_eq!(s.unacked_len(), 2);
-        assert_eq!(s.on_ack(2), Ok(2));
+        assert_eq!(s.on_ack(2).map(|c| c.len()), Ok(2));
     }
 
     #[test]
@@ -154,9 +158,9 @@ mod tests {
         assert_eq!(s.inbound(), 0);
         sent(&mut s, 3); // sent: MAX, 0, 1
         assert_eq!(s.sent(), 1);
-        assert_eq!(s.on_ack(0), Ok(2), "h wrapped past zero");
+        assert_eq!(s.on_ack(0).map(|c| c.len()), Ok(2), "h wrapped past zero");
         assert_eq!(s.unacked_len(), 1);
-        assert_eq!(s.on_ack(1), Ok(1));
+        assert_eq!(s.on_ack(1).map(|c| c.len()), Ok(1));
     }
 
     #[test]
@@ -182,13 +186,13 @@ mod tests {
         s.ack_requested();
         sent(&mut s, 2);
         assert!(!s.wants_ack_request(), "the first <r/> is not answered yet");
-        assert_eq!(s.on_ack(1), Ok(1));
+        assert_eq!(s.on_ack(1).map(|c| c.len()), Ok(1));
         assert!(
             s.wants_ack_request(),
             "the two sent meanwhile are asked about"
         );
         s.ack_requested();
-        assert_eq!(s.on_ack(3), Ok(2));
+        assert_eq!(s.on_ack(3).map(|c| c.len()), Ok(2));
         assert!(!s.wants_ack_request());
     }
 

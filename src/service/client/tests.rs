@@ -10,7 +10,19 @@ use crate::service::presence::Availability;
 use crate::service::roster::{Roster, RosterEdit};
 use crate::xmpp::testing::{config, sign_in, BOUND, NONCE};
 
+/// What the client sent, but the carbons request every new stream makes (see
+/// `carbons_are_asked_for_on_every_new_stream`), so that tests see what they are about.
 fn frames(c: &mut Client) -> Vec<Element> {
+    all_frames(c)
+        .into_iter()
+        .filter(|f: &Element| {
+            !f.get_child("enable", ns::CARBONS)
+                .is_some_and(|_| f.is("iq", ns::DEFAULT_NS))
+        })
+        .collect()
+}
+
+fn all_frames(c: &mut Client) -> Vec<Element> {
     std::iter::from_fn(|| c.poll_transmit())
         .map(|f| f.parse().unwrap())
         .collect()
@@ -359,11 +371,11 @@ fn a_message_with_a_body_is_noted() {
         "<message xmlns='jabber:client' type='chat' id='m1' from='juliet@example.com/balcony'><body>hi</body></message>",
     );
     assert_eq!(
-        updates(&mut c),
-        vec![Update::Message {
+        updates(&mut c)[0],
+        Update::Message {
             from: Some("juliet@example.com/balcony".into()),
             id: Some("m1".into())
-        }]
+        }
     );
 }
 
@@ -964,7 +976,7 @@ fn a_new_stream_after_a_lost_one_asks_the_archive_after_its_initial_presence() {
     let mut c = with_roster();
     c.handle_frame(t(), "<message xmlns='jabber:client' from='juliet@example.com/balcony' type='chat' id='m1'><body>1</body><stanza-id xmlns='urn:xmpp:sid:0' by='user@example.org' id='s1'/></message>");
     assert!(
-        matches!(updates(&mut c).as_slice(), [Update::Message { id: Some(id), .. }] if id == "m1")
+        matches!(updates(&mut c).as_slice(), [Update::Message { id: Some(id), .. }, ..] if id == "m1")
     );
     // A new stream (nothing to resume): the roster, then presence, then the archive.
     new_stream(&mut c);
@@ -1273,4 +1285,335 @@ fn a_start_after_a_sync_asks_for_stream_management_at_bind() {
     let mut c = Client::restore(config(), Default::default(), Default::default(), feed);
     let sent = sign_in_with_sm(&mut c);
     assert!(sent[0].is("enable", ns::SM), "{sent:?}");
+}
+
+// ---- chat --------------------------------------------------------------------------------
+
+use crate::service::chat::Compose;
+
+fn juliet() -> BareJid {
+    BareJid::new("juliet@example.com").unwrap()
+}
+
+fn text(body: &str) -> Compose {
+    Compose::Text {
+        body: body.into(),
+        reply: None,
+        attachment: None,
+    }
+}
+
+fn bodies_with(c: &Client, peer: &str) -> Vec<(bool, String)> {
+    c.chat()
+        .conversation(&BareJid::new(peer).unwrap())
+        .map(|c| {
+            c.messages
+                .iter()
+                .map(|m| (m.outgoing, m.body.clone()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `inner` (a `<message/>`) wrapped as a XEP-0280 carbon `kind` (sent, received), from `from`.
+fn carbon(from: &str, kind: &str, inner: &str) -> String {
+    format!(
+        "<message xmlns='jabber:client' from='{from}' to='user@example.org/kith'>\
+         <{kind} xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>{inner}\
+         </forwarded></{kind}></message>"
+    )
+}
+
+#[test]
+fn carbons_are_asked_for_on_every_new_stream() {
+    let mut c = Client::new(config());
+    c.handle_connected(t(), NONCE);
+    let mut last = vec![];
+    sign_in(|frame| {
+        c.handle_frame(t(), frame);
+        last = all_frames(&mut c);
+        last.clone()
+    });
+    let enable = last
+        .iter()
+        .find(|f| f.has_child("enable", ns::CARBONS))
+        .expect("carbons asked for after binding");
+    assert_eq!(enable.attr("type"), Some("set"));
+}
+
+#[test]
+fn a_carbon_from_the_account_is_shown_and_one_from_anyone_else_is_not() {
+    let mut c = with_roster();
+    let mine = "<message xmlns='jabber:client' type='chat' from='user@example.org/phone' \
+                to='juliet@example.com' id='c1'><body>from my phone</body></message>";
+    c.handle_frame(t(), &carbon("user@example.org", "sent", mine));
+    let theirs = "<message xmlns='jabber:client' type='chat' from='juliet@example.com/balcony' \
+                  to='user@example.org/phone' id='j1'><body>to your phone</body></message>";
+    c.handle_frame(t(), &carbon("user@example.org", "received", theirs));
+    assert_eq!(
+        bodies_with(&c, "juliet@example.com"),
+        [
+            (true, "from my phone".to_owned()),
+            (false, "to your phone".to_owned())
+        ]
+    );
+    // Juliet (or her client) wraps words in a "sent" carbon, as if we had said them; and
+    // a carbon from our own account's full JID is not the server's either.
+    let forged = "<message xmlns='jabber:client' type='chat' from='user@example.org/phone' \
+                  to='juliet@example.com' id='f1'><body>I owe Juliet 100 euros</body></message>";
+    c.handle_frame(t(), &carbon("juliet@example.com/balcony", "sent", forged));
+    c.handle_frame(t(), &carbon("juliet@example.com", "received", forged));
+    c.handle_frame(t(), &carbon("user@example.org/phone", "sent", forged));
+    assert_eq!(bodies_with(&c, "juliet@example.com").len(), 2);
+    assert!(
+        c.chat().conversations().len() == 1,
+        "no conversation from a forgery"
+    );
+}
+
+#[test]
+fn receipts_go_to_contacts_only() {
+    let mut c = with_roster();
+    frames(&mut c);
+    c.handle_frame(Instant(5), "<message xmlns='jabber:client' type='chat' from='juliet@example.com/balcony' id='m1'><body>hi</body><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>");
+    let sent = frames(&mut c);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].attr("to"), Some("juliet@example.com/balcony"));
+    assert_eq!(
+        sent[0]
+            .get_child("received", ns::RECEIPTS)
+            .and_then(|r| r.attr("id")),
+        Some("m1")
+    );
+    // A stranger's message is kept (a message request) but not acknowledged.
+    c.handle_frame(Instant(6), "<message xmlns='jabber:client' type='chat' from='spam@evil.example/x' id='m2'><body>hi</body><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>");
+    assert!(
+        frames(&mut c).is_empty(),
+        "a receipt would tell a stranger we are here"
+    );
+    assert_eq!(bodies_with(&c, "spam@evil.example").len(), 1);
+    // Displayed markers likewise.
+    c.mark_read(t(), &BareJid::new("spam@evil.example").unwrap());
+    assert!(frames(&mut c).is_empty());
+    c.mark_read(t(), &juliet());
+    let sent = frames(&mut c);
+    assert_eq!(
+        sent[0]
+            .get_child("displayed", ns::MARKERS)
+            .and_then(|d| d.attr("id")),
+        Some("m1")
+    );
+}
+
+#[test]
+fn a_message_without_stream_management_is_delivered_once_sent() {
+    let mut c = with_roster();
+    let entry = c.compose_message(t(), "k1", &juliet(), text("hello"));
+    assert_eq!(entry.kind, WriteKind::Message { to: juliet() });
+    assert_eq!(
+        bodies_with(&c, "juliet@example.com"),
+        [(true, "hello".to_owned())]
+    );
+    updates(&mut c);
+    c.submit(t(), entry).unwrap();
+    let sent = frames(&mut c);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].attr("id"), Some("k1"));
+    assert!(updates(&mut c).contains(&Update::Delivered("k1".into())));
+    assert!(!c.outbox().is_pending("k1"));
+}
+
+/// Signs in offering XEP-0198 after an earlier sync (so it is asked for at bind), with
+/// Juliet on the roster; returns the client and every frame it sent since `<enable/>`.
+fn managed_client() -> (Client, Vec<Element>) {
+    let cursor = crate::store::CursorRecord {
+        account: "user@example.org".into(),
+        key: crate::service::feed::CURSOR_KEY.into(),
+        value: r#"{"juliet@example.com":{"newest":"p1"}}"#.into(),
+    };
+    let feed = Feed::restore(BareJid::new("user@example.org").unwrap(), &[], &[cursor]);
+    let mut c = Client::restore(config(), Default::default(), Default::default(), feed);
+    c.handle_connected(t(), NONCE);
+    let mut after_enable: Vec<Element> = vec![];
+    crate::xmpp::testing::sign_in_offering(crate::xmpp::testing::BIND_SM_FEATURES, |frame| {
+        c.handle_frame(t(), frame);
+        let sent = all_frames(&mut c);
+        after_enable.extend(sent.iter().cloned());
+        sent
+    });
+    c.handle_frame(
+        t(),
+        "<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>",
+    );
+    let roster = after_enable
+        .iter()
+        .find(|f| f.has_child("query", ns::ROSTER))
+        .and_then(|f| f.attr("id"))
+        .unwrap()
+        .to_owned();
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{roster}'><query xmlns='jabber:iq:roster' ver='1'><item jid='juliet@example.com' subscription='both'/></query></iq>"));
+    let start = after_enable
+        .iter()
+        .position(|f| f.is("enable", ns::SM))
+        .unwrap();
+    after_enable.drain(..=start);
+    (c, after_enable)
+}
+
+/// How many stanzas (not nonzas) are in `frames`: what the server's `h` counts.
+fn stanzas(frames: &[Element]) -> usize {
+    frames
+        .iter()
+        .filter(|f| matches!(f.name(), "iq" | "message" | "presence"))
+        .count()
+}
+
+#[test]
+fn a_message_is_delivered_when_the_server_acknowledges_it_and_resent_by_the_session_only() {
+    let (mut c, mut sent) = managed_client();
+    let entry = c.compose_message(t(), "k1", &juliet(), text("hello"));
+    c.submit(t(), entry).unwrap();
+    sent.extend(all_frames(&mut c));
+    let at = sent
+        .iter()
+        .position(|f| f.attr("id") == Some("k1"))
+        .unwrap();
+    updates(&mut c);
+    // Acknowledged up to just before it: still pending.
+    c.handle_frame(
+        t(),
+        &format!("<a xmlns='urn:xmpp:sm:3' h='{}'/>", stanzas(&sent[..at])),
+    );
+    assert!(c.outbox().is_pending("k1"));
+    // The connection drops; the new stream cannot be resumed: the session sends it again
+    // (with its delay stamp), and the outbox does not send a second copy.
+    c.handle_disconnected(t());
+    c.handle_connected(t(), NONCE);
+    let mut again = vec![];
+    crate::xmpp::testing::authenticate(crate::xmpp::testing::BIND_SM_FEATURES, |frame| {
+        c.handle_frame(t(), frame);
+        vec![]
+    });
+    c.handle_frame(t(), "<failed xmlns='urn:xmpp:sm:3'/>");
+    let bind = all_frames(&mut c);
+    let bind_id = bind
+        .iter()
+        .find(|f| f.is("iq", ns::DEFAULT_NS))
+        .and_then(|f| f.attr("id"))
+        .unwrap()
+        .to_owned();
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{bind_id}'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>{}</jid></bind></iq>", crate::xmpp::testing::BOUND));
+    again.extend(all_frames(&mut c));
+    let roster = again
+        .iter()
+        .find(|f| f.has_child("query", ns::ROSTER))
+        .and_then(|f| f.attr("id"))
+        .unwrap()
+        .to_owned();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{roster}'/>"),
+    );
+    again.extend(all_frames(&mut c));
+    let copies: Vec<&Element> = again
+        .iter()
+        .filter(|f| f.attr("id") == Some("k1"))
+        .collect();
+    assert_eq!(copies.len(), 1, "sent again once: {again:?}");
+    assert!(copies[0].has_child("delay", ns::DELAY));
+    assert!(c.outbox().is_pending("k1"));
+    // The new stream's count covers it.
+    c.handle_frame(t(), "<enabled xmlns='urn:xmpp:sm:3'/>");
+    let start = again.iter().position(|f| f.is("enable", ns::SM)).unwrap();
+    let upto = again
+        .iter()
+        .position(|f| f.attr("id") == Some("k1"))
+        .unwrap();
+    assert!(start < upto, "{again:?}");
+    updates(&mut c);
+    c.handle_frame(
+        t(),
+        &format!(
+            "<a xmlns='urn:xmpp:sm:3' h='{}'/>",
+            stanzas(&again[start..=upto])
+        ),
+    );
+    assert!(updates(&mut c).contains(&Update::Delivered("k1".into())));
+    assert!(!c.outbox().is_pending("k1"));
+}
+
+#[test]
+fn a_message_waits_while_stream_management_is_deferred() {
+    // A first sign-in: XEP-0198 waits for the feed's first sync, and so does a message.
+    let mut c = Client::new(config());
+    let sent = sign_in_with_sm(&mut c);
+    let id = sent[0].attr("id").unwrap().to_owned();
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'><item jid='juliet@example.com' subscription='both'/></query></iq>"));
+    let entry = c.compose_message(t(), "k1", &juliet(), text("hello"));
+    c.submit(t(), entry).unwrap();
+    let mut sent = frames(&mut c);
+    assert!(sent.iter().all(|f| f.attr("id") != Some("k1")), "held");
+    let mut seen = false;
+    while !sent.is_empty() {
+        seen |= sent.iter().any(|f| f.attr("id") == Some("k1"));
+        if sent.iter().any(|f| f.is("enable", ns::SM)) {
+            c.handle_frame(
+                t(),
+                "<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>",
+            );
+        }
+        answer_not_found(&mut c, &sent);
+        sent = frames(&mut c);
+    }
+    assert!(seen, "sent once stream management is on");
+}
+
+#[test]
+fn a_cold_start_catches_up_from_the_stored_archive_position() {
+    let mut c = Client::new(config());
+    c.restore_archive("A7".into());
+    let get = connect_and_sign_in(&mut c).pop().unwrap();
+    let id = get.attr("id").unwrap();
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'><item jid='juliet@example.com' subscription='both'/></query></iq>"));
+    let sent = frames(&mut c);
+    let query = sent
+        .iter()
+        .find(|f| f.has_child("query", ns::MAM))
+        .expect("the archive is asked at once");
+    assert!(
+        String::from(query).contains("<after>A7</after>"),
+        "{query:?}"
+    );
+    let qid = query
+        .get_child("query", ns::MAM)
+        .unwrap()
+        .attr("queryid")
+        .unwrap()
+        .to_owned();
+    let result = |from: &str, id: &str, body: &str| {
+        format!("<message xmlns='jabber:client' from='{from}' to='user@example.org/kith'>\
+        <result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='{id}'><forwarded xmlns='urn:xmpp:forward:0'>\
+        <delay xmlns='urn:xmpp:delay' stamp='2026-12-01T10:00:00Z'/>\
+        <message xmlns='jabber:client' type='chat' from='juliet@example.com/balcony' to='user@example.org' id='j{id}'><body>{body}</body></message>\
+        </forwarded></result></message>")
+    };
+    updates(&mut c);
+    c.handle_frame(
+        t(),
+        &result("user@example.org", "A8", "while you were away"),
+    );
+    // The same query id from a contact is a forgery.
+    c.handle_frame(t(), &result("juliet@example.com", "A9", "forged"));
+    assert_eq!(
+        bodies_with(&c, "juliet@example.com"),
+        [(false, "while you were away".to_owned())]
+    );
+    let m = &c.chat().conversation(&juliet()).unwrap().messages[0];
+    assert_eq!(m.time, 1_796_119_200_000.0, "the archive's stamp");
+    assert_eq!(m.archive_id.as_deref(), Some("A8"));
+    let u = updates(&mut c);
+    assert!(u.contains(&Update::ArchiveNewest("A8".into())), "{u:?}");
+    assert!(u
+        .iter()
+        .any(|u| matches!(u, Update::MessageRecords(r) if r.len() == 1)));
 }
