@@ -49,14 +49,15 @@ async fn delete(name: &str) {
     settle(&request, Some(&request)).await;
 }
 
-/// Opens `name` at `version` without the code under test, applying `steps` on upgrade.
-async fn raw_open(name: &str, version: u32, steps: &'static [Step]) -> IdbDatabase {
+/// Opens `name` at `version` without the code under test, applying the steps of
+/// `versions` on upgrade.
+async fn raw_open(name: &str, version: u32, versions: &'static [&'static [Step]]) -> IdbDatabase {
     let request = factory().open_with_u32(name, version).unwrap();
     let upgrade = Closure::<dyn FnMut(Event)>::new(move |event: Event| {
         let request: IdbOpenDbRequest = event.target().unwrap().unchecked_into();
         let db: IdbDatabase = request.result().unwrap().unchecked_into();
         let tx = request.transaction().unwrap();
-        for step in steps {
+        for step in versions.iter().flat_map(|steps| steps.iter()) {
             match *step {
                 Step::CreateStore { name, key_path } => {
                     let params = web_sys::IdbObjectStoreParameters::new();
@@ -167,6 +168,21 @@ fn post(account: &str, id: &str, published: f64) -> PostRecord {
         xml: format!("<entry><id>{id}</id></entry>"),
         thread: ThreadRecord::None,
     }
+}
+
+fn message(account: &str, peer: &str, id: &str, time: f64) -> MessageRecord {
+    MessageRecord {
+        account: account.into(),
+        peer: peer.into(),
+        id: id.into(),
+        time,
+        outgoing: false,
+        xml: format!("<message id='{id}'><body>{id}</body></message>"),
+    }
+}
+
+fn ids(records: Vec<MessageRecord>) -> Vec<String> {
+    records.into_iter().map(|m| m.id).collect()
 }
 
 fn cursor(account: &str, key: &str, value: &str) -> CursorRecord {
@@ -326,6 +342,105 @@ async fn cursors_by_account_and_name(s: &impl Store) {
     assert_eq!(s.cursor(B, "mam").await.unwrap().as_deref(), Some("b"));
 }
 
+async fn messages_come_back_a_page_at_a_time_newest_first(s: &impl Store) {
+    let batch = [
+        message(A, B, "1", 10.0),
+        message(A, B, "3", 30.0),
+        message(A, B, "2", 20.0),
+        message(A, B, "4", 40.0),
+        message(A, "carol@example.org", "c", 50.0),
+        message(B, A, "x", 60.0),
+    ];
+    s.put_messages(&batch).await.unwrap();
+    assert_eq!(
+        ids(s.messages(A, B, None, 10).await.unwrap()),
+        ["4", "3", "2", "1"]
+    );
+    assert_eq!(ids(s.messages(A, B, None, 2).await.unwrap()), ["4", "3"]);
+    // The next page starts below the oldest shown, exclusive.
+    assert_eq!(
+        ids(s.messages(A, B, Some(30.0), 2).await.unwrap()),
+        ["2", "1"]
+    );
+    assert_eq!(ids(s.messages(A, B, Some(30.5), 1).await.unwrap()), ["3"]);
+    assert!(s.messages(A, B, Some(10.0), 2).await.unwrap().is_empty());
+    assert!(s.messages(A, B, None, 0).await.unwrap().is_empty());
+    assert!(s
+        .messages(A, "nobody@example.org", None, 5)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(ids(s.messages(B, A, None, 5).await.unwrap()), ["x"]);
+    // The same id again replaces, every field as written.
+    let again = MessageRecord {
+        outgoing: true,
+        xml: "<message id='1'><body>Zoé &amp; \"co\"</body></message>".into(),
+        ..message(A, B, "1", 1_700_000_000_045.5)
+    };
+    s.put_messages(std::slice::from_ref(&again)).await.unwrap();
+    let page = s.messages(A, B, None, 10).await.unwrap();
+    assert_eq!(page.len(), 4);
+    assert_eq!(page[0], again);
+    // Equal times: highest id first, in both stores.
+    s.put_messages(&[message(A, B, "0", 40.0), message(A, B, "5", 40.0)])
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(s.messages(A, B, Some(1e12), 3).await.unwrap()),
+        ["5", "4", "0"]
+    );
+    s.put_messages(&[]).await.unwrap();
+}
+
+async fn conversations_are_each_peers_newest_newest_first(s: &impl Store) {
+    assert!(s.conversations(A).await.unwrap().is_empty());
+    s.put_messages(&[
+        message(A, B, "b1", 10.0),
+        message(A, B, "b2", 40.0),
+        message(A, B, "b3", 20.0),
+        message(A, "carol@example.org", "c1", 30.0),
+        message(A, "dave@example.org", "d1", 50.0),
+        message(A, "dave@example.org", "d0", 5.0),
+        message(A, "erin@example.org", "e1", 30.0),
+        message(B, A, "x", 60.0),
+        message(B, "zed@example.org", "z", 1.0),
+    ])
+    .await
+    .unwrap();
+    // Equal times: the later peer first (the reverse cursor's order).
+    assert_eq!(
+        ids(s.conversations(A).await.unwrap()),
+        ["d1", "b2", "e1", "c1"]
+    );
+    assert_eq!(ids(s.conversations(B).await.unwrap()), ["x", "z"]);
+    // A newer record moves its conversation to the top.
+    s.put_messages(&[message(A, "carol@example.org", "c2", 70.0)])
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(s.conversations(A).await.unwrap()),
+        ["c2", "d1", "b2", "e1"]
+    );
+}
+
+async fn ten_thousand_messages_in_one_batch(s: &impl Store) {
+    // Written out of order, with another conversation's newer records beside them.
+    let mut batch: Vec<MessageRecord> = (0..10_000)
+        .map(|i| {
+            let time = f64::from((i * 7919) % 10_000);
+            message(A, B, &format!("m{time}"), time)
+        })
+        .collect();
+    batch.push(message(A, "carol@example.org", "elsewhere", 50_000.0));
+    s.put_messages(&batch).await.unwrap();
+    let newest = s.messages(A, B, None, 50).await.unwrap();
+    let times: Vec<f64> = newest.iter().map(|m| m.time).collect();
+    let expected: Vec<f64> = (9950..10_000).rev().map(f64::from).collect();
+    assert_eq!(times, expected);
+    assert!(newest.iter().all(|m| m.peer == B));
+    assert_eq!(s.conversations(A).await.unwrap().len(), 2);
+}
+
 async fn wipe_removes_one_account_only(s: &impl Store) {
     for jid in [A, B] {
         s.put_account(&account(jid, 1.0)).await.unwrap();
@@ -337,8 +452,14 @@ async fn wipe_removes_one_account_only(s: &impl Store) {
             contacts: vec![contact(jid, "x@y")],
         };
         s.replace_roster(jid, &roster).await.unwrap();
+        s.put_messages(&[message(jid, "c@d", "1", 1.0)])
+            .await
+            .unwrap();
     }
     s.wipe_account(A).await.unwrap();
+    assert!(s.messages(A, "c@d", None, 10).await.unwrap().is_empty());
+    assert!(s.conversations(A).await.unwrap().is_empty());
+    assert_eq!(s.messages(B, "c@d", None, 10).await.unwrap().len(), 1);
     assert!(s.outbox(A).await.unwrap().is_empty());
     assert!(s.posts(A, 10).await.unwrap().is_empty());
     assert_eq!(s.cursor(A, "k").await.unwrap(), None);
@@ -380,13 +501,16 @@ twin_test!(
     outbox_comes_back_in_writing_order,
     posts_newest_first_and_replaced_by_key,
     cursors_by_account_and_name,
+    messages_come_back_a_page_at_a_time_newest_first,
+    conversations_are_each_peers_newest_newest_first,
+    ten_thousand_messages_in_one_batch,
     wipe_removes_one_account_only,
 );
 
 #[wasm_bindgen_test]
 async fn upgrading_from_v1_keeps_the_data() {
     let name = unique("upgrade");
-    let v1 = raw_open(&name, 1, schema::VERSIONS[0]).await;
+    let v1 = raw_open(&name, 1, &schema::VERSIONS[..1]).await;
     raw_put(&v1, schema::ACCOUNTS, &account(A, 5.0)).await;
     raw_put(&v1, schema::ROSTER, &contact(A, "x@y")).await;
     raw_put(&v1, schema::OUTBOX, &entry(A, "1", "q", 1.0)).await;
@@ -412,6 +536,40 @@ async fn upgrading_from_v1_keeps_the_data() {
         store.roster(A).await.unwrap().version.as_deref(),
         Some("v2")
     );
+    // And those of v3.
+    store
+        .put_messages(&[message(A, B, "m", 1.0)])
+        .await
+        .unwrap();
+    assert_eq!(store.conversations(A).await.unwrap().len(), 1);
+    drop(store);
+    delete(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_from_v2_keeps_the_data_and_gains_messages() {
+    let name = unique("upgrade-v2");
+    let v2 = raw_open(&name, 2, &schema::VERSIONS[..2]).await;
+    raw_put(&v2, schema::POSTS, &post(A, "p", 1.0)).await;
+    raw_put(&v2, schema::ROSTER, &contact(A, "x@y")).await;
+    raw_put(&v2, schema::OUTBOX, &entry(A, "1", "q", 1.0)).await;
+    v2.close();
+
+    let store = IdbStore::open_in(&factory(), &name).await.unwrap();
+    assert_eq!(store.version(), schema::CURRENT);
+    assert_eq!(store.posts(A, 10).await.unwrap(), [post(A, "p", 1.0)]);
+    assert_eq!(store.roster(A).await.unwrap().contacts, [contact(A, "x@y")]);
+    assert_eq!(store.outbox(A).await.unwrap(), [entry(A, "1", "q", 1.0)]);
+    let hello = message(A, B, "m1", 2.0);
+    store
+        .put_messages(std::slice::from_ref(&hello))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.messages(A, B, None, 10).await.unwrap(),
+        std::slice::from_ref(&hello)
+    );
+    assert_eq!(store.conversations(A).await.unwrap(), [hello]);
     drop(store);
     delete(&name).await;
 }
@@ -469,7 +627,7 @@ async fn a_newer_tab_is_not_blocked_and_this_one_is_told() {
 async fn an_old_tab_that_holds_on_blocks_the_open() {
     let name = unique("blocked");
     // An older build's connection without a `versionchange` handler.
-    let old = raw_open(&name, 1, schema::VERSIONS[0]).await;
+    let old = raw_open(&name, 1, &schema::VERSIONS[..1]).await;
     raw_put(&old, schema::ACCOUNTS, &account(A, 1.0)).await;
     let opened = IdbStore::open_in(&factory(), &name).await.err();
     assert_eq!(opened, Some(StoreError::Blocked));

@@ -137,6 +137,24 @@ impl Store for DeviceStore {
         delegate!(self, s => s.put_cursor(record))
     }
 
+    async fn messages(
+        &self,
+        account: &str,
+        peer: &str,
+        before: Option<f64>,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageRecord>> {
+        delegate!(self, s => s.messages(account, peer, before, limit))
+    }
+
+    async fn put_messages(&self, records: &[MessageRecord]) -> StoreResult<()> {
+        delegate!(self, s => s.put_messages(records))
+    }
+
+    async fn conversations(&self, account: &str) -> StoreResult<Vec<MessageRecord>> {
+        delegate!(self, s => s.conversations(account))
+    }
+
     async fn wipe_account(&self, account: &str) -> StoreResult<()> {
         delegate!(self, s => s.wipe_account(account))
     }

@@ -168,11 +168,22 @@ fn account_range(account: &str) -> Result<JsValue, JsValue> {
     IdbKeyRange::bound(&lower, &upper).map(Into::into)
 }
 
-/// `[account, n]` for every number `n`: an index on (account, number).
-fn account_numbers(account: &str) -> Result<JsValue, JsValue> {
-    let lower = Array::of2(&account.into(), &f64::NEG_INFINITY.into());
-    let upper = Array::of2(&account.into(), &f64::INFINITY.into());
-    IdbKeyRange::bound(&lower, &upper).map(Into::into)
+/// `[…prefix, n]` for every number `n` (below `before` if given): an index on strings
+/// then a number, such as (account, seq) or (account, peer, time). The bound must be
+/// a number: a string would sort after every number and bound nothing.
+fn numbers(prefix: &[&str], before: Option<f64>) -> Result<JsValue, JsValue> {
+    let bound = |n: f64| {
+        let parts: Array = key(prefix).unchecked_into();
+        parts.push(&n.into());
+        parts
+    };
+    IdbKeyRange::bound_with_lower_open_and_upper_open(
+        &bound(f64::NEG_INFINITY),
+        &bound(before.unwrap_or(f64::INFINITY)),
+        false,
+        before.is_some(),
+    )
+    .map(Into::into)
 }
 
 /// A single-name key path is the plain string, so the accounts store is keyed by the
@@ -511,6 +522,88 @@ impl IdbStore {
             _handlers: [on_complete, on_abort],
         })
     }
+
+    /// Up to `limit` values of `index` over `range`, highest key first, in one transaction.
+    /// With `per_peer` (an index on `[account, peer, …]`), only the first of each peer:
+    /// the cursor then jumps to `[account, peer]`, which sorts before every key of that
+    /// peer, so it lands on the previous peer's highest — one step per conversation.
+    async fn walk_back(
+        &self,
+        store: &str,
+        index: &str,
+        range: Result<JsValue, JsValue>,
+        limit: usize,
+        per_peer: bool,
+    ) -> StoreResult<JsValue> {
+        let found = Array::new();
+        if limit == 0 {
+            return Ok(found.into());
+        }
+        let tx = self.tx(&[store], None)?;
+        // The cursor walks inside its own success events, so it never leaves the
+        // transaction; it stops at `limit` by not continuing.
+        let step = Closure::<dyn FnMut(Event)>::new({
+            let found = found.clone();
+            move |event: Event| {
+                let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbRequest>().ok())
+                else {
+                    return;
+                };
+                let cursor = request
+                    .result()
+                    .ok()
+                    .and_then(|c| c.dyn_into::<IdbCursorWithValue>().ok());
+                if let Some(cursor) = cursor {
+                    if let Ok(value) = cursor.value() {
+                        found.push(&value);
+                    }
+                    if (found.length() as usize) < limit {
+                        let next = if per_peer {
+                            // `[account, peer]`, from the key `[account, peer, time]`.
+                            let peer = cursor
+                                .key()
+                                .map(|k| k.unchecked_into::<Array>().slice(0, 2));
+                            peer.and_then(|peer| cursor.continue_with_key(&peer))
+                        } else {
+                            cursor.continue_()
+                        };
+                        if next.is_err() {
+                            if let Some(tx) = request.transaction() {
+                                let _ = tx.abort();
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        let request = tx.issue(|tx| {
+            tx.store(store)?
+                .index(index)?
+                .open_cursor_with_range_and_direction(&range?, IdbCursorDirection::Prev)
+        })?;
+        request.set_onsuccess(Some(step.as_ref().unchecked_ref()));
+        let end = tx.done().await;
+        request.set_onsuccess(None);
+        end?;
+        Ok(found.into())
+    }
+
+    /// One batch of records (`to_js_all`'s), one transaction.
+    async fn put_all(&self, store: &str, values: Result<Array, JsValue>) -> StoreResult<()> {
+        let values = values.map_err(|e| store_error(&e))?;
+        if values.length() == 0 {
+            return Ok(());
+        }
+        let tx = self.tx(&[store], Some(Durability::Default))?;
+        tx.issue(|tx| {
+            let store = tx.store(store)?;
+            for value in values.iter() {
+                store.put(&value)?;
+            }
+            Ok(())
+        })?;
+        tx.done().await
+    }
 }
 
 impl Drop for IdbStore {
@@ -688,7 +781,7 @@ impl Store for IdbStore {
         let all = tx.issue(|tx| {
             tx.store(schema::OUTBOX)?
                 .index(schema::OUTBOX_BY_SEQ)?
-                .get_all_with_key(&account_numbers(account)?)
+                .get_all_with_key(&numbers(&[account], None)?)
         })?;
         tx.done().await?;
         read_all(&all)
@@ -707,65 +800,15 @@ impl Store for IdbStore {
     }
 
     async fn posts(&self, account: &str, limit: usize) -> StoreResult<Vec<PostRecord>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let tx = self.tx(&[schema::POSTS], None)?;
-        let found = Array::new();
-        // The cursor walks inside its own success events, so it never leaves the
-        // transaction; it stops at `limit` by not continuing.
-        let step = Closure::<dyn FnMut(Event)>::new({
-            let found = found.clone();
-            move |event: Event| {
-                let Some(request) = event.target().and_then(|t| t.dyn_into::<IdbRequest>().ok())
-                else {
-                    return;
-                };
-                let cursor = request
-                    .result()
-                    .ok()
-                    .and_then(|c| c.dyn_into::<IdbCursorWithValue>().ok());
-                if let Some(cursor) = cursor {
-                    if let Ok(value) = cursor.value() {
-                        found.push(&value);
-                    }
-                    if (found.length() as usize) < limit && cursor.continue_().is_err() {
-                        if let Some(tx) = request.transaction() {
-                            let _ = tx.abort();
-                        }
-                    }
-                }
-            }
-        });
-        let request = tx.issue(|tx| {
-            tx.store(schema::POSTS)?
-                .index(schema::POSTS_BY_PUBLISHED)?
-                .open_cursor_with_range_and_direction(
-                    &account_numbers(account)?,
-                    IdbCursorDirection::Prev,
-                )
-        })?;
-        request.set_onsuccess(Some(step.as_ref().unchecked_ref()));
-        let end = tx.done().await;
-        request.set_onsuccess(None);
-        end?;
+        let (store, index) = (schema::POSTS, schema::POSTS_BY_PUBLISHED);
+        let found = self
+            .walk_back(store, index, numbers(&[account], None), limit, false)
+            .await?;
         from_js_all(&found).map_err(|e| store_error(&e))
     }
 
     async fn put_posts(&self, records: &[PostRecord]) -> StoreResult<()> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        let tx = self.tx(&[schema::POSTS], Some(Durability::Default))?;
-        tx.issue(|tx| {
-            let store = tx.store(schema::POSTS)?;
-            // One JSON.parse for the batch, then one put per record.
-            for value in to_js_all(records)?.iter() {
-                store.put(&value)?;
-            }
-            Ok(())
-        })?;
-        tx.done().await
+        self.put_all(schema::POSTS, to_js_all(records)).await
     }
 
     async fn delete_post(
@@ -794,6 +837,33 @@ impl Store for IdbStore {
         let tx = self.tx(&[schema::CURSORS], Some(Durability::Default))?;
         tx.issue(|tx| tx.store(schema::CURSORS)?.put(&to_js(&record.to_json())?))?;
         tx.done().await
+    }
+
+    async fn messages(
+        &self,
+        account: &str,
+        peer: &str,
+        before: Option<f64>,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageRecord>> {
+        let (store, index) = (schema::MESSAGES, schema::MESSAGES_BY_PEER_TIME);
+        let range = numbers(&[account, peer], before);
+        let found = self.walk_back(store, index, range, limit, false).await?;
+        from_js_all(&found).map_err(|e| store_error(&e))
+    }
+
+    async fn put_messages(&self, records: &[MessageRecord]) -> StoreResult<()> {
+        self.put_all(schema::MESSAGES, to_js_all(records)).await
+    }
+
+    async fn conversations(&self, account: &str) -> StoreResult<Vec<MessageRecord>> {
+        let (store, index) = (schema::MESSAGES, schema::MESSAGES_BY_PEER_TIME);
+        let found = self
+            .walk_back(store, index, account_range(account), usize::MAX, true)
+            .await?;
+        let mut newest = from_js_all(&found).map_err(|e| store_error(&e))?;
+        crate::sort::sort_by(&mut newest, MessageRecord::newest_first);
+        Ok(newest)
     }
 
     async fn wipe_account(&self, account: &str) -> StoreResult<()> {

@@ -8,7 +8,7 @@ use super::*;
 
 /// Every table is a map of this one type: the browser build carries this store as its
 /// fallback, and each B-tree key and value type links its own copy of the B-tree code
-/// (some kilobytes each); one for the six tables.
+/// (some kilobytes each); one for the seven tables.
 type Table = BTreeMap<Key, Row>;
 
 /// A row's key: its parts in order (account first), compared as a tuple of them would be.
@@ -29,6 +29,7 @@ enum Row {
     Outbox(OutboxRecord),
     Post(PostRecord),
     Cursor(CursorRecord),
+    Message(MessageRecord),
 }
 
 #[derive(Default)]
@@ -39,6 +40,7 @@ struct Tables {
     outbox: Table,
     posts: Table,
     cursors: Table,
+    messages: Table,
 }
 
 /// Data lives as long as the value; clones are independent.
@@ -218,6 +220,65 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn messages(
+        &self,
+        account: &str,
+        peer: &str,
+        before: Option<f64>,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageRecord>> {
+        let t = self.tables.borrow();
+        let mut found: Vec<MessageRecord> = t
+            .messages
+            .values()
+            .filter_map(|r| match r {
+                Row::Message(m)
+                    if m.account == account
+                        && m.peer == peer
+                        && before.is_none_or(|before| m.time < before) =>
+                {
+                    Some(m.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        crate::sort::sort_by(&mut found, MessageRecord::newest_first);
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn put_messages(&self, records: &[MessageRecord]) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        for m in records {
+            t.messages
+                .insert(key(&[&m.account, &m.peer, &m.id]), Row::Message(m.clone()));
+        }
+        Ok(())
+    }
+
+    async fn conversations(&self, account: &str) -> StoreResult<Vec<MessageRecord>> {
+        let t = self.tables.borrow();
+        // Keys sort by peer, so each conversation's records are adjacent: keep the
+        // newest of each run.
+        let mut newest: Vec<MessageRecord> = Vec::new();
+        for row in t.messages.values() {
+            let Row::Message(m) = row else { continue };
+            if m.account != account {
+                continue;
+            }
+            match newest.last_mut() {
+                Some(last) if last.peer == m.peer => {
+                    if MessageRecord::newest_first(m, last).is_lt() {
+                        *last = m.clone();
+                    }
+                }
+                _ => newest.push(m.clone()),
+            }
+        }
+        crate::sort::sort_by(&mut newest, MessageRecord::newest_first);
+        Ok(newest)
+    }
+
     async fn wipe_account(&self, account: &str) -> StoreResult<()> {
         let mut t = self.tables.borrow_mut();
         t.accounts.remove(&key(&[account]));
@@ -226,6 +287,7 @@ impl Store for MemoryStore {
         t.outbox.retain(|k, _| !of_account(k, account));
         t.posts.retain(|k, _| !of_account(k, account));
         t.cursors.retain(|k, _| !of_account(k, account));
+        t.messages.retain(|k, _| !of_account(k, account));
         Ok(())
     }
 }
@@ -274,6 +336,21 @@ pub(crate) mod tests {
             xml: format!("<entry><id>{id}</id></entry>"),
             thread: ThreadRecord::None,
         }
+    }
+
+    pub fn message(account: &str, peer: &str, id: &str, time: f64) -> MessageRecord {
+        MessageRecord {
+            account: account.into(),
+            peer: peer.into(),
+            id: id.into(),
+            time,
+            outgoing: false,
+            xml: format!("<message id='{id}'><body>{id}</body></message>"),
+        }
+    }
+
+    fn ids(records: Vec<MessageRecord>) -> Vec<String> {
+        records.into_iter().map(|m| m.id).collect()
     }
 
     const A: &str = "alice@example.org";
@@ -343,6 +420,62 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn messages_come_back_a_page_at_a_time_newest_first() {
+        let s = MemoryStore::new();
+        let batch = [
+            message(A, B, "1", 10.0),
+            message(A, B, "3", 30.0),
+            message(A, B, "2", 20.0),
+            message(A, B, "4", 40.0),
+            message(A, "carol@example.org", "c", 50.0),
+            message(B, A, "x", 60.0),
+        ];
+        ready(s.put_messages(&batch)).unwrap();
+        assert_eq!(
+            ids(ready(s.messages(A, B, None, 10)).unwrap()),
+            ["4", "3", "2", "1"]
+        );
+        assert_eq!(ids(ready(s.messages(A, B, None, 2)).unwrap()), ["4", "3"]);
+        // The next page starts below the oldest shown, exclusive.
+        assert_eq!(
+            ids(ready(s.messages(A, B, Some(30.0), 2)).unwrap()),
+            ["2", "1"]
+        );
+        assert!(ready(s.messages(A, B, Some(10.0), 2)).unwrap().is_empty());
+        assert!(ready(s.messages(A, B, None, 0)).unwrap().is_empty());
+        // The same id again replaces: a correction folded in, or the archive's copy.
+        let again = MessageRecord {
+            outgoing: true,
+            ..message(A, B, "1", 45.0)
+        };
+        ready(s.put_messages(std::slice::from_ref(&again))).unwrap();
+        let page = ready(s.messages(A, B, None, 10)).unwrap();
+        assert_eq!(page.len(), 4);
+        assert_eq!(page[0], again);
+        // Equal times: highest id first, as IndexedDB's reverse cursor gives.
+        ready(s.put_messages(&[message(A, B, "0", 45.0)])).unwrap();
+        assert_eq!(ids(ready(s.messages(A, B, None, 2)).unwrap()), ["1", "0"]);
+    }
+
+    #[test]
+    fn conversations_are_each_peers_newest_newest_first() {
+        let s = MemoryStore::new();
+        assert!(ready(s.conversations(A)).unwrap().is_empty());
+        ready(s.put_messages(&[
+            message(A, B, "b1", 10.0),
+            message(A, B, "b2", 40.0),
+            message(A, B, "b3", 20.0),
+            message(A, "carol@example.org", "c1", 30.0),
+            message(A, "dave@example.org", "d1", 50.0),
+            message(A, "dave@example.org", "d0", 5.0),
+            message(B, A, "x", 60.0),
+        ]))
+        .unwrap();
+        assert_eq!(ids(ready(s.conversations(A)).unwrap()), ["d1", "b2", "c1"]);
+        assert_eq!(ids(ready(s.conversations(B)).unwrap()), ["x"]);
+    }
+
+    #[test]
     fn wipe_removes_one_account_only() {
         let s = MemoryStore::new();
         for account in [A, B] {
@@ -360,8 +493,12 @@ pub(crate) mod tests {
                 value: "v".into(),
             };
             ready(s.put_cursor(&cursor)).unwrap();
+            ready(s.put_messages(&[message(account, "c@d", "1", 1.0)])).unwrap();
         }
         ready(s.wipe_account(A)).unwrap();
+        assert!(ready(s.messages(A, "c@d", None, 10)).unwrap().is_empty());
+        assert!(ready(s.conversations(A)).unwrap().is_empty());
+        assert_eq!(ready(s.messages(B, "c@d", None, 10)).unwrap().len(), 1);
         assert!(ready(s.outbox(A)).unwrap().is_empty());
         assert!(ready(s.posts(A, 10)).unwrap().is_empty());
         assert_eq!(ready(s.cursor(A, "k")).unwrap(), None);

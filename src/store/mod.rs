@@ -190,6 +190,35 @@ pub struct CursorRecord {
     pub value: String,
 }
 
+/// One chat stanza of a conversation (a message, a correction, a retraction, a reaction,
+/// a receipt or marker), kept as the XML that arrived or was sent, so the chat service
+/// folds a conversation from its records and a newer reader can parse them better.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageRecord {
+    pub account: String,
+    /// The conversation: the contact's bare JID.
+    pub peer: String,
+    /// Unique within the conversation (the archive's stanza-id, else the origin-id or
+    /// the message id; chosen by the chat service). Putting the same id again replaces.
+    pub id: String,
+    /// ms since the epoch: the conversation's order.
+    pub time: f64,
+    /// Sent by this account (from any of its devices).
+    pub outgoing: bool,
+    /// The `<message/>` as received or sent (unwrapped from carbons or archive results).
+    pub xml: String,
+}
+
+impl MessageRecord {
+    /// Newest first; equal times by conversation then id, highest first: the order of
+    /// IndexedDB's reverse cursor on `by_peer_time`, so both stores agree.
+    fn newest_first(a: &Self, b: &Self) -> std::cmp::Ordering {
+        b.time
+            .total_cmp(&a.time)
+            .then_with(|| (&b.peer, &b.id).cmp(&(&a.peer, &a.id)))
+    }
+}
+
 /// A record as the object IndexedDB keeps: the shape serde gave them before (a field
 /// per member; `None` as `null`, or absent where marked), so databases written by
 /// older builds read as they are.
@@ -415,6 +444,29 @@ impl Record for CursorRecord {
     }
 }
 
+impl Record for MessageRecord {
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with("account", Json::str(&self.account))
+            .with("peer", Json::str(&self.peer))
+            .with("id", Json::str(&self.id))
+            .with("time", Json::Number(self.time))
+            .with("outgoing", Json::Bool(self.outgoing))
+            .with("xml", Json::str(&self.xml))
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(MessageRecord {
+            account: json.string("account")?,
+            peer: json.string("peer")?,
+            id: json.string("id")?,
+            time: json.number("time")?,
+            outgoing: json.boolean("outgoing", None)?,
+            xml: json.string("xml")?,
+        })
+    }
+}
+
 /// Everything the app keeps on the device. Every method is one transaction.
 #[allow(async_fn_in_trait)] // Used only inside this single-threaded app, never as `dyn`.
 pub trait Store {
@@ -453,6 +505,20 @@ pub trait Store {
 
     async fn cursor(&self, account: &str, key: &str) -> StoreResult<Option<String>>;
     async fn put_cursor(&self, record: &CursorRecord) -> StoreResult<()>;
+
+    /// The newest `limit` records of the conversation with `peer` older than `before`
+    /// (all if `None`), newest first: a page of history, scrolling back.
+    async fn messages(
+        &self,
+        account: &str,
+        peer: &str,
+        before: Option<f64>,
+        limit: usize,
+    ) -> StoreResult<Vec<MessageRecord>>;
+    /// One batch, one transaction; a record replaces the one with the same id.
+    async fn put_messages(&self, records: &[MessageRecord]) -> StoreResult<()>;
+    /// The newest record of each conversation of the account, newest first: the chat list.
+    async fn conversations(&self, account: &str) -> StoreResult<Vec<MessageRecord>>;
 
     /// Sign out with "wipe": every record of the account goes, credentials included.
     async fn wipe_account(&self, account: &str) -> StoreResult<()>;
@@ -594,6 +660,17 @@ mod tests {
         assert_eq!(PostRecord::from_json(&without), Ok(unknown));
 
         same(
+            r#"{"account":"a@b","peer":"c@d","id":"m1","time":1700000000000.5,"outgoing":true,"xml":"<message id='m1'/>"}"#,
+            MessageRecord {
+                account: "a@b".into(),
+                peer: "c@d".into(),
+                id: "m1".into(),
+                time: 1_700_000_000_000.5,
+                outgoing: true,
+                xml: "<message id='m1'/>".into(),
+            },
+        );
+        same(
             r#"{"account":"a@b","key":"roster-version","value":"v1"}"#,
             CursorRecord {
                 account: "a@b".into(),
@@ -636,6 +713,15 @@ mod tests {
         assert!(contact("[]").is_ok());
         assert!(contact("[1]").is_err());
         assert!(contact("null").is_err());
+        let message = |outgoing: &str| {
+            let text = format!(
+                r#"{{"account":"a","peer":"c","id":"m","time":1,"outgoing":{outgoing},"xml":"<message/>"}}"#
+            );
+            MessageRecord::from_json(&Json::parse(&text).unwrap())
+        };
+        assert!(message("false").is_ok());
+        assert!(message("\"yes\"").is_err());
+        assert!(message("null").is_err());
         for thread in [
             r#""Later""#,
             r#"{"Node":{"service":"s"}}"#,

@@ -22,6 +22,7 @@ pub const ROSTER: &str = "roster";
 pub const OUTBOX: &str = "outbox";
 pub const POSTS: &str = "posts";
 pub const CURSORS: &str = "cursors";
+pub const MESSAGES: &str = "messages";
 
 /// Index of the outbox by account then writing order.
 pub const OUTBOX_BY_SEQ: &str = "by_seq";
@@ -29,6 +30,8 @@ pub const OUTBOX_BY_SEQ: &str = "by_seq";
 pub const POSTS_BY_PUBLISHED: &str = "by_published";
 /// Index of posts by account then author: a contact's page.
 pub const POSTS_BY_AUTHOR: &str = "by_author";
+/// Index of messages by account, conversation, then time: a conversation's history.
+pub const MESSAGES_BY_PEER_TIME: &str = "by_peer_time";
 
 /// Version `n` is reached by applying `VERSIONS[n - 1]`.
 pub const VERSIONS: &[&[Step]] = &[
@@ -74,6 +77,19 @@ pub const VERSIONS: &[&[Step]] = &[
         Step::CreateStore {
             name: CURSORS,
             key_path: &["account", "key"],
+        },
+    ],
+    // 3: one-to-one chat, each stanza a record by conversation.
+    &[
+        Step::CreateStore {
+            name: MESSAGES,
+            key_path: &["account", "peer", "id"],
+        },
+        Step::CreateIndex {
+            store: MESSAGES,
+            name: MESSAGES_BY_PEER_TIME,
+            key_path: &["account", "peer", "time"],
+            unique: false,
         },
     ],
 ];
@@ -139,6 +155,8 @@ mod tests {
     #[test]
     fn every_upgrade_path_reaches_the_same_shape() {
         let fresh = shape(&upgrade(0).unwrap());
+        let history = (MESSAGES.to_owned(), MESSAGES_BY_PEER_TIME.to_owned());
+        assert!(fresh.contains(&history));
         for from in 1..=CURRENT {
             let mut steps: Vec<Step> = VERSIONS[..from as usize].concat();
             steps.extend(upgrade(from).unwrap());
@@ -163,6 +181,9 @@ mod tests {
                 );
             }
         }
-        assert_eq!(stores(), [ACCOUNTS, ROSTER, OUTBOX, POSTS, CURSORS]);
+        assert_eq!(
+            stores(),
+            [ACCOUNTS, ROSTER, OUTBOX, POSTS, CURSORS, MESSAGES]
+        );
     }
 }
