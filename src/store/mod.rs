@@ -121,25 +121,6 @@ pub struct OutboxRecord {
     pub name: Option<String>,
 }
 
-/// One chat stanza of a conversation (a message, a correction, a retraction, a reaction,
-/// a receipt or marker), kept as the XML that arrived or was sent, so the chat service
-/// folds a conversation from its records and a newer reader can parse them better.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MessageRecord {
-    pub account: String,
-    /// The conversation: the contact's bare JID.
-    pub peer: String,
-    /// Unique within the conversation (the archive's stanza-id, else the origin-id or
-    /// the message id; chosen by the chat service). Putting the same id again replaces.
-    pub id: String,
-    /// ms since the epoch: the conversation's order.
-    pub time: f64,
-    /// Sent by this account (from any of its devices).
-    pub outgoing: bool,
-    /// The <message/> as received or sent (unwrapped from carbons or archive results).
-    pub xml: String,
-}
-
 /// A pubsub item, by service, node and item id.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRecord {
