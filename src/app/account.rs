@@ -70,6 +70,8 @@ struct Cached {
     roster: Roster,
     outbox: Vec<OutboxRecord>,
     feed: Feed,
+    /// Where the archive catch-up stopped ([`super::chat::ARCHIVE_NEWEST`]).
+    archive: Option<String>,
 }
 
 impl App {
@@ -92,10 +94,11 @@ impl App {
         // The newest page of the feed first, so the first screenful does not wait for
         // the whole cache (the rest joins after that paint); read beside the roster and
         // the endpoint, as IndexedDB runs read transactions side by side.
-        let ((roster, outbox), (records, cursors), stored) = futures::join!(
+        let ((roster, outbox), (records, cursors), stored, archive) = futures::join!(
             cached(&store, &jid),
             cached_feed(&store, &jid, FIRST_CACHED_ITEMS),
             store.cursor(jid.as_str(), ENDPOINT),
+            store.cursor(jid.as_str(), super::chat::ARCHIVE_NEWEST),
         );
         state.show_cached(jid.as_str(), &roster, PendingWrite::all_from(&outbox));
         state.status.set(ConnectionStatus::Offline);
@@ -122,6 +125,7 @@ impl App {
             roster,
             outbox,
             feed,
+            archive: archive.ok().flatten(),
         };
         let account = self.start(store, jid, Secret::Keys(keys), true, cached, url);
         if !complete {
@@ -162,9 +166,10 @@ impl App {
         // Whatever this device cached for the account: its roster version spares a
         // refetch, its outbox goes out once online.
         // Read side by side, as IndexedDB runs read transactions.
-        let ((roster, outbox), (records, cursors)) = futures::join!(
+        let ((roster, outbox), (records, cursors), archive) = futures::join!(
             cached(&store, &jid),
-            cached_feed(&store, &jid, CACHED_ITEMS)
+            cached_feed(&store, &jid, CACHED_ITEMS),
+            store.cursor(jid.as_str(), super::chat::ARCHIVE_NEWEST),
         );
         state.pending.set(PendingWrite::all_from(&outbox));
         let feed = Feed::restore(jid.clone(), &records, &cursors);
@@ -172,6 +177,7 @@ impl App {
             roster,
             outbox,
             feed,
+            archive: archive.ok().flatten(),
         };
         self.start(
             store,
@@ -262,10 +268,10 @@ impl App {
         self.leave(false);
         self.set_account(Some(account.clone()));
         let weak = Rc::downgrade(&account.inner);
-        let (roster, outbox) = (cached.roster, cached.outbox);
+        let (roster, outbox, archive) = (cached.roster, cached.outbox, cached.archive);
         let acquired = move || {
             if let Some(account) = Account::upgrade(&weak) {
-                account.connect(secret, roster, &outbox, warm);
+                account.connect(secret, roster, &outbox, archive, warm);
             }
         };
         let weak = Rc::downgrade(&account.inner);
@@ -313,21 +319,34 @@ impl Account {
     }
 
     /// This tab now holds the account's lock: it opens the connection.
-    fn connect(&self, secret: Secret, roster: Roster, outbox: &[OutboxRecord], warm: bool) {
+    fn connect(
+        &self,
+        secret: Secret,
+        roster: Roster,
+        outbox: &[OutboxRecord],
+        archive: Option<String>,
+        warm: bool,
+    ) {
         let inner = &self.inner;
         self.state().elsewhere.set(false);
         let mut config = SessionConfig::with_secret(inner.jid.clone(), secret);
         // The browser's WebCrypto runs SCRAM's PBKDF2 (see `net::socket`).
         config.derive_elsewhere = true;
-        let client = Client::restore(
+        let mut client = Client::restore(
             config,
             roster,
             Outbox::restore(outbox.iter().filter_map(OutboxEntry::from_record).collect()),
             inner.feed.borrow().clone(),
         );
+        if let Some(newest) = archive {
+            client.restore_archive(newest);
+        }
         let url = inner.url.borrow().clone();
         let connection = Connection::open(&url, client, self.sinks(), warm);
         *inner.connection.borrow_mut() = Some(connection);
+        // The conversations this device keeps, after the first paint.
+        let account = self.clone();
+        after_paint(async move { account.restore_conversations().await });
     }
 
     /// What the connection's changes do: see [`super::sync`].

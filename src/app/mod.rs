@@ -11,6 +11,7 @@
 //! ([`outbox`]), then sent by whichever tab holds the connection.
 
 mod account;
+mod chat;
 mod feed;
 mod follow;
 mod outbox;

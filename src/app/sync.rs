@@ -16,7 +16,7 @@ use crate::net::tabs::TabMessage;
 use crate::service::feed::FeedChange;
 use crate::service::roster::RosterChange;
 use crate::service::{Client, Update};
-use crate::state::{AppState, ConnectionStatus};
+use crate::state::{AppState, ConnectionStatus, Route};
 use crate::store::{AccountRecord, CursorRecord, PostRecord, Store, StoreError};
 use crate::xmpp::CloseReason;
 
@@ -147,6 +147,29 @@ impl Account {
                 });
             }
             Update::Answer { id, outcome } => self.answered(id, outcome.clone()),
+            Update::MessageRecords(records) => {
+                let records = records.clone();
+                spawn_local(async move {
+                    storage_trouble(state, store.put_messages(&records).await);
+                });
+            }
+            Update::ReadUntil { peer, until } => self.keep_read(peer, *until),
+            Update::ArchiveNewest(id) => self.keep_cursor(CursorRecord {
+                account,
+                key: super::chat::ARCHIVE_NEWEST.into(),
+                value: id.clone(),
+            }),
+            Update::Conversation(peer) => {
+                // Open and seen: read (and the contact told, if they asked).
+                let open = state
+                    .route
+                    .with_untracked(|r| *r == Route::Chat(peer.to_string()));
+                if open {
+                    let (account, peer) = (self.clone(), peer.clone());
+                    // After this update is handled: the client is busy until then.
+                    spawn_local(async move { account.read_conversation(&peer) });
+                }
+            }
             Update::Feed(change) => {
                 let feed = client.feed();
                 // While a sync pours pages in, the main thread is what makes the timeline

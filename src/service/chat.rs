@@ -31,7 +31,7 @@ use crate::sort::VecMap;
 use crate::store::MessageRecord;
 
 /// How far an own message got. **Pending** is not here: it is read from the outbox.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Delivery {
     #[default]
     Sent,

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
+pub mod chat;
 pub mod feed;
 pub mod images;
 
@@ -90,6 +91,10 @@ impl ConnectionStatus {
 pub enum Route {
     Feed,
     Contacts,
+    /// `#/chats`: the conversations and message requests.
+    Chats,
+    /// `#/chat/JID`: the conversation with one contact (bare JID).
+    Chat(String),
     /// `#/post/SERVICE/ITEM`: one post on a microblog node, with its comments.
     Post(ItemKey),
     /// `#/person/JID`: one person's posts.
@@ -102,6 +107,11 @@ impl Route {
         let mut parts = path.split('/');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("contacts"), None, None) => Route::Contacts,
+            (Some("chats"), None, None) => Route::Chats,
+            (Some("chat"), Some(jid), None) => match percent::decode_strict(jid) {
+                Some(jid) => Route::Chat(jid),
+                None => Route::Chats,
+            },
             (Some("post"), Some(service), Some(id)) => {
                 match (percent::decode_strict(service), percent::decode_strict(id)) {
                     (Some(service), Some(id)) => {
@@ -122,6 +132,10 @@ impl Route {
         match self {
             Route::Feed => "#/feed".into(),
             Route::Contacts => "#/contacts".into(),
+            Route::Chats => "#/chats".into(),
+            Route::Chat(jid) => {
+                format!("#/chat/{}", percent::encode(jid, percent::FRAGMENT_SEGMENT))
+            }
             Route::Post(key) => Route::post_href(key),
             Route::Person(jid) => format!(
                 "#/person/{}",
@@ -144,6 +158,7 @@ impl Route {
     pub fn section(&self) -> Route {
         match self {
             Route::Contacts => Route::Contacts,
+            Route::Chats | Route::Chat(_) => Route::Chats,
             _ => Route::Feed,
         }
     }
@@ -171,6 +186,7 @@ pub struct AppState {
     /// Contacts sorted by name; replaced only when the roster itself changes.
     pub contacts: RwSignal<Vec<ContactRow>>,
     pub feed: feed::FeedState,
+    pub chat: chat::ChatState,
     /// Writes waiting for the server, in writing order.
     pub pending: RwSignal<Vec<PendingWrite>>,
     /// A lasting condition worth knowing (storage refused, another tab connected).
@@ -204,6 +220,7 @@ impl AppState {
             retry_at: RwSignal::new(None),
             contacts: RwSignal::new(Vec::new()),
             feed: feed::FeedState::new(),
+            chat: chat::ChatState::default(),
             pending: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
             elsewhere: RwSignal::new(false),
@@ -273,7 +290,12 @@ impl AppState {
                 if change == RosterChange::Replaced {
                     mark("kith:roster");
                 }
-                self.show_roster(client.roster(), Some(client.presence()))
+                self.show_roster(client.roster(), Some(client.presence()));
+                // Who is a contact decides conversation or request.
+                self.chat.show(client.chat(), client.roster(), None);
+            }
+            Update::Conversation(peer) => {
+                self.chat.show(client.chat(), client.roster(), Some(&peer))
             }
             Update::Presence(jid) => {
                 let key = jid.to_string();
@@ -293,6 +315,8 @@ impl AppState {
             Update::Outbox(pending) => self.set_pending(pending),
             // For the store; what they change on screen comes as `Outbox`.
             Update::Delivered(_) | Update::Refused { .. } => {}
+            // For the store.
+            Update::MessageRecords(_) | Update::ReadUntil { .. } | Update::ArchiveNewest(_) => {}
         }
     }
 
@@ -307,6 +331,7 @@ impl AppState {
         });
         self.pending.set(Vec::new());
         self.feed.clear();
+        self.chat.clear();
         self.elsewhere.set(false);
         self.roster.set_value(Roster::default());
         self.set_contacts(Vec::new());

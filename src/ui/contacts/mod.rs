@@ -187,6 +187,7 @@ fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl Into
             }
         }
     };
+    let message_jid = row.jid.clone();
     view! {
         <li
             class="contact"
@@ -203,6 +204,7 @@ fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl Into
                     <span class="pending">" · "{move || marker.get()}</span>
                 </Show>
             </span>
+            <crate::ui::chat::MessageButton jid=message_jid/>
             <button type="button" class="plain remove" aria-label=remove_label on:click=remove>
                 "Remove"
             </button>

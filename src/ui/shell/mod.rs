@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::app::use_app;
 use crate::state::{AppState, Route};
+use crate::ui::chat::{ChatsLink, ChatsScreen, ConversationScreen};
 use crate::ui::contacts::ContactsScreen;
 use crate::ui::feed::{FeedScreen, PersonPage, PostPage};
 
@@ -94,6 +95,7 @@ fn SignOut() -> impl IntoView {
 #[component]
 pub fn Shell() -> impl IntoView {
     let state = expect_context::<AppState>();
+    crate::ui::chat::title_effect();
     let link = move |route: Route, name: &'static str| {
         let href = route.href();
         let current = move || state.route.with(|r| r.section() == route).then_some("page");
@@ -102,7 +104,7 @@ pub fn Shell() -> impl IntoView {
     view! {
         <header class="shell">
             <span class="brand">"Kith"</span>
-            <nav aria-label="Main">{link(Route::Feed, "Feed")} {link(Route::Contacts, "Contacts")}</nav>
+            <nav aria-label="Main">{link(Route::Feed, "Feed")} <ChatsLink/> {link(Route::Contacts, "Contacts")}</nav>
             <p role="status" class="connection" data-status=move || state.status.get().label()>
                 {move || state.status.get().label()}
                 {move || state.elsewhere.get().then_some(" (in another tab)")}
@@ -120,6 +122,8 @@ pub fn Shell() -> impl IntoView {
             {move || match state.route.get() {
                 Route::Feed => view! { <FeedScreen/> }.into_any(),
                 Route::Contacts => view! { <ContactsScreen/> }.into_any(),
+                Route::Chats => view! { <ChatsScreen/> }.into_any(),
+                Route::Chat(peer) => view! { <ConversationScreen peer=peer/> }.into_any(),
                 Route::Post(key) => view! { <PostPage key=key/> }.into_any(),
                 Route::Person(jid) => view! { <PersonPage jid=jid/> }.into_any(),
             }}

@@ -1,0 +1,453 @@
+//! Chats: the list of conversations (and message requests), and one conversation.
+//! Bodies are text nodes; only `http(s)` links become links.
+
+use leptos::ev::{KeyboardEvent, SubmitEvent};
+use leptos::html::{Input, Textarea};
+use leptos::prelude::*;
+
+use crate::app::use_app;
+use crate::proto::jid::BareJid;
+use crate::service::chat::{ChatMessage, Compose, Delivery};
+use crate::state::chat::ConversationRow;
+use crate::state::{AppState, Route};
+
+/// Messages rendered at first; "Show older messages" adds as many again. The list says
+/// how many there are in all (`aria-setsize`) and where each rendered one is.
+const WINDOW: usize = 100;
+/// The reactions offered by **React**.
+const EMOJIS: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
+
+/// `14:05` in the person's own time zone.
+fn clock(epoch_ms: f64) -> String {
+    let date = js_sys::Date::new(&epoch_ms.into());
+    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+}
+
+/// The day a message was written, as the browser says it in the person's language.
+fn day(epoch_ms: f64) -> String {
+    let date = js_sys::Date::new(&epoch_ms.into());
+    String::from(date.to_locale_date_string("default", &wasm_bindgen::JsValue::UNDEFINED))
+}
+
+#[component]
+pub fn ChatsScreen() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let rows = move |contact: bool| {
+        state.chat.rows.with(|rows| {
+            rows.iter()
+                .filter(|r| r.contact == contact)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let item = |row: ConversationRow| {
+        let href = Route::Chat(row.peer.clone()).href();
+        view! {
+            <li class="conversation">
+                <a href=href><bdi>{row.name}</bdi></a>
+                <Show when=move || { row.unread > 0 }>
+                    <span class="unread">{row.unread}" unread"</span>
+                </Show>
+                <span class="last"><bdi>{row.last.clone()}</bdi></span>
+                <time>{clock(row.time)}</time>
+            </li>
+        }
+    };
+    view! {
+        <section class="chats" aria-labelledby="chats-heading">
+            <h2 id="chats-heading">"Chats"</h2>
+            <Show when=move || state.chat.rows.with(|r| !r.iter().any(|r| r.contact))>
+                <p class="empty">"No conversations yet. Open a contact and choose Message."</p>
+            </Show>
+            <ul role="list" aria-label="Conversations" class="conversations">
+                <For each=move || rows(true) key=|r| (r.peer.clone(), r.name.clone(), r.last.clone(), r.unread, r.time.to_bits()) children=item/>
+            </ul>
+            <Show when=move || !rows(false).is_empty()>
+                <h3>"Message requests"</h3>
+                <p class="hint">"From people who are not your contacts."</p>
+                <ul role="list" aria-label="Message requests" class="conversations requests">
+                    <For each=move || rows(false) key=|r| (r.peer.clone(), r.name.clone(), r.last.clone(), r.unread, r.time.to_bits()) children=item/>
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+/// What the composer is doing: writing anew, answering a message, or correcting one.
+#[derive(Clone, Debug, PartialEq)]
+enum Mode {
+    Write,
+    Reply(String),
+    Correct(String),
+}
+
+#[component]
+pub fn ConversationScreen(peer: String) -> impl IntoView {
+    let app = use_app();
+    let state = app.state;
+    let Ok(jid) = BareJid::new(&peer) else {
+        return view! { <p class="alert" role="alert">"That is not a Jabber ID."</p> }.into_any();
+    };
+    // The conversation on screen, with its stored history.
+    {
+        let jid = jid.clone();
+        if let Ok(account) = app.account() {
+            account.with_chat(|chat| state.chat.show_open(chat, &jid));
+            account.open_conversation(jid);
+        }
+    }
+    on_cleanup(move || state.chat.open.set(Default::default()));
+    let name = {
+        let peer = peer.clone();
+        move || {
+            state
+                .contacts
+                .with(|c| c.iter().find(|c| c.jid == peer).map(|c| c.name.clone()))
+                .unwrap_or_else(|| peer.clone())
+        }
+    };
+    let shown = RwSignal::new(WINDOW);
+    let total = move || state.chat.open.with(|o| o.messages.len());
+    let window = move || {
+        let first = total().saturating_sub(shown.get());
+        state.chat.open.with(|o| {
+            o.messages
+                .iter()
+                .enumerate()
+                .skip(first)
+                .map(|(i, m)| (i, m.clone()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let text = RwSignal::new(String::new());
+    let mode = RwSignal::new(Mode::Write);
+    let input = NodeRef::<Textarea>::new();
+    let file = NodeRef::<Input>::new();
+    let send = {
+        let jid = jid.clone();
+        Action::new_local(move |what: &Compose| {
+            let (jid, what) = (jid.clone(), what.clone());
+            async move { app.account()?.send_message(jid, what).await }
+        })
+    };
+    let error = move || {
+        send.value()
+            .with(|v| v.clone().and_then(Result::err).map(|e| e.0))
+    };
+    let submit = move || {
+        let body = text.get_untracked().trim_end().to_owned();
+        if body.trim().is_empty() {
+            return;
+        }
+        let what = match mode.get_untracked() {
+            Mode::Correct(id) => Compose::Correct { id, body },
+            Mode::Reply(id) => Compose::Text {
+                body,
+                reply: Some(id),
+                attachment: None,
+            },
+            Mode::Write => Compose::Text {
+                body,
+                reply: None,
+                attachment: None,
+            },
+        };
+        text.set(String::new());
+        mode.set(Mode::Write);
+        send.dispatch_local(what);
+    };
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        submit();
+    };
+    // Enter sends; Shift+Enter is a new line.
+    let on_key = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            submit();
+        }
+    };
+    let attach = {
+        let jid = jid.clone();
+        move |_| {
+            let Some(input) = file.get_untracked() else {
+                return;
+            };
+            let Some(chosen) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let jid = jid.clone();
+            app.act(async move { app.account()?.send_file(jid, chosen).await });
+        }
+    };
+    let actions = Actions {
+        mode,
+        text,
+        input,
+        send,
+    };
+    view! {
+        <section class="conversation-screen" aria-labelledby="conversation-heading">
+            <p class="back"><a href=Route::Chats.href()>"All chats"</a></p>
+            <h2 id="conversation-heading"><bdi>{name}</bdi></h2>
+            <Show when=move || { total() > shown.get() }>
+                <button type="button" class="plain" on:click=move |_| shown.update(|s| *s += WINDOW)>
+                    "Show older messages"
+                </button>
+            </Show>
+            <ul role="list" aria-label="Messages" class="messages">
+                <For
+                    each=window
+                    key=|(i, m)| (*i, m.id.clone(), m.body.clone(), m.delivery, m.retracted, m.reactions.clone())
+                    children=move |(i, m)| {
+                        let new_day = state.chat.open.with_untracked(|o| {
+                            i == 0 || o.messages.get(i - 1).is_some_and(|p| day(p.time) != day(m.time))
+                        });
+                        view! { <MessageItem index=i total=Signal::derive(total) message=m new_day=new_day actions=actions/> }
+                    }
+                />
+            </ul>
+            <Show when=move || state.chat.open.with(|o| o.typing)>
+                <p class="typing" role="status">"typing…"</p>
+            </Show>
+            <form class="message-composer" on:submit=on_submit>
+                <Show when=move || mode.get() != Mode::Write>
+                    <p class="composer-mode">
+                        {move || match mode.get() {
+                            Mode::Correct(_) => "Correcting your message",
+                            _ => "Replying",
+                        }}
+                        <button type="button" class="plain" on:click=move |_| { mode.set(Mode::Write); text.set(String::new()); }>"Cancel"</button>
+                    </p>
+                </Show>
+                <textarea
+                    aria-label="Message"
+                    rows="2"
+                    node_ref=input
+                    bind:value=text
+                    on:keydown=on_key
+                ></textarea>
+                <button type="submit">"Send"</button>
+                <input type="file" node_ref=file hidden on:change=attach/>
+                <button type="button" on:click=move |_| { if let Some(f) = file.get_untracked() { f.click(); } }>"Attach file"</button>
+                <Show when=move || error().is_some()>
+                    <p class="field-error" role="alert">{move || error().unwrap_or_default()}</p>
+                </Show>
+            </form>
+        </section>
+    }
+    .into_any()
+}
+
+/// What a message's buttons change in the composer, or send.
+#[derive(Clone, Copy)]
+struct Actions {
+    mode: RwSignal<Mode>,
+    text: RwSignal<String>,
+    input: NodeRef<Textarea>,
+    send: Action<Compose, Result<(), crate::app::UserError>>,
+}
+
+#[component]
+fn MessageItem(
+    index: usize,
+    total: Signal<usize>,
+    message: ChatMessage,
+    new_day: bool,
+    actions: Actions,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let id = message.id.clone();
+    let pending = {
+        let id = id.clone();
+        move || {
+            state
+                .pending
+                .with(|p| p.iter().any(|w| w.id == id && w.failed.is_none()))
+        }
+    };
+    let delivery = move || match (pending(), message.delivery) {
+        (true, _) => "Pending",
+        (false, Delivery::Sent) => "Sent",
+        (false, Delivery::Delivered) => "Delivered",
+        (false, Delivery::Read) => "Read",
+    };
+    let quote = message.reply_to.as_ref().map(|r| {
+        state.chat.open.with_untracked(|o| {
+            o.messages
+                .iter()
+                .find(|m| &m.id == r)
+                .map(|m| m.body.lines().next().unwrap_or_default().to_owned())
+                .unwrap_or_else(|| "an earlier message".to_owned())
+        })
+    });
+    let picking = RwSignal::new(false);
+    let mine = StoredValue::new((id.clone(), message.reactions[0].clone()));
+    // Copy (it holds only handles), so every button gets its own.
+    let react = {
+        move |emoji: &str| {
+            let (id, mut emojis) = mine.get_value();
+            match emojis.iter().position(|e| e == emoji) {
+                Some(at) => {
+                    emojis.remove(at);
+                }
+                None => emojis.push(emoji.to_owned()),
+            }
+            picking.set(false);
+            actions.send.dispatch_local(Compose::React { id, emojis });
+        }
+    };
+    let focus = move || {
+        if let Some(el) = actions.input.get_untracked() {
+            let _ = el.focus();
+        }
+    };
+    let reply = {
+        let id = id.clone();
+        move |_| {
+            actions.mode.set(Mode::Reply(id.clone()));
+            focus();
+        }
+    };
+    let correct = {
+        let (id, body) = (id.clone(), message.body.clone());
+        move |_| {
+            actions.mode.set(Mode::Correct(id.clone()));
+            actions.text.set(body.clone());
+            focus();
+        }
+    };
+    let retract = {
+        let id = id.clone();
+        move |_| {
+            if window()
+                .confirm_with_message("Delete this message for everyone?")
+                .unwrap_or(false)
+            {
+                actions
+                    .send
+                    .dispatch_local(Compose::Retract { id: id.clone() });
+            }
+        }
+    };
+    let counts = message.reaction_counts();
+    let own = message.outgoing;
+    let live = !message.retracted;
+    view! {
+        {new_day.then(|| view! { <li class="day" aria-hidden="true">{day(message.time)}</li> })}
+        <li
+            class="message"
+            class:own=own
+            aria-setsize=move || total.get().to_string()
+            aria-posinset=(index + 1).to_string()
+        >
+            {quote.map(|q| view! { <p class="quote">"Replying to: "<bdi>{q}</bdi></p> })}
+            {match live {
+                true => view! { <p class="body">{linked(&message.body)}</p> }.into_any(),
+                false => view! { <p class="body deleted">"Message deleted"</p> }.into_any(),
+            }}
+            {message.attachment.clone().filter(|_| live).and_then(|url| safe_link(&url).map(|href| view! {
+                <p class="attachment"><a href=href rel="noopener noreferrer" target="_blank">"Attachment"</a></p>
+            }))}
+            <p class="meta">
+                <time>{clock(message.time)}</time>
+                {message.edited.then_some(" · edited")}
+                {own.then(|| view! { " · " <span class="delivery">{delivery}</span> })}
+            </p>
+            <p class="reactions">
+                {counts.into_iter().map(|(emoji, n, mine)| {
+                    let e = emoji.clone();
+                    view! { <button type="button" class="reaction" aria-pressed=mine.to_string() on:click=move |_| react(&e)>{emoji}" "{n}</button> }
+                }).collect_view()}
+            </p>
+            <Show when=move || live>
+                <p class="message-actions">
+                    <button type="button" class="plain" aria-expanded=move || picking.get().to_string() on:click=move |_| picking.update(|p| *p = !*p)>"React"</button>
+                    <button type="button" class="plain" on:click=reply.clone()>"Reply"</button>
+                    {own.then(|| view! {
+                        <button type="button" class="plain" on:click=correct.clone()>"Correct"</button>
+                        <button type="button" class="plain danger" on:click=retract.clone()>"Delete for everyone"</button>
+                    })}
+                </p>
+                <Show when=move || picking.get()>
+                    <p class="emoji-picker" role="group" aria-label="Reactions">
+                        {EMOJIS.iter().map(|emoji| {
+                            view! { <button type="button" on:click=move |_| react(emoji)>{*emoji}</button> }
+                        }).collect_view()}
+                    </p>
+                </Show>
+            </Show>
+        </li>
+    }
+}
+
+/// `url` if it may be a link here: only `http` and `https` (DESIGN.md: untrusted links).
+fn safe_link(url: &str) -> Option<String> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")).then(|| url.to_owned())
+}
+
+/// A body as text, its `http(s)` URLs as links: nothing from the wire becomes markup.
+fn linked(body: &str) -> impl IntoView {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    for (i, word) in body.split(' ').enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        match safe_link(word) {
+            Some(href) => {
+                parts.push(view! { {std::mem::take(&mut text)} }.into_any());
+                parts.push(
+                    view! { <a href=href rel="noopener noreferrer" target="_blank">{word.to_owned()}</a> }
+                        .into_any(),
+                );
+            }
+            None => text.push_str(word),
+        }
+    }
+    parts.push(view! { {text} }.into_any());
+    parts
+}
+
+/// The Contacts screen's and a person page's **Message** button: opens the conversation.
+#[component]
+pub fn MessageButton(jid: String) -> impl IntoView {
+    let go = move |_| {
+        let _ = window()
+            .location()
+            .set_hash(&Route::Chat(jid.clone()).href());
+    };
+    view! { <button type="button" class="plain" on:click=go>"Message"</button> }
+}
+
+/// The Chats link of the navigation, with the unread count after the word.
+#[component]
+pub fn ChatsLink() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let current = move || {
+        state
+            .route
+            .with(|r| r.section() == Route::Chats)
+            .then_some("page")
+    };
+    let unread = move || match state.chat.unread() {
+        0 => String::new(),
+        n => format!(" {n}"),
+    };
+    view! { <a href=Route::Chats.href() aria-current=current>"Chats"{unread}</a> }
+}
+
+/// The page title carries the unread count while there is one.
+pub fn title_effect() {
+    let state = expect_context::<AppState>();
+    Effect::new(move |_| {
+        let n = state.chat.unread();
+        let title = match n {
+            0 => "Kith".to_owned(),
+            n => format!("({n}) Kith"),
+        };
+        document().set_title(&title);
+    });
+}
