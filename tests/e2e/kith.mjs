@@ -19,7 +19,8 @@ export const KITH_WS = need('KITH_WS');
  * Which server the suite talks to: `prosody` or `ejabberd`, each started by its
  * scripts/NAME as instance KITH_SERVER_INSTANCE on KITH_SERVER_PORTS ("HTTP C2S", and
  * ejabberd's Erlang distribution port).
- * scripts/test runs the suite against Prosody, then the feed against ejabberd.
+ * scripts/test runs the suite against Prosody, then the tests that talk to the server
+ * against ejabberd.
  */
 export const SERVER = process.env.KITH_SERVER ?? 'prosody';
 if (!['prosody', 'ejabberd'].includes(SERVER)) throw new Error(`KITH_SERVER=${SERVER}: prosody or ejabberd`);
@@ -44,6 +45,8 @@ const account = (who) => ({
 });
 export const ALICE = account('ALICE');
 export const BOB = account('BOB');
+/** In nobody's roster (and with no name): a stranger to Alice. */
+export const EVE = account('EVE');
 export const DOMAIN = env.KITH_DOMAIN;
 
 export function launchBrowser() {
