@@ -10,7 +10,6 @@ use super::outbox::fresh_id;
 use super::sync::storage_trouble;
 use super::UserError;
 use crate::proto::jid::BareJid;
-use crate::proto::json::number_text;
 use crate::service::chat::Compose;
 use crate::store::{CursorRecord, Store};
 
@@ -101,15 +100,14 @@ impl Account {
                 continue;
             };
             let key = format!("{READ_PREFIX}{}", last.peer);
-            let (records, read) = futures::join!(
-                store.messages(&jid, &last.peer, None, FIRST_RECORDS),
-                store.cursor(&jid, &key),
-            );
+            let records = store.messages(&jid, &last.peer, None, FIRST_RECORDS).await;
+            let read = store.cursor(&jid, &key).await;
+            // Whole milliseconds (`keep_read`): no float parsing linked for this.
             let read = read
                 .ok()
                 .flatten()
-                .and_then(|r| r.parse::<f64>().ok())
-                .unwrap_or(0.0);
+                .and_then(|r| r.parse::<u64>().ok())
+                .map_or(0.0, |ms| ms as f64);
             let records = records.unwrap_or_default();
             if let Some(c) = self.connection() {
                 c.act(|client, _| client.restore_conversation(&peer, &records, read));
@@ -122,9 +120,39 @@ impl Account {
         let record = CursorRecord {
             account: self.inner.jid.to_string(),
             key: format!("{READ_PREFIX}{peer}"),
-            value: number_text(until),
+            value: (until as u64).to_string(),
         };
         self.keep_cursor(record);
+    }
+
+    /// A message from `from` arrived: if the page is hidden and the person allowed it, a
+    /// notification — one per conversation (its tag), replaced by the next.
+    pub(super) fn notify(&self, client: &crate::service::Client, from: &str) {
+        use web_sys::{Notification, NotificationOptions, NotificationPermission};
+        if !document().hidden() || Notification::permission() != NotificationPermission::Granted {
+            return;
+        }
+        let Ok(peer) = crate::proto::jid::Jid::new(from).map(|j| j.to_bare()) else {
+            return;
+        };
+        if peer == self.inner.jid {
+            return;
+        }
+        // A contact's name as the person gave it; a stranger only by address.
+        let title = client
+            .roster()
+            .get(&peer)
+            .map_or_else(|| peer.to_string(), |c| c.display_name());
+        let last = client
+            .chat()
+            .conversation(&peer)
+            .and_then(|c| c.last())
+            .map(|m| m.body.lines().next().unwrap_or_default().to_owned())
+            .unwrap_or_default();
+        let options = NotificationOptions::new();
+        options.set_body(&last);
+        options.set_tag(peer.as_str());
+        let _ = Notification::new_with_options(&title, &options);
     }
 
     pub(super) fn keep_cursor(&self, record: CursorRecord) {

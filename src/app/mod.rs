@@ -193,6 +193,12 @@ impl App {
     /// Runs an action a button started, saying in the page's alert region why it did
     /// not happen, if it did not. (Forms keep theirs beside the form.)
     pub fn act(&self, action: impl std::future::Future<Output = Result<(), UserError>> + 'static) {
+        self.act_boxed(Box::pin(action));
+    }
+
+    /// [`App::act`]'s body, once: generic over each caller's future it would be linked
+    /// again for every button (about 5 KB of wasm each).
+    fn act_boxed(&self, action: futures::future::LocalBoxFuture<'static, Result<(), UserError>>) {
         let state = self.state;
         leptos::task::spawn_local(async move {
             if let Err(e) = action.await {

@@ -147,6 +147,9 @@ impl Account {
                 });
             }
             Update::Answer { id, outcome } => self.answered(id, outcome.clone()),
+            Update::Message {
+                from: Some(from), ..
+            } => self.notify(client, from),
             Update::MessageRecords(records) => {
                 let records = records.clone();
                 spawn_local(async move {

@@ -59,17 +59,34 @@ pub fn ChatsScreen() -> impl IntoView {
             <Show when=move || state.chat.rows.with(|r| !r.iter().any(|r| r.contact))>
                 <p class="empty">"No conversations yet. Open a contact and choose Message."</p>
             </Show>
+            <NotificationsButton/>
             <ul role="list" aria-label="Conversations" class="conversations">
-                <For each=move || rows(true) key=|r| (r.peer.clone(), r.name.clone(), r.last.clone(), r.unread, r.time.to_bits()) children=item/>
+                {move || rows(true).into_iter().map(item).collect_view()}
             </ul>
             <Show when=move || !rows(false).is_empty()>
                 <h3>"Message requests"</h3>
                 <p class="hint">"From people who are not your contacts."</p>
                 <ul role="list" aria-label="Message requests" class="conversations requests">
-                    <For each=move || rows(false) key=|r| (r.peer.clone(), r.name.clone(), r.last.clone(), r.unread, r.time.to_bits()) children=item/>
+                    {move || rows(false).into_iter().map(item).collect_view()}
                 </ul>
             </Show>
         </section>
+    }
+}
+
+/// Asks for permission to notify, on the person's click (never at load).
+#[component]
+fn NotificationsButton() -> impl IntoView {
+    use web_sys::{Notification, NotificationPermission};
+    let asked = RwSignal::new(Notification::permission() != NotificationPermission::Default);
+    let ask = move |_| {
+        let _ = Notification::request_permission();
+        asked.set(true);
+    };
+    view! {
+        <Show when=move || !asked.get()>
+            <button type="button" class="plain" on:click=ask>"Notify me of new messages"</button>
+        </Show>
     }
 }
 
@@ -123,17 +140,16 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
     let mode = RwSignal::new(Mode::Write);
     let input = NodeRef::<Textarea>::new();
     let file = NodeRef::<Input>::new();
-    let send = {
-        let jid = jid.clone();
-        Action::new_local(move |what: &Compose| {
-            let (jid, what) = (jid.clone(), what.clone());
-            async move { app.account()?.send_message(jid, what).await }
-        })
+    let error = RwSignal::new(None::<String>);
+    let actions = Actions {
+        app,
+        peer: StoredValue::new(jid.clone()),
+        mode,
+        text,
+        input,
+        error,
     };
-    let error = move || {
-        send.value()
-            .with(|v| v.clone().and_then(Result::err).map(|e| e.0))
-    };
+    let error = move || error.get();
     let submit = move || {
         let body = text.get_untracked().trim_end().to_owned();
         if body.trim().is_empty() {
@@ -154,7 +170,7 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
         };
         text.set(String::new());
         mode.set(Mode::Write);
-        send.dispatch_local(what);
+        actions.send(what);
     };
     let on_submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -181,12 +197,6 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
             app.act(async move { app.account()?.send_file(jid, chosen).await });
         }
     };
-    let actions = Actions {
-        mode,
-        text,
-        input,
-        send,
-    };
     view! {
         <section class="conversation-screen" aria-labelledby="conversation-heading">
             <p class="back"><a href=Route::Chats.href()>"All chats"</a></p>
@@ -197,16 +207,20 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
                 </button>
             </Show>
             <ul role="list" aria-label="Messages" class="messages">
-                <For
-                    each=window
-                    key=|(i, m)| (*i, m.id.clone(), m.body.clone(), m.delivery, m.retracted, m.reactions.clone())
-                    children=move |(i, m)| {
-                        let new_day = state.chat.open.with_untracked(|o| {
-                            i == 0 || o.messages.get(i - 1).is_some_and(|p| day(p.time) != day(m.time))
-                        });
-                        view! { <MessageItem index=i total=Signal::derive(total) message=m new_day=new_day actions=actions/> }
-                    }
-                />
+                // Redrawn whole when the conversation changes: a window of a few hundred
+                // at most, and much less code than a keyed list of its own.
+                {move || {
+                    let all = total();
+                    let mut last_day = None;
+                    window()
+                        .into_iter()
+                        .map(|(i, m)| {
+                            let today = day(m.time);
+                            let new_day = last_day.replace(today.clone()) != Some(today);
+                            view! { <MessageItem index=i total=all message=m new_day=new_day actions=actions/> }
+                        })
+                        .collect_view()
+                }}
             </ul>
             <Show when=move || state.chat.open.with(|o| o.typing)>
                 <p class="typing" role="status">"typing…"</p>
@@ -243,16 +257,35 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
 /// What a message's buttons change in the composer, or send.
 #[derive(Clone, Copy)]
 struct Actions {
+    app: crate::app::App,
+    peer: StoredValue<BareJid>,
     mode: RwSignal<Mode>,
     text: RwSignal<String>,
     input: NodeRef<Textarea>,
-    send: Action<Compose, Result<(), crate::app::UserError>>,
+    /// Why the last send did not happen.
+    error: RwSignal<Option<String>>,
+}
+
+impl Actions {
+    fn send(self, what: Compose) {
+        let (app, error, to) = (self.app, self.error, self.peer.get_value());
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let sent = match app.account() {
+                Ok(account) => account.send_message(to, what).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = sent {
+                error.set(Some(e.0));
+            }
+        });
+    }
 }
 
 #[component]
 fn MessageItem(
     index: usize,
-    total: Signal<usize>,
+    total: usize,
     message: ChatMessage,
     new_day: bool,
     actions: Actions,
@@ -295,7 +328,7 @@ fn MessageItem(
                 None => emojis.push(emoji.to_owned()),
             }
             picking.set(false);
-            actions.send.dispatch_local(Compose::React { id, emojis });
+            actions.send(Compose::React { id, emojis });
         }
     };
     let focus = move || {
@@ -325,9 +358,7 @@ fn MessageItem(
                 .confirm_with_message("Delete this message for everyone?")
                 .unwrap_or(false)
             {
-                actions
-                    .send
-                    .dispatch_local(Compose::Retract { id: id.clone() });
+                actions.send(Compose::Retract { id: id.clone() });
             }
         }
     };
@@ -339,7 +370,7 @@ fn MessageItem(
         <li
             class="message"
             class:own=own
-            aria-setsize=move || total.get().to_string()
+            aria-setsize=total.to_string()
             aria-posinset=(index + 1).to_string()
         >
             {quote.map(|q| view! { <p class="quote">"Replying to: "<bdi>{q}</bdi></p> })}

@@ -56,10 +56,13 @@ pub fn PersonPage(jid: String) -> impl IntoView {
         })
     };
     let empty = format!("No posts from {} yet.", crate::ui::isolate(&jid));
+    // Anyone but oneself can be written to.
+    let own = state.account.get_untracked().as_deref() == Some(jid.as_str());
     view! {
         <section class="feed person" aria-labelledby="person-heading">
             <h2 id="person-heading"><bdi>{move || name.get()}</bdi></h2>
             <p class="person-jid"><bdi>{jid.clone()}</bdi></p>
+            {(!own).then(|| view! { <crate::ui::chat::MessageButton jid=jid.clone()/> })}
             <Composer always=false/>
             <PostList label="Posts" author=Some(jid) empty/>
         </section>
