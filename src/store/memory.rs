@@ -280,14 +280,20 @@ impl Store for MemoryStore {
     }
 
     async fn wipe_account(&self, account: &str) -> StoreResult<()> {
-        let mut t = self.tables.borrow_mut();
+        let t = &mut *self.tables.borrow_mut();
         t.accounts.remove(&key(&[account]));
         t.roster_versions.remove(&key(&[account]));
-        t.roster.retain(|k, _| !of_account(k, account));
-        t.outbox.retain(|k, _| !of_account(k, account));
-        t.posts.retain(|k, _| !of_account(k, account));
-        t.cursors.retain(|k, _| !of_account(k, account));
-        t.messages.retain(|k, _| !of_account(k, account));
+        // One loop, so the wasm links one inlined `retain` rather than one per table.
+        let keyed_by_account = [
+            &mut t.roster,
+            &mut t.outbox,
+            &mut t.posts,
+            &mut t.cursors,
+            &mut t.messages,
+        ];
+        for table in keyed_by_account {
+            table.retain(|k, _| !of_account(k, account));
+        }
         Ok(())
     }
 }
