@@ -29,6 +29,8 @@ pub(super) struct Sync {
     redraw: (Cell<bool>, Cell<f64>),
     /// A follower's reload of the feed from the store: running, and asked again since.
     pub(super) reload: Cell<(bool, bool)>,
+    /// A redraw of the chats is scheduled.
+    chats: Cell<bool>,
 }
 
 /// A failed write is not a failed action: the app keeps the change in memory and says
@@ -162,17 +164,7 @@ impl Account {
                 key: super::chat::ARCHIVE_NEWEST.into(),
                 value: id.clone(),
             }),
-            Update::Conversation(peer) => {
-                // Open and seen: read (and the contact told, if they asked).
-                let open = state
-                    .route
-                    .with_untracked(|r| *r == Route::Chat(peer.to_string()));
-                if open {
-                    let (account, peer) = (self.clone(), peer.clone());
-                    // After this update is handled: the client is busy until then.
-                    spawn_local(async move { account.read_conversation(&peer) });
-                }
-            }
+            Update::Conversation(_) => self.redraw_chats_soon(),
             Update::Feed(change) => {
                 let feed = client.feed();
                 // While a sync pours pages in, the main thread is what makes the timeline
@@ -344,6 +336,41 @@ impl Account {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
                 wasm_bindgen::JsCast::unchecked_ref(&run),
                 wait as i32,
+            );
+        }
+    }
+}
+
+impl Account {
+    /// The chats redrawn once per burst: an archive catch-up brings a message a frame,
+    /// and each redraw copies the open conversation. The one on screen is then read.
+    fn redraw_chats_soon(&self) {
+        if self.inner.sync.chats.replace(true) {
+            return;
+        }
+        let weak = self.downgrade();
+        let run = wasm_bindgen::closure::Closure::once_into_js(move || {
+            let Some(account) = Account::upgrade(&weak) else {
+                return;
+            };
+            account.inner.sync.chats.set(false);
+            let Some(c) = account.connection() else {
+                return;
+            };
+            let state = account.state();
+            c.with_client(|client| state.chat.show(client.chat(), client.roster(), None));
+            let open = state.route.with_untracked(|r| match r {
+                Route::Chat(peer) => crate::proto::jid::BareJid::new(peer).ok(),
+                _ => None,
+            });
+            if let Some(peer) = open {
+                account.read_conversation(&peer);
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                wasm_bindgen::JsCast::unchecked_ref(&run),
+                30,
             );
         }
     }

@@ -122,15 +122,24 @@ impl Archive {
         }
     }
 
-    /// The archive id of the newest message delivered.
-    pub fn newest(&self) -> Option<&str> {
-        self.newest.as_deref()
+    /// Where the next catch-up starts, to keep for a cold start: the archive id of the
+    /// newest message delivered, or `""` when the archive was empty as this session
+    /// began (everything in it is new); `None` while not known.
+    pub fn position(&self) -> Option<&str> {
+        match (&self.newest, self.start) {
+            (Some(id), _) => Some(id),
+            (None, Start::Empty) => Some(""),
+            (None, _) => None,
+        }
     }
 
-    /// Where an earlier session's messages ended ([`Archive::newest`]): a cold start
-    /// catches up from there.
-    pub fn restore(&mut self, newest: String) {
-        self.newest = Some(newest);
+    /// Where an earlier session stopped ([`Archive::position`]): a cold start catches up
+    /// from there rather than from this session's beginning.
+    pub fn restore(&mut self, position: String) {
+        match position.is_empty() {
+            true => self.start = Start::Empty,
+            false => self.newest = Some(position),
+        }
     }
 
     pub fn poll_request(&mut self) -> Option<Iq> {

@@ -65,8 +65,8 @@ pub enum Update {
         peer: BareJid,
         until: f64,
     },
-    /// The archive id of the newest message received: where the next session's catch-up
-    /// starts (keep it).
+    /// Where the next session's archive catch-up starts (keep it): see
+    /// [`Archive::position`].
     ArchiveNewest(String),
     /// The server acknowledged this outbox entry: it may leave the store.
     Delivered(String),
@@ -446,11 +446,11 @@ impl Client {
         while let Some(change) = self.feed.poll_change() {
             self.updates.push_back(Update::Feed(change));
         }
-        if let Some(newest) = self.archive.newest() {
-            if self.archive_reported.as_deref() != Some(newest) {
-                self.archive_reported = Some(newest.to_owned());
+        if let Some(position) = self.archive.position() {
+            if self.archive_reported.as_deref() != Some(position) {
+                self.archive_reported = Some(position.to_owned());
                 self.updates
-                    .push_back(Update::ArchiveNewest(newest.to_owned()));
+                    .push_back(Update::ArchiveNewest(position.to_owned()));
             }
         }
         if self.presence_deferred && !self.feed.awaits_first_wave() {

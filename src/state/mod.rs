@@ -294,9 +294,8 @@ impl AppState {
                 // Who is a contact decides conversation or request.
                 self.chat.show(client.chat(), client.roster(), None);
             }
-            Update::Conversation(peer) => {
-                self.chat.show(client.chat(), client.roster(), Some(&peer))
-            }
+            // Redrawn once per burst (`app::sync`).
+            Update::Conversation(_) => {}
             Update::Presence(jid) => {
                 let key = jid.to_string();
                 let signal = self.availability.with_value(|m| m.get(&key).copied());

@@ -1617,3 +1617,35 @@ fn a_cold_start_catches_up_from_the_stored_archive_position() {
         .iter()
         .any(|u| matches!(u, Update::MessageRecords(r) if r.len() == 1)));
 }
+
+#[test]
+fn an_archive_empty_at_the_first_sign_in_is_replayed_from_its_start_after_a_cold_start() {
+    // The first session learns the archive is empty: that is kept...
+    let (mut c, id) = signed_in();
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'/></iq>"));
+    let sent = frames(&mut c);
+    let anchor = sent
+        .iter()
+        .find(|f| f.has_child("query", ns::MAM))
+        .expect("the first stream asks where the archive stands");
+    assert!(String::from(anchor).contains("<before/>"));
+    let aid = anchor.attr("id").unwrap().to_owned();
+    updates(&mut c);
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{aid}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"));
+    assert!(updates(&mut c).contains(&Update::ArchiveNewest(String::new())));
+    // ...so the next cold start replays the archive from its start, not from a new anchor.
+    let mut c = Client::new(config());
+    c.restore_archive(String::new());
+    let get = connect_and_sign_in(&mut c).pop().unwrap();
+    let id = get.attr("id").unwrap();
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'/></iq>"));
+    let query = frames(&mut c)
+        .into_iter()
+        .find(|f| f.has_child("query", ns::MAM))
+        .unwrap();
+    let text = String::from(&query);
+    assert!(
+        !text.contains("<before") && !text.contains("<after"),
+        "{text}"
+    );
+}

@@ -353,14 +353,7 @@ fn MessageItem(
     };
     let retract = {
         let id = id.clone();
-        move |_| {
-            if window()
-                .confirm_with_message("Delete this message for everyone?")
-                .unwrap_or(false)
-            {
-                actions.send(Compose::Retract { id: id.clone() });
-            }
-        }
+        move |_| actions.send(Compose::Retract { id: id.clone() })
     };
     let counts = message.reaction_counts();
     let own = message.outgoing;
@@ -385,6 +378,7 @@ fn MessageItem(
                 <time>{clock(message.time)}</time>
                 {message.edited.then_some(" · edited")}
                 {own.then(|| view! { " · " <span class="delivery">{delivery}</span> })}
+                " "
             </p>
             <p class="reactions">
                 {counts.into_iter().map(|(emoji, n, mine)| {
