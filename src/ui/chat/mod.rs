@@ -108,6 +108,12 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
     // The conversation on screen, with its stored history.
     {
         let jid = jid.clone();
+        // Named at once: what arrives before the connection does (a warm start) is drawn
+        // into it by the next redraw.
+        state.chat.open.set(crate::state::chat::OpenConversation {
+            peer: jid.to_string(),
+            ..Default::default()
+        });
         if let Ok(account) = app.account() {
             account.with_chat(|chat| state.chat.show_open(chat, &jid));
             account.open_conversation(jid);
@@ -125,6 +131,27 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
     };
     let shown = RwSignal::new(WINDOW);
     let total = move || state.chat.open.with(|o| o.messages.len());
+    // Scrolled near the top: the window grows by older messages (the browser keeps what
+    // is on screen in place as they are added above it).
+    let near_top = window_event_listener(leptos::ev::scroll, move |_| {
+        let y = window().scroll_y().unwrap_or(0.0);
+        let all = state.chat.open.with_untracked(|o| o.messages.len());
+        if y < 300.0 && all > shown.get_untracked() {
+            shown.update(|s| *s += WINDOW);
+        }
+    });
+    on_cleanup(move || near_top.remove());
+    // A conversation opens at its newest message.
+    let opened = StoredValue::new(false);
+    Effect::new(move |_| {
+        if total() > 0 && !opened.get_value() {
+            opened.set_value(true);
+            request_animation_frame(|| {
+                let height = document().body().map_or(0, |b| b.scroll_height());
+                window().scroll_to_with_x_and_y(0.0, f64::from(height));
+            });
+        }
+    });
     let window = move || {
         let first = total().saturating_sub(shown.get());
         state.chat.open.with(|o| {
