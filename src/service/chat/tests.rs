@@ -44,6 +44,14 @@ fn from_me(id: &str, body: &str, payloads: &str) -> Message {
     ))
 }
 
+fn text(body: &str) -> Compose {
+    Compose::Text {
+        body: body.into(),
+        reply: None,
+        attachment: None,
+    }
+}
+
 fn bodies(c: &Chat) -> Vec<(bool, String)> {
     c.conversation(&bob())
         .map(|c| {
@@ -65,16 +73,7 @@ fn a_message_each_way_lands_in_the_contacts_conversation() {
     let got = c.receive(1000.0, &from_bob("b1", "hi", ""), false, true);
     assert_eq!(got.peer, Some(bob()));
     assert!(got.new);
-    c.compose(
-        2000.0,
-        "k1",
-        &bob(),
-        Compose::Text {
-            body: "hello".into(),
-            reply: None,
-            attachment: None,
-        },
-    );
+    c.compose(2000.0, "k1", &bob(), text("hello"));
     assert_eq!(
         bodies(&c),
         [(false, "hi".to_owned()), (true, "hello".to_owned())]
@@ -97,16 +96,7 @@ fn a_message_each_way_lands_in_the_contacts_conversation() {
 #[test]
 fn what_is_sent_carries_origin_id_receipt_request_and_marker() {
     let mut c = chat();
-    let sent = c.compose(
-        0.0,
-        "k1",
-        &bob(),
-        Compose::Text {
-            body: "hello".into(),
-            reply: None,
-            attachment: None,
-        },
-    );
+    let sent = c.compose(0.0, "k1", &bob(), text("hello"));
     let el = Element::from(sent);
     assert_eq!(el.attr("id"), Some("k1"));
     assert_eq!(el.attr("type"), Some("chat"));
@@ -124,16 +114,7 @@ fn what_is_sent_carries_origin_id_receipt_request_and_marker() {
 #[test]
 fn a_repeat_by_origin_id_or_archive_id_is_one_message() {
     let mut c = chat();
-    let sent = Element::from(c.compose(
-        0.0,
-        "k1",
-        &bob(),
-        Compose::Text {
-            body: "hello".into(),
-            reply: None,
-            attachment: None,
-        },
-    ));
+    let sent = Element::from(c.compose(0.0, "k1", &bob(), text("hello")));
     // The archive's copy of our own message: same origin-id, with the archive id.
     let mut copy = msg(&String::from(&sent));
     copy.from = Some(Jid::new(&format!("{ME}/kith")).unwrap());
@@ -169,16 +150,7 @@ fn a_repeat_by_origin_id_or_archive_id_is_one_message() {
 fn corrections_only_by_the_original_sender() {
     let mut c = chat();
     c.receive(1.0, &from_bob("b1", "helo", ""), false, true);
-    c.compose(
-        2.0,
-        "k1",
-        &bob(),
-        Compose::Text {
-            body: "hi bob".into(),
-            reply: None,
-            attachment: None,
-        },
-    );
+    c.compose(2.0, "k1", &bob(), text("hi bob"));
     let fix = |id: &str| format!("<replace xmlns='urn:xmpp:message-correct:0' id='{id}'/>");
     // Bob tries to rewrite what we said: refused.
     assert!(
@@ -208,16 +180,7 @@ fn corrections_only_by_the_original_sender() {
 fn retractions_only_by_the_original_sender() {
     let mut c = chat();
     c.receive(1.0, &from_bob("b1", "oops", ""), false, true);
-    c.compose(
-        2.0,
-        "k1",
-        &bob(),
-        Compose::Text {
-            body: "mine".into(),
-            reply: None,
-            attachment: None,
-        },
-    );
+    c.compose(2.0, "k1", &bob(), text("mine"));
     let retract = |id: &str| format!("<retract xmlns='urn:xmpp:message-retract:1' id='{id}'/>");
     assert!(
         !c.receive(3.0, &from_bob("b2", "", &retract("k1")), false, true)
@@ -231,16 +194,7 @@ fn retractions_only_by_the_original_sender() {
     assert!(message(&c, "b1").retracted);
     assert_eq!(message(&c, "b1").body, "");
     // Version 0.3's fastening, as older clients send it.
-    c.compose(
-        5.0,
-        "k2",
-        &bob(),
-        Compose::Text {
-            body: "two".into(),
-            reply: None,
-            attachment: None,
-        },
-    );
+    c.compose(5.0, "k2", &bob(), text("two"));
     let old = "<apply-to xmlns='urn:xmpp:fasten:0' id='k2'><retract xmlns='urn:xmpp:message-retract:0'/></apply-to>";
     c.receive(6.0, &from_me("k3", "", old), true, false);
     assert!(message(&c, "k2").retracted);
@@ -339,16 +293,7 @@ fn replies_strip_their_fallback_and_may_name_unknown_ids() {
 fn receipts_and_markers_count_only_from_the_contact_about_our_messages() {
     let mut c = chat();
     for (i, id) in ["k1", "k2", "k3"].iter().enumerate() {
-        c.compose(
-            i as f64,
-            id,
-            &bob(),
-            Compose::Text {
-                body: (*id).into(),
-                reply: None,
-                attachment: None,
-            },
-        );
+        c.compose(i as f64, id, &bob(), text(id));
     }
     c.receive(1.0, &from_bob("b1", "x", ""), false, true);
     let received = |id: &str| format!("<received xmlns='urn:xmpp:receipts' id='{id}'/>");
@@ -462,16 +407,7 @@ fn unread_typing_and_read_marks() {
 fn a_restore_folds_records_as_the_live_session_did() {
     let mut live = chat();
     live.receive(1.0, &from_bob("b1", "helo", ""), false, true);
-    live.compose(
-        2.0,
-        "k1",
-        &bob(),
-        Compose::Text {
-            body: "hi".into(),
-            reply: None,
-            attachment: None,
-        },
-    );
+    live.compose(2.0, "k1", &bob(), text("hi"));
     live.receive(
         3.0,
         &from_bob(

@@ -1295,6 +1295,11 @@ fn juliet() -> BareJid {
     BareJid::new("juliet@example.com").unwrap()
 }
 
+/// The roster answer `id`: Juliet, both ways.
+fn answer_roster_with_juliet(c: &mut Client, id: &str) {
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'><item jid='juliet@example.com' subscription='both'/></query></iq>"));
+}
+
 fn text(body: &str) -> Compose {
     Compose::Text {
         body: body.into(),
@@ -1548,7 +1553,7 @@ fn a_message_waits_while_stream_management_is_deferred() {
     let mut c = Client::new(config());
     let sent = sign_in_with_sm(&mut c);
     let id = sent[0].attr("id").unwrap().to_owned();
-    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'><item jid='juliet@example.com' subscription='both'/></query></iq>"));
+    answer_roster_with_juliet(&mut c, &id);
     let entry = c.compose_message(t(), "k1", &juliet(), text("hello"));
     c.submit(t(), entry).unwrap();
     let mut sent = frames(&mut c);
@@ -1574,7 +1579,7 @@ fn a_cold_start_catches_up_from_the_stored_archive_position() {
     c.restore_archive("A7".into());
     let get = connect_and_sign_in(&mut c).pop().unwrap();
     let id = get.attr("id").unwrap();
-    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster' ver='1'><item jid='juliet@example.com' subscription='both'/></query></iq>"));
+    answer_roster_with_juliet(&mut c, id);
     let sent = frames(&mut c);
     let query = sent
         .iter()
