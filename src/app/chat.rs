@@ -80,6 +80,15 @@ impl Account {
         }
     }
 
+    /// The person started writing to `peer` (XEP-0085 `composing`; contacts only).
+    pub fn typing(&self, peer: &BareJid) {
+        if let Some(c) = self.connection() {
+            c.act(|client, now| {
+                client.send_chat_state(now, peer, crate::proto::xep0085::ChatState::Composing)
+            });
+        }
+    }
+
     /// The person sees `peer`'s conversation: mark it read (and tell the contact).
     pub fn read_conversation(&self, peer: &BareJid) {
         let visible = document().visibility_state() == web_sys::VisibilityState::Visible;

@@ -1654,3 +1654,21 @@ fn an_archive_empty_at_the_first_sign_in_is_replayed_from_its_start_after_a_cold
         "{text}"
     );
 }
+
+#[test]
+fn chat_states_go_to_contacts_only() {
+    let mut c = with_roster();
+    frames(&mut c);
+    let composing = crate::proto::xep0085::ChatState::Composing;
+    c.send_chat_state(t(), &BareJid::new("spam@evil.example").unwrap(), composing);
+    assert!(frames(&mut c).is_empty(), "a stranger learns nothing of us");
+    c.send_chat_state(t(), &juliet(), composing);
+    let sent = frames(&mut c);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].attr("to"), Some("juliet@example.com"));
+    assert!(sent[0].has_child("composing", ns::CHATSTATES));
+    assert!(
+        sent[0].has_child("no-store", ns::HINTS),
+        "not kept offline or archived"
+    );
+}

@@ -204,10 +204,18 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
         submit();
     };
     // Enter sends; Shift+Enter is a new line.
+    // XEP-0085: "composing" once per message written (the message itself says "active").
+    let composing = StoredValue::new(false);
     let on_key = move |ev: KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
+            composing.set_value(false);
             submit();
+        } else if !composing.get_value() {
+            composing.set_value(true);
+            if let Ok(account) = app.account() {
+                account.typing(&actions.peer.get_value());
+            }
         }
     };
     let attach = {
