@@ -80,6 +80,16 @@ impl Account {
         }
     }
 
+    /// The person scrolled past what this device holds of `peer`'s conversation: a page
+    /// of older messages from the server's archive.
+    pub fn load_older_messages(&self, peer: &BareJid) {
+        if let Some(c) = self.connection() {
+            c.act(|client, now| {
+                client.load_older_messages(now, peer);
+            });
+        }
+    }
+
     /// The person started writing to `peer` (XEP-0085 `composing`; contacts only).
     pub fn typing(&self, peer: &BareJid) {
         if let Some(c) = self.connection() {

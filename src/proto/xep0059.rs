@@ -14,13 +14,19 @@ pub fn set(max: usize, after: Option<&str>) -> Element {
 
 /// `<set><max/><before/></set>`: the last `max` items (§2.5, paging backwards from the end).
 pub fn last_page(max: usize) -> Element {
+    page_before(max, "")
+}
+
+/// `<set><max/><before>id</before></set>`: the `max` items before `id` (§2.5); an empty
+/// `id` is the last page.
+pub fn page_before(max: usize, id: &str) -> Element {
     Element::builder("set", ns::RSM)
         .append(
             Element::builder("max", ns::RSM)
                 .append(max.to_string())
                 .build(),
         )
-        .append(Element::builder("before", ns::RSM).build())
+        .append(Element::builder("before", ns::RSM).append(id).build())
         .build()
 }
 

@@ -25,6 +25,17 @@ pub fn newest(query_id: &str) -> Element {
         .build()
 }
 
+/// §4.1.1 and §4.2: one conversation's messages (`with`, a bare JID), the `max` before an
+/// archive id (`""`: the newest).
+pub fn history(query_id: &str, with: &str, max: usize, before: &str) -> Element {
+    let form = super::xep0004::submit(ns::MAM, [super::xep0004::field("with", with)]);
+    Element::builder("query", ns::MAM)
+        .a("queryid", query_id)
+        .append(form)
+        .append(xep0059::page_before(max, before))
+        .build()
+}
+
 /// A `<result/>` of a query: which query, the archive id and the message it forwards.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArchivedMessage {

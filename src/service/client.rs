@@ -24,6 +24,7 @@ use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
 use crate::proto::xep0277::Entry;
+use crate::proto::xml::Attrs;
 use crate::proto::{xep0085, xep0184, xep0280, xep0333};
 use crate::store::MessageRecord;
 use crate::xmpp::framing::{FrameError, FrameParser};
@@ -97,6 +98,11 @@ pub struct Client {
     feed: Feed,
     archive: Archive,
     chat: Chat,
+    /// Archive queries for a conversation's older messages, by id (iq and query), and the
+    /// conversations whose archive has no more.
+    history: VecMap<String, BareJid>,
+    history_done: VecSet<BareJid>,
+    history_asked: u32,
     /// The archive position last reported ([`Update::ArchiveNewest`]).
     archive_reported: Option<String>,
     /// Ids of [`Client::query`] requests still unanswered.
@@ -141,6 +147,9 @@ impl Client {
         Client {
             archive,
             chat,
+            history: VecMap::new(),
+            history_done: VecSet::new(),
+            history_asked: 0,
             archive_reported: None,
             session,
             roster,
@@ -204,6 +213,54 @@ impl Client {
             None,
             message,
         )
+    }
+
+    /// Older messages of `peer`'s conversation from the server's archive (XEP-0313 `with`,
+    /// RSM `before` the oldest archive id held), a page at a time; `false` if none is
+    /// asked (one is on its way, the archive has no more, or we are offline).
+    pub fn load_older_messages(&mut self, now: Instant, peer: &BareJid) -> bool {
+        const PAGE: usize = 50;
+        if self.history_done.contains(peer) || self.history.values().any(|p| p == peer) {
+            return false;
+        }
+        let before = self
+            .chat
+            .conversation(peer)
+            .and_then(|c| c.messages.iter().find_map(|m| m.archive_id.clone()))
+            .unwrap_or_default();
+        self.history_asked += 1;
+        let id = format!("history-{}", self.history_asked);
+        let query = crate::proto::xep0313::history(&id, peer.as_str(), PAGE, &before);
+        let sent = self
+            .session
+            .send_prepared_iq(now, Iq::from_set(id.clone(), query))
+            .is_ok();
+        if sent {
+            self.history.insert(id, peer.clone());
+        }
+        self.process(now);
+        sent
+    }
+
+    /// A result of one of our history queries, unwrapped, if `message` is one our own
+    /// archive sent (anyone else's is a forgery, left to the archive to ignore).
+    fn history_result(&self, message: &Message) -> Option<Message> {
+        let result = message.payloads.iter().find(|p| p.is("result", ns::MAM))?;
+        self.history.get(result.attr("queryid")?)?;
+        let ours = message
+            .from
+            .as_ref()
+            .is_none_or(|from| from.resource().is_none() && from.to_bare() == *self.account());
+        let archived = crate::proto::xep0313::ArchivedMessage::read(result).filter(|_| ours)?;
+        let mut original = archived.message;
+        original.payloads.retain(|p| !p.is("stanza-id", ns::SID));
+        original.payloads.push(
+            Element::builder("stanza-id", ns::SID)
+                .a("by", self.account().as_str())
+                .a("id", archived.id.as_str())
+                .build(),
+        );
+        Some(original)
     }
 
     /// The person is looking at `peer`'s conversation: it is read, and a contact who asked
@@ -566,11 +623,17 @@ impl Client {
                         self.updates.push_back(Update::Presence(jid));
                     }
                 }
-                Event::Message(message) => match self.archive.handle_message(&message) {
-                    Verdict::Live => self.handle_message(now, message, true),
-                    Verdict::Replayed(original) => self.handle_message(now, *original, false),
-                    Verdict::Duplicate | Verdict::Ignored => {}
-                },
+                Event::Message(message) => {
+                    if let Some(original) = self.history_result(&message) {
+                        self.handle_message(now, original, false);
+                        continue;
+                    }
+                    match self.archive.handle_message(&message) {
+                        Verdict::Live => self.handle_message(now, message, true),
+                        Verdict::Replayed(original) => self.handle_message(now, *original, false),
+                        Verdict::Duplicate | Verdict::Ignored => {}
+                    }
+                }
                 Event::Closed(reason) => {
                     self.presence.clear();
                     self.updates.push_back(Update::Closed(reason));
@@ -631,6 +694,16 @@ impl Client {
     }
 
     fn handle_iq_response(&mut self, now: Instant, id: String, outcome: IqOutcome) {
+        if let Some(peer) = self.history.remove(&id) {
+            // XEP-0313 §4.3: `complete` says there is no more; a refusal says the same.
+            let more = matches!(&outcome, IqOutcome::Result(Some(fin))
+                if fin.is("fin", ns::MAM) && fin.attr("complete") != Some("true"));
+            let lost = matches!(outcome, IqOutcome::Disconnected | IqOutcome::Timeout);
+            if !more && !lost {
+                self.history_done.insert(peer);
+            }
+            return;
+        }
         if self.archive.handle_response(&id, &outcome)
             || self.feed.handle_response(now, &id, &outcome)
         {

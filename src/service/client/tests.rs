@@ -1672,3 +1672,43 @@ fn chat_states_go_to_contacts_only() {
         "not kept offline or archived"
     );
 }
+
+#[test]
+fn older_messages_come_from_our_archive_a_page_before_the_oldest_held() {
+    let mut c = with_roster();
+    c.handle_frame(Instant(9_000), "<message xmlns='jabber:client' type='chat' from='juliet@example.com/balcony' id='m9'><body>newest</body><stanza-id xmlns='urn:xmpp:sid:0' by='user@example.org' id='A9'/></message>");
+    frames(&mut c);
+    assert!(c.load_older_messages(t(), &juliet()));
+    assert!(!c.load_older_messages(t(), &juliet()), "one page at a time");
+    let sent = frames(&mut c);
+    let query = sent[0]
+        .get_child("query", ns::MAM)
+        .expect("an archive query");
+    let text = String::from(query);
+    assert!(text.contains("<before>A9</before>"), "{text}");
+    assert!(
+        text.contains("juliet@example.com"),
+        "with the contact: {text}"
+    );
+    let (id, qid) = (
+        sent[0].attr("id").unwrap().to_owned(),
+        query.attr("queryid").unwrap().to_owned(),
+    );
+    let result = |from: &str, aid: &str, body: &str| {
+        format!("<message xmlns='jabber:client' from='{from}' to='user@example.org/kith'>\
+        <result xmlns='urn:xmpp:mam:2' queryid='{qid}' id='{aid}'><forwarded xmlns='urn:xmpp:forward:0'>\
+        <delay xmlns='urn:xmpp:delay' stamp='1970-01-01T00:00:01Z'/>\
+        <message xmlns='jabber:client' type='chat' from='juliet@example.com/balcony' to='user@example.org' id='x{aid}'><body>{body}</body></message>\
+        </forwarded></result></message>")
+    };
+    c.handle_frame(t(), &result("user@example.org", "A1", "older"));
+    c.handle_frame(t(), &result("juliet@example.com", "A2", "forged history"));
+    assert_eq!(
+        bodies_with(&c, "juliet@example.com"),
+        [(false, "older".to_owned()), (false, "newest".to_owned())]
+    );
+    // The archive has no more: no further query.
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"));
+    assert!(!c.load_older_messages(t(), &juliet()));
+    assert!(frames(&mut c).is_empty());
+}

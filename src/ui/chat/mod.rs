@@ -133,13 +133,30 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
     let total = move || state.chat.open.with(|o| o.messages.len());
     // Scrolled near the top: the window grows by older messages (the browser keeps what
     // is on screen in place as they are added above it).
-    let near_top = window_event_listener(leptos::ev::scroll, move |_| {
-        let y = window().scroll_y().unwrap_or(0.0);
-        let all = state.chat.open.with_untracked(|o| o.messages.len());
-        if y < 300.0 && all > shown.get_untracked() {
-            shown.update(|s| *s += WINDOW);
+    // Past what this device holds, the server's archive is asked for a page more.
+    let older = {
+        let jid = jid.clone();
+        move || {
+            let all = state.chat.open.with_untracked(|o| o.messages.len());
+            if all > shown.get_untracked() {
+                shown.update(|s| *s += WINDOW);
+            } else {
+                // Room for the page asked (asked once, however often this runs meanwhile).
+                shown.set(all + WINDOW);
+                if let Ok(account) = app.account() {
+                    account.load_older_messages(&jid);
+                }
+            }
         }
-    });
+    };
+    let near_top = {
+        let older = older.clone();
+        window_event_listener(leptos::ev::scroll, move |_| {
+            if window().scroll_y().unwrap_or(0.0) < 300.0 {
+                older();
+            }
+        })
+    };
     on_cleanup(move || near_top.remove());
     // A conversation opens at its newest message.
     let opened = StoredValue::new(false);
@@ -236,10 +253,11 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
         <section class="conversation-screen" aria-labelledby="conversation-heading">
             <p class="back"><a href=Route::Chats.href()>"All chats"</a></p>
             <h2 id="conversation-heading"><bdi>{name}</bdi></h2>
-            <Show when=move || { total() > shown.get() }>
-                <button type="button" class="plain" on:click=move |_| shown.update(|s| *s += WINDOW)>
-                    "Show older messages"
-                </button>
+            <Show when=move || { total() > 0 }>
+                <button type="button" class="plain" on:click={
+                    let older = older.clone();
+                    move |_| older()
+                }>"Show older messages"</button>
             </Show>
             <ul role="list" aria-label="Messages" class="messages">
                 // Redrawn whole when the conversation changes: a window of a few hundred
