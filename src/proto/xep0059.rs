@@ -26,7 +26,11 @@ pub fn page_before(max: usize, id: &str) -> Element {
                 .append(max.to_string())
                 .build(),
         )
-        .append(Element::builder("before", ns::RSM).append(id).build())
+        .append(
+            Element::builder("before", ns::RSM)
+                .append_all((!id.is_empty()).then(|| id.to_owned()))
+                .build(),
+        )
         .build()
 }
 

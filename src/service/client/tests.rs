@@ -1274,15 +1274,20 @@ fn a_first_sync_runs_before_stream_management_is_asked_for() {
     assert_eq!(enables, 1);
 }
 
-#[test]
-fn a_start_after_a_sync_asks_for_stream_management_at_bind() {
+/// A client whose feed synced before (Juliet's microblog is known), as after a reload.
+fn synced_before() -> Client {
     let cursor = crate::store::CursorRecord {
         account: "user@example.org".into(),
         key: crate::service::feed::CURSOR_KEY.into(),
         value: r#"{"juliet@example.com":{"newest":"p1"}}"#.into(),
     };
     let feed = Feed::restore(BareJid::new("user@example.org").unwrap(), &[], &[cursor]);
-    let mut c = Client::restore(config(), Default::default(), Default::default(), feed);
+    Client::restore(config(), Default::default(), Default::default(), feed)
+}
+
+#[test]
+fn a_start_after_a_sync_asks_for_stream_management_at_bind() {
+    let mut c = synced_before();
     let sent = sign_in_with_sm(&mut c);
     assert!(sent[0].is("enable", ns::SM), "{sent:?}");
 }
@@ -1431,13 +1436,7 @@ fn a_message_without_stream_management_is_delivered_once_sent() {
 /// Signs in offering XEP-0198 after an earlier sync (so it is asked for at bind), with
 /// Juliet on the roster; returns the client and every frame it sent since `<enable/>`.
 fn managed_client() -> (Client, Vec<Element>) {
-    let cursor = crate::store::CursorRecord {
-        account: "user@example.org".into(),
-        key: crate::service::feed::CURSOR_KEY.into(),
-        value: r#"{"juliet@example.com":{"newest":"p1"}}"#.into(),
-    };
-    let feed = Feed::restore(BareJid::new("user@example.org").unwrap(), &[], &[cursor]);
-    let mut c = Client::restore(config(), Default::default(), Default::default(), feed);
+    let mut c = synced_before();
     c.handle_connected(t(), NONCE);
     let mut after_enable: Vec<Element> = vec![];
     crate::xmpp::testing::sign_in_offering(crate::xmpp::testing::BIND_SM_FEATURES, |frame| {
