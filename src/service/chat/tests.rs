@@ -365,7 +365,7 @@ fn archive_replays_go_where_their_time_says() {
 fn unread_typing_and_read_marks() {
     let mut c = chat();
     c.receive(
-        1.0,
+        1_000.0,
         &from_bob(
             "s",
             "",
@@ -376,7 +376,7 @@ fn unread_typing_and_read_marks() {
     );
     assert!(c.conversation(&bob()).unwrap().typing);
     c.receive(
-        2.0,
+        2_000.0,
         &from_bob("b1", "one", "<markable xmlns='urn:xmpp:chat-markers:0'/>"),
         false,
         true,
@@ -386,13 +386,13 @@ fn unread_typing_and_read_marks() {
         "a message ends typing"
     );
     c.receive(
-        3.0,
+        3_000.0,
         &from_bob("b2", "two", "<markable xmlns='urn:xmpp:chat-markers:0'/>"),
         false,
         true,
     );
     assert_eq!(c.conversation(&bob()).unwrap().unread(), 2);
-    assert_eq!(c.mark_read(&bob()), Some((3.0, Some("b2".to_owned()))));
+    assert_eq!(c.mark_read(&bob()), Some((3_000.0, Some("b2".to_owned()))));
     assert_eq!(c.conversation(&bob()).unwrap().unread(), 0);
     assert_eq!(c.mark_read(&bob()), None, "nothing new to mark");
     assert!(
@@ -406,10 +406,10 @@ fn unread_typing_and_read_marks() {
 #[test]
 fn a_restore_folds_records_as_the_live_session_did() {
     let mut live = chat();
-    live.receive(1.0, &from_bob("b1", "helo", ""), false, true);
-    live.compose(2.0, "k1", &bob(), text("hi"));
+    live.receive(1_000.0, &from_bob("b1", "helo", ""), false, true);
+    live.compose(2_000.0, "k1", &bob(), text("hi"));
     live.receive(
-        3.0,
+        3_000.0,
         &from_bob(
             "b2",
             "hello",
@@ -419,7 +419,7 @@ fn a_restore_folds_records_as_the_live_session_did() {
         true,
     );
     live.receive(
-        4.0,
+        4_000.0,
         &from_bob("x", "", "<received xmlns='urn:xmpp:receipts' id='k1'/>"),
         false,
         true,
@@ -427,12 +427,12 @@ fn a_restore_folds_records_as_the_live_session_did() {
     let mut records = live.take_records();
     records.reverse(); // the store reads newest first
     let mut warm = chat();
-    warm.restore(&bob(), &records, 1.0);
+    warm.restore(&bob(), &records, 1_000.0);
     assert_eq!(
         warm.conversation(&bob()).unwrap().messages,
         live.conversation(&bob()).unwrap().messages
     );
-    assert_eq!(warm.conversation(&bob()).unwrap().read_until, 1.0);
+    assert_eq!(warm.conversation(&bob()).unwrap().read_until, 1_000.0);
 }
 
 #[test]
@@ -445,4 +445,24 @@ fn groupchat_errors_and_notes_to_self_are_not_conversations() {
     let to_self = msg("<message xmlns='jabber:client' type='chat' from='user@example.org/laptop' to='user@example.org' id='n'><body>x</body></message>");
     assert_eq!(c.receive(1.0, &to_self, true, true), Received::default());
     assert!(c.conversations().is_empty());
+}
+
+#[test]
+fn an_archived_message_stamped_in_the_second_of_a_live_one_comes_after_it() {
+    let mut c = chat();
+    c.receive(1_700.0, &from_bob("b1", "live", ""), false, true);
+    let stamped = "<delay xmlns='urn:xmpp:delay' stamp='1970-01-01T00:00:01Z'/>";
+    c.receive(
+        9_000.0,
+        &from_bob("b2", "archived later", stamped),
+        false,
+        false,
+    );
+    assert_eq!(
+        bodies(&c),
+        [
+            (false, "live".to_owned()),
+            (false, "archived later".to_owned())
+        ]
+    );
 }

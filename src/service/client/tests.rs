@@ -1385,7 +1385,7 @@ fn a_carbon_from_the_account_is_shown_and_one_from_anyone_else_is_not() {
 fn receipts_go_to_contacts_only() {
     let mut c = with_roster();
     frames(&mut c);
-    c.handle_frame(Instant(5), "<message xmlns='jabber:client' type='chat' from='juliet@example.com/balcony' id='m1'><body>hi</body><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>");
+    c.handle_frame(Instant(5_000), "<message xmlns='jabber:client' type='chat' from='juliet@example.com/balcony' id='m1'><body>hi</body><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>");
     let sent = frames(&mut c);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].attr("to"), Some("juliet@example.com/balcony"));
@@ -1396,7 +1396,7 @@ fn receipts_go_to_contacts_only() {
         Some("m1")
     );
     // A stranger's message is kept (a message request) but not acknowledged.
-    c.handle_frame(Instant(6), "<message xmlns='jabber:client' type='chat' from='spam@evil.example/x' id='m2'><body>hi</body><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>");
+    c.handle_frame(Instant(6_000), "<message xmlns='jabber:client' type='chat' from='spam@evil.example/x' id='m2'><body>hi</body><request xmlns='urn:xmpp:receipts'/><markable xmlns='urn:xmpp:chat-markers:0'/></message>");
     assert!(
         frames(&mut c).is_empty(),
         "a receipt would tell a stranger we are here"
