@@ -69,11 +69,13 @@ const composer = (page) => page.getByRole('textbox', { name: 'Message' });
 const status = (page, text) => page.getByRole('status').filter({ hasText: text });
 /** The browser noticing the network is back, as it would when Wi-Fi returns. */
 const networkBack = (page) => page.evaluate(() => window.dispatchEvent(new Event('online')));
-// Delivery states as own messages show them; whole words, so a body cannot fake one.
-const SENT = /\bSent\b/;
-const DELIVERED = /\bDelivered\b/;
-const READ = /\bRead\b/;
-const PENDING = /\bPending\b/;
+// Delivery states as own messages show them, as words of their own: hasText reads the
+// item's textContent, where the state runs into the next button's name ("SentReact").
+const state = (word) => new RegExp(`(?<![A-Za-z])${word}(?![a-z])`);
+const SENT = state('Sent');
+const DELIVERED = state('Delivered');
+const READ = state('Read');
+const PENDING = state('Pending');
 
 /** The conversation with `jid`, by its route (the Contacts screen's Message button is
  *  tested once, in the first test). */
@@ -122,14 +124,22 @@ async function carbonsEnabled(log) {
 }
 
 /**
- * After a click that may ask for confirmation: if a dialog opens, presses its button named
- * /^Delete/. Settles when `done` (what the click must lead to) does. The contract names
- * no confirmation, so both are accepted.
+ * Clicks `button` and confirms if asked, whether by the browser's confirm() or by a dialog
+ * on the page (then its button named /^Delete/): the contract names no confirmation.
+ * Resolves to what `done()`, called after the click, resolves to.
  */
-function confirmIfAsked(page, done) {
-  const confirm = page.getByRole('dialog').getByRole('button', { name: /^Delete/ });
-  const clicked = confirm.click({ timeout: 15000 }).catch(() => {});
-  return Promise.race([done, clicked.then(() => done)]);
+async function clickConfirming(page, button, done) {
+  const accept = (dialog) => dialog.accept().catch(() => {});
+  page.on('dialog', accept);
+  try {
+    await button.click();
+    const outcome = done();
+    const confirm = page.getByRole('dialog').getByRole('button', { name: /^Delete/ });
+    const clicked = confirm.click({ timeout: 15000 }).catch(() => {});
+    return await Promise.race([outcome, clicked.then(() => outcome)]);
+  } finally {
+    page.off('dialog', accept);
+  }
 }
 
 /**
@@ -293,30 +303,44 @@ const scrollWindow = (list, up) => list.evaluate(async (el, up) => {
 }, up);
 
 /**
- * Reads the whole of a batch of messages out of the windowed Messages list. Only what is
- * near the view is in the DOM, so the list is scrolled from its newest end towards the
- * oldest, and every rendered item recorded under its distance from the newest end
+ * Reads the whole of a batch of messages out of the windowed Messages list. Only part of
+ * it is in the DOM (what is near the view, or the newest ones until older are asked for),
+ * so the list is scrolled from its newest end towards the oldest, older ones shown when
+ * there is a button for it, and every rendered item recorded under its distance from the
+ * newest end
  * (aria-setsize − aria-posinset): that stays put when older history is prepended while
  * scrolling, where aria-posinset would shift. Counting by aria-setsize alone is not
  * reliable: the conversation also holds what other tests wrote, and a duplicate would
  * hide a missing message. Stops 20 items past the batch's oldest message once every one
- * has been seen, or at the oldest end.
+ * has been seen, or at the oldest end. Returns the texts by distance.
  */
 async function readBatch(list, pattern, count) {
-  const byDistance = new Map();
+  const byDistance = new Map(); // distance from the newest end → the item's text
+  const numbers = (text) => [...text.matchAll(pattern)].map((m) => Number(m[1]));
   const deadline = Date.now() + 60000;
   for (let still = 0; ;) {
     for (const { pos, size, text } of await rendered(list)) {
-      byDistance.set(size - pos, [...text.matchAll(pattern)].map((m) => Number(m[1])));
+      byDistance.set(size - pos, text);
     }
-    const tagged = [...byDistance].filter(([, found]) => found.length);
-    const seen = new Set(tagged.flatMap(([, found]) => found));
+    const tagged = [...byDistance].filter(([, text]) => numbers(text).length);
+    const seen = new Set(tagged.flatMap(([, text]) => numbers(text)));
     const oldest = Math.max(...tagged.map(([d]) => d));
     if (seen.size === count && [...byDistance.keys()].filter((d) => d > oldest).length >= 20) break;
     if (Date.now() > deadline) break;
-    // A second without movement may be history loading: the oldest end after three.
-    still = (await scrollWindow(list, true)) ? 0 : still + 1;
-    if (still === 3) break;
+    if (await scrollWindow(list, true)) {
+      still = 0;
+      continue;
+    }
+    // At the top of what is rendered, a button may render more (the app's "Show older
+    // messages"; the contract names none). Otherwise a second without movement may be
+    // history loading: the oldest end after three.
+    const older = list.page().getByRole('button', { name: /older/i });
+    if (await older.count()) {
+      await older.first().click();
+      still = 0;
+    } else if (++still === 3) {
+      break;
+    }
   }
   return byDistance;
 }
@@ -325,6 +349,14 @@ e2e('200 messages that came while the tab was closed appear exactly once, in ord
   const bob = await online(BOB);
   try {
     await signInOnline(page, ALICE, { remember: true });
+    // Closed after a message has been read, as a person would: what the app keeps to
+    // catch up from is written by then. (Closed within moments of signing in, before the
+    // archive has said where the session begins, there is nothing to catch up from.)
+    await openChat(page, BOB.jid);
+    const before = unique('Before the break');
+    const beforeId = bob.chat(ALICE.jid, before);
+    await message(page, before).waitFor();
+    await bob.nextMessage((m) => m.child('displayed', NS.markers)?.attrs.id === beforeId);
     await page.goto('about:blank'); // the tab closed: no app, no socket
     const tag = `catchup${Date.now().toString(36)}`;
     const count = 200;
@@ -339,15 +371,14 @@ e2e('200 messages that came while the tab was closed appear exactly once, in ord
     // The newest end (the app may open at the first unread), until the last one is in.
     await until(async () => {
       while (await scrollWindow(list, false));
-      const items = await rendered(list);
-      const newest = items.find((i) => i.pos === i.size);
-      return newest?.text.includes(body(count));
-    }, `"${body(count)}" as the newest message`, 60000);
+      return (await rendered(list)).some((i) => i.text.includes(body(count)));
+    }, `"${body(count)}" in the conversation`, 60000);
 
-    const byDistance = await readBatch(list, new RegExp(`${tag} (\\d{3})`, 'g'), count);
-    const where = new Map();
-    for (const [distance, found] of byDistance) {
-      for (const n of found) where.set(n, [...(where.get(n) ?? []), distance]);
+    const pattern = new RegExp(`${tag} (\\d{3})`, 'g');
+    const texts = await readBatch(list, pattern, count);
+    const where = new Map(); // message number → distances from the newest end it shows at
+    for (const [distance, text] of texts) {
+      for (const [, n] of text.matchAll(pattern)) where.set(Number(n), [...(where.get(Number(n)) ?? []), distance]);
     }
     const all = [...Array(count).keys()].map((i) => i + 1);
     const missing = all.filter((n) => !where.has(n));
@@ -355,6 +386,10 @@ e2e('200 messages that came while the tab was closed appear exactly once, in ord
     assert.deepEqual({ missing, repeated }, { missing: [], repeated: [] }, 'each of the 200 exactly once');
     const outOfOrder = all.slice(1).filter((n) => where.get(n)[0] >= where.get(n - 1)[0]);
     assert.deepEqual(outOfOrder, [], 'in the order Bob sent them');
+    const beforeAt = [...texts].filter(([, text]) => text.includes(before)).map(([d]) => d);
+    assert.equal(beforeAt.length, 1, `"${before}" once`);
+    assert.ok(beforeAt[0] > where.get(1)[0],
+      `"${before}" before the 200, not ${where.get(1)[0] - beforeAt[0]} places after the first of them`);
     await signOut(page, { wipe: true });
   } finally {
     await bob.close();
@@ -383,9 +418,8 @@ e2e('Alice corrects a message, then deletes it for everyone: Bob gets a correcti
     await message(page, draft).waitFor({ state: 'detached' });
     assert.equal(await message(page, fixed).count(), 1, 'corrected in place, not added');
 
-    await message(page, fixed).getByRole('button', { name: 'Delete for everyone' }).click();
-    const retraction = await confirmIfAsked(page,
-      fromAlice(bob, (m) => m.child('retract', NS.retract) !== null, 15000));
+    const retraction = await clickConfirming(page, message(page, fixed).getByRole('button', { name: 'Delete for everyone' }),
+      () => fromAlice(bob, (m) => m.child('retract', NS.retract) !== null, 15000));
     // XEP-0424 (0.4+): the retracted message by its origin-id: the original's, not the
     // correction's.
     assert.equal(retraction.child('retract', NS.retract).attrs.id, id, `retracts the original: ${retraction.xml}`);
