@@ -227,7 +227,7 @@ impl Chat {
         let Some(peer) = peer.filter(|p| *p != self.account) else {
             return Received::default();
         };
-        let time = delay(message).unwrap_or(whole_seconds(now));
+        let time = delay(message).unwrap_or(now);
         let conversation = self
             .conversations
             .get_or_insert(peer.clone(), Conversation::default());
@@ -336,7 +336,6 @@ impl Chat {
         let conversation = self
             .conversations
             .get_or_insert(to.clone(), Conversation::default());
-        let now = whole_seconds(now);
         if apply(conversation, &message, true, now) {
             self.records
                 .push(record(&self.account, to, &message, true, now));
@@ -422,13 +421,6 @@ fn archive_id(message: &Message) -> Option<String> {
         .find(|p| p.is("stanza-id", ns::SID))
         .and_then(|p| p.attr("id"))
         .map(str::to_owned)
-}
-
-/// Arrival times to the second, as archives stamp (Prosody's XEP-0203 stamps have no
-/// fraction): a message archived in the same second as one that arrived live then sorts
-/// after it, in the order they came, rather than before it by its lost milliseconds.
-fn whole_seconds(ms: f64) -> f64 {
-    (ms / 1000.0).floor() * 1000.0
 }
 
 /// XEP-0203: when the sender sent it, in ms since the epoch.
@@ -552,10 +544,13 @@ fn apply(conversation: &mut Conversation, message: &Message, outgoing: bool, tim
         markable: xep0333::is_markable(message),
     };
     // Usually the newest; an archive replay or a delayed message goes where it belongs.
+    // A stamp to the second (Prosody's have no fraction) goes after what arrived live in
+    // that second, as it came after it, not before it by milliseconds the stamp lost.
+    let whole = time % 1000.0 == 0.0;
     let at = conversation
         .messages
         .iter()
-        .rposition(|m| m.time <= time)
+        .rposition(|m| m.time <= time || (whole && m.time < time + 1000.0))
         .map_or(0, |i| i + 1);
     conversation.messages.insert(at, message);
     true

@@ -660,15 +660,17 @@ impl Client {
             xep0280::Carbon::Received(inner) => (*inner, false, true),
             xep0280::Carbon::Forged => return,
         };
-        if !message.bodies.is_empty() {
+        let received = self
+            .chat
+            .receive(now.0 as f64, &message, outgoing, live && !carbon);
+        // Once per message, however many ways it came (live, a carbon, a server's resend
+        // after a lost stream, the archive).
+        if received.new && !message.bodies.is_empty() {
             self.updates.push_back(Update::Message {
                 from: message.from.as_ref().map(|j| j.to_string()),
                 id: message.id.clone(),
             });
         }
-        let received = self
-            .chat
-            .receive(now.0 as f64, &message, outgoing, live && !carbon);
         // XEP-0184 §8: receipts only to contacts, so a stranger learns nothing of us.
         if let (Some(id), Some(peer), Some(from)) =
             (received.receipt_for, received.peer, message.from)

@@ -466,3 +466,17 @@ fn an_archived_message_stamped_in_the_second_of_a_live_one_comes_after_it() {
         ]
     );
 }
+
+#[test]
+fn a_message_repeated_another_way_is_new_only_once() {
+    let mut c = chat();
+    assert!(
+        c.receive(1_000.0, &from_bob("b1", "hi", ""), false, true)
+            .new
+    );
+    // The same message again, by its id (a carbon without an archive id, a resend).
+    assert!(
+        !c.receive(2_000.0, &from_bob("b1", "hi", ""), false, true)
+            .new
+    );
+}
