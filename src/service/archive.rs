@@ -12,8 +12,11 @@
 //! A message lost on the first stream has no newest message before it to go after: so
 //! the first stream asks the archive for its newest message (RSM `<before/>`, one item)
 //! and keeps that id as where this session's messages begin — or, if the archive was
-//! empty, catches up from its start. (If that answer is itself lost with the stream, the
-//! next stream asks again, and what the lost stream missed stays missing.)
+//! empty, catches up from its start. The initial presence waits for that answer
+//! ([`Archive::anchoring`]): before it nothing is routed to the stream but what is
+//! archived first, so a stream lost before the answer loses nothing the next one's
+//! anchor does not cover (a stream lost right after a presence that went first took
+//! the answer, and the messages sent on seeing the presence, with it).
 //!
 //! Messages are told apart by their archive id (XEP-0359 `<stanza-id by=account>` when
 //! live, the result's `id` when replayed), so one that arrives both ways is delivered
@@ -140,6 +143,11 @@ impl Archive {
             true => self.start = Start::Empty,
             false => self.newest = Some(position),
         }
+    }
+
+    /// Asking where this session begins, not answered yet: the initial presence waits.
+    pub fn anchoring(&self) -> bool {
+        self.running.as_ref().is_some_and(|r| r.anchor)
     }
 
     pub fn poll_request(&mut self) -> Option<Iq> {

@@ -547,7 +547,7 @@ fn apply(conversation: &mut Conversation, message: &Message, outgoing: bool, tim
     // A stamp to the second (Prosody's have no fraction) goes after what arrived live in
     // that second, as it came after it, not before it by milliseconds the stamp lost.
     // (Integer arithmetic: `f64 %` would link a software fmod, about 1 KB of wasm.)
-    let whole = (time as u64) % 1000 == 0;
+    let whole = (time as u64).is_multiple_of(1000);
     let at = conversation
         .messages
         .iter()

@@ -115,8 +115,9 @@ pub struct Client {
     /// else whether its caps asked for microblog notifications.
     notify: Option<bool>,
     /// The initial presence waits for the first answer of a cold sync of more than one
-    /// wave ([`Feed::awaits_first_wave`]).
-    presence_deferred: bool,
+    /// wave ([`Feed::awaits_first_wave`]) and for the archive's anchor
+    /// ([`Archive::anchoring`]); `Some(notify)`: whether it asks for notifications at once.
+    presence_deferred: Option<bool>,
     /// This stream's one catch-up after the server learnt what our `+notify` caps mean
     /// ([`Client::catch_up_after_caps`]) is asked for.
     caps_caught_up: bool,
@@ -161,7 +162,7 @@ impl Client {
             reconfigured: VecSet::new(),
             reported: Vec::new(),
             notify: None,
-            presence_deferred: false,
+            presence_deferred: None,
             caps_caught_up: false,
             max_items_option_refused: false,
             waits: VecMap::new(),
@@ -510,10 +511,12 @@ impl Client {
                     .push_back(Update::ArchiveNewest(position.to_owned()));
             }
         }
-        if self.presence_deferred && !self.feed.awaits_first_wave() {
-            self.presence_deferred = false;
-            // Straight to notifications if the sync is already over.
-            self.announce(now, self.feed.progress().is_none());
+        if let Some(notify) = self.presence_deferred {
+            if !self.feed.awaits_first_wave() && !self.archive.anchoring() {
+                self.presence_deferred = None;
+                // Straight to notifications if the sync is already over.
+                self.announce(now, notify || self.feed.progress().is_none());
+            }
         }
         if self.notify == Some(false) && self.feed.progress().is_none() {
             // The first sync is in: now the server may push what is new.
@@ -591,7 +594,7 @@ impl Client {
                     // not sent yet.
                     self.presence.clear();
                     self.notify = None;
-                    self.presence_deferred = false;
+                    self.presence_deferred = None;
                     self.caps_caught_up = false;
                     self.updates.push_back(Update::Online(jid));
                 }
@@ -745,8 +748,10 @@ impl Client {
         // it (a broadcast and a probe per contact, each contact's PEP service looking at
         // our caps) before it answers the first pages sent with it, and Prosody writes no
         // answer before it handled all it read at once.
-        if !notify && self.feed.awaits_first_wave() {
-            self.presence_deferred = true;
+        // And it waits for where this session begins in the archive, if that is asked:
+        // anything routed to us before is archived before it (see `archive`).
+        if (!notify && self.feed.awaits_first_wave()) || self.archive.anchoring() {
+            self.presence_deferred = Some(notify);
         } else {
             self.announce(now, notify);
         }

@@ -105,11 +105,37 @@ fn with_roster_and_presences() -> (Client, Vec<Element>) {
     ),
     );
     assert_eq!(updates(&mut c)[0], Update::Roster(RosterChange::Replaced));
-    let sent = frames(&mut c);
+    let first = frames(&mut c);
+    let mut sent = answer_anchor(&mut c, &first);
+    // (The anchor answered again by `quiet_feed` is a stale answer, ignored.)
+    sent.extend(first);
     assert!(sent[0].is("presence", ns::DEFAULT_NS) && sent[0].attr("type").is_none());
     let mut presences = vec![sent[0].clone()];
     presences.extend(quiet_feed(&mut c, sent));
     (c, presences)
+}
+
+/// The first stream's question to the archive, where this session begins, among `sent`
+/// (the archive's newest message is `s0`), and no presence before it is answered.
+/// Returns what the client sent after the answer.
+fn answer_anchor(c: &mut Client, sent: &[Element]) -> Vec<Element> {
+    assert!(
+        !sent.iter().any(|f| f.is("presence", ns::DEFAULT_NS)),
+        "no presence before the archive's anchor: {sent:?}"
+    );
+    let anchor = sent
+        .iter()
+        .find(|f| f.has_child("query", "urn:xmpp:mam:2"))
+        .expect("the archive asked where this session begins");
+    let q = anchor.attr("id").unwrap().to_owned();
+    c.handle_frame(t(), &format!(
+        "<message xmlns='jabber:client' from='user@example.org' to='{BOUND}'><result xmlns='urn:xmpp:mam:2' queryid='{q}' id='s0'>\
+         <forwarded xmlns='urn:xmpp:forward:0'><delay xmlns='urn:xmpp:delay' stamp='2026-11-28T03:30:00Z'/>\
+         <message xmlns='jabber:client' from='juliet@example.com/balcony' to='user@example.org' type='chat' id='m0'><body>0</body></message>\
+         </forwarded></result></message>"
+    ));
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{q}'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>s0</first><last>s0</last></set></fin></iq>"));
+    frames(c)
 }
 
 /// Answers every iq in `sent` with item-not-found.
@@ -150,7 +176,8 @@ fn initial_presence_follows_even_a_failed_roster_request() {
     c.handle_frame(t(), &format!(
         "<iq xmlns='jabber:client' type='error' id='{id}'><error type='wait'><internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>"
     ));
-    assert!(frames(&mut c)[0].is("presence", ns::DEFAULT_NS));
+    let sent = frames(&mut c);
+    assert!(answer_anchor(&mut c, &sent)[0].is("presence", ns::DEFAULT_NS));
 }
 
 #[test]
@@ -618,7 +645,9 @@ fn a_first_sign_in_asks_for_microblog_notifications_once_its_sync_is_in() {
         t(),
         &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
     );
-    let sent = frames(&mut c);
+    let first = frames(&mut c);
+    let mut sent = answer_anchor(&mut c, &first);
+    sent.extend(first);
     assert!(sent[0].is("presence", ns::DEFAULT_NS));
     let quiet = caps_of(&sent[0]);
     assert!(
@@ -662,7 +691,7 @@ fn a_sign_in_after_a_sync_asks_for_notifications_at_once() {
         &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
     );
     let sent = frames(&mut c);
-    let caps = caps_of(&sent[0]);
+    let caps = caps_of(&answer_anchor(&mut c, &sent)[0]);
     let answer = disco_answer(&mut c, Some(&caps));
     assert!(answer.contains("urn:xmpp:microblog:0+notify"), "{answer}");
 }
@@ -972,6 +1001,29 @@ fn a_prosody_publish_keeps_its_max_items_option() {
 // ---- archive catch-up --------------------------------------------------------------------
 
 #[test]
+fn the_first_presence_waits_for_where_the_archive_begins_even_when_refused() {
+    let (mut c, id) = signed_in();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
+    );
+    let sent = frames(&mut c);
+    let is_presence = |f: &Element| f.is("presence", ns::DEFAULT_NS);
+    // A presence first would have contacts write to a stream whose loss no catch-up
+    // could repair: the archive's newest would be asked after what they wrote.
+    assert!(!sent.iter().any(is_presence), "{sent:?}");
+    let anchor = sent
+        .iter()
+        .find(|f| f.has_child("query", "urn:xmpp:mam:2"))
+        .unwrap();
+    c.handle_frame(t(), &format!(
+        "<iq xmlns='jabber:client' type='error' id='{}'><error type='cancel'><feature-not-implemented xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+        anchor.attr("id").unwrap()
+    ));
+    assert!(frames(&mut c).iter().any(is_presence));
+}
+
+#[test]
 fn a_new_stream_after_a_lost_one_asks_the_archive_after_its_initial_presence() {
     let mut c = with_roster();
     c.handle_frame(t(), "<message xmlns='jabber:client' from='juliet@example.com/balcony' type='chat' id='m1'><body>1</body><stanza-id xmlns='urn:xmpp:sid:0' by='user@example.org' id='s1'/></message>");
@@ -1204,7 +1256,9 @@ fn a_cold_sync_of_a_large_roster_sends_presence_after_its_first_answer() {
             first.attr("to").unwrap()
         ),
     );
-    let sent = frames(&mut c);
+    let mut sent = frames(&mut c);
+    // The archive's anchor answered too: now the presence.
+    sent.extend(answer_anchor(&mut c, &wave));
     let presences: Vec<&Element> = sent
         .iter()
         .filter(|f| f.is("presence", ns::DEFAULT_NS))
