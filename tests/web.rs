@@ -1146,3 +1146,107 @@ fn routes_keep_their_encoding() {
         assert_eq!(Route::from_hash(mangled), Route::Feed, "{mangled}");
     }
 }
+
+mod chat {
+    use super::*;
+    use kith::service::chat::{ChatMessage, Delivery};
+    use kith::state::chat::OpenConversation;
+    use kith::ui::chat::ConversationScreen;
+
+    fn message(i: usize) -> ChatMessage {
+        ChatMessage {
+            id: format!("m{i}"),
+            archive_id: None,
+            outgoing: i.is_multiple_of(3),
+            // A minute apart, some days long.
+            time: 1_780_000_000_000.0 + i as f64 * 60_000.0,
+            body: format!("Message number {i}"),
+            edited: false,
+            retracted: false,
+            reply_to: None,
+            attachment: None,
+            reactions: [vec![], vec![]],
+            delivery: Delivery::Sent,
+            markable: false,
+        }
+    }
+
+    fn rendered(root: &Element) -> Vec<Element> {
+        let list = root
+            .query_selector("ul[aria-label='Messages']")
+            .unwrap()
+            .expect("a list named Messages");
+        query_all(&list, "li[aria-posinset]")
+    }
+
+    #[wasm_bindgen_test]
+    async fn ten_thousand_messages_render_a_window_that_opens_at_the_newest_and_slides() {
+        let root = container();
+        let state = AppState::new();
+        let _handle = leptos::mount::mount_to(root.clone(), move || {
+            kith::app::App::provide(state);
+            view! { <ConversationScreen peer="juliet@example.com".to_owned()/> }
+        });
+        tick().await;
+        let started = js_sys::Date::now();
+        state.chat.open.set(OpenConversation {
+            peer: "juliet@example.com".into(),
+            messages: (0..10_000).map(message).collect(),
+            typing: false,
+        });
+        // Drawn, scrolled to the newest, measured, drawn again.
+        for _ in 0..4 {
+            tick().await;
+        }
+        web_sys::console::log_1(
+            &format!(
+                "10,000-message conversation drawn in {} ms",
+                js_sys::Date::now() - started
+            )
+            .into(),
+        );
+        let items = rendered(&root);
+        assert!(
+            !items.is_empty() && items.len() <= 48,
+            "a window renders, got {}",
+            items.len()
+        );
+        let positions: Vec<usize> = items
+            .iter()
+            .map(|i| i.get_attribute("aria-posinset").unwrap().parse().unwrap())
+            .collect();
+        for item in &items {
+            assert_eq!(item.get_attribute("aria-setsize").as_deref(), Some("10000"));
+        }
+        assert_eq!(*positions.last().unwrap(), 10_000, "opens at the newest");
+        assert!(
+            positions.windows(2).all(|w| w[1] == w[0] + 1),
+            "{positions:?}"
+        );
+        let last = items.last().unwrap().text_content().unwrap();
+        assert!(last.contains("Message number 9999"), "{last}");
+
+        // Scrolled to the top, the window slides there: the oldest, and still a window.
+        web_sys::window().unwrap().scroll_to_with_x_and_y(0.0, 0.0);
+        for _ in 0..4 {
+            tick().await;
+        }
+        let items = rendered(&root);
+        assert!(items.len() <= 48, "{}", items.len());
+        assert_eq!(
+            items[0].get_attribute("aria-posinset").as_deref(),
+            Some("1")
+        );
+        assert!(items[0]
+            .text_content()
+            .unwrap()
+            .contains("Message number 0"));
+
+        // A message arriving keeps the count true on every row.
+        state.chat.open.update(|o| o.messages.push(message(10_000)));
+        tick().await;
+        for item in rendered(&root) {
+            assert_eq!(item.get_attribute("aria-setsize").as_deref(), Some("10001"));
+        }
+    }
+}

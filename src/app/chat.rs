@@ -59,6 +59,14 @@ impl Account {
     /// client holds, and it is read (if the page is visible).
     pub fn open_conversation(&self, peer: BareJid) {
         let account = self.clone();
+        let deep = self
+            .connection()
+            .is_some_and(|c| c.with_client(|client| client.chat().restored_deep(&peer)));
+        if deep {
+            // Read already, and kept current since: nothing to fold again.
+            self.read_conversation(&peer);
+            return;
+        }
         spawn_local(async move {
             let store = account.inner.store.clone();
             let jid = account.inner.jid.to_string();
@@ -67,7 +75,7 @@ impl Account {
                 .await
                 .unwrap_or_default();
             if let Some(c) = account.connection() {
-                c.act(|client, _| client.restore_conversation(&peer, &records, 0.0));
+                c.act(|client, _| client.restore_conversation(&peer, &records, 0.0, true));
                 account.read_conversation(&peer);
             }
         });
@@ -90,12 +98,15 @@ impl Account {
         }
     }
 
-    /// The person started writing to `peer` (XEP-0085 `composing`; contacts only).
-    pub fn typing(&self, peer: &BareJid) {
+    /// The person is writing to `peer` (`true`), or stopped a while ago (XEP-0085 paused).
+    pub fn typing(&self, peer: &BareJid, composing: bool) {
+        use crate::proto::xep0085::ChatState;
+        let state = match composing {
+            true => ChatState::Composing,
+            false => ChatState::Paused,
+        };
         if let Some(c) = self.connection() {
-            c.act(|client, now| {
-                client.send_chat_state(now, peer, crate::proto::xep0085::ChatState::Composing)
-            });
+            c.act(|client, now| client.send_chat_state(now, peer, state));
         }
     }
 
@@ -129,7 +140,7 @@ impl Account {
                 .map_or(0.0, |ms| ms as f64);
             let records = records.unwrap_or_default();
             if let Some(c) = self.connection() {
-                c.act(|client, _| client.restore_conversation(&peer, &records, read));
+                c.act(|client, _| client.restore_conversation(&peer, &records, read, false));
             }
         }
     }

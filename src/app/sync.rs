@@ -62,7 +62,7 @@ impl Account {
     /// One change of the client's world: stored, shown, and told to the other tabs.
     pub(super) fn on_update(&self, client: &Client, update: Update) {
         self.persist(client, &update);
-        if let Update::Online(_) | Update::Resumed | Update::Disconnected = update {
+        if let Update::Available | Update::Resumed | Update::Disconnected = update {
             let status = match update {
                 Update::Disconnected => ConnectionStatus::Connecting,
                 _ => ConnectionStatus::Online,

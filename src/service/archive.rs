@@ -12,18 +12,20 @@
 //! A message lost on the first stream has no newest message before it to go after: so
 //! the first stream asks the archive for its newest message (RSM `<before/>`, one item)
 //! and keeps that id as where this session's messages begin — or, if the archive was
-//! empty, catches up from its start. The initial presence waits for that answer
-//! ([`Archive::anchoring`]): before it nothing is routed to the stream but what is
-//! archived first, so a stream lost before the answer loses nothing the next one's
-//! anchor does not cover (a stream lost right after a presence that went first took
-//! the answer, and the messages sent on seeing the presence, with it).
+//! empty, catches up from its start. That question goes before the initial presence,
+//! which waits for its answer ([`Archive::anchoring`]); then, after the presence, the
+//! archive is asked for what came since the anchor, like on any later stream. So a
+//! message routed before the presence (archived only) is fetched, and a stream lost
+//! before the anchor's answer had no presence out: nothing was routed to it. (With the
+//! presence first, a cut right after it took the answer and what contacts sent on seeing
+//! the presence; the next stream's anchor came after those.)
 //!
 //! Messages are told apart by their archive id (XEP-0359 `<stanza-id by=account>` when
 //! live, the result's `id` when replayed), so one that arrives both ways is delivered
-//! once. Sans-IO like [`Feed`](super::feed::Feed): [`Archive::start`] after the new
-//! stream's initial presence (anything routed after it arrives live, anything before is
-//! archived already), [`Archive::poll_request`], [`Archive::handle_response`] and
-//! [`Archive::handle_message`].
+//! once. Sans-IO like [`Feed`](super::feed::Feed): [`Archive::start`] on a new stream,
+//! [`Archive::poll_request`] (a catch-up only once the stream's initial presence is out:
+//! anything routed after it arrives live, anything before is archived already),
+//! [`Archive::handle_response`] and [`Archive::handle_message`].
 
 use std::collections::VecDeque;
 
@@ -39,7 +41,7 @@ use crate::proto::xml::Attrs;
 use minidom::Element;
 
 use crate::proto::xep0059;
-use crate::xmpp::IqOutcome;
+use crate::xmpp::{Instant, IqOutcome};
 
 /// Messages asked per page.
 const PAGE: usize = 100;
@@ -48,6 +50,10 @@ const MAX_PAGES: u8 = 20;
 /// Archive ids remembered to tell a message already delivered.
 const REMEMBERED: usize = 2_000;
 const ID_PREFIX: &str = "mam-";
+/// After a catch-up, the archive is asked again this long after the new stream (ms):
+/// ejabberd 23.01 archives what a dead session still held only as it times that session
+/// out, after the new stream's catch-up has asked.
+const ASK_AGAIN_MS: [u64; 3] = [15_000, 60_000, 180_000];
 
 /// What [`Archive::handle_message`] made of a message.
 #[derive(Debug, PartialEq)]
@@ -93,8 +99,13 @@ pub struct Archive {
     /// Consulted only while `newest` is `None`.
     start: Start,
     running: Option<Running>,
-    requests: VecDeque<Iq>,
+    /// Queries to send, each with whether it is the anchor (which goes before presence).
+    requests: VecDeque<(Iq, bool)>,
     next_id: u64,
+    /// What a lost stream missed could not all be fetched ([`Archive::take_gap`]).
+    gap: bool,
+    /// When to ask again ([`ASK_AGAIN_MS`]), soonest first.
+    again: VecDeque<Instant>,
 }
 
 impl Archive {
@@ -108,21 +119,59 @@ impl Archive {
             running: None,
             requests: VecDeque::new(),
             next_id: 0,
+            gap: false,
+            again: VecDeque::new(),
         }
     }
 
     /// A new stream is announced: ask for what was archived since the newest message
     /// delivered, or since this session began; on the first stream, ask where it begins.
-    /// A catch-up still running from an older stream starts over.
-    pub fn start(&mut self) {
+    /// A catch-up still running from an older stream starts over; a catch-up is asked
+    /// again a little later ([`ASK_AGAIN_MS`]).
+    pub fn start(&mut self, now: Instant) {
         self.running = None;
         self.requests.clear();
+        self.again.clear();
+        let catch_up = self.newest.is_some() || self.start == Start::Empty;
+        if catch_up {
+            self.again.extend(ASK_AGAIN_MS.iter().map(|&ms| now + ms));
+        }
         match (self.newest.clone(), self.start) {
             (Some(after), _) => self.ask(Some(after), 0),
             (None, Start::Empty) => self.ask(None, 0),
             (None, Start::Unknown) => self.ask_newest(),
-            (None, Start::Unavailable) => {}
+            // A stream was lost and there is no archive to ask what it missed.
+            (None, Start::Unavailable) => self.gap = true,
         }
+    }
+
+    /// When [`Archive::handle_timeout`] asks the archive again.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.again.front().copied()
+    }
+
+    /// Asks for what was archived after the newest message delivered, if the time came
+    /// and no catch-up is running (one that is asks the same).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let mut due = false;
+        while self.again.front().is_some_and(|&at| at <= now) {
+            self.again.pop_front();
+            due = true;
+        }
+        if due && self.running.is_none() {
+            match (self.newest.clone(), self.start) {
+                (Some(after), _) => self.ask(Some(after), 0),
+                (None, Start::Empty) => self.ask(None, 0),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether a catch-up ended short since last asked: the archive refused, or the gap
+    /// was longer than [`MAX_PAGES`] pages, or there is no archive. Messages may be
+    /// missing; the person is told so, never left to think the conversation whole.
+    pub fn take_gap(&mut self) -> bool {
+        std::mem::take(&mut self.gap)
     }
 
     /// Where the next catch-up starts, to keep for a cold start: the archive id of the
@@ -150,8 +199,13 @@ impl Archive {
         self.running.as_ref().is_some_and(|r| r.anchor)
     }
 
-    pub fn poll_request(&mut self) -> Option<Iq> {
-        self.requests.pop_front()
+    /// The next query to send; `announced`: the stream's initial presence is out, which
+    /// any query but the anchor waits for.
+    pub fn poll_request(&mut self, announced: bool) -> Option<Iq> {
+        match self.requests.front() {
+            Some((_, anchor)) if announced || *anchor => self.requests.pop_front().map(|r| r.0),
+            _ => None,
+        }
     }
 
     /// Sorts an incoming message: archive results of our query are unwrapped, anything
@@ -186,27 +240,40 @@ impl Archive {
         if running.anchor {
             match outcome {
                 // No answer (a lost stream): the next stream asks again.
-                IqOutcome::Disconnected | IqOutcome::Timeout => {}
+                IqOutcome::Disconnected | IqOutcome::Timeout => return true,
                 // No result came before the answer: nothing was archived yet.
                 IqOutcome::Result(_) if self.newest.is_none() => self.start = Start::Empty,
                 IqOutcome::Result(_) => {}
-                _ => self.start = Start::Unavailable,
+                _ => {
+                    self.start = Start::Unavailable;
+                    return true;
+                }
             }
+            // What came between the anchor and the presence, once the presence is out.
+            self.ask(self.newest.clone(), 0);
             return true;
         }
         // XEP-0313 §4.3: `<fin complete='true'/>` ends it; otherwise the next page goes
         // after this one's last. Anything else (no archive, an error) ends it quietly:
         // a catch-up is a repair, the session works without it.
-        let IqOutcome::Result(Some(fin)) = outcome else {
-            return true;
+        let fin = match outcome {
+            IqOutcome::Result(Some(fin)) => fin,
+            // Lost with the stream: the next stream asks again.
+            IqOutcome::Disconnected | IqOutcome::Timeout => return true,
+            // An empty answer says nothing is missing.
+            IqOutcome::Result(None) => return true,
+            _ => {
+                self.gap = true;
+                return true;
+            }
         };
         if !fin.is("fin", ns::MAM) || fin.attr("complete") == Some("true") {
             return true;
         }
-        if let Some(last) = xep0059::last(fin) {
-            if running.pages + 1 < MAX_PAGES {
-                self.ask(Some(last), running.pages + 1);
-            }
+        match xep0059::last(fin) {
+            Some(last) if running.pages + 1 < MAX_PAGES => self.ask(Some(last), running.pages + 1),
+            // More than a catch-up fetches, or no way to ask for the next page.
+            _ => self.gap = true,
         }
         true
     }
@@ -295,7 +362,8 @@ impl Archive {
     }
 
     fn send(&mut self, iq_id: String, query: Element, pages: u8, anchor: bool) {
-        self.requests.push_back(Iq::from_set(iq_id.clone(), query));
+        self.requests
+            .push_back((Iq::from_set(iq_id.clone(), query), anchor));
         self.running = Some(Running {
             query_id: iq_id.clone(),
             iq_id,

@@ -27,7 +27,7 @@ use crate::proto::xml::Attrs;
 use crate::proto::{
     xep0066, xep0085, xep0184, xep0308, xep0333, xep0359, xep0424, xep0428, xep0444, xep0461,
 };
-use crate::sort::VecMap;
+use crate::sort::{VecMap, VecSet};
 use crate::store::MessageRecord;
 
 /// How far an own message got. **Pending** is not here: it is read from the outbox.
@@ -156,6 +156,9 @@ pub struct Chat {
     conversations: VecMap<BareJid, Conversation>,
     changes: VecDeque<BareJid>,
     records: Vec<MessageRecord>,
+    /// Conversations restored from all the records the device reads for an open one
+    /// ([`Chat::restored_deep`]): opening them again reads nothing more.
+    deep: VecSet<BareJid>,
 }
 
 impl Chat {
@@ -165,6 +168,7 @@ impl Chat {
             conversations: VecMap::new(),
             changes: VecDeque::new(),
             records: Vec::new(),
+            deep: VecSet::new(),
         }
     }
 
@@ -210,6 +214,18 @@ impl Chat {
             }
         }
         self.changed(peer);
+    }
+
+    /// Whether `peer`'s conversation was restored from as many records as opening one
+    /// reads ([`Chat::restore_deep`]).
+    pub fn restored_deep(&self, peer: &BareJid) -> bool {
+        self.deep.contains(peer)
+    }
+
+    /// [`Chat::restore`] from all the records the device holds for an open conversation.
+    pub fn restore_deep(&mut self, peer: &BareJid, records: &[MessageRecord], read_until: f64) {
+        self.restore(peer, records, read_until);
+        self.deep.insert(peer.clone());
     }
 
     /// A message from the stream (live, a carbon's inside, an archive replay): `outgoing`

@@ -69,6 +69,12 @@ pub enum Update {
     /// Where the next session's archive catch-up starts (keep it): see
     /// [`Archive::position`].
     ArchiveNewest(String),
+    /// This stream's initial presence is out: contacts see the account available, and
+    /// what they send from now on arrives live (before it, only in the archive).
+    Available,
+    /// A catch-up could not fetch all that a lost stream missed ([`Archive::take_gap`]):
+    /// messages may be missing.
+    ArchiveGap,
     /// The server acknowledged this outbox entry: it may leave the store.
     Delivered(String),
     /// The server refused this outbox entry for good; the person decides what next.
@@ -186,13 +192,18 @@ impl Client {
     }
 
     /// A conversation's stored records ([`Chat::restore`]).
+    /// `deep`: all the device reads for an open conversation ([`Chat::restore_deep`]).
     pub fn restore_conversation(
         &mut self,
         peer: &BareJid,
         records: &[MessageRecord],
         read_until: f64,
+        deep: bool,
     ) {
-        self.chat.restore(peer, records, read_until);
+        match deep {
+            true => self.chat.restore_deep(peer, records, read_until),
+            false => self.chat.restore(peer, records, read_until),
+        }
         self.drain_chat();
     }
 
@@ -419,6 +430,7 @@ impl Client {
 
     pub fn handle_timeout(&mut self, now: Instant) {
         self.session.handle_timeout(now);
+        self.archive.handle_timeout(now);
         self.process(now);
     }
 
@@ -474,21 +486,34 @@ impl Client {
     }
 
     pub fn poll_timeout(&self) -> Option<Instant> {
-        match (self.session.poll_timeout(), self.feed.poll_timeout()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.session.poll_timeout(),
+            self.feed.poll_timeout(),
+            self.archive.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     // ---- internals ----------------------------------------------------------------
 
     fn process(&mut self, now: Instant) {
         self.process_session(now);
-        // Reads the feed wants, while the stream is up; a refused send is an answer too.
+        if let Some(notify) = self.presence_deferred {
+            if !self.feed.awaits_first_wave() && !self.archive.anchoring() {
+                self.presence_deferred = None;
+                // Straight to notifications if the sync is already over.
+                self.announce(now, notify || self.feed.progress().is_none());
+            }
+        }
+        // Reads the feed and the archive want, while the stream is up; a refused send is
+        // an answer too.
         while self.session.is_online() {
+            let announced = self.notify.is_some();
             let Some(iq) = self
                 .archive
-                .poll_request()
+                .poll_request(announced)
                 .or_else(|| self.feed.poll_request(now))
             else {
                 break;
@@ -504,18 +529,14 @@ impl Client {
         while let Some(change) = self.feed.poll_change() {
             self.updates.push_back(Update::Feed(change));
         }
+        if self.archive.take_gap() {
+            self.updates.push_back(Update::ArchiveGap);
+        }
         if let Some(position) = self.archive.position() {
             if self.archive_reported.as_deref() != Some(position) {
                 self.archive_reported = Some(position.to_owned());
                 self.updates
                     .push_back(Update::ArchiveNewest(position.to_owned()));
-            }
-        }
-        if let Some(notify) = self.presence_deferred {
-            if !self.feed.awaits_first_wave() && !self.archive.anchoring() {
-                self.presence_deferred = None;
-                // Straight to notifications if the sync is already over.
-                self.announce(now, notify || self.feed.progress().is_none());
             }
         }
         if self.notify == Some(false) && self.feed.progress().is_none() {
@@ -568,8 +589,9 @@ impl Client {
         presence
             .payloads
             .push(xep0115::caps_element(&self.disco_info(notify)));
-        if self.session.send_stanza(now, presence).is_ok() {
-            self.notify = Some(notify);
+        if self.session.send_stanza(now, presence).is_ok() && self.notify.replace(notify).is_none()
+        {
+            self.updates.push_back(Update::Available);
         }
     }
 
@@ -733,7 +755,7 @@ impl Client {
         }
         // A new stream after one that was lost: what the server archived since the last
         // message we got may never arrive otherwise (see `archive`).
-        self.archive.start();
+        self.archive.start(now);
         // The feeds of everyone on the roster (and our own).
         let notify = self.feed.synced_before();
         let contacts = self.roster.contacts().map(|c| c.jid.clone()).collect();

@@ -33,6 +33,9 @@ pub struct ChatState {
     /// Newest activity first.
     pub rows: RwSignal<Vec<ConversationRow>>,
     pub open: RwSignal<OpenConversation>,
+    /// When a catch-up could not fetch all a lost connection missed (ms since the
+    /// epoch): messages from before then may be missing.
+    pub gap: RwSignal<Option<f64>>,
 }
 
 impl ChatState {
@@ -91,5 +94,6 @@ impl ChatState {
     pub fn clear(&self) {
         self.rows.set(Vec::new());
         self.open.set(OpenConversation::default());
+        self.gap.set(None);
     }
 }

@@ -27,9 +27,8 @@ pub fn mark(name: &str) {
     }
 }
 
-/// Until the chat screen exists, the ids of messages received are kept in
-/// `window.__kith_received`: the fault-injection tests count them there (each exactly
-/// once). Only the build `scripts/test` makes for them has it (the `e2e-hooks` feature),
+/// The ids of messages received are kept in `window.__kith_received`: the
+/// fault-injection tests count them there (each exactly once), whatever screen is open. Only the build `scripts/test` makes for them has it (the `e2e-hooks` feature),
 /// and it keeps the newest [`RECEIVED_KEPT`] ids.
 #[cfg(feature = "e2e-hooks")]
 fn note_received(id: Option<String>) {
@@ -273,12 +272,13 @@ impl AppState {
     /// Reflects one change of the client's world.
     pub fn apply(&self, client: &Client, update: Update) {
         match update {
+            // Signed in; "Online" once contacts can reach us (`Available`).
             Update::Online(jid) => {
                 mark("kith:online");
-                self.status.set(ConnectionStatus::Online);
                 self.alert.set(None);
                 self.account.set(Some(jid.to_bare().to_string()));
             }
+            Update::Available => self.status.set(ConnectionStatus::Online),
             Update::Resumed => {
                 mark("kith:resumed");
                 self.status.set(ConnectionStatus::Online);
@@ -306,12 +306,13 @@ impl AppState {
             Update::Closed(reason) => self.closed(&reason),
             #[cfg(feature = "e2e-hooks")]
             Update::Message { id, .. } => note_received(id),
-            // Nothing shows messages yet (the chat screen comes with a later issue).
+            // Conversations redraw from `Conversation`.
             #[cfg(not(feature = "e2e-hooks"))]
             Update::Message { .. } => {}
             // Redrawn once per burst, by `show_feed` (see `net::socket::Sinks::settled`).
             Update::Feed(_) | Update::Answer { .. } => {}
             Update::Outbox(pending) => self.set_pending(pending),
+            Update::ArchiveGap => self.chat.gap.set(Some(js_sys::Date::now())),
             // For the store; what they change on screen comes as `Outbox`.
             Update::Delivered(_) | Update::Refused { .. } => {}
             // For the store.

@@ -7,6 +7,7 @@ pub mod feed;
 pub mod login;
 pub mod shell;
 pub mod update;
+pub mod window;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;

@@ -496,6 +496,31 @@ e2e('Bob\'s correction of his message updates it in place', async (page) => {
   }
 });
 
+e2e('typing is shown both ways: composing, then paused a few seconds after the last key', async (page) => {
+  const bob = await online(BOB);
+  try {
+    await signInOnline(page, ALICE);
+    await openChat(page, BOB.jid);
+    const state = (name) => (m) => m.child(name, NS.chatstates) !== null;
+    const composing = fromAlice(bob, state('composing'));
+    await composer(page).pressSequentially('Thinking');
+    await composing;
+    // No key since: Bob learns Alice paused (XEP-0085), without a message.
+    const paused = await fromAlice(bob, state('paused'), 15000);
+    assert.equal(paused.child('body'), null);
+    // And Bob's own typing shows in the conversation, until he sends.
+    bob.send(`<message xmlns='jabber:client' type='chat' to='${ALICE.jid}'><composing xmlns='${NS.chatstates}'/></message>`);
+    await status(page, /typing/i).waitFor();
+    const text = unique('Done thinking');
+    bob.chat(ALICE.jid, text);
+    await message(page, text).waitFor();
+    await status(page, /typing/i).waitFor({ state: 'detached' });
+    await signOut(page, { wipe: true });
+  } finally {
+    await bob.close();
+  }
+});
+
 e2e('a message written offline shows Pending, survives a reload and reaches Bob exactly once', async (page, proxy) => {
   const bob = await online(BOB);
   try {

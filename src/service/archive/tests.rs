@@ -42,8 +42,8 @@ fn fin(complete: bool, last: &str) -> IqOutcome {
 
 /// The query asked: its iq id and the archive id it goes after.
 fn asked(archive: &mut Archive) -> (String, String) {
-    let iq = archive.poll_request().expect("a query");
-    assert!(archive.poll_request().is_none());
+    let iq = archive.poll_request(true).expect("a query");
+    assert!(archive.poll_request(true).is_none());
     let Iq::Set { id, payload, .. } = iq else {
         panic!("{iq:?}")
     };
@@ -55,9 +55,10 @@ fn asked(archive: &mut Archive) -> (String, String) {
 }
 
 /// The query asked for where the session begins: its iq id.
+/// The anchor: asked before the presence is out.
 fn asked_newest(archive: &mut Archive) -> String {
-    let iq = archive.poll_request().expect("a query");
-    assert!(archive.poll_request().is_none());
+    let iq = archive.poll_request(false).expect("a query");
+    assert!(archive.poll_request(true).is_none());
     let Iq::Set { id, payload, .. } = iq else {
         panic!("{iq:?}")
     };
@@ -82,7 +83,7 @@ fn empty_fin() -> IqOutcome {
 #[test]
 fn the_first_stream_asks_where_the_session_begins_and_a_lost_one_catches_up_from_there() {
     let mut archive = Archive::new(account());
-    archive.start();
+    archive.start(Instant(0));
     let q = asked_newest(&mut archive);
     // The newest archived message is from before this session: noted, not delivered.
     assert_eq!(
@@ -90,11 +91,24 @@ fn the_first_stream_asks_where_the_session_begins_and_a_lost_one_catches_up_from
         Verdict::Duplicate
     );
     assert!(archive.handle_response(&q, &fin(true, "s0")));
-    assert!(archive.poll_request().is_none());
-    // The stream is lost before any message arrived live: m1 was archived meanwhile.
-    archive.start();
+    // Then, once the presence is out (not before), what came since the anchor: a message
+    // routed before the presence is only in the archive.
+    assert!(
+        archive.poll_request(false).is_none(),
+        "waits for the presence"
+    );
     let (q, after) = asked(&mut archive);
     assert_eq!(after, "s0");
+    assert!(matches!(
+        archive.handle_message(&replayed("user@example.org", &q, "m0", "s0b")),
+        Verdict::Replayed(_)
+    ));
+    assert!(archive.handle_response(&q, &fin(true, "s0b")));
+    assert!(archive.poll_request(true).is_none());
+    // The stream is lost before any message arrived live: m1 was archived meanwhile.
+    archive.start(Instant(0));
+    let (q, after) = asked(&mut archive);
+    assert_eq!(after, "s0b");
     assert!(matches!(
         archive.handle_message(&replayed("user@example.org", &q, "m1", "s1")),
         Verdict::Replayed(_)
@@ -104,11 +118,11 @@ fn the_first_stream_asks_where_the_session_begins_and_a_lost_one_catches_up_from
 #[test]
 fn an_empty_archive_at_the_start_means_a_lost_stream_replays_it_all() {
     let mut archive = Archive::new(account());
-    archive.start();
+    archive.start(Instant(0));
     let q = asked_newest(&mut archive);
     assert!(archive.handle_response(&q, &empty_fin()));
-    archive.start();
-    let iq = archive.poll_request().expect("a query");
+    archive.start(Instant(0));
+    let iq = archive.poll_request(true).expect("a query");
     let Iq::Set { id, payload, .. } = iq else {
         panic!("{iq:?}")
     };
@@ -123,7 +137,7 @@ fn an_empty_archive_at_the_start_means_a_lost_stream_replays_it_all() {
 #[test]
 fn a_live_message_before_the_answer_is_where_a_catch_up_starts() {
     let mut archive = Archive::new(account());
-    archive.start();
+    archive.start(Instant(0));
     let q = asked_newest(&mut archive);
     assert_eq!(archive.handle_message(&live("m1", "s1")), Verdict::Live);
     // The archive's newest is that same message, or one before it: s1 stays the mark.
@@ -132,7 +146,7 @@ fn a_live_message_before_the_answer_is_where_a_catch_up_starts() {
         Verdict::Duplicate
     );
     assert!(archive.handle_response(&q, &fin(true, "s1")));
-    archive.start();
+    archive.start(Instant(0));
     assert_eq!(asked(&mut archive).1, "s1");
 }
 
@@ -140,7 +154,7 @@ fn a_live_message_before_the_answer_is_where_a_catch_up_starts() {
 fn no_archive_or_no_archive_ids_means_no_catch_up_and_a_lost_answer_is_asked_again() {
     // The server refuses the query: it keeps no archive for us.
     let mut archive = Archive::new(account());
-    archive.start();
+    archive.start(Instant(0));
     let q = asked_newest(&mut archive);
     let refused = IqOutcome::Error(crate::proto::rfc6120::StanzaError::new(
         crate::proto::rfc6120::ErrorType::Cancel,
@@ -149,27 +163,33 @@ fn no_archive_or_no_archive_ids_means_no_catch_up_and_a_lost_answer_is_asked_aga
         "no archive",
     ));
     assert!(archive.handle_response(&q, &refused));
-    archive.start();
-    assert!(archive.poll_request().is_none());
+    assert!(!archive.take_gap(), "nothing lost yet");
+    archive.start(Instant(0));
+    assert!(archive.poll_request(true).is_none());
+    // A stream was lost, and nothing can say what it missed: a gap.
+    assert!(archive.take_gap());
+    assert!(!archive.take_gap(), "told once");
 
-    // The answer is lost with its stream: the next stream asks again.
+    // The answer is lost with its stream: the next stream asks again (no gap).
     let mut archive = Archive::new(account());
-    archive.start();
+    archive.start(Instant(0));
     let q = asked_newest(&mut archive);
     assert!(archive.handle_response(&q, &IqOutcome::Disconnected));
-    archive.start();
+    archive.start(Instant(0));
     asked_newest(&mut archive);
+    assert!(!archive.take_gap());
 
     // An empty archive, then chat without archive ids: replaying the archive's start
     // would repeat what arrived live.
     let mut archive = Archive::new(account());
-    archive.start();
+    archive.start(Instant(0));
     let q = asked_newest(&mut archive);
     assert!(archive.handle_response(&q, &empty_fin()));
     let plain = message("<message xmlns='jabber:client' from='juliet@example.com' type='chat' id='m1'><body>hi</body></message>");
     assert_eq!(archive.handle_message(&plain), Verdict::Live);
-    archive.start();
-    assert!(archive.poll_request().is_none());
+    archive.start(Instant(0));
+    assert!(archive.poll_request(true).is_none());
+    assert!(archive.take_gap());
 }
 
 #[test]
@@ -183,7 +203,7 @@ fn a_new_stream_replays_what_was_archived_after_the_newest_delivered_once() {
     );
 
     // The stream is lost for good; the new one asks after s2.
-    archive.start();
+    archive.start(Instant(0));
     let (q, after) = asked(&mut archive);
     assert_eq!(after, "s2");
     // m4 arrives live on the new stream while the archive replays m3 and m4.
@@ -199,7 +219,7 @@ fn a_new_stream_replays_what_was_archived_after_the_newest_delivered_once() {
         Verdict::Duplicate
     );
     assert!(archive.handle_response(&q, &fin(true, "s4")));
-    assert!(archive.poll_request().is_none(), "complete");
+    assert!(archive.poll_request(true).is_none(), "complete");
     // And m3 is not delivered live again either.
     assert_eq!(
         archive.handle_message(&live("m3", "s3")),
@@ -211,7 +231,7 @@ fn a_new_stream_replays_what_was_archived_after_the_newest_delivered_once() {
 fn an_incomplete_answer_pages_on_and_stops_at_a_bound() {
     let mut archive = Archive::new(account());
     archive.handle_message(&live("m1", "s1"));
-    archive.start();
+    archive.start(Instant(0));
     let (q, _) = asked(&mut archive);
     assert!(archive.handle_response(&q, &fin(false, "s100")));
     let (q, after) = asked(&mut archive);
@@ -219,13 +239,16 @@ fn an_incomplete_answer_pages_on_and_stops_at_a_bound() {
     let mut pages = 2;
     let mut q = q;
     while archive.handle_response(&q, &fin(false, &format!("s{pages}00"))) {
-        let Some(iq) = archive.poll_request() else {
+        let Some(iq) = archive.poll_request(true) else {
             break;
         };
+        assert!(!archive.take_gap(), "no gap while it pages on");
         q = iq.id().to_owned();
         pages += 1;
     }
     assert_eq!(pages, MAX_PAGES, "bounded");
+    // What is past the bound is a gap the person is told of.
+    assert!(archive.take_gap());
 }
 
 #[test]
@@ -237,7 +260,7 @@ fn results_from_anyone_but_our_archive_or_for_another_query_are_ignored() {
         archive.handle_message(&replayed("user@example.org", "mam-1", "m2", "s2")),
         Verdict::Ignored
     );
-    archive.start();
+    archive.start(Instant(0));
     let (q, _) = asked(&mut archive);
     for from in [
         "juliet@example.com",
@@ -267,12 +290,61 @@ fn results_from_anyone_but_our_archive_or_for_another_query_are_ignored() {
 }
 
 #[test]
-fn an_archive_that_refuses_ends_the_catch_up_quietly() {
+fn a_catch_up_lost_ends_quietly_and_one_refused_is_a_gap() {
     let mut archive = Archive::new(account());
     archive.handle_message(&live("m1", "s1"));
-    archive.start();
+    archive.start(Instant(0));
     let (q, _) = asked(&mut archive);
     assert!(archive.handle_response(&q, &IqOutcome::Disconnected));
-    assert!(archive.poll_request().is_none());
+    assert!(archive.poll_request(true).is_none());
     assert!(!archive.handle_response("roster-1", &IqOutcome::Disconnected));
+    assert!(!archive.take_gap(), "the next stream asks again");
+
+    archive.start(Instant(0));
+    let (q, _) = asked(&mut archive);
+    let refused = IqOutcome::Error(crate::proto::rfc6120::StanzaError::new(
+        crate::proto::rfc6120::ErrorType::Wait,
+        crate::proto::rfc6120::DefinedCondition::ResourceConstraint,
+        "",
+        "busy",
+    ));
+    assert!(archive.handle_response(&q, &refused));
+    assert!(archive.poll_request(true).is_none());
+    assert!(archive.take_gap());
+}
+
+#[test]
+fn a_catch_up_is_asked_again_later_for_what_a_dead_session_still_held() {
+    let mut archive = Archive::new(account());
+    archive.handle_message(&live("m1", "s1"));
+    archive.start(Instant(1_000));
+    let (q, after) = asked(&mut archive);
+    assert_eq!(after, "s1");
+    assert!(archive.handle_response(&q, &empty_fin()));
+    assert_eq!(archive.poll_timeout(), Some(Instant(16_000)));
+    archive.handle_timeout(Instant(15_999));
+    assert!(archive.poll_request(true).is_none(), "not yet");
+    // Meanwhile m2 came live; ejabberd has now archived m1½, which the dead session
+    // held: asked after the newest delivered, it is replayed once.
+    archive.handle_message(&live("m2", "s2"));
+    archive.handle_timeout(Instant(16_000));
+    let (q, after) = asked(&mut archive);
+    assert_eq!(after, "s2");
+    assert!(matches!(
+        archive.handle_message(&replayed("user@example.org", &q, "m3", "s3")),
+        Verdict::Replayed(_)
+    ));
+    assert!(archive.handle_response(&q, &fin(true, "s3")));
+    // The later times come too, then no more.
+    assert_eq!(archive.poll_timeout(), Some(Instant(61_000)));
+    archive.handle_timeout(Instant(200_000));
+    let (_, after) = asked(&mut archive);
+    assert_eq!(after, "s3");
+    assert_eq!(archive.poll_timeout(), None);
+
+    // The first stream's anchor is no catch-up: nothing to ask again.
+    let mut archive = Archive::new(account());
+    archive.start(Instant(0));
+    asked_newest(&mut archive);
+    assert_eq!(archive.poll_timeout(), None);
 }

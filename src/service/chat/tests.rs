@@ -433,6 +433,16 @@ fn a_restore_folds_records_as_the_live_session_did() {
         live.conversation(&bob()).unwrap().messages
     );
     assert_eq!(warm.conversation(&bob()).unwrap().read_until, 1_000.0);
+
+    // Restored for the list (a few records), then deep for the open conversation: only
+    // the deep one spares the next opening its read; folding again changes nothing.
+    assert!(!warm.restored_deep(&bob()));
+    warm.restore_deep(&bob(), &records, 0.0);
+    assert!(warm.restored_deep(&bob()));
+    assert_eq!(
+        warm.conversation(&bob()).unwrap().messages,
+        live.conversation(&bob()).unwrap().messages
+    );
 }
 
 #[test]

@@ -135,7 +135,17 @@ fn answer_anchor(c: &mut Client, sent: &[Element]) -> Vec<Element> {
          </forwarded></result></message>"
     ));
     c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{q}'><fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>s0</first><last>s0</last></set></fin></iq>"));
-    frames(c)
+    let after = frames(c);
+    // The presence, then what the archive got since the anchor (archived, not routed to
+    // us, before the presence): nothing here.
+    let presence = after.iter().position(|f| f.is("presence", ns::DEFAULT_NS));
+    let catch_up = after
+        .iter()
+        .position(|f| String::from(f).contains("<after>s0</after>"));
+    assert!(presence.unwrap() < catch_up.unwrap(), "{after:?}");
+    let q = after[catch_up.unwrap()].attr("id").unwrap();
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{q}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"));
+    after
 }
 
 /// Answers every iq in `sent` with item-not-found.
@@ -1012,6 +1022,8 @@ fn the_first_presence_waits_for_where_the_archive_begins_even_when_refused() {
     // A presence first would have contacts write to a stream whose loss no catch-up
     // could repair: the archive's newest would be asked after what they wrote.
     assert!(!sent.iter().any(is_presence), "{sent:?}");
+    // Signed in, not yet reachable: the status says Online only with the presence out.
+    assert!(!updates(&mut c).contains(&Update::Available));
     let anchor = sent
         .iter()
         .find(|f| f.has_child("query", "urn:xmpp:mam:2"))
@@ -1021,6 +1033,31 @@ fn the_first_presence_waits_for_where_the_archive_begins_even_when_refused() {
         anchor.attr("id").unwrap()
     ));
     assert!(frames(&mut c).iter().any(is_presence));
+    assert!(updates(&mut c).contains(&Update::Available));
+}
+
+#[test]
+fn a_catch_up_the_archive_refuses_is_reported_as_a_gap() {
+    let mut c = with_roster();
+    new_stream(&mut c);
+    let sent = frames(&mut c);
+    let query = sent
+        .iter()
+        .find(|f| f.has_child("query", "urn:xmpp:mam:2"))
+        .expect("a catch-up after s0");
+    assert!(String::from(query).contains("<after>s0</after>"));
+    assert!(!updates(&mut c).contains(&Update::ArchiveGap));
+    c.handle_frame(t(), &format!(
+        "<iq xmlns='jabber:client' type='error' id='{}'><error type='wait'><resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+        query.attr("id").unwrap()
+    ));
+    assert_eq!(
+        updates(&mut c)
+            .iter()
+            .filter(|u| **u == Update::ArchiveGap)
+            .count(),
+        1
+    );
 }
 
 #[test]

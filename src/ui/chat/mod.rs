@@ -2,7 +2,7 @@
 //! Bodies are text nodes; only `http(s)` links become links.
 
 use leptos::ev::{KeyboardEvent, SubmitEvent};
-use leptos::html::{Input, Textarea};
+use leptos::html::{Input, Textarea, Ul};
 use leptos::prelude::*;
 
 use crate::app::use_app;
@@ -10,10 +10,13 @@ use crate::proto::jid::BareJid;
 use crate::service::chat::{ChatMessage, Compose, Delivery};
 use crate::state::chat::ConversationRow;
 use crate::state::{AppState, Route};
+use crate::ui::px;
+use crate::ui::window::{row_key, windowed};
 
-/// Messages rendered at first; "Show older messages" adds as many again. The list says
-/// how many there are in all (`aria-setsize`) and where each rendered one is.
-const WINDOW: usize = 100;
+/// Height assumed for a message not yet rendered (one line, its time and buttons).
+const ESTIMATE_PX: f64 = 96.0;
+/// Without a key for this long, the contact is told the person paused (XEP-0085).
+const PAUSED_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 /// The reactions offered by **React**.
 const EMOJIS: [&str; 6] = ["👍", "❤️", "😂", "😮", "😢", "🎉"];
 
@@ -60,6 +63,7 @@ pub fn ChatsScreen() -> impl IntoView {
                 <p class="empty">"No conversations yet. Open a contact and choose Message."</p>
             </Show>
             <NotificationsButton/>
+            <GapNote/>
             <ul role="list" aria-label="Conversations" class="conversations">
                 {move || rows(true).into_iter().map(item).collect_view()}
             </ul>
@@ -75,6 +79,23 @@ pub fn ChatsScreen() -> impl IntoView {
 }
 
 /// Asks for permission to notify, on the person's click (never at load).
+/// Said wherever messages show, once a catch-up fell short (`ChatState::gap`): never a
+/// silent hole in a conversation.
+#[component]
+fn GapNote() -> impl IntoView {
+    let gap = expect_context::<AppState>().chat.gap;
+    move || {
+        gap.get().map(|at| {
+            view! {
+                <p class="gap" role="note">
+                    "Some messages from before " {clock(at)}
+                    " could not be fetched from the server's archive: they may be missing here."
+                </p>
+            }
+        })
+    }
+}
+
 #[component]
 fn NotificationsButton() -> impl IntoView {
     use web_sys::{Notification, NotificationPermission};
@@ -129,57 +150,72 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
                 .unwrap_or_else(|| peer.clone())
         }
     };
-    let shown = RwSignal::new(WINDOW);
-    let total = move || state.chat.open.with(|o| o.messages.len());
-    // Scrolled near the top: the window grows by older messages (the browser keeps what
-    // is on screen in place as they are added above it).
-    // Past what this device holds, the server's archive is asked for a page more.
+    let total = Signal::derive(move || state.chat.open.with(|o| o.messages.len()));
+    let keys = Memo::new(move |_| {
+        state
+            .chat
+            .open
+            .with(|o| o.messages.iter().map(message_key).collect::<Vec<_>>())
+    });
+    let list = NodeRef::<Ul>::new();
+    let win = windowed(keys, list, ESTIMATE_PX);
+    // Older messages added above keep what is on screen in place: the page scrolls down
+    // by their (estimated) height. (Scroll anchoring cannot: the rows it would anchor to
+    // are drawn anew.)
+    let first = StoredValue::new(None::<u64>);
+    Effect::new(move |_| {
+        let before = first.get_value();
+        first.set_value(keys.with(|k| k.first().copied()));
+        let added = before.and_then(|before| {
+            keys.with_untracked(|k| k.iter().position(|key| *key == before))
+        });
+        if let Some(n) = added.filter(|&n| n > 0) {
+            let by = win.offset(n);
+            request_animation_frame(move || window().scroll_by_with_x_and_y(0.0, by));
+        }
+    });
+    // Past what this device holds, the server's archive is asked for a page more (once,
+    // however often this runs meanwhile); it is added above, where the browser keeps
+    // what is on screen in place.
     let older = {
         let jid = jid.clone();
         move || {
-            let all = state.chat.open.with_untracked(|o| o.messages.len());
-            if all > shown.get_untracked() {
-                shown.update(|s| *s += WINDOW);
-            } else {
-                // Room for the page asked (asked once, however often this runs meanwhile).
-                shown.set(all + WINDOW);
-                if let Ok(account) = app.account() {
-                    account.load_older_messages(&jid);
-                }
+            if let Ok(account) = app.account() {
+                account.load_older_messages(&jid);
             }
         }
     };
-    let near_top = {
+    // Whether the newest message is in view: then what arrives (or a row measured
+    // taller than estimated) keeps it there, as a conversation does.
+    let stick = StoredValue::new(true);
+    let scrolled = {
         let older = older.clone();
         window_event_listener(leptos::ev::scroll, move |_| {
-            if window().scroll_y().unwrap_or(0.0) < 300.0 {
+            let page = window();
+            let y = page.scroll_y().unwrap_or(0.0);
+            let height = page
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(0.0);
+            let end = document().body().map_or(0, |b| b.scroll_height());
+            stick.set_value(y + height >= f64::from(end) - 80.0);
+            if y < 300.0 && win.range.get_untracked().0 == 0 {
                 older();
             }
         })
     };
-    on_cleanup(move || near_top.remove());
-    // A conversation opens at its newest message.
-    let opened = StoredValue::new(false);
+    on_cleanup(move || scrolled.remove());
+    // A conversation opens at its newest message, and stays there while it is in view.
     Effect::new(move |_| {
-        if total() > 0 && !opened.get_value() {
-            opened.set_value(true);
+        win.height();
+        if total.get() > 0 && stick.get_value() {
             request_animation_frame(|| {
                 let height = document().body().map_or(0, |b| b.scroll_height());
                 window().scroll_to_with_x_and_y(0.0, f64::from(height));
             });
         }
     });
-    let window = move || {
-        let first = total().saturating_sub(shown.get());
-        state.chat.open.with(|o| {
-            o.messages
-                .iter()
-                .enumerate()
-                .skip(first)
-                .map(|(i, m)| (i, m.clone()))
-                .collect::<Vec<_>>()
-        })
-    };
     let text = RwSignal::new(String::new());
     let mode = RwSignal::new(Mode::Write);
     let input = NodeRef::<Textarea>::new();
@@ -221,19 +257,39 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
         submit();
     };
     // Enter sends; Shift+Enter is a new line.
-    // XEP-0085: "composing" once per message written (the message itself says "active").
+    // XEP-0085: "composing" once per message written (the message itself says "active"),
+    // "paused" after a few seconds without a key.
     let composing = StoredValue::new(false);
+    let pause = StoredValue::new(None::<TimeoutHandle>);
+    let stop_pause = move || {
+        if let Some(handle) = pause.try_update_value(Option::take).flatten() {
+            handle.clear();
+        }
+    };
+    on_cleanup(stop_pause);
     let on_key = move |ev: KeyboardEvent| {
+        stop_pause();
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
             ev.prevent_default();
             composing.set_value(false);
             submit();
-        } else if !composing.get_value() {
+            return;
+        }
+        if !composing.get_value() {
             composing.set_value(true);
             if let Ok(account) = app.account() {
-                account.typing(&actions.peer.get_value());
+                account.typing(&actions.peer.get_value(), true);
             }
         }
+        let paused = move || {
+            if composing.try_set_value(false).is_none() {
+                if let Ok(account) = app.account() {
+                    account.typing(&actions.peer.get_value(), false);
+                }
+            }
+        };
+        let handle = set_timeout_with_handle(paused, PAUSED_AFTER).ok();
+        pause.set_value(handle);
     };
     let attach = {
         let jid = jid.clone();
@@ -253,26 +309,42 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
         <section class="conversation-screen" aria-labelledby="conversation-heading">
             <p class="back"><a href=Route::Chats.href()>"All chats"</a></p>
             <h2 id="conversation-heading"><bdi>{name}</bdi></h2>
-            <Show when=move || { total() > 0 }>
+            <Show when=move || { total.get() > 0 }>
                 <button type="button" class="plain" on:click={
                     let older = older.clone();
                     move |_| older()
                 }>"Show older messages"</button>
             </Show>
-            <ul role="list" aria-label="Messages" class="messages">
-                // Redrawn whole when the conversation changes: a window of a few hundred
-                // at most, and much less code than a keyed list of its own.
+            <GapNote/>
+            <ul
+                role="list"
+                aria-label="Messages"
+                class="messages"
+                node_ref=list
+                style:padding-top=move || px(win.padding(false))
+                style:padding-bottom=move || px(win.padding(true))
+            >
+                // Drawn anew when the window moves or the conversation changes: a few
+                // dozen rows, and less code than a keyed list.
                 {move || {
-                    let all = total();
-                    let mut last_day = None;
-                    window()
-                        .into_iter()
-                        .map(|(i, m)| {
-                            let today = day(m.time);
-                            let new_day = last_day.replace(today.clone()) != Some(today);
-                            view! { <MessageItem index=i total=all message=m new_day=new_day actions=actions/> }
-                        })
-                        .collect_view()
+                    let (start, end) = win.range.get();
+                    let total = total.get();
+                    state.chat.open.with(|o| {
+                        let shown = o.messages.get(start..end).unwrap_or_default();
+                        let mut last_day = start
+                            .checked_sub(1)
+                            .and_then(|i| o.messages.get(i))
+                            .map(|m| day(m.time));
+                        shown
+                            .iter()
+                            .enumerate()
+                            .map(|(i, m)| {
+                                let today = day(m.time);
+                                let new_day = last_day.replace(today.clone()) != Some(today);
+                                view! { <MessageItem index=start + i total message=m.clone() new_day actions/> }
+                            })
+                            .collect_view()
+                    })
                 }}
             </ul>
             <Show when=move || state.chat.open.with(|o| o.typing)>
@@ -333,6 +405,11 @@ impl Actions {
             }
         });
     }
+}
+
+/// A message's row key: its id, on its side (the two sides choose ids independently).
+fn message_key(message: &ChatMessage) -> u64 {
+    row_key(&[if message.outgoing { ">" } else { "<" }, &message.id])
 }
 
 #[component]
@@ -412,13 +489,15 @@ fn MessageItem(
     let own = message.outgoing;
     let live = !message.retracted;
     view! {
-        {new_day.then(|| view! { <li class="day" aria-hidden="true">{day(message.time)}</li> })}
         <li
-            class="message"
+            class="message-row"
             class:own=own
+            data-pos=index.to_string()
             aria-setsize=total.to_string()
             aria-posinset=(index + 1).to_string()
         >
+            {new_day.then(|| view! { <p class="day" aria-hidden="true">{day(message.time)}</p> })}
+            <div class="message">
             {quote.map(|q| view! { <p class="quote">"Replying to: "<bdi>{q}</bdi></p> })}
             {match live {
                 true => view! { <p class="body">{linked(&message.body)}</p> }.into_any(),
@@ -456,6 +535,7 @@ fn MessageItem(
                     </p>
                 </Show>
             </Show>
+            </div>
         </li>
     }
 }
