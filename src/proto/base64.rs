@@ -68,6 +68,13 @@ pub fn decode(text: impl AsRef<[u8]>) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// [`decode`] after dropping ASCII whitespace: avatar and vCard photo data is often
+/// wrapped in lines (RFC 2045 style) by the clients that publish it.
+pub fn decode_wrapped(text: &str) -> Option<Vec<u8>> {
+    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    decode(compact)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +112,14 @@ mod tests {
         ] {
             assert_eq!(decode(text), STANDARD.decode(text).ok(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn wrapped_text_decodes_once_unwrapped() {
+        assert_eq!(
+            decode_wrapped(" Zm9v\r\nYmFy\n").as_deref(),
+            Some(&b"foobar"[..])
+        );
+        assert_eq!(decode_wrapped("Zm9v\nYmE"), None, "still padded base64");
     }
 }

@@ -30,18 +30,28 @@ pub mod xep0059;
 pub mod xep0060;
 /// XEP-0066: out-of-band data (attachments).
 pub mod xep0066;
+/// XEP-0084: User Avatar.
+pub mod xep0084;
 /// XEP-0085: chat state notifications.
 pub mod xep0085;
 /// XEP-0115: Entity Capabilities (the `ver` hash and the `<c/>` of presence).
 pub mod xep0115;
+/// XEP-0153: vCard-based avatars (the vcard-temp photo).
+pub mod xep0153;
+/// XEP-0172: User Nickname.
+pub mod xep0172;
 /// XEP-0184: message delivery receipts.
 pub mod xep0184;
+/// XEP-0191: Blocking Command.
+pub mod xep0191;
 /// XEP-0198: stream management nonzas.
 pub mod xep0198;
 /// XEP-0277: Microblogging over XMPP (Atom entries).
 pub mod xep0277;
 /// XEP-0280: message carbons.
 pub mod xep0280;
+/// XEP-0292: vCard4 over XMPP (the profile).
+pub mod xep0292;
 /// XEP-0308: last message correction.
 pub mod xep0308;
 /// XEP-0313: message archive management.
@@ -52,6 +62,8 @@ pub mod xep0333;
 pub mod xep0359;
 /// XEP-0363: HTTP file upload.
 pub mod xep0363;
+/// XEP-0392: Consistent Color Generation.
+pub mod xep0392;
 /// XEP-0424: message retraction.
 pub mod xep0424;
 /// XEP-0428: fallback indication.

@@ -38,6 +38,26 @@ pub const PUBSUB_PUBLISH_OPTIONS: &str = "http://jabber.org/protocol/pubsub#publ
 pub const XHTML: &str = "http://www.w3.org/1999/xhtml";
 /// XEP-0115: entity capabilities.
 pub const CAPS: &str = "http://jabber.org/protocol/caps";
+/// XEP-0054: vcard-temp (the legacy vCard, where XEP-0153 clients find an avatar).
+pub const VCARD_TEMP: &str = "vcard-temp";
+/// XEP-0153: the presence payload announcing the vcard-temp photo's hash.
+pub const VCARD_UPDATE: &str = "vcard-temp:x:update";
+/// XEP-0084: User Avatar, its two PEP nodes (and the `+notify` of metadata).
+pub const AVATAR_DATA: &str = "urn:xmpp:avatar:data";
+pub const AVATAR_METADATA: &str = "urn:xmpp:avatar:metadata";
+pub const AVATAR_METADATA_NOTIFY: &str = "urn:xmpp:avatar:metadata+notify";
+/// XEP-0172: User Nickname (payload namespace and PEP node alike).
+pub const NICK: &str = "http://jabber.org/protocol/nick";
+pub const NICK_NOTIFY: &str = "http://jabber.org/protocol/nick+notify";
+/// XEP-0191: Blocking Command.
+pub const BLOCKING: &str = "urn:xmpp:blocking";
+/// XEP-0292: vCard4 over XMPP: the payload namespace (RFC 6351) and the PEP node.
+pub const VCARD4: &str = "urn:ietf:params:xml:ns:vcard-4.0";
+pub const VCARD4_NODE: &str = "urn:xmpp:vcard4";
+pub const VCARD4_NOTIFY: &str = "urn:xmpp:vcard4+notify";
+/// The account feature of a server that keeps vcard-temp and the PEP avatar and vCard4
+/// in step itself (Prosody's mod_vcard_legacy).
+pub const PEP_VCARD_CONVERSION: &str = "urn:xmpp:pep-vcard-conversion:0";
 /// XEP-0198: stream management.
 pub const SM: &str = "urn:xmpp:sm:3";
 /// XEP-0199: XMPP ping.

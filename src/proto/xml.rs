@@ -34,3 +34,11 @@ impl Attrs for ElementBuilder {
 pub(crate) fn lang(el: &Element) -> String {
     el.attr_ns(XML, "lang").unwrap_or_default().to_owned()
 }
+
+/// The trimmed text of `el`, `None` when blank, cut to `max_chars` characters: names and
+/// profile fields are someone else's text, kept in memory and in the store.
+pub(crate) fn trimmed_text(el: &Element, max_chars: usize) -> Option<String> {
+    let text = el.text();
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.chars().take(max_chars).collect())
+}

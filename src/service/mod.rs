@@ -7,6 +7,7 @@ pub mod chat;
 pub mod feed;
 pub mod images;
 pub mod outbox;
+pub mod people;
 pub mod presence;
 pub mod roster;
 pub mod upload;

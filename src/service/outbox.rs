@@ -44,6 +44,12 @@ pub enum WriteKind {
     Message {
         to: BareJid,
     },
+    /// A publish to one of the person's profile nodes (avatar, nickname, vCard4), asking
+    /// for `access`; `None` for the vcard-temp copy of the avatar, which has none. The
+    /// item says which ([`crate::service::people`]).
+    Profile {
+        access: Option<Access>,
+    },
 }
 
 impl WriteKind {
@@ -61,6 +67,7 @@ impl WriteKind {
             WriteKind::Roster(RosterEdit::Set { .. }) => "roster-set",
             WriteKind::Roster(RosterEdit::Remove(_)) => "roster-remove",
             WriteKind::Message { .. } => "message",
+            WriteKind::Profile { .. } => "profile",
         }
     }
 
@@ -123,6 +130,7 @@ impl OutboxEntry {
     pub fn to_record(&self, account: &str, seq: f64) -> OutboxRecord {
         let (access, name) = match &self.kind {
             WriteKind::Post { access } => (Some(access.as_str().to_owned()), None),
+            WriteKind::Profile { access } => (access.map(|a| a.as_str().to_owned()), None),
             WriteKind::Roster(RosterEdit::Set { name, .. }) => (None, name.clone()),
             _ => (None, None),
         };
@@ -184,6 +192,9 @@ impl OutboxEntry {
             }),
             ("roster-remove", _) => WriteKind::Roster(RosterEdit::Remove(contact()?)),
             ("message", _) => WriteKind::Message { to: contact()? },
+            ("profile", Some(_)) => WriteKind::Profile {
+                access: record.access.as_deref().map(Access::from_option),
+            },
             _ => return legacy::entry(record),
         };
         Some(OutboxEntry::restored(record, kind, item))
@@ -261,6 +272,7 @@ impl PendingWrite {
             WriteKind::Unlike => "Taking back a like".into(),
             WriteKind::Delete => "Deleting a post".into(),
             WriteKind::Message { to } => format!("A message to {to}"),
+            WriteKind::Profile { .. } => super::people::describe_write(self.item.as_ref()).into(),
         }
     }
 }
@@ -690,6 +702,20 @@ mod tests {
                 None,
             ),
             (WriteKind::Roster(RosterEdit::Remove(juliet())), None),
+            (
+                WriteKind::Profile {
+                    access: Some(Access::Open),
+                },
+                Some(ItemKey::new(
+                    ME,
+                    "http://jabber.org/protocol/nick",
+                    "current",
+                )),
+            ),
+            (
+                WriteKind::Profile { access: None },
+                Some(ItemKey::new(ME, "vcard-temp", "current")),
+            ),
         ]
     }
 
@@ -710,6 +736,8 @@ mod tests {
                 "roster-set",
                 "roster-set",
                 "roster-remove",
+                "profile",
+                "profile",
             ]
         );
     }

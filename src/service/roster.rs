@@ -81,13 +81,10 @@ impl Contact {
         }
     }
 
-    /// The roster name, else the JID's local part, else the whole JID (a server or gateway).
+    /// The roster name, else the JID's local part, else the whole JID (a server or
+    /// gateway): [`super::people::display_name`] without what the contact published.
     pub fn display_name(&self) -> String {
-        match (&self.name, self.jid.node()) {
-            (Some(name), _) => name.clone(),
-            (None, Some(node)) => node.to_string(),
-            (None, None) => self.jid.to_string(),
-        }
+        super::people::display_name(&self.jid, self.name.as_deref(), None)
     }
 }
 
