@@ -40,6 +40,8 @@ pub mod xep0115;
 pub mod xep0184;
 /// XEP-0198: stream management nonzas.
 pub mod xep0198;
+/// XEP-0203: delayed delivery (the stamp of a late message).
+pub mod xep0203;
 /// XEP-0249: direct MUC invitations.
 pub mod xep0249;
 /// XEP-0277: Microblogging over XMPP (Atom entries).

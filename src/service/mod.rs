@@ -8,6 +8,7 @@ pub mod feed;
 pub mod images;
 pub mod outbox;
 pub mod presence;
+pub mod rooms;
 pub mod roster;
 pub mod upload;
 
