@@ -24,6 +24,8 @@ pub mod rfc6121;
 pub mod xep0004;
 /// XEP-0030: service discovery.
 pub mod xep0030;
+/// XEP-0045: multi-user chat (rooms).
+pub mod xep0045;
 /// XEP-0059: Result Set Management (the paging position of a result).
 pub mod xep0059;
 /// XEP-0060: publish-subscribe requests.
@@ -46,6 +48,10 @@ pub mod xep0184;
 pub mod xep0191;
 /// XEP-0198: stream management nonzas.
 pub mod xep0198;
+/// XEP-0203: delayed delivery (the stamp of a late message).
+pub mod xep0203;
+/// XEP-0249: direct MUC invitations.
+pub mod xep0249;
 /// XEP-0277: Microblogging over XMPP (Atom entries).
 pub mod xep0277;
 /// XEP-0280: message carbons.
@@ -64,8 +70,12 @@ pub mod xep0359;
 pub mod xep0363;
 /// XEP-0392: Consistent Color Generation.
 pub mod xep0392;
+/// XEP-0402: PEP native bookmarks (rooms).
+pub mod xep0402;
 /// XEP-0424: message retraction.
 pub mod xep0424;
+/// XEP-0425: moderated message retraction.
+pub mod xep0425;
 /// XEP-0428: fallback indication.
 pub mod xep0428;
 /// XEP-0444: message reactions.

@@ -23,6 +23,15 @@ pub const DATA_FORMS: &str = "jabber:x:data";
 /// XEP-0030: service discovery.
 pub const DISCO_INFO: &str = "http://jabber.org/protocol/disco#info";
 pub const DISCO_ITEMS: &str = "http://jabber.org/protocol/disco#items";
+/// XEP-0045: multi-user chat.
+pub const MUC: &str = "http://jabber.org/protocol/muc";
+pub const MUC_USER: &str = "http://jabber.org/protocol/muc#user";
+pub const MUC_ADMIN: &str = "http://jabber.org/protocol/muc#admin";
+pub const MUC_OWNER: &str = "http://jabber.org/protocol/muc#owner";
+/// XEP-0045 §15.5.3: the form type of a room configuration.
+pub const MUC_ROOMCONFIG: &str = "http://jabber.org/protocol/muc#roomconfig";
+/// XEP-0045 §15.5.4: the form type of a room's disco#info extension.
+pub const MUC_ROOMINFO: &str = "http://jabber.org/protocol/muc#roominfo";
 /// XEP-0059: result set management.
 pub const RSM: &str = "http://jabber.org/protocol/rsm";
 /// XEP-0060: publish-subscribe.
@@ -64,6 +73,8 @@ pub const SM: &str = "urn:xmpp:sm:3";
 pub const PING: &str = "urn:xmpp:ping";
 /// XEP-0203: delayed delivery.
 pub const DELAY: &str = "urn:xmpp:delay";
+/// XEP-0249: direct MUC invitations.
+pub const CONFERENCE: &str = "jabber:x:conference";
 /// XEP-0277: microblogging over XMPP (the PEP node of posts).
 pub const MICROBLOG: &str = "urn:xmpp:microblog:0";
 /// XEP-0277 §4: a post's comments live on the node with this prefix followed by the post id.
@@ -104,6 +115,12 @@ pub const HINTS: &str = "urn:xmpp:hints";
 pub const RETRACT: &str = "urn:xmpp:message-retract:1";
 pub const RETRACT_0: &str = "urn:xmpp:message-retract:0";
 pub const FASTEN: &str = "urn:xmpp:fasten:0";
+/// XEP-0425: moderated message retraction (version 0.3, and the fastening form of 0.2).
+pub const MODERATE: &str = "urn:xmpp:message-moderate:1";
+pub const MODERATE_0: &str = "urn:xmpp:message-moderate:0";
+/// XEP-0402: PEP native bookmarks (the node, and its `+notify` feature).
+pub const BOOKMARKS: &str = "urn:xmpp:bookmarks:1";
+pub const BOOKMARKS_NOTIFY: &str = "urn:xmpp:bookmarks:1+notify";
 /// XEP-0428: fallback indication.
 pub const FALLBACK: &str = "urn:xmpp:fallback:0";
 /// XEP-0444: message reactions.

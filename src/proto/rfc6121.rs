@@ -207,7 +207,7 @@ pub struct Message {
     pub type_: MessageType,
     /// `<body/>` texts by `xml:lang` (`""` when none is given).
     pub bodies: VecMap<String, String>,
-    /// Every child but bodies, subjects and the thread.
+    /// Every child but bodies and the thread (a `<subject/>` is kept here).
     pub payloads: Vec<Element>,
 }
 
@@ -252,8 +252,9 @@ impl TryFrom<Element> for Message {
             if child.is("body", ns::DEFAULT_NS) {
                 let lang = super::xml::lang(child);
                 message.bodies.insert(lang, child.text());
-            } else if child.is("subject", ns::DEFAULT_NS) || child.is("thread", ns::DEFAULT_NS) {
-                // Not used by Kith yet; kept out of the payloads as they are not one.
+            } else if child.is("thread", ns::DEFAULT_NS) {
+                // Not used by Kith; kept out of the payloads as it is not one. A `<subject/>`
+                // stays among them: a room's subject is one (XEP-0045 §8.1).
             } else {
                 message.payloads.push(child.clone());
             }

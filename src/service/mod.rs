@@ -9,6 +9,7 @@ pub mod images;
 pub mod outbox;
 pub mod people;
 pub mod presence;
+pub mod rooms;
 pub mod roster;
 pub mod upload;
 

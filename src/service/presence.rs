@@ -18,7 +18,7 @@ pub enum Availability {
 }
 
 impl Availability {
-    fn from_show(show: Option<&Show>) -> Availability {
+    pub fn from_show(show: Option<&Show>) -> Availability {
         match show {
             None => Availability::Online,
             Some(Show::Chat) => Availability::FreeToChat,
