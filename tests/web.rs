@@ -52,6 +52,8 @@ fn rows(n: usize) -> Vec<ContactRow> {
             } else {
                 Availability::Offline
             }),
+            sharing: Some("Both"),
+            groups: vec![],
         })
         .collect()
 }
@@ -128,6 +130,8 @@ async fn a_right_to_left_override_in_a_contact_name_stays_inside_it() {
         jid: "mallory@evil.example".into(),
         name: "\u{202E}Mallory".into(),
         availability: RwSignal::new(Availability::Online),
+        sharing: Some("Both"),
+        groups: vec![],
     }]);
     let _handle = leptos::mount::mount_to(root.clone(), move || {
         kith::app::App::provide(state);
@@ -530,6 +534,7 @@ mod feed {
         state.feed.show(
             &feed,
             &|_| None,
+            &|_| false,
             &[
                 write(WriteKind::Like),
                 write(WriteKind::Comment),
@@ -540,7 +545,7 @@ mod feed {
         let publish = write(WriteKind::Post {
             access: Access::Open,
         });
-        state.feed.show(&feed, &|_| None, &[publish]);
+        state.feed.show(&feed, &|_| None, &|_| false, &[publish]);
         assert!(pending_post(), "the post's own publication marks it");
     }
 
@@ -572,7 +577,7 @@ mod feed {
             .collect();
         let feed = Feed::restore(me, &records, &[]);
         let state = AppState::new();
-        state.feed.show(&feed, &|_| None, &[]);
+        state.feed.show(&feed, &|_| None, &|_| false, &[]);
         let parsed = || {
             feed.timeline()
                 .iter()
@@ -644,11 +649,11 @@ mod feed {
         let mut feed = Feed::restore_newest(me, &newest, &[]);
         feed.set_contacts([juliet]);
         let state = AppState::new();
-        state.feed.show(&feed, &|_| None, &[]);
+        state.feed.show(&feed, &|_| None, &|_| false, &[]);
         assert_eq!(state.feed.timeline.with_untracked(Vec::len), 3);
 
         feed.absorb(&older);
-        state.feed.show(&feed, &|_| None, &[]);
+        state.feed.show(&feed, &|_| None, &|_| false, &[]);
         assert_eq!(state.feed.timeline.with_untracked(Vec::len), 9);
         assert!(state.feed.incoming.with_untracked(Vec::is_empty));
 
@@ -663,7 +668,7 @@ mod feed {
         // The driver's clock (ms since the UNIX epoch): the next day.
         let now = kith::xmpp::Instant(1_775_210_400_000);
         assert!(feed.handle_message(now, &event.try_into().unwrap()));
-        state.feed.show(&feed, &|_| None, &[]);
+        state.feed.show(&feed, &|_| None, &|_| false, &[]);
         assert_eq!(state.feed.timeline.with_untracked(Vec::len), 9);
         assert_eq!(state.feed.incoming.with_untracked(Vec::len), 1);
     }

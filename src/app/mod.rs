@@ -15,6 +15,7 @@ mod chat;
 mod feed;
 mod follow;
 mod outbox;
+mod people;
 mod query;
 mod sync;
 mod upload;

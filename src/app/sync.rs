@@ -358,7 +358,11 @@ impl Account {
                 return;
             };
             let state = account.state();
-            c.with_client(|client| state.chat.show(client.chat(), client.roster(), None));
+            c.with_client(|client| {
+                state
+                    .chat
+                    .show(client.chat(), client.roster(), client.blocklist(), None)
+            });
             let open = state.route.with_untracked(|r| match r {
                 Route::Chat(peer) => crate::proto::jid::BareJid::new(peer).ok(),
                 _ => None,

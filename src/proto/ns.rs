@@ -16,6 +16,8 @@ pub const BIND: &str = "urn:ietf:params:xml:ns:xmpp-bind";
 pub const ROSTER: &str = "jabber:iq:roster";
 /// RFC 6121 §2.6.1: the stream feature announcing roster versioning.
 pub const ROSTER_VERSIONING: &str = "urn:xmpp:features:rosterver";
+/// RFC 6121 §3.4.1.
+pub const PRE_APPROVAL: &str = "urn:xmpp:features:pre-approval";
 /// RFC 7395: XMPP over WebSocket framing (`<open/>`, `<close/>`).
 pub const WEBSOCKET: &str = "urn:ietf:params:xml:ns:xmpp-framing";
 /// XEP-0004: data forms.

@@ -512,6 +512,8 @@ pub struct StreamFeatures {
     pub csi: bool,
     /// RFC 6121 §2.6.1.
     pub roster_versioning: bool,
+    /// RFC 6121 §3.4.1: subscription pre-approval.
+    pub pre_approval: bool,
 }
 
 impl StreamFeatures {
@@ -533,6 +535,8 @@ impl StreamFeatures {
                 features.csi = true;
             } else if child.is("ver", ns::ROSTER_VERSIONING) {
                 features.roster_versioning = true;
+            } else if child.is("sub", ns::PRE_APPROVAL) {
+                features.pre_approval = true;
             }
         }
         Ok(features)

@@ -20,12 +20,13 @@ use super::feed::{self, Feed, FeedChange, Recovery};
 use super::outbox::{
     DuplicateId, EntryState, Outbox, OutboxEntry, Outcome, PendingWrite, WriteKind,
 };
+use super::people::{self, Blocklist, Requests};
 use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
 use crate::proto::xep0277::Entry;
 use crate::proto::xml::Attrs;
-use crate::proto::{xep0085, xep0184, xep0280, xep0333};
+use crate::proto::{xep0085, xep0184, xep0191, xep0280, xep0333};
 use crate::store::MessageRecord;
 use crate::xmpp::framing::{FrameError, FrameParser};
 use crate::xmpp::scram::Derivation;
@@ -69,6 +70,10 @@ pub enum Update {
     /// Where the next session's archive catch-up starts (keep it): see
     /// [`Archive::position`].
     ArchiveNewest(String),
+    /// The incoming subscription requests changed ([`Client::requests`]).
+    Requests,
+    /// The block list changed ([`Client::blocklist`]).
+    Blocklist,
     /// This stream's initial presence is out: contacts see the account available, and
     /// what they send from now on arrives live (before it, only in the archive).
     Available,
@@ -132,6 +137,12 @@ pub struct Client {
     max_items_option_refused: bool,
     /// `wait` answers per outbox entry so far ([`MAX_WAITS`]).
     waits: VecMap<String, u8>,
+    /// Incoming subscription requests (RFC 6121 §3.1.3) awaiting Accept or Decline.
+    requests: Requests,
+    /// XEP-0191: whom the account blocks, as its server last said; and the id of this
+    /// stream's request for the list.
+    blocklist: Blocklist,
+    blocklist_request: Option<String>,
     updates: VecDeque<Update>,
 }
 
@@ -172,6 +183,9 @@ impl Client {
             caps_caught_up: false,
             max_items_option_refused: false,
             waits: VecMap::new(),
+            requests: Requests::default(),
+            blocklist: Blocklist::default(),
+            blocklist_request: None,
             updates: VecDeque::new(),
         }
     }
@@ -182,6 +196,38 @@ impl Client {
 
     pub fn chat(&self) -> &Chat {
         &self.chat
+    }
+
+    pub fn requests(&self) -> &Requests {
+        &self.requests
+    }
+
+    pub fn blocklist(&self) -> &Blocklist {
+        &self.blocklist
+    }
+
+    /// **Accept** `jid`'s request (RFC 6121 §3.1.5), asking back for theirs (§3.1.1).
+    /// `false` when not connected (the request stays listed).
+    pub fn accept_request(&mut self, now: Instant, jid: &BareJid) -> bool {
+        let presences = people::accept(jid, self.roster.get(jid));
+        self.answer_request(now, jid, presences)
+    }
+
+    /// **Decline** `jid`'s request (RFC 6121 §3.2.1).
+    pub fn decline_request(&mut self, now: Instant, jid: &BareJid) -> bool {
+        self.answer_request(now, jid, vec![people::decline(jid)])
+    }
+
+    fn answer_request(&mut self, now: Instant, jid: &BareJid, presences: Vec<Presence>) -> bool {
+        for presence in presences {
+            if self.session.send_stanza(now, presence).is_err() {
+                return false;
+            }
+        }
+        if self.requests.answered(jid) {
+            self.updates.push_back(Update::Requests);
+        }
+        true
     }
 
     /// Where the archive catch-up of a previous session stopped ([`Update::ArchiveNewest`]):
@@ -612,6 +658,11 @@ impl Client {
                     self.roster_request = self.session.send_iq_get(now, None, query).ok();
                     // XEP-0280: what the account's other devices send and receive, here too.
                     let _ = self.session.send_iq_set(now, None, xep0280::enable());
+                    // XEP-0191 §3.1: asking for the block list also subscribes to its pushes.
+                    self.blocklist_request = self
+                        .session
+                        .send_iq_get(now, None, xep0191::blocklist_request())
+                        .ok();
                     // A new stream: presence from the old one is stale, and ours is
                     // not sent yet.
                     self.presence.clear();
@@ -643,6 +694,11 @@ impl Client {
                 }
                 Event::Disconnected => self.updates.push_back(Update::Disconnected),
                 Event::Presence(p) => {
+                    let account = self.account().clone();
+                    let (roster, blocked) = (&self.roster, &self.blocklist);
+                    if self.requests.handle_presence(&account, &p, roster, blocked) {
+                        self.updates.push_back(Update::Requests);
+                    }
                     let known = is_known(self.session.jid(), &self.roster);
                     if let Some(jid) = self.presence.apply(&p, known) {
                         self.updates.push_back(Update::Presence(jid));
@@ -743,6 +799,16 @@ impl Client {
         if self.outbox.get(&id).is_some() {
             return self.handle_outbox_answer(now, id, outcome);
         }
+        if self.blocklist_request.as_deref() == Some(id.as_str()) {
+            self.blocklist_request = None;
+            // A server without XEP-0191 refuses: nothing is blocked then.
+            if let IqOutcome::Result(Some(payload)) = &outcome {
+                if self.blocklist.apply_result(payload).is_ok() {
+                    self.blocklist_changed();
+                }
+            }
+            return;
+        }
         if self.roster_request.as_deref() != Some(id.as_str()) {
             return;
         }
@@ -779,6 +845,16 @@ impl Client {
         }
         // Writes go after the roster, so that a roster edit lands on a known roster.
         self.pump_outbox(now);
+    }
+
+    /// Requests from people now blocked go; what shows them redraws.
+    fn blocklist_changed(&mut self) {
+        let before = self.requests.len();
+        self.requests.prune(&self.roster, &self.blocklist);
+        if self.requests.len() != before {
+            self.updates.push_back(Update::Requests);
+        }
+        self.updates.push_back(Update::Blocklist);
     }
 
     fn forget_presence_of_strangers(&mut self) {
@@ -837,6 +913,17 @@ impl Client {
                             || matches!(c.subscription, Subscription::To | Subscription::Both)
                     });
                     if !subscribed {
+                        // §3.4: and approved in advance, where the server keeps that, so
+                        // that asking back is answered at once: both ways, as people
+                        // mean by adding someone.
+                        let shares = self.roster.get(&jid).is_some_and(|c| {
+                            matches!(c.subscription, Subscription::From | Subscription::Both)
+                        });
+                        if self.session.offers_pre_approval() && !shares {
+                            let approve =
+                                Presence::new(PresenceType::Subscribed).with_to(jid.clone());
+                            let _ = self.session.send_stanza(now, approve);
+                        }
                         let ask = Presence::new(PresenceType::Subscribe).with_to(jid);
                         let _ = self.session.send_stanza(now, ask);
                     }
@@ -945,6 +1032,18 @@ impl Client {
                             .set_contacts(self.roster.contacts().map(|c| c.jid.clone()));
                         self.forget_presence_of_strangers();
                         self.updates.push_back(Update::Roster(change));
+                        Ok(None)
+                    }
+                    Err(_) => Err(error(
+                        ErrorType::Cancel,
+                        DefinedCondition::ServiceUnavailable,
+                    )),
+                }
+            } else if is_set && payload.ns() == ns::BLOCKING {
+                let account = self.account().clone();
+                match self.blocklist.apply_push(&account, from.as_ref(), &payload) {
+                    Ok(_) => {
+                        self.blocklist_changed();
                         Ok(None)
                     }
                     Err(_) => Err(error(

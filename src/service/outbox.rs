@@ -189,6 +189,7 @@ impl OutboxEntry {
             ("roster-set", _) => WriteKind::Roster(RosterEdit::Set {
                 jid: contact()?,
                 name: record.name.clone(),
+                groups: vec![],
             }),
             ("roster-remove", _) => WriteKind::Roster(RosterEdit::Remove(contact()?)),
             ("message", _) => WriteKind::Message { to: contact()? },
@@ -356,7 +357,7 @@ mod legacy {
     }
 
     /// The one item of a roster set (RFC 6121 §2.3, §2.5).
-    fn roster_edit(iq: &Element) -> Option<RosterEdit> {
+    pub(super) fn roster_edit(iq: &Element) -> Option<RosterEdit> {
         let query = RosterQuery::try_from(iq.get_child("query", ns::ROSTER)?.clone()).ok()?;
         let [item] = <[RosterItem; 1]>::try_from(query.items).ok()?;
         Some(if item.subscription == Subscription::Remove {
@@ -365,6 +366,7 @@ mod legacy {
             RosterEdit::Set {
                 jid: item.jid,
                 name: item.name,
+                groups: item.groups,
             }
         })
     }
@@ -691,6 +693,7 @@ mod tests {
                 WriteKind::Roster(RosterEdit::Set {
                     jid: juliet(),
                     name: Some("Juliet".into()),
+                    groups: vec![],
                 }),
                 None,
             ),
@@ -698,6 +701,7 @@ mod tests {
                 WriteKind::Roster(RosterEdit::Set {
                     jid: juliet(),
                     name: None,
+                    groups: vec![],
                 }),
                 None,
             ),
@@ -870,6 +874,7 @@ mod tests {
                 WriteKind::Roster(RosterEdit::Set {
                     jid: juliet(),
                     name: Some("Juliet".into()),
+                    groups: vec![],
                 }),
                 None,
             ),

@@ -211,10 +211,11 @@ impl Roster {
 /// A change the person asked for, as it waits in the outbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RosterEdit {
-    /// Add or rename.
+    /// Add, rename or regroup (a roster set replaces the item whole: its groups too).
     Set {
         jid: BareJid,
         name: Option<String>,
+        groups: Vec<String>,
     },
     Remove(BareJid),
 }
@@ -229,9 +230,10 @@ impl RosterEdit {
     /// RFC 6121 §2.3 / §2.5: a roster set carrying exactly this one item, under `id`.
     pub fn to_iq(&self, id: &str) -> Iq {
         let item = match self {
-            RosterEdit::Set { jid, name } => {
-                RosterItem::new(jid.clone(), name.clone(), Subscription::None)
-            }
+            RosterEdit::Set { jid, name, groups } => RosterItem {
+                groups: groups.clone(),
+                ..RosterItem::new(jid.clone(), name.clone(), Subscription::None)
+            },
             RosterEdit::Remove(jid) => RosterItem::new(jid.clone(), None, Subscription::Remove),
         };
         Iq::from_set(
@@ -384,6 +386,7 @@ mod tests {
         let add = RosterEdit::Set {
             jid: juliet.clone(),
             name: Some("Juliet".into()),
+            groups: vec![],
         };
         let remove = RosterEdit::Remove(juliet.clone());
         for (edit, item) in [

@@ -2,8 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::proto::jid::BareJid;
+use crate::proto::jid::{BareJid, Jid};
 use crate::service::chat::{Chat, ChatMessage};
+use crate::service::people::Blocklist;
 use crate::service::roster::Roster;
 
 /// One row of the Chats screen.
@@ -46,10 +47,18 @@ impl ChatState {
     }
 
     /// Redraws the list, and the open conversation if `changed` is it (or `None`: all).
-    pub fn show(&self, chat: &Chat, roster: &Roster, changed: Option<&BareJid>) {
+    /// Conversations with blocked people are not listed.
+    pub fn show(
+        &self,
+        chat: &Chat,
+        roster: &Roster,
+        blocklist: &Blocklist,
+        changed: Option<&BareJid>,
+    ) {
         let rows = chat
             .conversations()
             .into_iter()
+            .filter(|(peer, _)| !blocklist.is_blocked(&Jid::from((*peer).clone())))
             .filter_map(|(peer, c)| {
                 let last = c.messages.iter().rev().find(|m| !m.retracted)?;
                 let contact = roster.get(peer);

@@ -268,9 +268,13 @@ impl FeedState {
         &self,
         feed: &Feed,
         names: &dyn Fn(&BareJid) -> Option<String>,
+        blocked: &dyn Fn(&BareJid) -> bool,
         pending: &[PendingWrite],
     ) {
-        let posts = feed.timeline();
+        // Nothing of a blocked author shows (XEP-0191 hides them; what was cached before
+        // stays cached, and shows again once unblocked).
+        let mut posts = feed.timeline();
+        posts.retain(|p| !blocked(&p.author));
         let mut known = self
             .details
             .try_update_value(std::mem::take)
@@ -327,6 +331,10 @@ impl FeedState {
                     .comments(&post.key)
                     .iter()
                     .filter(|c| !c.entry().is_like())
+                    .filter(|c| match c.commenter() {
+                        Commenter::Verified(jid) | Commenter::Claimed(jid) => !blocked(&jid),
+                        Commenter::Unknown => true,
+                    })
                     .map(|c| {
                         comment_view(
                             c,

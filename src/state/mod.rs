@@ -14,6 +14,7 @@ use crate::service::feed::{Feed, ItemKey};
 /// Something the person wrote that the server has not acknowledged yet: decided in the
 /// outbox service, by the item each write changes.
 pub use crate::service::outbox::PendingWrite;
+use crate::service::people::SubscriptionState;
 use crate::service::presence::{Availability, PresenceBook};
 use crate::service::roster::{Roster, RosterChange, RosterEdit};
 use crate::service::{Client, Update};
@@ -163,12 +164,30 @@ impl Route {
     }
 }
 
+/// Whether `jid` is in the block list shown (its bare JID, or its domain).
+pub fn is_blocked(blocked: &[String], jid: &crate::proto::jid::BareJid) -> bool {
+    blocked
+        .iter()
+        .any(|b| b == jid.as_str() || *b == jid.domain().as_str())
+}
+
 /// One row of the contact list.
 #[derive(Clone, Debug)]
 pub struct ContactRow {
     pub jid: String,
     pub name: String,
     pub availability: RwSignal<Availability>,
+    /// Who sees whose presence, in words ("Both", "Request pending"…), if anything.
+    pub sharing: Option<&'static str>,
+    pub groups: Vec<String>,
+}
+
+/// Someone asking to see the account's presence: their JID, and the nickname they claim
+/// (a stranger's claim, shown as one, never as a contact's name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestRow {
+    pub jid: String,
+    pub nick: Option<String>,
 }
 
 /// Everything the screens show, as signals.
@@ -184,6 +203,10 @@ pub struct AppState {
     pub retry_at: RwSignal<Option<f64>>,
     /// Contacts sorted by name; replaced only when the roster itself changes.
     pub contacts: RwSignal<Vec<ContactRow>>,
+    /// Incoming subscription requests, oldest first.
+    pub requests: RwSignal<Vec<RequestRow>>,
+    /// Whom the account blocks (XEP-0191), sorted.
+    pub blocked: RwSignal<Vec<String>>,
     pub feed: feed::FeedState,
     pub chat: chat::ChatState,
     /// Writes waiting for the server, in writing order.
@@ -218,6 +241,8 @@ impl AppState {
             route: RwSignal::new(Route::Feed),
             retry_at: RwSignal::new(None),
             contacts: RwSignal::new(Vec::new()),
+            requests: RwSignal::new(Vec::new()),
+            blocked: RwSignal::new(Vec::new()),
             feed: feed::FeedState::new(),
             chat: chat::ChatState::default(),
             pending: RwSignal::new(Vec::new()),
@@ -242,8 +267,14 @@ impl AppState {
     pub fn show_feed(&self, feed: &Feed) {
         let roster = self.roster.get_value();
         let names = |jid: &crate::proto::jid::BareJid| roster.get(jid).and_then(|c| c.name.clone());
+        let blocked = self.blocked.get_untracked();
+        let hidden = |jid: &crate::proto::jid::BareJid| is_blocked(&blocked, jid);
         self.pending
-            .with_untracked(|pending| self.feed.show(feed, &names, pending));
+            .with_untracked(|pending| self.feed.show(feed, &names, &hidden, pending));
+    }
+
+    fn show_feed_of(&self, client: &Client) {
+        self.show_feed(client.feed());
     }
 
     /// The roster as another tab stored it.
@@ -292,7 +323,8 @@ impl AppState {
                 }
                 self.show_roster(client.roster(), Some(client.presence()));
                 // Who is a contact decides conversation or request.
-                self.chat.show(client.chat(), client.roster(), None);
+                self.chat
+                    .show(client.chat(), client.roster(), client.blocklist(), None);
             }
             // Redrawn once per burst (`app::sync`).
             Update::Conversation(_) => {}
@@ -313,6 +345,23 @@ impl AppState {
             Update::Feed(_) | Update::Answer { .. } => {}
             Update::Outbox(pending) => self.set_pending(pending),
             Update::ArchiveGap => self.chat.gap.set(Some(js_sys::Date::now())),
+            Update::Requests => {
+                let rows = client.requests().iter().map(|r| RequestRow {
+                    jid: r.jid.to_string(),
+                    nick: r.nick.clone(),
+                });
+                self.requests.set(rows.collect());
+            }
+            Update::Blocklist => {
+                let mut blocked: Vec<String> =
+                    client.blocklist().jids().map(|j| j.to_string()).collect();
+                crate::sort::sort_by(&mut blocked, |a, b| a.cmp(b));
+                self.blocked.set(blocked);
+                // What they wrote goes from the screens (and comes back when unblocked).
+                self.show_feed_of(client);
+                self.chat
+                    .show(client.chat(), client.roster(), client.blocklist(), None);
+            }
             // For the store; what they change on screen comes as `Outbox`.
             Update::Delivered(_) | Update::Refused { .. } => {}
             // For the store.
@@ -356,9 +405,12 @@ impl AppState {
         let added: Vec<crate::service::roster::Contact> = self.pending.with_untracked(|p| {
             p.iter()
                 .filter_map(|w| match w.kind.roster() {
-                    Some(RosterEdit::Set { jid, name }) if !roster.contains(jid) => Some(
-                        crate::service::roster::Contact::added(jid.clone(), name.clone()),
-                    ),
+                    Some(RosterEdit::Set { jid, name, groups }) if !roster.contains(jid) => {
+                        let mut added =
+                            crate::service::roster::Contact::added(jid.clone(), name.clone());
+                        added.groups = groups.clone();
+                        Some(added)
+                    }
                     _ => None,
                 })
                 .collect()
@@ -380,12 +432,18 @@ impl AppState {
                     None => RwSignal::new(now.unwrap_or_default()),
                 };
                 let name = c.display_name();
+                let asked = self
+                    .requests
+                    .with_untracked(|r| r.iter().any(|r| r.jid == jid));
+                let sharing = SubscriptionState::of(Some(c), asked).shown().label();
                 (
                     crate::proto::lowercase(&name),
                     ContactRow {
                         jid,
                         name,
                         availability,
+                        sharing,
+                        groups: c.groups.clone(),
                     },
                 )
             })

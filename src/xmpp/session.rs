@@ -328,6 +328,7 @@ pub struct Session {
     csi_offered: bool,
     /// XEP-0237: the server keeps roster versions, so a cached roster can be reused.
     roster_versioning: bool,
+    pre_approval: bool,
     /// The app is in the background (hidden tab): the server may hold back the unimportant.
     inactive: bool,
     /// Where the server's last `<close/>` sent us (RFC 7395 §3.6.1), not yet polled.
@@ -362,6 +363,7 @@ impl Session {
             ping_deadline: None,
             csi_offered: false,
             roster_versioning: false,
+            pre_approval: false,
             inactive: false,
             redirect: None,
             derivation: None,
@@ -383,6 +385,11 @@ impl Session {
     /// RFC 6121 §2.6: whether the server advertised roster versioning on this stream.
     pub fn offers_roster_versioning(&self) -> bool {
         self.roster_versioning
+    }
+
+    /// RFC 6121 §3.4.1: whether the server offered subscription pre-approval.
+    pub fn offers_pre_approval(&self) -> bool {
+        self.pre_approval
     }
 
     /// The bound full JID, once online.
@@ -831,6 +838,7 @@ impl Session {
             self.sm_offered = features.stream_management;
             self.csi_offered = features.csi;
             self.roster_versioning = features.roster_versioning;
+            self.pre_approval = features.pre_approval;
             self.bind();
         } else {
             self.fail(CloseReason::Protocol(

@@ -10,14 +10,16 @@ use crate::service::presence::Availability;
 use crate::service::roster::{Roster, RosterEdit};
 use crate::xmpp::testing::{config, sign_in, BOUND, NONCE};
 
-/// What the client sent, but the carbons request every new stream makes (see
-/// `carbons_are_asked_for_on_every_new_stream`), so that tests see what they are about.
+/// What the client sent, but the carbons and block list requests every new stream makes
+/// (see `carbons_are_asked_for_on_every_new_stream`, `the_block_list_is_asked_for_…`),
+/// so that tests see what they are about.
 fn frames(c: &mut Client) -> Vec<Element> {
     all_frames(c)
         .into_iter()
         .filter(|f: &Element| {
-            !f.get_child("enable", ns::CARBONS)
-                .is_some_and(|_| f.is("iq", ns::DEFAULT_NS))
+            let every_stream = f.get_child("enable", ns::CARBONS).is_some()
+                || f.get_child("blocklist", ns::BLOCKING).is_some();
+            !(every_stream && f.is("iq", ns::DEFAULT_NS))
         })
         .collect()
 }
@@ -500,6 +502,7 @@ fn add_juliet(id: &str) -> OutboxEntry {
     let edit = RosterEdit::Set {
         jid: BareJid::new("romeo@example.net").unwrap(),
         name: Some("Romeo".into()),
+        groups: vec![],
     };
     edit.compose(id.into())
 }
@@ -1801,4 +1804,115 @@ fn older_messages_come_from_our_archive_a_page_before_the_oldest_held() {
     c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><fin xmlns='urn:xmpp:mam:2' complete='true'/></iq>"));
     assert!(!c.load_older_messages(t(), &juliet()));
     assert!(frames(&mut c).is_empty());
+}
+
+// ---- contact requests and blocking --------------------------------------------------------
+
+#[test]
+fn the_block_list_is_asked_for_and_kept_current_by_pushes_from_the_account_only() {
+    let mut c = Client::new(config());
+    c.handle_connected(t(), NONCE);
+    let mut last = vec![];
+    sign_in(|frame| {
+        c.handle_frame(t(), frame);
+        last = all_frames(&mut c);
+        last.clone()
+    });
+    let get = last
+        .iter()
+        .find(|f| f.has_child("blocklist", ns::BLOCKING))
+        .expect("the block list asked for after binding");
+    let id = get.attr("id").unwrap();
+    c.handle_frame(t(), &format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}'><blocklist xmlns='urn:xmpp:blocking'><item jid='spam@example.net'/></blocklist></iq>"
+    ));
+    assert!(updates(&mut c).contains(&Update::Blocklist));
+    let blocked = |c: &Client, jid: &str| c.blocklist().is_blocked(&jid.parse().unwrap());
+    assert!(blocked(&c, "spam@example.net/bot"));
+    // A contact cannot block or unblock anyone on the account's behalf.
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='set' id='f1' from='juliet@example.com/balcony'><unblock xmlns='urn:xmpp:blocking'/></iq>");
+    let answer = all_frames(&mut c);
+    assert_eq!(answer[0].attr("type"), Some("error"), "{answer:?}");
+    assert!(blocked(&c, "spam@example.net"));
+    // The server's push (another device blocked Romeo) applies, and is answered.
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='set' id='p1'><block xmlns='urn:xmpp:blocking'><item jid='romeo@example.net'/></block></iq>");
+    assert_eq!(all_frames(&mut c)[0].attr("type"), Some("result"));
+    assert!(blocked(&c, "romeo@example.net"));
+    assert!(updates(&mut c).contains(&Update::Blocklist));
+}
+
+#[test]
+fn a_request_is_listed_then_accepted_with_a_request_back_or_declined() {
+    let mut c = with_roster();
+    let request = |c: &mut Client, from: &str| {
+        c.handle_frame(t(), &format!(
+            "<presence xmlns='jabber:client' type='subscribe' from='{from}'><nick xmlns='http://jabber.org/protocol/nick'>Rome</nick></presence>"
+        ));
+    };
+    request(&mut c, "romeo@example.net");
+    request(&mut c, "tybalt@example.net");
+    assert!(updates(&mut c).contains(&Update::Requests));
+    let listed: Vec<String> = c.requests().iter().map(|r| r.jid.to_string()).collect();
+    assert_eq!(listed, ["romeo@example.net", "tybalt@example.net"]);
+
+    // Accept: approved, and asked back (Romeo is no contact yet).
+    assert!(c.accept_request(t(), &"romeo@example.net".parse().unwrap()));
+    let sent = frames(&mut c);
+    let types: Vec<_> = sent
+        .iter()
+        .map(|p| (p.attr("type"), p.attr("to")))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            (Some("subscribed"), Some("romeo@example.net")),
+            (Some("subscribe"), Some("romeo@example.net"))
+        ]
+    );
+    // Decline: refused, and gone from the list.
+    assert!(c.decline_request(t(), &"tybalt@example.net".parse().unwrap()));
+    let sent = frames(&mut c);
+    assert_eq!(sent[0].attr("type"), Some("unsubscribed"));
+    assert!(c.requests().is_empty());
+    assert!(updates(&mut c).contains(&Update::Requests));
+
+    // A request from a blocked JID is not listed.
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='set' id='p1'><block xmlns='urn:xmpp:blocking'><item jid='mallory@example.net'/></block></iq>");
+    request(&mut c, "mallory@example.net");
+    assert!(c.requests().is_empty());
+}
+
+#[test]
+fn a_contact_added_is_asked_and_where_the_server_keeps_it_approved_in_advance() {
+    const PRE_APPROVAL: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sub xmlns='urn:xmpp:features:pre-approval'/></stream:features>";
+    for (features, approved) in [
+        (PRE_APPROVAL, true),
+        (crate::xmpp::testing::BIND_FEATURES, false),
+    ] {
+        let mut c = Client::new(config());
+        c.handle_connected(t(), NONCE);
+        let mut last = vec![];
+        crate::xmpp::testing::sign_in_offering(features, |frame| {
+            c.handle_frame(t(), frame);
+            last = frames(&mut c);
+            last.clone()
+        });
+        let id = last.pop().unwrap().attr("id").unwrap().to_owned();
+        c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"));
+        let sent = frames(&mut c);
+        answer_anchor(&mut c, &sent);
+        c.submit(t(), add_juliet("w1")).unwrap();
+        frames(&mut c);
+        c.handle_frame(t(), "<iq xmlns='jabber:client' type='result' id='w1'/>");
+        let presences: Vec<_> = frames(&mut c)
+            .into_iter()
+            .filter(|f| f.is("presence", ns::DEFAULT_NS))
+            .map(|p| p.attr("type").unwrap_or_default().to_owned())
+            .collect();
+        let expected: &[&str] = match approved {
+            true => &["subscribed", "subscribe"],
+            false => &["subscribe"],
+        };
+        assert_eq!(presences, expected);
+    }
 }

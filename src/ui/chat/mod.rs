@@ -43,8 +43,16 @@ pub fn ChatsScreen() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-    let item = |row: ConversationRow| {
+    let app = use_app();
+    let item = move |row: ConversationRow| {
         let href = Route::Chat(row.peer.clone()).href();
+        // A stranger's message: Block is one click away.
+        let block = (!row.contact).then(|| {
+            let peer = row.peer.clone();
+            view! {
+                <button type="button" class="plain" on:click=move |_| crate::ui::contacts::block_jid(app, &peer, true)>"Block"</button>
+            }
+        });
         view! {
             <li class="conversation">
                 <a href=href><bdi>{row.name}</bdi></a>
@@ -53,6 +61,7 @@ pub fn ChatsScreen() -> impl IntoView {
                 </Show>
                 <span class="last"><bdi>{row.last.clone()}</bdi></span>
                 <time>{clock(row.time)}</time>
+                {block}
             </li>
         }
     };
@@ -78,7 +87,6 @@ pub fn ChatsScreen() -> impl IntoView {
     }
 }
 
-/// Asks for permission to notify, on the person's click (never at load).
 /// Said wherever messages show, once a catch-up fell short (`ChatState::gap`): never a
 /// silent hole in a conversation.
 #[component]
@@ -96,6 +104,7 @@ fn GapNote() -> impl IntoView {
     }
 }
 
+/// Asks for permission to notify, on the person's click (never at load).
 #[component]
 fn NotificationsButton() -> impl IntoView {
     use web_sys::{Notification, NotificationPermission};
@@ -166,9 +175,8 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
     Effect::new(move |_| {
         let before = first.get_value();
         first.set_value(keys.with(|k| k.first().copied()));
-        let added = before.and_then(|before| {
-            keys.with_untracked(|k| k.iter().position(|key| *key == before))
-        });
+        let added = before
+            .and_then(|before| keys.with_untracked(|k| k.iter().position(|key| *key == before)));
         if let Some(n) = added.filter(|&n| n > 0) {
             let by = win.offset(n);
             request_animation_frame(move || window().scroll_by_with_x_and_y(0.0, by));
