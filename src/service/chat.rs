@@ -292,7 +292,6 @@ impl Chat {
                 payloads.push(xep0184::request());
                 payloads.push(xep0333::markable());
                 payloads.push(xep0085::ChatState::Active.element());
-                let mut text = String::new();
                 let quoted = reply.and_then(|r| {
                     let c = self.conversations.get(to)?;
                     let original = c.get(&r)?;
@@ -300,50 +299,19 @@ impl Chat {
                         true => self.account.to_string(),
                         false => to.to_string(),
                     };
-                    Some((r, author, original.body.clone()))
+                    Some((author, r, original.body.clone()))
                 });
-                if let Some((reply_id, author, quote)) = quoted {
-                    // XEP-0461 §2.2: the quote is a fallback older clients show.
-                    for line in quote.lines() {
-                        text.push_str("> ");
-                        text.push_str(line);
-                        text.push('\n');
-                    }
-                    let end = text.chars().count();
-                    payloads.push(xep0461::reply(&author, &reply_id));
-                    payloads.push(xep0428::fallback(ns::REPLY, 0, end));
-                }
-                text.push_str(&body);
-                if let Some(url) = attachment {
-                    payloads.push(xep0066::url(&url));
-                    if body.is_empty() {
-                        text.push_str(&url);
-                    }
-                }
-                text
+                text_body(body, quoted, attachment, &mut payloads)
             }
             Compose::Correct { id: original, body } => {
                 payloads.push(xep0308::replace(&original));
                 body
             }
-            Compose::Retract { id: original } => {
-                payloads.push(xep0424::retract(&original));
-                payloads.push(
-                    Element::builder("fallback", ns::FALLBACK)
-                        .a("for", ns::RETRACT)
-                        .build(),
-                );
-                payloads.push(Element::builder("store", ns::HINTS).build());
-                xep0424::FALLBACK_BODY.to_owned()
-            }
+            Compose::Retract { id: original } => retraction(&original, &mut payloads),
             Compose::React {
                 id: original,
                 emojis,
-            } => {
-                payloads.push(xep0444::reactions(&original, &emojis));
-                payloads.push(Element::builder("store", ns::HINTS).build());
-                String::new()
-            }
+            } => reaction(&original, &emojis, &mut payloads),
         };
         if !body.is_empty() {
             message.bodies.insert(String::new(), body);
@@ -389,6 +357,55 @@ impl Chat {
             self.changes.push_back(peer.clone());
         }
     }
+}
+
+/// A text's body: the quote of the message it replies to (`(author, id, body)`, XEP-0461
+/// §2.2: a fallback older clients show, marked by XEP-0428), then what was written, and
+/// an attachment's URL (XEP-0066). Chats and rooms alike.
+pub(super) fn text_body(
+    body: String,
+    quoted: Option<(String, String, String)>,
+    attachment: Option<String>,
+    payloads: &mut Vec<Element>,
+) -> String {
+    let mut text = String::new();
+    if let Some((author, reply_id, quote)) = quoted {
+        for line in quote.lines() {
+            text.push_str("> ");
+            text.push_str(line);
+            text.push('\n');
+        }
+        let end = text.chars().count();
+        payloads.push(xep0461::reply(&author, &reply_id));
+        payloads.push(xep0428::fallback(ns::REPLY, 0, end));
+    }
+    text.push_str(&body);
+    if let Some(url) = attachment {
+        payloads.push(xep0066::url(&url));
+        if body.is_empty() {
+            text.push_str(&url);
+        }
+    }
+    text
+}
+
+/// XEP-0424 retraction of `target`, with the fallback body older clients show.
+pub(super) fn retraction(target: &str, payloads: &mut Vec<Element>) -> String {
+    payloads.push(xep0424::retract(target));
+    payloads.push(
+        Element::builder("fallback", ns::FALLBACK)
+            .a("for", ns::RETRACT)
+            .build(),
+    );
+    payloads.push(Element::builder("store", ns::HINTS).build());
+    xep0424::FALLBACK_BODY.to_owned()
+}
+
+/// XEP-0444: the account's whole set of reactions to `target` (no body).
+pub(super) fn reaction(target: &str, emojis: &[String], payloads: &mut Vec<Element>) -> String {
+    payloads.push(xep0444::reactions(target, emojis));
+    payloads.push(Element::builder("store", ns::HINTS).build());
+    String::new()
 }
 
 /// The record of a stanza of `peer`'s conversation. Its id: what it is known by on its

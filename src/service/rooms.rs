@@ -44,7 +44,7 @@ use crate::proto::xml::Attrs;
 use crate::proto::{
     xep0066, xep0203, xep0308, xep0359, xep0424, xep0425, xep0428, xep0444, xep0461,
 };
-use crate::service::chat::Compose;
+use crate::service::chat::{reaction, retraction, text_body, Compose};
 use crate::service::presence::Availability;
 use crate::sort::VecMap;
 use crate::store::MessageRecord;
@@ -644,30 +644,13 @@ impl Rooms {
                 reply,
                 attachment,
             } => {
-                let mut text = String::new();
                 let quoted = reply.and_then(|target| {
                     let original = r.get(&target)?;
                     let author = occupant_jid(room, &original.nick)?;
-                    Some((original.room_id().to_owned(), author, original.body.clone()))
+                    let id = original.room_id().to_owned();
+                    Some((author.to_string(), id, original.body.clone()))
                 });
-                if let Some((reply_id, author, quote)) = quoted {
-                    for line in quote.lines() {
-                        text.push_str("> ");
-                        text.push_str(line);
-                        text.push('\n');
-                    }
-                    let end = text.chars().count();
-                    payloads.push(xep0461::reply(author.as_str(), &reply_id));
-                    payloads.push(xep0428::fallback(ns::REPLY, 0, end));
-                }
-                text.push_str(&body);
-                if let Some(url) = attachment {
-                    payloads.push(xep0066::url(&url));
-                    if body.is_empty() {
-                        text.push_str(&url);
-                    }
-                }
-                text
+                text_body(body, quoted, attachment, &mut payloads)
             }
             Compose::Correct { id: original, body } => {
                 // XEP-0308 names the message's own id, in a room as in a chat.
@@ -677,23 +660,14 @@ impl Rooms {
             }
             Compose::Retract { id: original } => {
                 let target = room_id(r, &original).unwrap_or(original);
-                payloads.push(xep0424::retract(&target));
-                payloads.push(
-                    Element::builder("fallback", ns::FALLBACK)
-                        .a("for", ns::RETRACT)
-                        .build(),
-                );
-                payloads.push(Element::builder("store", ns::HINTS).build());
-                xep0424::FALLBACK_BODY.to_owned()
+                retraction(&target, &mut payloads)
             }
             Compose::React {
                 id: original,
                 emojis,
             } => {
                 let target = room_id(r, &original).unwrap_or(original);
-                payloads.push(xep0444::reactions(&target, &emojis));
-                payloads.push(Element::builder("store", ns::HINTS).build());
-                String::new()
+                reaction(&target, &emojis, &mut payloads)
             }
         };
         if !body.is_empty() {

@@ -76,6 +76,18 @@ fn new_stream(c: &mut Client) {
     );
 }
 
+/// Signs in; returns all the client sent after binding (the every-stream requests too).
+fn sign_in_seeing_all(c: &mut Client) -> Vec<Element> {
+    c.handle_connected(t(), NONCE);
+    let mut last = vec![];
+    sign_in(|frame| {
+        c.handle_frame(t(), frame);
+        last = all_frames(c);
+        last.clone()
+    });
+    last
+}
+
 /// Signs in and returns the client and the id of its roster request.
 fn signed_in() -> (Client, String) {
     let mut c = Client::new(config());
@@ -1431,13 +1443,7 @@ fn carbon(from: &str, kind: &str, inner: &str) -> String {
 #[test]
 fn carbons_are_asked_for_on_every_new_stream() {
     let mut c = Client::new(config());
-    c.handle_connected(t(), NONCE);
-    let mut last = vec![];
-    sign_in(|frame| {
-        c.handle_frame(t(), frame);
-        last = all_frames(&mut c);
-        last.clone()
-    });
+    let last = sign_in_seeing_all(&mut c);
     let enable = last
         .iter()
         .find(|f| f.has_child("enable", ns::CARBONS))
@@ -1811,13 +1817,7 @@ fn older_messages_come_from_our_archive_a_page_before_the_oldest_held() {
 #[test]
 fn the_block_list_is_asked_for_and_kept_current_by_pushes_from_the_account_only() {
     let mut c = Client::new(config());
-    c.handle_connected(t(), NONCE);
-    let mut last = vec![];
-    sign_in(|frame| {
-        c.handle_frame(t(), frame);
-        last = all_frames(&mut c);
-        last.clone()
-    });
+    let last = sign_in_seeing_all(&mut c);
     let get = last
         .iter()
         .find(|f| f.has_child("blocklist", ns::BLOCKING))
