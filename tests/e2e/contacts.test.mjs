@@ -63,7 +63,8 @@ e2e('Alice adds Eve with a name and a group; Eve accepts; both share presence, a
     await row.filter({ hasText: 'Evelyn' }).waitFor();
     // Pre-approved where the server keeps that; else Alice accepts the request back.
     await until(async () => {
-      if (await row.filter({ hasText: /\bBoth\b/ }).count()) return true;
+      // (Text content runs the row's parts together: no \b around the word.)
+      if (await row.filter({ hasText: 'Both' }).count()) return true;
       const request = page.getByRole('list', { name: 'Contact requests' }).getByRole('listitem').filter({ hasText: EVE.jid });
       if (await request.count()) await request.getByRole('button', { name: 'Accept' }).click();
       return false;
@@ -102,7 +103,10 @@ e2e("Eve's request is listed and accepted from Kith: Eve gets the approval and a
     const request = page.getByRole('list', { name: 'Contact requests' }).getByRole('listitem').filter({ hasText: EVE.jid });
     await request.waitFor();
     await request.getByRole('button', { name: 'Accept' }).click();
-    await fromAlice(eve, 'subscribed');
+    // Approved: Eve's server says so in her roster (with a push, or the presence too).
+    await until(async () => ['to', 'both'].includes((await eve.roster()).find((i) => bare(i.jid) === ALICE.jid)?.subscription),
+      "Alice's approval in Eve's roster");
+    // And Alice asks back.
     await fromAlice(eve, 'subscribe');
     await request.waitFor({ state: 'detached' });
     await signOut(page, { wipe: true });
@@ -141,7 +145,7 @@ e2e("blocking a stranger: the server's block list holds her, her messages no lon
     eve.chat(ALICE.jid, second);
     await eve.sync();
     await page.getByRole('navigation').getByRole('link', { name: /^Chats/ }).click();
-    await page.getByRole('list', { name: 'Conversations' }).waitFor();
+    await page.getByRole('list', { name: 'Conversations' }).waitFor({ state: 'attached' });
     await sleep(1000);
     assert.equal(await page.getByText(second).count(), 0, 'a blocked stranger is not shown');
     // Unblocked: off the list.

@@ -106,7 +106,9 @@ pub fn ContactsScreen() -> impl IntoView {
                 >
                     <For
                         each=visible
-                        key=|(i, row)| (*i, row.jid.clone())
+                        // What a row shows but its presence (a signal of its own) is in
+                        // its key: a rename or a subscription change redraws it.
+                        key=|(i, row)| (*i, row.jid.clone(), row.name.clone(), row.sharing)
                         children=move |(i, row)| view! { <ContactItem index=i row=row total=Signal::derive(total)/> }
                     />
                 </ul>
