@@ -66,17 +66,33 @@ impl Person {
 /// the nickname they chose, else their vCard4 full name, else their JID's local part
 /// (else its domain: a server or gateway). Blank names count as none.
 pub fn display_name(jid: &BareJid, roster_name: Option<&str>, person: Option<&Person>) -> String {
-    fn given(name: Option<&str>) -> Option<&str> {
-        name.map(str::trim).filter(|n| !n.is_empty())
-    }
-    given(roster_name)
-        .or_else(|| given(person.and_then(|p| p.nick.as_deref())))
-        .or_else(|| given(person.and_then(Person::full_name)))
+    let nick = person.and_then(|p| p.nick.as_deref());
+    given_name(roster_name, nick, person.and_then(Person::full_name))
         .map(str::to_owned)
-        .unwrap_or_else(|| match jid.node() {
-            Some(node) => node.to_string(),
-            None => jid.to_string(),
-        })
+        .unwrap_or_else(|| local_name(jid))
+}
+
+/// [`display_name`] but its last step: the first of the roster name, the nickname and
+/// the full name that is not blank, trimmed; `None` when the person has no name but their
+/// address (a screen may know a better fallback, such as the name a post claims).
+pub fn given_name<'a>(
+    roster_name: Option<&'a str>,
+    nick: Option<&'a str>,
+    full_name: Option<&'a str>,
+) -> Option<&'a str> {
+    [roster_name, nick, full_name]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|n| !n.is_empty())
+}
+
+/// [`display_name`]'s last step: the JID's local part, else (a server or gateway) itself.
+pub fn local_name(jid: &BareJid) -> String {
+    match jid.node() {
+        Some(node) => node.to_string(),
+        None => jid.to_string(),
+    }
 }
 
 /// What changed about someone.
@@ -745,6 +761,8 @@ pub fn describe_write(item: Option<&ItemKey>) -> &'static str {
         _ => "Changing your avatar",
     }
 }
+
+pub mod fetch;
 
 #[cfg(test)]
 mod tests;
