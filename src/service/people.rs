@@ -87,6 +87,15 @@ pub fn given_name<'a>(
         .find(|n| !n.is_empty())
 }
 
+/// What an avatar without a picture shows of `name`: the first letter or digit of its
+/// first two words (`Juliet Capulet`: `JC`), as written; none for a name without any.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .collect()
+}
+
 /// [`display_name`]'s last step: the JID's local part, else (a server or gateway) itself.
 pub fn local_name(jid: &BareJid) -> String {
     match jid.node() {
