@@ -544,7 +544,7 @@ pub(crate) mod tests {
             avatar: Some(hash.into()),
             ..Default::default()
         };
-        ready(s.put_people(&[bob.clone()])).unwrap();
+        ready(s.put_people(std::slice::from_ref(&bob))).unwrap();
         let renamed = PersonRecord {
             nick: Some("Bob".into()),
             ..bob
