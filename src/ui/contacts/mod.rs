@@ -107,7 +107,8 @@ pub fn ContactsScreen() -> impl IntoView {
                 >
                     <For
                         each=visible
-                        key=|(i, row)| (*i, row.jid.clone())
+                        // A new name (a nickname, a rename) draws the row anew.
+                        key=|(i, row)| (*i, row.jid.clone(), row.name.clone())
                         children=move |(i, row)| view! { <ContactItem index=i row=row total=Signal::derive(total)/> }
                     />
                 </ul>
