@@ -1290,7 +1290,7 @@ mod avatars {
         let hash = sha1_hex(&png());
         state.people.set("bob@example.org", face(&hash));
         let _handle = leptos::mount::mount_to(root.clone(), move || {
-            provide_context(state);
+            kith::app::App::provide(state);
             view! { <Avatar jid="bob@example.org" name="Bob"/> }
         });
         tick().await;
@@ -1326,7 +1326,7 @@ mod avatars {
         let state = AppState::new();
         let name = "<img src=x onerror=alert(1)><script>alert(2)</script>\u{202E}evil";
         let _handle = leptos::mount::mount_to(root.clone(), move || {
-            provide_context(state);
+            kith::app::App::provide(state);
             view! { <Avatar jid="mallory@evil.example" name=name/> }
         });
         tick().await;

@@ -9,7 +9,7 @@
 //! - [`Blocklist`]: XEP-0191, with [`Blocklist::is_blocked`] for filtering.
 //! - `compose_*`: the person's own profile edits as outbox entries.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use minidom::Element;
 
@@ -26,6 +26,7 @@ use crate::proto::{xep0004, xep0060, xep0172};
 use super::feed::{Access, Ids, ItemKey};
 use super::outbox::{OutboxEntry, WriteKind};
 use super::roster::{Contact, Roster};
+use crate::sort::VecMap;
 
 // ---- people ---------------------------------------------------------------------------
 
@@ -165,14 +166,14 @@ impl Published {
 #[derive(Clone, Debug)]
 pub struct People {
     account: BareJid,
-    people: BTreeMap<BareJid, Person>,
+    people: VecMap<BareJid, Person>,
 }
 
 impl People {
     pub fn new(account: BareJid) -> People {
         People {
             account,
-            people: BTreeMap::new(),
+            people: VecMap::new(),
         }
     }
 
@@ -259,7 +260,7 @@ impl People {
             PhotoUpdate::Removed => None,
             PhotoUpdate::Hash(hash) => Some(hash),
         };
-        let person = self.people.entry(owner.clone()).or_default();
+        let person = self.people.get_or_insert(owner.clone(), Person::default());
         let before = person.avatar().map(str::to_owned);
         person.vcard_photo = hash;
         (person.avatar() != before.as_deref()).then_some(PersonChange::Avatar(owner))
@@ -287,7 +288,7 @@ impl People {
     }
 
     fn set(&mut self, owner: BareJid, published: Published) -> Option<PersonChange> {
-        let person = self.people.entry(owner.clone()).or_default();
+        let person = self.people.get_or_insert(owner.clone(), Person::default());
         match published {
             Published::Avatar(metadata) => {
                 let before = person.avatar().map(str::to_owned);

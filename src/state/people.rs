@@ -2,12 +2,11 @@
 //! naming rule, `service::people::display_name`), their About text, and their avatars as
 //! object URLs of the cached images.
 
-use std::collections::{HashMap, HashSet};
-
 use leptos::prelude::*;
 
 use crate::proto::jid::BareJid;
 use crate::service::people::{given_name, local_name, People};
+use crate::sort::VecMap;
 use crate::store::PersonRecord;
 
 /// What one person published about themselves, as shown.
@@ -54,22 +53,26 @@ impl PersonView {
     }
 }
 
+/// What [`PeopleState`] holds, in one signal: one signal type instead of three, and maps
+/// as sorted `Vec`s (see [`VecMap`]), which link far less code than hash maps.
+#[derive(Default)]
+struct Faces {
+    /// By bare JID: the account's contacts (and the account), as last heard or cached.
+    known: VecMap<String, PersonView>,
+    /// By hash: the object URL of each avatar image read; `None` while the store is read
+    /// for it, or when it does not have it (each hash is read once).
+    urls: VecMap<String, Option<String>>,
+}
+
 #[derive(Clone, Copy)]
 pub struct PeopleState {
-    /// By bare JID: the account's contacts (and the account), as last heard or cached.
-    known: RwSignal<HashMap<String, PersonView>>,
-    /// Object URLs of the avatar images read so far, by hash.
-    urls: RwSignal<HashMap<String, String>>,
-    /// Hashes asked of the store (being read, or not there): each is read once.
-    asked: StoredValue<HashSet<String>>,
+    faces: RwSignal<Faces>,
 }
 
 impl Default for PeopleState {
     fn default() -> Self {
         PeopleState {
-            known: RwSignal::new(HashMap::new()),
-            urls: RwSignal::new(HashMap::new()),
-            asked: StoredValue::new(HashSet::new()),
+            faces: RwSignal::new(Faces::default()),
         }
     }
 }
@@ -78,24 +81,25 @@ impl PeopleState {
     /// Everyone at once (a warm start, or another tab stored them). Avatars the store did
     /// not have before may be there now: they are asked again.
     pub fn set_all(&self, records: &[PersonRecord]) {
-        let known = records
-            .iter()
-            .map(|r| (r.jid.clone(), PersonView::of_record(r)))
-            .collect();
-        self.asked.update_value(|asked| {
-            self.urls
-                .with_untracked(|u| asked.retain(|h| u.contains_key(h)))
+        self.faces.update(|f| {
+            f.known = VecMap::new();
+            for r in records {
+                f.known.insert(r.jid.clone(), PersonView::of_record(r));
+            }
+            f.urls.retain(|_, url| url.is_some());
         });
-        self.known.set(known);
     }
 
     /// One person changed; `false` if they were shown so already.
     pub fn set(&self, jid: &str, view: PersonView) -> bool {
-        if self.known.with_untracked(|k| k.get(jid) == Some(&view)) {
+        if self
+            .faces
+            .with_untracked(|f| f.known.get(jid) == Some(&view))
+        {
             return false;
         }
-        self.known.update(|k| {
-            k.insert(jid.to_owned(), view);
+        self.faces.update(|f| {
+            f.known.insert(jid.to_owned(), view);
         });
         true
     }
@@ -108,8 +112,8 @@ impl PeopleState {
 
     /// [`given_name`] of `jid`: `None` when they have no name but their address.
     pub fn given_name(&self, jid: &BareJid, roster_name: Option<&str>) -> Option<String> {
-        self.known.with_untracked(|k| {
-            let person = k.get(jid.as_str());
+        self.faces.with_untracked(|f| {
+            let person = f.known.get(jid.as_str());
             let nick = person.and_then(|p| p.nick.as_deref());
             let full_name = person.and_then(|p| p.full_name.as_deref());
             given_name(roster_name, nick, full_name).map(str::to_owned)
@@ -118,53 +122,63 @@ impl PeopleState {
 
     /// `jid`'s About text (tracked).
     pub fn about(&self, jid: &str) -> Option<String> {
-        self.known
-            .with(|k| k.get(jid).and_then(|p| p.about.clone()))
+        self.faces
+            .with(|f| f.known.get(jid).and_then(|p| p.about.clone()))
             .filter(|a| !a.trim().is_empty())
     }
 
-    /// The hash of `jid`'s avatar (tracked).
-    pub fn avatar(&self, jid: &str) -> Option<String> {
-        self.known
-            .with(|k| k.get(jid).and_then(|p| p.avatar.clone()))
+    /// The object URL of `jid`'s avatar, empty while there is none to show (tracked).
+    pub fn src(&self, jid: &str) -> String {
+        self.faces.with(|f| {
+            let hash = f.known.get(jid).and_then(|p| p.avatar.as_deref());
+            hash.and_then(|h| f.urls.get(h)?.clone())
+                .unwrap_or_default()
+        })
     }
 
-    /// The object URL of the image `hash`, once read (tracked).
+    /// The hash of `jid`'s avatar when its image was never asked of the store (tracked).
+    pub fn missing(&self, jid: &str) -> Option<String> {
+        self.faces.with(|f| {
+            let hash = f.known.get(jid)?.avatar.as_deref()?;
+            (!f.urls.contains_key(hash)).then(|| hash.to_owned())
+        })
+    }
+
+    /// The object URL of the image `hash`, once read.
     pub fn url(&self, hash: &str) -> Option<String> {
-        self.urls.with(|u| u.get(hash).cloned())
+        self.faces
+            .with_untracked(|f| f.urls.get(hash).cloned().flatten())
     }
 
-    /// Whether the store is to be read for `hash`: the first time only.
+    /// Whether the store is to be read for `hash`: the first time only. (Untracked: the
+    /// faces waiting for it change when it is read.)
     pub fn wants(&self, hash: &str) -> bool {
-        self.asked
-            .try_update_value(|asked| asked.insert(hash.to_owned()))
+        self.faces
+            .try_update_untracked(|f| {
+                !f.urls.contains_key(hash) && f.urls.insert(hash.to_owned(), None).is_none()
+            })
             .unwrap_or(false)
     }
 
     /// The image `hash` (of media type `type_`) is at hand: shown wherever it belongs.
     pub fn show_image(&self, hash: &str, type_: &str, bytes: &[u8]) {
-        if self.urls.with_untracked(|u| u.contains_key(hash)) {
+        if self.url(hash).is_some() {
             return;
         }
         let Some(url) = object_url(type_, bytes) else {
             return;
         };
-        self.asked.update_value(|asked| {
-            asked.insert(hash.to_owned());
-        });
-        self.urls.update(|u| {
-            u.insert(hash.to_owned(), url);
+        self.faces.update(|f| {
+            f.urls.insert(hash.to_owned(), Some(url));
         });
     }
 
     /// Signed out: nothing of anyone stays, and the images' URLs are let go.
     pub fn clear(&self) {
-        let urls = self.urls.try_update(std::mem::take).unwrap_or_default();
-        for url in urls.values() {
+        let faces = self.faces.try_update(std::mem::take).unwrap_or_default();
+        for url in faces.urls.values().flatten() {
             let _ = web_sys::Url::revoke_object_url(url);
         }
-        self.asked.set_value(HashSet::new());
-        self.known.set(HashMap::new());
     }
 }
 

@@ -4,8 +4,6 @@
 //! learnt our `+notify` caps. Sans-IO: changes in, iqs out ([`Fetches::poll_request`]),
 //! answers in, images and changes out.
 
-use std::collections::VecDeque;
-
 use minidom::Element;
 
 use super::{avatar_data_iq, profile_items_iq, vcard_temp_iq, People, PersonChange};
@@ -73,7 +71,8 @@ pub struct Fetches {
     cached: VecSet<String>,
     /// Avatar hashes asked this session, whatever came of it: never asked twice.
     asked: VecSet<String>,
-    queue: VecDeque<Fetch>,
+    /// Waiting for a slot, oldest first (a `Vec`: a few at a time, and no deque code).
+    queue: Vec<Fetch>,
     in_flight: VecMap<String, Fetch>,
     sent: u32,
     /// Whose profile nodes the server pushed on this stream.
@@ -132,7 +131,7 @@ impl Fetches {
             return;
         }
         let (owner, hash) = (owner.clone(), hash.to_owned());
-        self.queue.push_back(match person.avatar_info() {
+        self.queue.push(match person.avatar_info() {
             Some(info) => Fetch::Data {
                 owner,
                 hash,
@@ -173,17 +172,17 @@ impl Fetches {
             }
             for node in [ns::AVATAR_METADATA, ns::NICK] {
                 let owner = owner.clone();
-                self.queue.push_back(Fetch::Items { owner, node });
+                self.queue.push(Fetch::Items { owner, node });
             }
         }
     }
 
     /// The next iq to send, while fewer than [`MAX_IN_FLIGHT`] are unanswered.
     pub fn poll_request(&mut self) -> Option<Iq> {
-        if self.in_flight.len() >= MAX_IN_FLIGHT {
+        if self.in_flight.len() >= MAX_IN_FLIGHT || self.queue.is_empty() {
             return None;
         }
-        let fetch = self.queue.pop_front()?;
+        let fetch = self.queue.remove(0);
         self.sent += 1;
         let id = format!("people-{}", self.sent);
         let iq = fetch.iq(&id);
@@ -205,7 +204,7 @@ impl Fetches {
             IqOutcome::Result(Some(payload)) => payload,
             // Lost with the stream: asked again on the next one.
             IqOutcome::Disconnected => {
-                self.queue.push_front(fetch);
+                self.queue.insert(0, fetch);
                 return Some(None);
             }
             _ => return Some(None),

@@ -66,7 +66,10 @@ pub fn PersonPage(jid: String) -> impl IntoView {
     view! {
         <section class="feed person" aria-labelledby="person-heading">
             <div class="person-head">
-                <Avatar jid=jid.clone() name=name large=true/>
+                {
+                    let jid = jid.clone();
+                    move || view! { <Avatar jid=jid.clone() name=name.get() large=true/> }
+                }
                 <h2 id="person-heading"><bdi>{move || name.get()}</bdi></h2>
             </div>
             <p class="person-jid"><bdi>{jid.clone()}</bdi></p>
