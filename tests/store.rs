@@ -193,6 +193,29 @@ fn cursor(account: &str, key: &str, value: &str) -> CursorRecord {
     }
 }
 
+/// The SHA-1 of `abc`: an avatar's key.
+const ABC: &str = "a9993e364706816aba3e25717850c26c9cd0d89d";
+
+fn person(account: &str, jid: &str, nick: Option<&str>, avatar: Option<&str>) -> PersonRecord {
+    PersonRecord {
+        account: account.into(),
+        jid: jid.into(),
+        nick: nick.map(Into::into),
+        avatar: avatar.map(Into::into),
+        ..Default::default()
+    }
+}
+
+/// Every byte value, so that nothing is lost on the way through JSON.
+fn avatar(account: &str, hash: &str) -> AvatarRecord {
+    AvatarRecord {
+        account: account.into(),
+        hash: hash.into(),
+        type_: "image/png".into(),
+        bytes: (0..=255).collect(),
+    }
+}
+
 // The shared checks: each starts from an empty store.
 
 async fn the_newest_account_is_the_warm_start(s: &impl Store) {
@@ -455,8 +478,17 @@ async fn wipe_removes_one_account_only(s: &impl Store) {
         s.put_messages(&[message(jid, "c@d", "1", 1.0)])
             .await
             .unwrap();
+        s.put_people(&[person(jid, "c@d", Some("C"), Some(ABC))])
+            .await
+            .unwrap();
+        s.put_avatar(&avatar(jid, ABC)).await.unwrap();
     }
     s.wipe_account(A).await.unwrap();
+    assert!(s.people(A).await.unwrap().is_empty());
+    assert_eq!(s.avatar(A, ABC).await.unwrap(), None);
+    assert!(s.avatar_hashes(A).await.unwrap().is_empty());
+    assert_eq!(s.people(B).await.unwrap().len(), 1);
+    assert_eq!(s.avatar_hashes(B).await.unwrap(), [ABC]);
     assert!(s.messages(A, "c@d", None, 10).await.unwrap().is_empty());
     assert!(s.conversations(A).await.unwrap().is_empty());
     assert_eq!(s.messages(B, "c@d", None, 10).await.unwrap().len(), 1);
@@ -469,6 +501,40 @@ async fn wipe_removes_one_account_only(s: &impl Store) {
     assert_eq!(s.posts(B, 10).await.unwrap().len(), 1);
     assert_eq!(s.cursor(B, "k").await.unwrap().as_deref(), Some("v"));
     assert_eq!(s.roster(B).await.unwrap().version.as_deref(), Some("v"));
+}
+
+async fn people_and_avatars_by_hash(s: &impl Store) {
+    assert!(s.people(A).await.unwrap().is_empty());
+    assert_eq!(s.avatar(A, ABC).await.unwrap(), None);
+    assert!(s.avatar_hashes(A).await.unwrap().is_empty());
+    let bob = person(A, B, Some("Bobby"), Some(ABC));
+    let carol = person(A, "carol@example.org", None, None);
+    s.put_people(&[bob.clone(), carol.clone(), person(B, A, Some("Al"), None)])
+        .await
+        .unwrap();
+    let mut people = s.people(A).await.unwrap();
+    people.sort_by(|a, b| a.jid.cmp(&b.jid));
+    assert_eq!(people, [bob.clone(), carol.clone()]);
+    // A person's record replaces the one before.
+    let renamed = PersonRecord {
+        nick: Some("Bob".into()),
+        full_name: Some("Robert".into()),
+        about: Some("<script>hi</script>".into()),
+        ..bob
+    };
+    s.put_people(std::slice::from_ref(&renamed)).await.unwrap();
+    assert!(s.people(A).await.unwrap().contains(&renamed));
+    assert_eq!(s.people(A).await.unwrap().len(), 2);
+
+    s.put_avatar(&avatar(A, ABC)).await.unwrap();
+    s.put_avatar(&avatar(B, "b".repeat(40).as_str()))
+        .await
+        .unwrap();
+    assert_eq!(s.avatar(A, ABC).await.unwrap(), Some(avatar(A, ABC)));
+    // Kept per account.
+    assert_eq!(s.avatar(B, ABC).await.unwrap(), None);
+    assert_eq!(s.avatar_hashes(A).await.unwrap(), [ABC]);
+    assert_eq!(s.avatar_hashes(B).await.unwrap(), ["b".repeat(40)]);
 }
 
 /// Runs one check on a fresh memory store and on a fresh IndexedDB store.
@@ -505,6 +571,7 @@ twin_test!(
     conversations_are_each_peers_newest_newest_first,
     ten_thousand_messages_in_one_batch,
     wipe_removes_one_account_only,
+    people_and_avatars_by_hash,
 );
 
 #[wasm_bindgen_test]
@@ -570,6 +637,38 @@ async fn upgrading_from_v2_keeps_the_data_and_gains_messages() {
         std::slice::from_ref(&hello)
     );
     assert_eq!(store.conversations(A).await.unwrap(), [hello]);
+    drop(store);
+    delete(&name).await;
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_from_v3_keeps_the_data_and_gains_people_and_avatars() {
+    let name = unique("upgrade-v3");
+    let v3 = raw_open(&name, 3, &schema::VERSIONS[..3]).await;
+    raw_put(&v3, schema::ACCOUNTS, &account(A, 5.0)).await;
+    raw_put(&v3, schema::ROSTER, &contact(A, "x@y")).await;
+    raw_put(&v3, schema::OUTBOX, &entry(A, "1", "q", 1.0)).await;
+    raw_put(&v3, schema::POSTS, &post(A, "p", 1.0)).await;
+    raw_put(&v3, schema::CURSORS, &cursor(A, "k", "v")).await;
+    raw_put(&v3, schema::MESSAGES, &message(A, B, "m", 1.0)).await;
+    v3.close();
+
+    let store = IdbStore::open_in(&factory(), &name).await.unwrap();
+    assert_eq!(store.version(), schema::CURRENT);
+    assert_eq!(store.last_account().await.unwrap(), Some(account(A, 5.0)));
+    assert_eq!(store.roster(A).await.unwrap().contacts, [contact(A, "x@y")]);
+    assert_eq!(store.outbox(A).await.unwrap(), [entry(A, "1", "q", 1.0)]);
+    assert_eq!(store.posts(A, 10).await.unwrap(), [post(A, "p", 1.0)]);
+    assert_eq!(store.cursor(A, "k").await.unwrap().as_deref(), Some("v"));
+    assert_eq!(
+        store.messages(A, B, None, 10).await.unwrap(),
+        [message(A, B, "m", 1.0)]
+    );
+    let bob = person(A, B, Some("Bobby"), Some(ABC));
+    store.put_people(std::slice::from_ref(&bob)).await.unwrap();
+    assert_eq!(store.people(A).await.unwrap(), [bob]);
+    store.put_avatar(&avatar(A, ABC)).await.unwrap();
+    assert_eq!(store.avatar(A, ABC).await.unwrap(), Some(avatar(A, ABC)));
     drop(store);
     delete(&name).await;
 }

@@ -1255,3 +1255,137 @@ mod chat {
         }
     }
 }
+
+mod avatars {
+    use super::*;
+    use kith::proto::xep0084::sha1_hex;
+    use kith::state::people::PersonView;
+    use kith::ui::avatar::Avatar;
+
+    /// A 1×1 PNG.
+    const PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+
+    fn png() -> Vec<u8> {
+        kith::proto::base64::decode(PNG).unwrap()
+    }
+
+    fn face(hash: &str) -> PersonView {
+        PersonView {
+            avatar: Some(hash.into()),
+            ..Default::default()
+        }
+    }
+
+    fn number(el: &Element, name: &str) -> f64 {
+        js_sys::Reflect::get(el, &name.into())
+            .unwrap()
+            .as_f64()
+            .unwrap_or_default()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_cached_avatar_is_an_image_named_by_the_person() {
+        let root = container();
+        let state = AppState::new();
+        let hash = sha1_hex(&png());
+        state.people.set("bob@example.org", face(&hash));
+        let _handle = leptos::mount::mount_to(root.clone(), move || {
+            kith::app::App::provide(state);
+            view! { <Avatar jid="bob@example.org" name="Bob"/> }
+        });
+        tick().await;
+        // Not read yet: his initials, on his colour, named by his name.
+        let initials = root.query_selector("[role='img']").unwrap().unwrap();
+        assert_eq!(initials.get_attribute("aria-label").as_deref(), Some("Bob"));
+        assert_eq!(initials.text_content().unwrap(), "B");
+        // The image in the cache, by its hash: shown wherever that hash is his.
+        state.people.show_image(&hash, "image/png", &png());
+        tick().await;
+        let img = root.query_selector("img").unwrap().expect("an img");
+        assert_eq!(img.get_attribute("alt").as_deref(), Some("Bob"));
+        let src = img.get_attribute("src").unwrap();
+        assert!(src.starts_with("blob:"), "{src}");
+        for _ in 0..20 {
+            if number(&img, "naturalWidth") > 0.0 {
+                break;
+            }
+            sleep(20).await;
+        }
+        assert_eq!(number(&img, "naturalWidth"), 1.0, "the picture decodes");
+        // The same hash again costs nothing: one URL, and the store is not asked.
+        state.people.show_image(&hash, "image/png", &png());
+        assert_eq!(state.people.url(&hash).as_deref(), Some(src.as_str()));
+        assert!(!state.people.wants(&hash));
+        assert!(state.people.wants("b".repeat(40).as_str()));
+        assert!(!state.people.wants("b".repeat(40).as_str()), "asked once");
+    }
+
+    #[wasm_bindgen_test]
+    async fn without_a_picture_a_hostile_name_is_only_text() {
+        let root = container();
+        let state = AppState::new();
+        let name = "<img src=x onerror=alert(1)><script>alert(2)</script>\u{202E}evil";
+        let _handle = leptos::mount::mount_to(root.clone(), move || {
+            kith::app::App::provide(state);
+            view! { <Avatar jid="mallory@evil.example" name=name/> }
+        });
+        tick().await;
+        let face = root.query_selector("[role='img']").unwrap().unwrap();
+        assert_eq!(face.get_attribute("aria-label").as_deref(), Some(name));
+        assert!(root.query_selector("img, script").unwrap().is_none());
+        assert_eq!(
+            face.text_content().unwrap(),
+            "is",
+            "the first letters of its first two words"
+        );
+        // The colour of the JID: XEP-0392's hue.
+        let style = face.get_attribute("style").unwrap_or_default();
+        let rgb: Vec<f64> = style
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let [r, g, b] = rgb[..] else {
+            panic!("no rgb() in {style}");
+        };
+        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+        let hue = match max {
+            m if m == r => 60.0 * ((g - b) / (max - min)),
+            m if m == g => 60.0 * ((b - r) / (max - min) + 2.0),
+            _ => 60.0 * ((r - g) / (max - min) + 4.0),
+        }
+        .rem_euclid(360.0);
+        let expected = f64::from(kith::proto::xep0392::hue_degrees("mallory@evil.example"));
+        assert!(
+            (hue - expected).abs() < 2.0,
+            "{style}: hue {hue}, not {expected}"
+        );
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_contact_row_shows_the_contacts_face_named_by_the_row() {
+        let root = container();
+        let state = AppState::new();
+        let mut data = rows(2);
+        data[0].name = "Juliet".into();
+        let jid = data[0].jid.clone();
+        state.contacts.set(data);
+        let hash = sha1_hex(&png());
+        state.people.set(&jid, face(&hash));
+        state.people.show_image(&hash, "image/png", &png());
+        let _handle = leptos::mount::mount_to(root.clone(), move || {
+            kith::app::App::provide(state);
+            view! { <ContactsScreen/> }
+        });
+        tick().await;
+        let items = query_all(&root, "li.contact");
+        let img = items[0].query_selector("img").unwrap().expect("her face");
+        assert_eq!(img.get_attribute("alt").as_deref(), Some("Juliet"));
+        // The other has no picture: initials, named by the row's name.
+        let other = items[1].query_selector("[role='img']").unwrap().unwrap();
+        assert_eq!(
+            other.get_attribute("aria-label").as_deref(),
+            Some("Contact 00001")
+        );
+    }
+}

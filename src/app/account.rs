@@ -94,12 +94,15 @@ impl App {
         // The newest page of the feed first, so the first screenful does not wait for
         // the whole cache (the rest joins after that paint); read beside the roster and
         // the endpoint, as IndexedDB runs read transactions side by side.
-        let ((roster, outbox), (records, cursors), stored, archive) = futures::join!(
+        let ((roster, outbox), (records, cursors), stored, archive, people) = futures::join!(
             cached(&store, &jid),
             cached_feed(&store, &jid, FIRST_CACHED_ITEMS),
             store.cursor(jid.as_str(), ENDPOINT),
             store.cursor(jid.as_str(), super::chat::ARCHIVE_NEWEST),
+            store.people(jid.as_str()),
         );
+        // Names and faces before the rows that show them.
+        state.people.set_all(&people.unwrap_or_default());
         state.show_cached(jid.as_str(), &roster, PendingWrite::all_from(&outbox));
         state.status.set(ConnectionStatus::Offline);
         let feed = Feed::restore_newest(jid.clone(), &records, &cursors);
@@ -166,11 +169,13 @@ impl App {
         // Whatever this device cached for the account: its roster version spares a
         // refetch, its outbox goes out once online.
         // Read side by side, as IndexedDB runs read transactions.
-        let ((roster, outbox), (records, cursors), archive) = futures::join!(
+        let ((roster, outbox), (records, cursors), archive, people) = futures::join!(
             cached(&store, &jid),
             cached_feed(&store, &jid, CACHED_ITEMS),
             store.cursor(jid.as_str(), super::chat::ARCHIVE_NEWEST),
+            store.people(jid.as_str()),
         );
+        state.people.set_all(&people.unwrap_or_default());
         state.pending.set(PendingWrite::all_from(&outbox));
         let feed = Feed::restore(jid.clone(), &records, &cursors);
         let cached = Cached {
@@ -343,6 +348,14 @@ impl Account {
         }
         let url = inner.url.borrow().clone();
         let connection = Connection::open(&url, client, self.sinks(), warm);
+        // The avatars this device keeps are never fetched: the client knows their hashes
+        // long before the roster and presence that lead to any fetch.
+        let (store, jid, kept) = (inner.store.clone(), inner.jid.clone(), connection.clone());
+        spawn_local(async move {
+            if let Ok(hashes) = store.avatar_hashes(jid.as_str()).await {
+                kept.act(move |client, _| client.restore_avatars(hashes));
+            }
+        });
         *inner.connection.borrow_mut() = Some(connection);
         // The conversations this device keeps, after the first paint.
         let account = self.clone();

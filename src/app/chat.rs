@@ -169,10 +169,10 @@ impl Account {
             return;
         }
         // A contact's name as the person gave it; a stranger only by address.
-        let title = client
-            .roster()
-            .get(&peer)
-            .map_or_else(|| peer.to_string(), |c| c.display_name());
+        let title = client.roster().get(&peer).map_or_else(
+            || peer.to_string(),
+            |c| self.state().people.name(&peer, c.name.as_deref()),
+        );
         let last = client
             .chat()
             .conversation(&peer)

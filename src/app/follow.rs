@@ -58,6 +58,7 @@ impl Account {
                 })
             }
             (TabMessage::Posts, None) => self.reload_feed(),
+            (TabMessage::People, None) => self.reload_people(),
             (TabMessage::SignOut, _) => {
                 self.inner.app.leave(false);
                 state.closed(&CloseReason::Requested);

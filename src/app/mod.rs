@@ -12,6 +12,7 @@
 
 mod account;
 mod chat;
+mod faces;
 mod feed;
 mod follow;
 mod outbox;

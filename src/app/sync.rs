@@ -31,6 +31,8 @@ pub(super) struct Sync {
     pub(super) reload: Cell<(bool, bool)>,
     /// A redraw of the chats is scheduled.
     chats: Cell<bool>,
+    /// People's records not yet in IndexedDB, and whether a write is scheduled.
+    pub(super) people: RefCell<(Vec<crate::store::PersonRecord>, bool)>,
 }
 
 /// A failed write is not a failed action: the app keeps the change in memory and says
@@ -165,6 +167,8 @@ impl Account {
                 value: id.clone(),
             }),
             Update::Conversation(_) => self.redraw_chats_soon(),
+            Update::Person(jid) => self.person_changed(client, jid),
+            Update::Avatar(avatar) => self.keep_avatar(avatar),
             Update::Feed(change) => {
                 let feed = client.feed();
                 // While a sync pours pages in, the main thread is what makes the timeline
@@ -359,9 +363,13 @@ impl Account {
             };
             let state = account.state();
             c.with_client(|client| {
-                state
-                    .chat
-                    .show(client.chat(), client.roster(), client.blocklist(), None)
+                state.chat.show(
+                    client.chat(),
+                    client.roster(),
+                    client.blocklist(),
+                    &state.people,
+                    None,
+                )
             });
             let open = state.route.with_untracked(|r| match r {
                 Route::Chat(peer) => crate::proto::jid::BareJid::new(peer).ok(),

@@ -126,6 +126,8 @@ pub enum TabMessage {
     Roster,
     /// The stored posts changed.
     Posts,
+    /// The stored people (names, avatars) changed.
+    People,
     /// The account signed out: every tab leaves.
     SignOut,
     /// A follower asks the holder where the connection stands.
@@ -142,6 +144,7 @@ impl TabMessage {
             TabMessage::Outbox => "outbox",
             TabMessage::Roster => "roster",
             TabMessage::Posts => "posts",
+            TabMessage::People => "people",
             TabMessage::SignOut => "sign-out",
             TabMessage::StatusAsked => "status-asked",
             TabMessage::Status { .. } => "status",
@@ -160,6 +163,7 @@ impl TabMessage {
             "outbox" => TabMessage::Outbox,
             "roster" => TabMessage::Roster,
             "posts" => TabMessage::Posts,
+            "people" => TabMessage::People,
             "sign-out" => TabMessage::SignOut,
             "status-asked" => TabMessage::StatusAsked,
             "status" => TabMessage::Status {
@@ -226,6 +230,7 @@ mod tests {
             (TabMessage::Outbox, r#"{"kind":"outbox"}"#),
             (TabMessage::Roster, r#"{"kind":"roster"}"#),
             (TabMessage::Posts, r#"{"kind":"posts"}"#),
+            (TabMessage::People, r#"{"kind":"people"}"#),
             (TabMessage::SignOut, r#"{"kind":"sign-out"}"#),
             (TabMessage::StatusAsked, r#"{"kind":"status-asked"}"#),
             (

@@ -16,10 +16,17 @@ use super::ns::MICROBLOG_NOTIFY;
 pub const CAPS_NODE: &str = "https://kith.example";
 
 /// XEP-0163 §4: the features to add to the client's disco#info so that PEP sends new
-/// posts of contacts as they are published. Comments nodes live on ordinary pubsub
-/// services, where `+notify` does not apply; they are fetched instead.
+/// posts of contacts as they are published, and their avatar metadata (XEP-0084),
+/// nicknames (XEP-0172) and vCard4 (XEP-0292) as they change. Comments nodes live on
+/// ordinary pubsub services, where `+notify` does not apply; they are fetched instead.
 pub fn notify_features() -> Vec<&'static str> {
-    vec![ns::MICROBLOG, MICROBLOG_NOTIFY]
+    vec![
+        ns::MICROBLOG,
+        MICROBLOG_NOTIFY,
+        ns::AVATAR_METADATA_NOTIFY,
+        ns::NICK_NOTIFY,
+        ns::VCARD4_NOTIFY,
+    ]
 }
 
 /// The `<c/>` for presence: [`CAPS_NODE`] names the client, `ver` hashes `disco`, which

@@ -11,6 +11,14 @@ pub fn hue(text: &str) -> f64 {
     f64::from(n) / 65536.0 * 360.0
 }
 
+/// [`hue`] in whole degrees (`[0, 360)`, rounded down), in integer arithmetic: what a
+/// CSS `hsl()` needs, without the float formatting and HSLuv maths [`css`] links.
+pub fn hue_degrees(text: &str) -> u16 {
+    let digest = Sha1::hash(text.as_bytes());
+    let n = u32::from(u16::from_le_bytes([digest[0], digest[1]]));
+    ((n * 360) >> 16) as u16
+}
+
 /// §5.4: the colour of `text`, as sRGB channels in `[0, 1]`: its [`hue`] in HSLuv with
 /// saturation 100 and lightness 50.
 pub fn rgb(text: &str) -> [f64; 3] {
@@ -106,6 +114,14 @@ mod tests {
                 assert!((g - e).abs() < 0.0005, "{text}: {got:?}");
             }
         }
+    }
+
+    #[test]
+    fn whole_degrees_are_the_hue_rounded_down() {
+        for (text, angle, _) in VECTORS {
+            assert_eq!(f64::from(hue_degrees(text)), angle.floor(), "{text}");
+        }
+        assert_eq!(hue_degrees("juliet@capulet.lit"), 209);
     }
 
     #[test]

@@ -20,7 +20,8 @@ use super::feed::{self, Feed, FeedChange, Recovery};
 use super::outbox::{
     DuplicateId, EntryState, Outbox, OutboxEntry, Outcome, PendingWrite, WriteKind,
 };
-use super::people::{self, Blocklist, Requests};
+use super::people::fetch::{AvatarBytes, Fetched, Fetches};
+use super::people::{self, Blocklist, People, PersonChange, Requests};
 use super::presence::PresenceBook;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
@@ -92,6 +93,12 @@ pub enum Update {
     Outbox(Vec<PendingWrite>),
     /// The feed changed (posts, comments, sync progress, cursors to keep).
     Feed(FeedChange),
+    /// What this person published about themselves (nickname, vCard4, avatar hash)
+    /// changed: [`Client::people`] has it.
+    Person(BareJid),
+    /// An avatar image arrived, checked against its hash: keep it under that hash (the
+    /// client never asks for it again, [`Client::restore_avatars`]).
+    Avatar(AvatarBytes),
     /// The answer to a [`Client::query`].
     Answer {
         id: String,
@@ -143,6 +150,9 @@ pub struct Client {
     /// stream's request for the list.
     blocklist: Blocklist,
     blocklist_request: Option<String>,
+    /// What people publish about themselves, and what of it is fetched.
+    people: People,
+    fetches: Fetches,
     updates: VecDeque<Update>,
 }
 
@@ -157,6 +167,7 @@ impl Client {
     pub fn restore(config: SessionConfig, roster: Roster, outbox: Outbox, feed: Feed) -> Self {
         let archive = Archive::new(config.jid.clone());
         let chat = Chat::new(config.jid.clone());
+        let people = People::new(config.jid.clone());
         let mut session = Session::new(config);
         if !feed.synced_before() {
             // A first sync reads every contact's microblog: stream management after it.
@@ -186,8 +197,19 @@ impl Client {
             requests: Requests::default(),
             blocklist: Blocklist::default(),
             blocklist_request: None,
+            people,
+            fetches: Fetches::default(),
             updates: VecDeque::new(),
         }
+    }
+
+    pub fn people(&self) -> &People {
+        &self.people
+    }
+
+    /// The hashes of the avatars this device keeps: never fetched again.
+    pub fn restore_avatars(&mut self, hashes: impl IntoIterator<Item = String>) {
+        self.fetches.restore(hashes);
     }
 
     pub fn feed(&self) -> &Feed {
@@ -477,6 +499,8 @@ impl Client {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.session.handle_timeout(now);
         self.archive.handle_timeout(now);
+        let contacts = self.roster.contacts().map(|c| c.jid.clone());
+        self.fetches.handle_timeout(now, contacts);
         self.process(now);
     }
 
@@ -536,6 +560,7 @@ impl Client {
             self.session.poll_timeout(),
             self.feed.poll_timeout(),
             self.archive.poll_timeout(),
+            self.fetches.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -570,6 +595,18 @@ impl Client {
             {
                 self.feed
                     .handle_response(now, &id, &IqOutcome::Disconnected);
+            }
+        }
+        // Profile fetches after the roster, as the feed's.
+        while self.session.is_online() && self.roster_request.is_none() {
+            let Some(iq) = self.fetches.poll_request() else {
+                break;
+            };
+            let id = iq_id(&iq).to_owned();
+            if self.session.send_prepared_iq(now, iq).is_err() {
+                let lost = IqOutcome::Disconnected;
+                self.fetches.handle_response(&id, &lost, &mut self.people);
+                break;
             }
         }
         while let Some(change) = self.feed.poll_change() {
@@ -669,6 +706,7 @@ impl Client {
                     self.notify = None;
                     self.presence_deferred = None;
                     self.caps_caught_up = false;
+                    self.fetches.new_stream();
                     self.updates.push_back(Update::Online(jid));
                 }
                 Event::IqResponse { id, outcome } => self.handle_iq_response(now, id, outcome),
@@ -703,6 +741,11 @@ impl Client {
                     if let Some(jid) = self.presence.apply(&p, known) {
                         self.updates.push_back(Update::Presence(jid));
                     }
+                    // XEP-0153: the photo hash it may announce.
+                    let known = is_known(self.session.jid(), &self.roster);
+                    if let Some(change) = self.people.handle_presence(&p, known) {
+                        self.person_changed(change);
+                    }
                 }
                 Event::Message(message) => {
                     if let Some(original) = self.history_result(&message) {
@@ -725,7 +768,7 @@ impl Client {
 
     /// `live`: it came now, not from the archive.
     fn handle_message(&mut self, now: Instant, message: Message, live: bool) {
-        if self.feed.handle_message(now, &message) {
+        if self.feed.handle_message(now, &message) || self.handle_profile_event(&message) {
             return;
         }
         let account = self.account().clone();
@@ -765,6 +808,32 @@ impl Client {
         self.drain_chat();
     }
 
+    /// A PEP event (about an avatar, a nickname or a vCard4: [`People::handle_event`]);
+    /// `false` if `message` carries none.
+    fn handle_profile_event(&mut self, message: &Message) -> bool {
+        if !message
+            .payloads
+            .iter()
+            .any(|p| p.is("event", ns::PUBSUB_EVENT))
+        {
+            return false;
+        }
+        self.fetches.handle_event(message, self.session.jid());
+        let known = is_known(self.session.jid(), &self.roster);
+        if let Some(change) = self.people.handle_event(message, known) {
+            self.person_changed(change);
+        }
+        true
+    }
+
+    /// Someone's published self changed: shown, and a new avatar fetched.
+    fn person_changed(&mut self, change: PersonChange) {
+        self.fetches.handle_change(&self.people, &change);
+        let (PersonChange::Avatar(jid) | PersonChange::Nick(jid) | PersonChange::Profile(jid)) =
+            change;
+        self.updates.push_back(Update::Person(jid));
+    }
+
     /// Reports what the chat service changed and what it wants kept.
     fn drain_chat(&mut self) {
         let records = self.chat.take_records();
@@ -777,6 +846,21 @@ impl Client {
     }
 
     fn handle_iq_response(&mut self, now: Instant, id: String, outcome: IqOutcome) {
+        if let Some(fetched) = self
+            .fetches
+            .handle_response(&id, &outcome, &mut self.people)
+        {
+            match fetched {
+                Some(Fetched::Avatar(avatar)) => self.updates.push_back(Update::Avatar(avatar)),
+                Some(Fetched::Person(
+                    PersonChange::Avatar(jid)
+                    | PersonChange::Nick(jid)
+                    | PersonChange::Profile(jid),
+                )) => self.updates.push_back(Update::Person(jid)),
+                None => {}
+            }
+            return;
+        }
         if let Some(peer) = self.history.remove(&id) {
             // XEP-0313 §4.3: `complete` says there is no more; a refusal says the same.
             let more = matches!(&outcome, IqOutcome::Result(Some(fin))
@@ -860,6 +944,8 @@ impl Client {
     fn forget_presence_of_strangers(&mut self) {
         let known = is_known(self.session.jid(), &self.roster);
         self.presence.retain(known);
+        let known = is_known(self.session.jid(), &self.roster);
+        self.people.retain(known);
     }
 
     fn handle_outbox_answer(&mut self, now: Instant, id: String, outcome: IqOutcome) {
@@ -1103,6 +1189,7 @@ impl Client {
         }
         self.caps_caught_up = true;
         self.feed.catch_up_after_caps(now);
+        self.fetches.catch_up_after_caps(now);
     }
 
     /// A request from our own server, as it asks: from our domain, our bare JID (Prosody's

@@ -9,7 +9,7 @@
 //! - [`Blocklist`]: XEP-0191, with [`Blocklist::is_blocked`] for filtering.
 //! - `compose_*`: the person's own profile edits as outbox entries.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use minidom::Element;
 
@@ -26,6 +26,7 @@ use crate::proto::{xep0004, xep0060, xep0172};
 use super::feed::{Access, Ids, ItemKey};
 use super::outbox::{OutboxEntry, WriteKind};
 use super::roster::{Contact, Roster};
+use crate::sort::VecMap;
 
 // ---- people ---------------------------------------------------------------------------
 
@@ -66,17 +67,42 @@ impl Person {
 /// the nickname they chose, else their vCard4 full name, else their JID's local part
 /// (else its domain: a server or gateway). Blank names count as none.
 pub fn display_name(jid: &BareJid, roster_name: Option<&str>, person: Option<&Person>) -> String {
-    fn given(name: Option<&str>) -> Option<&str> {
-        name.map(str::trim).filter(|n| !n.is_empty())
-    }
-    given(roster_name)
-        .or_else(|| given(person.and_then(|p| p.nick.as_deref())))
-        .or_else(|| given(person.and_then(Person::full_name)))
+    let nick = person.and_then(|p| p.nick.as_deref());
+    given_name(roster_name, nick, person.and_then(Person::full_name))
         .map(str::to_owned)
-        .unwrap_or_else(|| match jid.node() {
-            Some(node) => node.to_string(),
-            None => jid.to_string(),
-        })
+        .unwrap_or_else(|| local_name(jid))
+}
+
+/// [`display_name`] but its last step: the first of the roster name, the nickname and
+/// the full name that is not blank, trimmed; `None` when the person has no name but their
+/// address (a screen may know a better fallback, such as the name a post claims).
+pub fn given_name<'a>(
+    roster_name: Option<&'a str>,
+    nick: Option<&'a str>,
+    full_name: Option<&'a str>,
+) -> Option<&'a str> {
+    [roster_name, nick, full_name]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .find(|n| !n.is_empty())
+}
+
+/// What an avatar without a picture shows of `name`: the first letter or digit of its
+/// first two words (`Juliet Capulet`: `JC`), as written; none for a name without any.
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .collect()
+}
+
+/// [`display_name`]'s last step: the JID's local part, else (a server or gateway) itself.
+pub fn local_name(jid: &BareJid) -> String {
+    match jid.node() {
+        Some(node) => node.to_string(),
+        None => jid.to_string(),
+    }
 }
 
 /// What changed about someone.
@@ -140,14 +166,14 @@ impl Published {
 #[derive(Clone, Debug)]
 pub struct People {
     account: BareJid,
-    people: BTreeMap<BareJid, Person>,
+    people: VecMap<BareJid, Person>,
 }
 
 impl People {
     pub fn new(account: BareJid) -> People {
         People {
             account,
-            people: BTreeMap::new(),
+            people: VecMap::new(),
         }
     }
 
@@ -234,7 +260,7 @@ impl People {
             PhotoUpdate::Removed => None,
             PhotoUpdate::Hash(hash) => Some(hash),
         };
-        let person = self.people.entry(owner.clone()).or_default();
+        let person = self.people.get_or_insert(owner.clone(), Person::default());
         let before = person.avatar().map(str::to_owned);
         person.vcard_photo = hash;
         (person.avatar() != before.as_deref()).then_some(PersonChange::Avatar(owner))
@@ -262,7 +288,7 @@ impl People {
     }
 
     fn set(&mut self, owner: BareJid, published: Published) -> Option<PersonChange> {
-        let person = self.people.entry(owner.clone()).or_default();
+        let person = self.people.get_or_insert(owner.clone(), Person::default());
         match published {
             Published::Avatar(metadata) => {
                 let before = person.avatar().map(str::to_owned);
@@ -745,6 +771,8 @@ pub fn describe_write(item: Option<&ItemKey>) -> &'static str {
         _ => "Changing your avatar",
     }
 }
+
+pub mod fetch;
 
 #[cfg(test)]
 mod tests;

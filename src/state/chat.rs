@@ -11,7 +11,8 @@ use crate::service::roster::Roster;
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConversationRow {
     pub peer: String,
-    /// The roster name, else the JID; never a name a stranger gave themselves.
+    /// A contact's name by the one rule, else the JID: never a name a stranger gave
+    /// themselves.
     pub name: String,
     /// The first line of the newest message.
     pub last: String,
@@ -53,6 +54,7 @@ impl ChatState {
         chat: &Chat,
         roster: &Roster,
         blocklist: &Blocklist,
+        people: &super::people::PeopleState,
         changed: Option<&BareJid>,
     ) {
         let rows = chat
@@ -64,7 +66,10 @@ impl ChatState {
                 let contact = roster.get(peer);
                 Some(ConversationRow {
                     peer: peer.to_string(),
-                    name: contact.map_or_else(|| peer.to_string(), |c| c.display_name()),
+                    name: contact.map_or_else(
+                        || peer.to_string(),
+                        |c| people.name(&c.jid, c.name.as_deref()),
+                    ),
                     last: match last.body.lines().next() {
                         Some(line) => line.to_owned(),
                         None => last.attachment.clone().unwrap_or_default(),

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 pub mod chat;
 pub mod feed;
 pub mod images;
+pub mod people;
 
 use crate::proto::percent;
 use crate::service::feed::{Feed, ItemKey};
@@ -220,6 +221,8 @@ pub struct AppState {
     pub endpoint: RwSignal<Option<(String, String)>>,
     /// Which remote images in posts the person allowed.
     pub images: images::ImageChoices,
+    /// People's chosen names and avatars.
+    pub people: people::PeopleState,
     /// Each contact's availability signal, by bare JID, so presence touches one row.
     availability: StoredValue<HashMap<String, RwSignal<Availability>>>,
     /// The roster last shown, to rebuild the rows when pending writes change.
@@ -250,6 +253,7 @@ impl AppState {
             elsewhere: RwSignal::new(false),
             endpoint: RwSignal::new(None),
             images: images::ImageChoices::new(),
+            people: people::PeopleState::default(),
             availability: StoredValue::new(HashMap::new()),
             roster: StoredValue::new(Roster::default()),
         }
@@ -263,10 +267,17 @@ impl AppState {
         mark("kith:cached");
     }
 
-    /// Redraws the feed screens from the feed model, with roster names.
+    /// Redraws the feed screens from the feed model, with the names of contacts (and the
+    /// account's own) by the one rule.
     pub fn show_feed(&self, feed: &Feed) {
         let roster = self.roster.get_value();
-        let names = |jid: &crate::proto::jid::BareJid| roster.get(jid).and_then(|c| c.name.clone());
+        let account = self.account.get_untracked();
+        let names = |jid: &crate::proto::jid::BareJid| {
+            let contact = roster.get(jid);
+            let known = contact.is_some() || account.as_deref() == Some(jid.as_str());
+            let roster_name = contact.and_then(|c| c.name.as_deref());
+            known.then(|| self.people.given_name(jid, roster_name))?
+        };
         let blocked = self.blocked.get_untracked();
         let hidden = |jid: &crate::proto::jid::BareJid| is_blocked(&blocked, jid);
         self.pending
@@ -323,8 +334,13 @@ impl AppState {
                 }
                 self.show_roster(client.roster(), Some(client.presence()));
                 // Who is a contact decides conversation or request.
-                self.chat
-                    .show(client.chat(), client.roster(), client.blocklist(), None);
+                self.chat.show(
+                    client.chat(),
+                    client.roster(),
+                    client.blocklist(),
+                    &self.people,
+                    None,
+                );
             }
             // Redrawn once per burst (`app::sync`).
             Update::Conversation(_) => {}
@@ -359,11 +375,18 @@ impl AppState {
                 self.blocked.set(blocked);
                 // What they wrote goes from the screens (and comes back when unblocked).
                 self.show_feed_of(client);
-                self.chat
-                    .show(client.chat(), client.roster(), client.blocklist(), None);
+                self.chat.show(
+                    client.chat(),
+                    client.roster(),
+                    client.blocklist(),
+                    &self.people,
+                    None,
+                );
             }
             // For the store; what they change on screen comes as `Outbox`.
             Update::Delivered(_) | Update::Refused { .. } => {}
+            // Stored and shown by `app::people`, once per burst.
+            Update::Person(_) | Update::Avatar(_) => {}
             // For the store.
             Update::MessageRecords(_) | Update::ReadUntil { .. } | Update::ArchiveNewest(_) => {}
         }
@@ -381,6 +404,7 @@ impl AppState {
         self.pending.set(Vec::new());
         self.feed.clear();
         self.chat.clear();
+        self.people.clear();
         self.elsewhere.set(false);
         self.roster.set_value(Roster::default());
         self.set_contacts(Vec::new());
@@ -431,7 +455,7 @@ impl AppState {
                     }
                     None => RwSignal::new(now.unwrap_or_default()),
                 };
-                let name = c.display_name();
+                let name = self.people.name(&c.jid, c.name.as_deref());
                 let asked = self
                     .requests
                     .with_untracked(|r| r.iter().any(|r| r.jid == jid));

@@ -155,6 +155,26 @@ impl Store for DeviceStore {
         delegate!(self, s => s.conversations(account))
     }
 
+    async fn people(&self, account: &str) -> StoreResult<Vec<PersonRecord>> {
+        delegate!(self, s => s.people(account))
+    }
+
+    async fn put_people(&self, records: &[PersonRecord]) -> StoreResult<()> {
+        delegate!(self, s => s.put_people(records))
+    }
+
+    async fn avatar(&self, account: &str, hash: &str) -> StoreResult<Option<AvatarRecord>> {
+        delegate!(self, s => s.avatar(account, hash))
+    }
+
+    async fn put_avatar(&self, record: &AvatarRecord) -> StoreResult<()> {
+        delegate!(self, s => s.put_avatar(record))
+    }
+
+    async fn avatar_hashes(&self, account: &str) -> StoreResult<Vec<String>> {
+        delegate!(self, s => s.avatar_hashes(account))
+    }
+
     async fn wipe_account(&self, account: &str) -> StoreResult<()> {
         delegate!(self, s => s.wipe_account(account))
     }

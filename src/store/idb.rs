@@ -866,6 +866,48 @@ impl Store for IdbStore {
         Ok(newest)
     }
 
+    async fn people(&self, account: &str) -> StoreResult<Vec<PersonRecord>> {
+        let tx = self.tx(&[schema::PEOPLE], None)?;
+        let all = tx.issue(|tx| {
+            tx.store(schema::PEOPLE)?
+                .get_all_with_key(&account_range(account)?)
+        })?;
+        tx.done().await?;
+        read_all(&all)
+    }
+
+    async fn put_people(&self, records: &[PersonRecord]) -> StoreResult<()> {
+        self.put_all(schema::PEOPLE, to_js_all(records)).await
+    }
+
+    async fn avatar(&self, account: &str, hash: &str) -> StoreResult<Option<AvatarRecord>> {
+        let tx = self.tx(&[schema::AVATARS], None)?;
+        let found = tx.issue(|tx| tx.store(schema::AVATARS)?.get(&key(&[account, hash])))?;
+        tx.done().await?;
+        read(&found)
+    }
+
+    async fn put_avatar(&self, record: &AvatarRecord) -> StoreResult<()> {
+        let tx = self.tx(&[schema::AVATARS], Some(Durability::Default))?;
+        tx.issue(|tx| tx.store(schema::AVATARS)?.put(&to_js(&record.to_json())?))?;
+        tx.done().await
+    }
+
+    async fn avatar_hashes(&self, account: &str) -> StoreResult<Vec<String>> {
+        let tx = self.tx(&[schema::AVATARS], None)?;
+        // The keys alone, `[account, hash]`: never the images.
+        let keys = tx.issue(|tx| {
+            tx.store(schema::AVATARS)?
+                .get_all_keys_with_key(&account_range(account)?)
+        })?;
+        tx.done().await?;
+        let keys: Array = keys.result().map_err(|e| store_error(&e))?.unchecked_into();
+        Ok(keys
+            .iter()
+            .filter_map(|k| k.unchecked_into::<Array>().get(1).as_string())
+            .collect())
+    }
+
     async fn wipe_account(&self, account: &str) -> StoreResult<()> {
         let stores = schema::stores();
         // Credentials go too: strict, so a crash right after cannot bring them back.

@@ -8,7 +8,7 @@ use super::*;
 
 /// Every table is a map of this one type: the browser build carries this store as its
 /// fallback, and each B-tree key and value type links its own copy of the B-tree code
-/// (some kilobytes each); one for the seven tables.
+/// (some kilobytes each); one for the nine tables.
 type Table = BTreeMap<Key, Row>;
 
 /// A row's key: its parts in order (account first), compared as a tuple of them would be.
@@ -30,6 +30,8 @@ enum Row {
     Post(PostRecord),
     Cursor(CursorRecord),
     Message(MessageRecord),
+    Person(PersonRecord),
+    Avatar(AvatarRecord),
 }
 
 #[derive(Default)]
@@ -41,6 +43,8 @@ struct Tables {
     posts: Table,
     cursors: Table,
     messages: Table,
+    people: Table,
+    avatars: Table,
 }
 
 /// Data lives as long as the value; clones are independent.
@@ -279,6 +283,52 @@ impl Store for MemoryStore {
         Ok(newest)
     }
 
+    async fn people(&self, account: &str) -> StoreResult<Vec<PersonRecord>> {
+        let t = self.tables.borrow();
+        Ok(t.people
+            .values()
+            .filter_map(|r| match r {
+                Row::Person(p) if p.account == account => Some(p.clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    async fn put_people(&self, records: &[PersonRecord]) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        for p in records {
+            t.people
+                .insert(key(&[&p.account, &p.jid]), Row::Person(p.clone()));
+        }
+        Ok(())
+    }
+
+    async fn avatar(&self, account: &str, hash: &str) -> StoreResult<Option<AvatarRecord>> {
+        let t = self.tables.borrow();
+        Ok(match t.avatars.get(&key(&[account, hash])) {
+            Some(Row::Avatar(a)) => Some(a.clone()),
+            _ => None,
+        })
+    }
+
+    async fn put_avatar(&self, record: &AvatarRecord) -> StoreResult<()> {
+        let mut t = self.tables.borrow_mut();
+        t.avatars.insert(
+            key(&[&record.account, &record.hash]),
+            Row::Avatar(record.clone()),
+        );
+        Ok(())
+    }
+
+    async fn avatar_hashes(&self, account: &str) -> StoreResult<Vec<String>> {
+        let t = self.tables.borrow();
+        Ok(t.avatars
+            .keys()
+            .filter(|k| of_account(k, account))
+            .filter_map(|k| k.get(1).cloned())
+            .collect())
+    }
+
     async fn wipe_account(&self, account: &str) -> StoreResult<()> {
         let t = &mut *self.tables.borrow_mut();
         t.accounts.remove(&key(&[account]));
@@ -290,6 +340,8 @@ impl Store for MemoryStore {
             &mut t.posts,
             &mut t.cursors,
             &mut t.messages,
+            &mut t.people,
+            &mut t.avatars,
         ];
         for table in keyed_by_account {
             table.retain(|k, _| !of_account(k, account));
@@ -479,6 +531,40 @@ pub(crate) mod tests {
         .unwrap();
         assert_eq!(ids(ready(s.conversations(A)).unwrap()), ["d1", "b2", "c1"]);
         assert_eq!(ids(ready(s.conversations(B)).unwrap()), ["x"]);
+    }
+
+    #[test]
+    fn people_by_jid_and_avatars_by_hash_per_account() {
+        let s = MemoryStore::new();
+        let hash = "a9993e364706816aba3e25717850c26c9cd0d89d";
+        let bob = PersonRecord {
+            account: A.into(),
+            jid: B.into(),
+            nick: Some("Bobby".into()),
+            avatar: Some(hash.into()),
+            ..Default::default()
+        };
+        ready(s.put_people(std::slice::from_ref(&bob))).unwrap();
+        let renamed = PersonRecord {
+            nick: Some("Bob".into()),
+            ..bob
+        };
+        ready(s.put_people(std::slice::from_ref(&renamed))).unwrap();
+        assert_eq!(ready(s.people(A)).unwrap(), [renamed]);
+        assert!(ready(s.people(B)).unwrap().is_empty());
+        let image = AvatarRecord {
+            account: A.into(),
+            hash: hash.into(),
+            type_: "image/png".into(),
+            bytes: b"abc".to_vec(),
+        };
+        ready(s.put_avatar(&image)).unwrap();
+        assert_eq!(ready(s.avatar(A, hash)).unwrap(), Some(image));
+        assert_eq!(ready(s.avatar(B, hash)).unwrap(), None);
+        assert_eq!(ready(s.avatar_hashes(A)).unwrap(), [hash]);
+        ready(s.wipe_account(A)).unwrap();
+        assert!(ready(s.people(A)).unwrap().is_empty());
+        assert!(ready(s.avatar_hashes(A)).unwrap().is_empty());
     }
 
     #[test]

@@ -200,6 +200,32 @@ impl MessageRecord {
     }
 }
 
+/// What a person published about themselves, as the screens show it (XEP-0172 nickname,
+/// XEP-0292 full name and note, the hash of their avatar), so that a warm start names them
+/// and shows their face before the server says anything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub account: String,
+    /// Their bare JID.
+    pub jid: String,
+    pub nick: Option<String>,
+    pub full_name: Option<String>,
+    /// The vCard4 note: their "About" text.
+    pub about: Option<String>,
+    /// The lowercase hex SHA-1 of their avatar: its key in the avatars store.
+    pub avatar: Option<String>,
+}
+
+/// An avatar image, under its hash (the lowercase hex SHA-1 of `bytes`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AvatarRecord {
+    pub account: String,
+    pub hash: String,
+    /// Its media type, as its owner gave it (`image/png`).
+    pub type_: String,
+    pub bytes: Vec<u8>,
+}
+
 /// A record as the object IndexedDB keeps: the shape serde gave them before (a field
 /// per member; `None` as `null`, or absent where marked), so databases written by
 /// older builds read as they are.
@@ -448,6 +474,54 @@ impl Record for MessageRecord {
     }
 }
 
+impl Record for PersonRecord {
+    fn to_json(&self) -> Json {
+        let text = |t: &Option<String>| t.as_deref().map(Json::str);
+        Json::object()
+            .with("account", Json::str(&self.account))
+            .with("jid", Json::str(&self.jid))
+            .with_some("nick", text(&self.nick))
+            .with_some("full_name", text(&self.full_name))
+            .with_some("about", text(&self.about))
+            .with_some("avatar", text(&self.avatar))
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        Ok(PersonRecord {
+            account: json.string("account")?,
+            jid: json.string("jid")?,
+            nick: json.opt_string("nick")?,
+            full_name: json.opt_string("full_name")?,
+            about: json.opt_string("about")?,
+            avatar: json.opt_string("avatar")?,
+        })
+    }
+}
+
+/// The image as base64 text: records cross as JSON.
+impl Record for AvatarRecord {
+    fn to_json(&self) -> Json {
+        Json::object()
+            .with("account", Json::str(&self.account))
+            .with("hash", Json::str(&self.hash))
+            .with("type", Json::str(&self.type_))
+            .with(
+                "data",
+                Json::str(&crate::proto::base64::encode(&self.bytes)),
+            )
+    }
+
+    fn from_json(json: &Json) -> Result<Self, String> {
+        let data = json.string("data")?;
+        Ok(AvatarRecord {
+            account: json.string("account")?,
+            hash: json.string("hash")?,
+            type_: json.string("type")?,
+            bytes: crate::proto::base64::decode(&data).ok_or("\"data\" is not base64")?,
+        })
+    }
+}
+
 /// Everything the app keeps on the device. Every method is one transaction.
 #[allow(async_fn_in_trait)] // Used only inside this single-threaded app, never as `dyn`.
 pub trait Store {
@@ -500,6 +574,17 @@ pub trait Store {
     async fn put_messages(&self, records: &[MessageRecord]) -> StoreResult<()>;
     /// The newest record of each conversation of the account, newest first: the chat list.
     async fn conversations(&self, account: &str) -> StoreResult<Vec<MessageRecord>>;
+
+    /// What the account's contacts published about themselves, as last seen.
+    async fn people(&self, account: &str) -> StoreResult<Vec<PersonRecord>>;
+    /// One batch, one transaction; a record replaces the one of the same person.
+    async fn put_people(&self, records: &[PersonRecord]) -> StoreResult<()>;
+
+    /// The avatar image under `hash`, if the device keeps it.
+    async fn avatar(&self, account: &str, hash: &str) -> StoreResult<Option<AvatarRecord>>;
+    async fn put_avatar(&self, record: &AvatarRecord) -> StoreResult<()>;
+    /// The hashes of every avatar kept (not the images): what is never fetched again.
+    async fn avatar_hashes(&self, account: &str) -> StoreResult<Vec<String>>;
 
     /// Sign out with "wipe": every record of the account goes, credentials included.
     async fn wipe_account(&self, account: &str) -> StoreResult<()>;
@@ -649,6 +734,34 @@ mod tests {
                 time: 1_700_000_000_000.5,
                 outgoing: true,
                 xml: "<message id='m1'/>".into(),
+            },
+        );
+        same(
+            r#"{"account":"a@b","jid":"c@d","nick":"C","full_name":"Cé D","about":"Hi","avatar":"a9993e364706816aba3e25717850c26c9cd0d89d"}"#,
+            PersonRecord {
+                account: "a@b".into(),
+                jid: "c@d".into(),
+                nick: Some("C".into()),
+                full_name: Some("Cé D".into()),
+                about: Some("Hi".into()),
+                avatar: Some("a9993e364706816aba3e25717850c26c9cd0d89d".into()),
+            },
+        );
+        same(
+            r#"{"account":"a@b","jid":"c@d"}"#,
+            PersonRecord {
+                account: "a@b".into(),
+                jid: "c@d".into(),
+                ..Default::default()
+            },
+        );
+        same(
+            r#"{"account":"a@b","hash":"a9993e364706816aba3e25717850c26c9cd0d89d","type":"image/png","data":"YWJj"}"#,
+            AvatarRecord {
+                account: "a@b".into(),
+                hash: "a9993e364706816aba3e25717850c26c9cd0d89d".into(),
+                type_: "image/png".into(),
+                bytes: b"abc".to_vec(),
             },
         );
         same(

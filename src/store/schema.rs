@@ -23,6 +23,8 @@ pub const OUTBOX: &str = "outbox";
 pub const POSTS: &str = "posts";
 pub const CURSORS: &str = "cursors";
 pub const MESSAGES: &str = "messages";
+pub const PEOPLE: &str = "people";
+pub const AVATARS: &str = "avatars";
 
 /// Index of the outbox by account then writing order.
 pub const OUTBOX_BY_SEQ: &str = "by_seq";
@@ -90,6 +92,17 @@ pub const VERSIONS: &[&[Step]] = &[
             name: MESSAGES_BY_PEER_TIME,
             key_path: &["account", "peer", "time"],
             unique: false,
+        },
+    ],
+    // 4: people: what contacts published about themselves, and avatar images by hash.
+    &[
+        Step::CreateStore {
+            name: PEOPLE,
+            key_path: &["account", "jid"],
+        },
+        Step::CreateStore {
+            name: AVATARS,
+            key_path: &["account", "hash"],
         },
     ],
 ];
@@ -183,7 +196,7 @@ mod tests {
         }
         assert_eq!(
             stores(),
-            [ACCOUNTS, ROSTER, OUTBOX, POSTS, CURSORS, MESSAGES]
+            [ACCOUNTS, ROSTER, OUTBOX, POSTS, CURSORS, MESSAGES, PEOPLE, AVATARS]
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Screens, one folder each. They read [`AppState`] and act through [`App`] (the
 //! signed-in account's actions); they never touch the network or the store.
 
+pub mod avatar;
 pub mod chat;
 pub mod contacts;
 pub mod feed;

@@ -609,7 +609,11 @@ fn disco_answer(c: &mut Client, node: Option<&str>) -> String {
 /// The microblog fetches among frames: to whom each goes.
 fn microblog_fetches(sent: &[Element]) -> Vec<String> {
     sent.iter()
-        .filter(|f| f.get_child("pubsub", ns::PUBSUB).is_some())
+        .filter(|f| {
+            f.get_child("pubsub", ns::PUBSUB)
+                .and_then(|p| p.get_child("items", ns::PUBSUB))
+                .is_some_and(|i| i.attr("node") == Some(ns::MICROBLOG))
+        })
         .filter_map(|f| f.attr("to").map(str::to_owned))
         .collect()
 }
@@ -644,7 +648,13 @@ fn a_server_learning_the_notify_caps_late_is_followed_by_one_catch_up() {
          <published>2026-11-28T03:00:00Z</published></entry></item></items></event></message>",
     );
     c.handle_timeout(quiet_until);
-    assert!(frames(&mut c).is_empty(), "a push came: still waiting");
+    // (What goes now is the profiles' own catch-up.)
+    let sent = frames(&mut c);
+    assert!(
+        microblog_fetches(&sent).is_empty(),
+        "a push came: still waiting"
+    );
+    answer_not_found(&mut c, &sent);
     let quiet_until = c.poll_timeout().unwrap();
     c.handle_timeout(quiet_until);
     let sent = frames(&mut c);
@@ -1915,4 +1925,328 @@ fn a_contact_added_is_asked_and_where_the_server_keeps_it_approved_in_advance() 
         };
         assert_eq!(presences, expected);
     }
+}
+
+// ---- people: names and avatars of others -------------------------------------------------
+
+/// A PEP event from `from` on `node` carrying `item` (raw XML).
+fn pep_event(from: &str, node: &str, item: &str) -> String {
+    format!(
+        "<message xmlns='jabber:client' from='{from}' to='{BOUND}' type='headline'>\
+         <event xmlns='http://jabber.org/protocol/pubsub#event'><items node='{node}'>{item}</items></event></message>"
+    )
+}
+
+const IMAGE: &[u8] = b"\x89PNG\r\n\x1a\n not really a picture";
+
+fn metadata_event(from: &str, bytes: &[u8]) -> String {
+    let hash = crate::proto::xep0084::sha1_hex(bytes);
+    pep_event(
+        from,
+        ns::AVATAR_METADATA,
+        &format!(
+            "<item id='{hash}'><metadata xmlns='urn:xmpp:avatar:metadata'>\
+             <info bytes='{}' id='{hash}' type='image/png' width='64' height='64'/></metadata></item>",
+            bytes.len()
+        ),
+    )
+}
+
+/// The avatar data requests among frames: (to, item id, iq id).
+fn avatar_data_requests(sent: &[Element]) -> Vec<(String, String, String)> {
+    sent.iter()
+        .filter_map(|f| {
+            let items = f
+                .get_child("pubsub", ns::PUBSUB)?
+                .get_child("items", ns::PUBSUB)?;
+            (items.attr("node") == Some(ns::AVATAR_DATA)).then_some(())?;
+            let item = items.get_child("item", ns::PUBSUB)?.attr("id")?;
+            Some((f.attr("to")?.into(), item.into(), f.attr("id")?.into()))
+        })
+        .collect()
+}
+
+/// `owner`'s answer to data request `id`: item `item_id` holding `bytes`.
+fn data_answer(id: &str, owner: &str, item_id: &str, bytes: &[u8]) -> String {
+    format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}' from='{owner}'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub'><items node='urn:xmpp:avatar:data'>\
+         <item id='{item_id}'><data xmlns='urn:xmpp:avatar:data'>{}</data></item></items></pubsub></iq>",
+        crate::proto::base64::encode(bytes)
+    )
+}
+
+fn person_updates(updates: &[Update]) -> Vec<String> {
+    updates
+        .iter()
+        .filter_map(|u| match u {
+            Update::Person(jid) => Some(jid.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn avatars(updates: &[Update]) -> Vec<AvatarBytes> {
+    updates
+        .iter()
+        .filter_map(|u| match u {
+            Update::Avatar(a) => Some(a.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_caps_ask_for_avatar_nick_and_vcard4_notifications() {
+    let (mut c, presences) = with_roster_and_presences();
+    let full = caps_of(presences.last().unwrap());
+    let answer = disco_answer(&mut c, Some(&full));
+    for feature in [
+        "urn:xmpp:avatar:metadata+notify",
+        "http://jabber.org/protocol/nick+notify",
+        "urn:xmpp:vcard4+notify",
+    ] {
+        assert!(answer.contains(feature), "{feature}: {answer}");
+    }
+}
+
+#[test]
+fn a_contacts_new_avatar_is_fetched_by_its_hash_once_and_kept() {
+    let mut c = with_roster();
+    let hash = crate::proto::xep0084::sha1_hex(IMAGE);
+    c.handle_frame(t(), &metadata_event("juliet@example.com", IMAGE));
+    assert_eq!(person_updates(&updates(&mut c)), ["juliet@example.com"]);
+    let sent = frames(&mut c);
+    let asked = avatar_data_requests(&sent);
+    assert_eq!(asked.len(), 1, "{sent:?}");
+    let (to, item, id) = asked[0].clone();
+    assert_eq!(
+        (to.as_str(), item.as_str()),
+        ("juliet@example.com", hash.as_str())
+    );
+    // The server pushes the same metadata again (a new presence, another stream): the
+    // hash is on its way, not asked again.
+    c.handle_frame(t(), &metadata_event("juliet@example.com", IMAGE));
+    assert!(avatar_data_requests(&frames(&mut c)).is_empty());
+    // An answer from someone else is not the owner's (the session waits on).
+    c.handle_frame(t(), &data_answer(&id, "eve@example.net", &hash, IMAGE));
+    assert!(avatars(&updates(&mut c)).is_empty());
+    c.handle_frame(t(), &data_answer(&id, "juliet@example.com", &hash, IMAGE));
+    assert_eq!(
+        avatars(&updates(&mut c)),
+        [AvatarBytes {
+            hash: hash.clone(),
+            type_: "image/png".into(),
+            bytes: IMAGE.to_vec(),
+        }]
+    );
+    assert_eq!(
+        c.people().get(&juliet()).unwrap().avatar(),
+        Some(hash.as_str())
+    );
+    // Kept: a contact who shows the same picture later costs no request either.
+    c.handle_frame(t(), &metadata_event("nurse@example.com", IMAGE));
+    assert_eq!(person_updates(&updates(&mut c)), ["nurse@example.com"]);
+    assert!(avatar_data_requests(&frames(&mut c)).is_empty());
+}
+
+#[test]
+fn an_avatar_the_device_keeps_is_never_fetched() {
+    let mut c = with_roster();
+    c.restore_avatars([crate::proto::xep0084::sha1_hex(IMAGE)]);
+    c.handle_frame(t(), &metadata_event("juliet@example.com", IMAGE));
+    assert_eq!(person_updates(&updates(&mut c)), ["juliet@example.com"]);
+    assert!(avatar_data_requests(&frames(&mut c)).is_empty());
+}
+
+#[test]
+fn data_whose_hash_is_not_the_one_asked_for_is_refused() {
+    let mut c = with_roster();
+    let hash = crate::proto::xep0084::sha1_hex(IMAGE);
+    c.handle_frame(t(), &metadata_event("juliet@example.com", IMAGE));
+    let (_, _, id) = avatar_data_requests(&frames(&mut c))[0].clone();
+    updates(&mut c);
+    // Another picture under the announced id: its SHA-1 is not the id.
+    let other = b"someone else's face";
+    c.handle_frame(t(), &data_answer(&id, "juliet@example.com", &hash, other));
+    assert!(avatars(&updates(&mut c)).is_empty());
+}
+
+#[test]
+fn profile_events_count_only_from_a_contacts_bare_jid() {
+    let mut c = with_roster();
+    // A client's full JID speaks for no node; a stranger's self-description is not kept.
+    for from in ["juliet@example.com/balcony", "eve@example.net"] {
+        c.handle_frame(t(), &metadata_event(from, IMAGE));
+        let nick = "<item id='current'><nick xmlns='http://jabber.org/protocol/nick'>Juliet the Great</nick></item>";
+        c.handle_frame(t(), &pep_event(from, ns::NICK, nick));
+        let got = updates(&mut c);
+        assert!(person_updates(&got).is_empty(), "{from}: {got:?}");
+        assert!(avatar_data_requests(&frames(&mut c)).is_empty(), "{from}");
+        assert_eq!(c.chat().conversations().len(), 0, "{from}: not a message");
+    }
+    assert_eq!(c.people().get(&juliet()), None);
+}
+
+#[test]
+fn a_nick_names_a_contact_the_roster_does_not_name() {
+    let mut c = with_roster();
+    let nick = |n: &str| {
+        format!(
+            "<item id='current'><nick xmlns='http://jabber.org/protocol/nick'>{n}</nick></item>"
+        )
+    };
+    c.handle_frame(
+        t(),
+        &pep_event("nurse@example.com", ns::NICK, &nick("Angelica")),
+    );
+    c.handle_frame(
+        t(),
+        &pep_event("juliet@example.com", ns::NICK, &nick("Jules")),
+    );
+    assert_eq!(
+        person_updates(&updates(&mut c)),
+        ["nurse@example.com", "juliet@example.com"]
+    );
+    let nurse = BareJid::new("nurse@example.com").unwrap();
+    assert_eq!(c.people().name(&nurse, c.roster()), "Angelica");
+    // The name the person gave their contact wins.
+    assert_eq!(c.people().name(&juliet(), c.roster()), "Juliet");
+}
+
+#[test]
+fn a_photo_announced_in_presence_is_fetched_from_the_vcard() {
+    let mut c = with_roster();
+    let hash = crate::proto::xep0084::sha1_hex(IMAGE);
+    c.handle_frame(t(), &format!(
+        "<presence xmlns='jabber:client' from='juliet@example.com/balcony'><x xmlns='vcard-temp:x:update'><photo>{hash}</photo></x></presence>"
+    ));
+    assert!(person_updates(&updates(&mut c)).contains(&"juliet@example.com".to_owned()));
+    let sent = frames(&mut c);
+    let vcard = sent
+        .iter()
+        .find(|f| f.has_child("vCard", ns::VCARD_TEMP))
+        .expect("the vcard-temp asked for");
+    assert_eq!(vcard.attr("to"), Some("juliet@example.com"));
+    assert_eq!(vcard.attr("type"), Some("get"));
+    let id = vcard.attr("id").unwrap();
+    c.handle_frame(t(), &format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}' from='juliet@example.com'><vCard xmlns='vcard-temp'>\
+         <PHOTO><TYPE>image/png</TYPE><BINVAL>{}</BINVAL></PHOTO></vCard></iq>",
+        crate::proto::base64::encode(IMAGE)
+    ));
+    let got = avatars(&updates(&mut c));
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0].hash.as_str(), got[0].bytes.as_slice()),
+        (hash.as_str(), IMAGE)
+    );
+    // The same hash announced again (another resource): not asked again.
+    c.handle_frame(t(), &format!(
+        "<presence xmlns='jabber:client' from='juliet@example.com/phone'><x xmlns='vcard-temp:x:update'><photo>{hash}</photo></x></presence>"
+    ));
+    assert!(!frames(&mut c)
+        .iter()
+        .any(|f| f.has_child("vCard", ns::VCARD_TEMP)));
+}
+
+#[test]
+fn many_new_avatars_are_fetched_a_few_at_a_time() {
+    let (mut c, id) = signed_in();
+    let items: String = (0..20)
+        .map(|i| format!("<item jid='c{i}@example.com' subscription='both'/>"))
+        .collect();
+    c.handle_frame(t(), &format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'>{items}</query></iq>"
+    ));
+    let sent = frames(&mut c);
+    quiet_feed(&mut c, sent);
+    let mut asked = vec![];
+    for i in 0..20 {
+        let image = format!("picture {i}");
+        c.handle_frame(
+            t(),
+            &metadata_event(&format!("c{i}@example.com"), image.as_bytes()),
+        );
+        asked.extend(avatar_data_requests(&frames(&mut c)));
+    }
+    assert_eq!(asked.len(), 8, "{asked:?}");
+    // Each answer lets the next one go.
+    let (_, hash, id) = asked[0].clone();
+    c.handle_frame(
+        t(),
+        &data_answer(&id, "c0@example.com", &hash, b"picture 0"),
+    );
+    let next = avatar_data_requests(&frames(&mut c));
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert_eq!(next[0].0, "c8@example.com");
+}
+
+#[test]
+fn after_the_server_learns_the_caps_the_profiles_it_did_not_push_are_fetched() {
+    let (mut c, presences) = with_roster_and_presences();
+    let full = caps_of(presences.last().unwrap());
+    c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='get' id='d2' from='{BOUND}'><query xmlns='http://jabber.org/protocol/disco#info' node='{full}'/></iq>"));
+    frames(&mut c);
+    // Prosody pushes Juliet's avatar metadata; ejabberd would push nothing.
+    c.handle_frame(Instant(500), &metadata_event("juliet@example.com", IMAGE));
+    frames(&mut c);
+    updates(&mut c);
+    c.handle_timeout(Instant(2_000));
+    let sent = frames(&mut c);
+    let mut profile_nodes: Vec<(String, String)> = sent
+        .iter()
+        .filter_map(|f| {
+            let items = f
+                .get_child("pubsub", ns::PUBSUB)?
+                .get_child("items", ns::PUBSUB)?;
+            let node = items.attr("node")?;
+            [ns::AVATAR_METADATA, ns::NICK]
+                .contains(&node)
+                .then(|| (f.attr("to").unwrap().to_owned(), node.to_owned()))
+        })
+        .collect();
+    profile_nodes.sort();
+    assert_eq!(
+        profile_nodes,
+        [
+            ("nurse@example.com".to_owned(), ns::NICK.to_owned()),
+            (
+                "nurse@example.com".to_owned(),
+                ns::AVATAR_METADATA.to_owned()
+            ),
+        ],
+        "not Juliet's, which the server pushed: {sent:?}"
+    );
+    // The nurse's nickname, as her PEP service answers.
+    let nick = sent
+        .iter()
+        .find(|f| String::from(*f).contains(ns::NICK))
+        .unwrap();
+    let id = nick.attr("id").unwrap();
+    c.handle_frame(t(), &format!(
+        "<iq xmlns='jabber:client' type='result' id='{id}' from='nurse@example.com'><pubsub xmlns='http://jabber.org/protocol/pubsub'>\
+         <items node='http://jabber.org/protocol/nick'><item id='current'><nick xmlns='http://jabber.org/protocol/nick'>Angelica</nick></item></items></pubsub></iq>"
+    ));
+    assert_eq!(person_updates(&updates(&mut c)), ["nurse@example.com"]);
+    let nurse = BareJid::new("nurse@example.com").unwrap();
+    assert_eq!(c.people().name(&nurse, c.roster()), "Angelica");
+}
+
+#[test]
+fn an_avatar_fetch_lost_with_the_stream_is_asked_again_on_the_next() {
+    let mut c = with_roster();
+    let hash = crate::proto::xep0084::sha1_hex(IMAGE);
+    c.handle_frame(t(), &metadata_event("juliet@example.com", IMAGE));
+    assert_eq!(avatar_data_requests(&frames(&mut c)).len(), 1);
+    new_stream(&mut c);
+    let again = avatar_data_requests(&frames(&mut c));
+    assert_eq!(again.len(), 1, "{again:?}");
+    let (to, item, id) = again[0].clone();
+    assert_eq!(
+        (to.as_str(), item.as_str()),
+        ("juliet@example.com", hash.as_str())
+    );
+    c.handle_frame(t(), &data_answer(&id, "juliet@example.com", &hash, IMAGE));
+    assert_eq!(avatars(&updates(&mut c)).len(), 1);
 }

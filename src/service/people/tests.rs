@@ -100,6 +100,21 @@ fn the_name_rule_takes_the_first_name_there_is() {
         display_name(&bare("irc.example.org"), None, None),
         "irc.example.org"
     );
+    // The same rule without the last step, for screens with a better fallback.
+    assert_eq!(given_name(None, Some(" Jules "), None), Some("Jules"));
+    assert_eq!(given_name(Some(""), None, Some("J C")), Some("J C"));
+    assert_eq!(given_name(None, Some(" "), None), None);
+}
+
+#[test]
+fn initials_are_the_first_letters_of_two_words() {
+    assert_eq!(initials("Juliet Capulet"), "JC");
+    assert_eq!(initials("juliet"), "j");
+    assert_eq!(initials("Juliet of House Capulet"), "Jo");
+    assert_eq!(initials("<script>alert(1)</script>"), "s");
+    assert_eq!(initials("\u{202e}evil \u{202c}name"), "en");
+    assert_eq!(initials("Ωμέγα 42"), "Ω4");
+    assert_eq!(initials("🙂 !!"), "");
 }
 
 #[test]

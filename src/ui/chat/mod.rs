@@ -10,6 +10,7 @@ use crate::proto::jid::BareJid;
 use crate::service::chat::{ChatMessage, Compose, Delivery};
 use crate::state::chat::ConversationRow;
 use crate::state::{AppState, Route};
+use crate::ui::avatar::Avatar;
 use crate::ui::px;
 use crate::ui::window::{row_key, windowed};
 
@@ -55,6 +56,7 @@ pub fn ChatsScreen() -> impl IntoView {
         });
         view! {
             <li class="conversation">
+                <Avatar jid=row.peer.clone() name=row.name.clone()/>
                 <a href=href><bdi>{row.name}</bdi></a>
                 <Show when=move || { row.unread > 0 }>
                     <span class="unread">{row.unread}" unread"</span>
@@ -152,12 +154,12 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
     on_cleanup(move || state.chat.open.set(Default::default()));
     let name = {
         let peer = peer.clone();
-        move || {
+        Memo::new(move |_| {
             state
                 .contacts
                 .with(|c| c.iter().find(|c| c.jid == peer).map(|c| c.name.clone()))
                 .unwrap_or_else(|| peer.clone())
-        }
+        })
     };
     let total = Signal::derive(move || state.chat.open.with(|o| o.messages.len()));
     let keys = Memo::new(move |_| {
@@ -316,7 +318,13 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
     view! {
         <section class="conversation-screen" aria-labelledby="conversation-heading">
             <p class="back"><a href=Route::Chats.href()>"All chats"</a></p>
-            <h2 id="conversation-heading"><bdi>{name}</bdi></h2>
+            <div class="person-head">
+                {
+                    let peer = peer.clone();
+                    move || view! { <Avatar jid=peer.clone() name=name.get()/> }
+                }
+                <h2 id="conversation-heading"><bdi>{move || name.get()}</bdi></h2>
+            </div>
             <Show when=move || { total.get() > 0 }>
                 <button type="button" class="plain" on:click={
                     let older = older.clone();

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::app::use_app;
 use crate::service::roster::RosterEdit;
 use crate::state::{AppState, ContactRow, RequestRow};
+use crate::ui::avatar::Avatar;
 use crate::ui::{isolate, px};
 
 /// Fixed row height (CSS `--contact-row`); windowing needs it to place rows.
@@ -107,7 +108,8 @@ pub fn ContactsScreen() -> impl IntoView {
                     <For
                         each=visible
                         // What a row shows but its presence (a signal of its own) is in
-                        // its key: a rename or a subscription change redraws it.
+                        // its key: a new name (a nickname, a rename) or a subscription
+                        // change draws the row anew.
                         key=|(i, row)| (*i, row.jid.clone(), row.name.clone(), row.sharing)
                         children=move |(i, row)| view! { <ContactItem index=i row=row total=Signal::derive(total)/> }
                     />
@@ -373,7 +375,10 @@ fn ContactItem(index: usize, row: ContactRow, total: Signal<usize>) -> impl Into
             aria-posinset=(index + 1).to_string()
             style:top=px(index as f64 * ROW_PX)
         >
-            <span class="presence-dot" data-show=move || availability.get().token() aria-hidden="true"></span>
+            <span class="face">
+                <Avatar jid=row.jid.clone() name=row.name.clone()/>
+                <span class="presence-dot" data-show=move || availability.get().token() aria-hidden="true"></span>
+            </span>
             <bdi class="contact-name">{row.name}</bdi>
             <bdi class="contact-jid">{row.jid}</bdi>
             <span class="contact-presence">

@@ -11,6 +11,7 @@ pub mod render;
 use leptos::prelude::*;
 
 use crate::state::AppState;
+use crate::ui::avatar::Avatar;
 use composer::{Composer, ComposerDraft};
 use list::PostList;
 pub use page::PostPage;
@@ -58,10 +59,21 @@ pub fn PersonPage(jid: String) -> impl IntoView {
     let empty = format!("No posts from {} yet.", crate::ui::isolate(&jid));
     // Anyone but oneself can be written to.
     let own = state.account.get_untracked().as_deref() == Some(jid.as_str());
+    let about = {
+        let jid = jid.clone();
+        move || state.people.about(&jid)
+    };
     view! {
         <section class="feed person" aria-labelledby="person-heading">
-            <h2 id="person-heading"><bdi>{move || name.get()}</bdi></h2>
+            <div class="person-head">
+                {
+                    let jid = jid.clone();
+                    move || view! { <Avatar jid=jid.clone() name=name.get() large=true/> }
+                }
+                <h2 id="person-heading"><bdi>{move || name.get()}</bdi></h2>
+            </div>
             <p class="person-jid"><bdi>{jid.clone()}</bdi></p>
+            {move || about().map(|text| view! { <p class="person-about">{text}</p> })}
             {(!own).then(|| view! { <crate::ui::chat::MessageButton jid=jid.clone()/> })}
             <Composer always=false/>
             <PostList label="Posts" author=Some(jid) empty/>

@@ -9,6 +9,7 @@ use crate::app::use_app;
 use crate::service::feed::ItemKey;
 use crate::state::feed::CommentView;
 use crate::state::Route;
+use crate::ui::avatar::Avatar;
 
 #[component]
 pub fn PostPage(key: ItemKey) -> impl IntoView {
@@ -86,7 +87,9 @@ fn byline(comment: &CommentView) -> AnyView {
     }
     let href = Route::Person(comment.author.clone()).href();
     if comment.verified {
-        return view! { <a href=href><bdi>{name}</bdi></a> }.into_any();
+        let jid = comment.author.clone();
+        return view! { <Avatar jid name=name.clone()/> <a href=href><bdi>{name}</bdi></a> }
+            .into_any();
     }
     view! {
         <a href=href class="unverified" title="Only the comment itself says it is by this address">

@@ -10,6 +10,7 @@ use crate::app::use_app;
 use crate::service::images::ImageSources;
 use crate::state::feed::PostView;
 use crate::state::Route;
+use crate::ui::avatar::Avatar;
 
 /// `12 Mar 2026, 14:05` in the person's own locale and time zone.
 pub fn when(epoch_ms: f64) -> String {
@@ -168,6 +169,7 @@ pub fn PostArticle(
             <header>
                 {heading}
                 <p class="byline">
+                    {move || view! { <Avatar jid=author.get() name=author_name.get()/> }}
                     <a href=move || Route::Person(author.get()).href()><bdi>{move || author_name.get()}</bdi></a>
                     <Show when=dated>
                         " · "
