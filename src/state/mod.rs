@@ -366,6 +366,8 @@ impl AppState {
             Update::Delivered(_) | Update::Refused { .. } => {}
             // For the store.
             Update::MessageRecords(_) | Update::ReadUntil { .. } | Update::ArchiveNewest(_) => {}
+            // Rooms are redrawn once per burst (`app::sync`).
+            Update::Room(_) | Update::Occupants(_) | Update::RoomJoined(_) | Update::Bookmarks => {}
         }
     }
 
