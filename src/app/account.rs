@@ -72,6 +72,8 @@ struct Cached {
     feed: Feed,
     /// Where the archive catch-up stopped ([`super::chat::ARCHIVE_NEWEST`]).
     archive: Option<String>,
+    /// The rooms' bookmarks ([`super::rooms::BOOKMARKS`]).
+    bookmarks: Option<String>,
 }
 
 impl App {
@@ -94,11 +96,12 @@ impl App {
         // The newest page of the feed first, so the first screenful does not wait for
         // the whole cache (the rest joins after that paint); read beside the roster and
         // the endpoint, as IndexedDB runs read transactions side by side.
-        let ((roster, outbox), (records, cursors), stored, archive) = futures::join!(
+        let ((roster, outbox), (records, cursors), stored, archive, bookmarks) = futures::join!(
             cached(&store, &jid),
             cached_feed(&store, &jid, FIRST_CACHED_ITEMS),
             store.cursor(jid.as_str(), ENDPOINT),
             store.cursor(jid.as_str(), super::chat::ARCHIVE_NEWEST),
+            store.cursor(jid.as_str(), super::rooms::BOOKMARKS),
         );
         state.show_cached(jid.as_str(), &roster, PendingWrite::all_from(&outbox));
         state.status.set(ConnectionStatus::Offline);
@@ -126,6 +129,7 @@ impl App {
             outbox,
             feed,
             archive: archive.ok().flatten(),
+            bookmarks: bookmarks.ok().flatten(),
         };
         let account = self.start(store, jid, Secret::Keys(keys), true, cached, url);
         if !complete {
@@ -166,10 +170,11 @@ impl App {
         // Whatever this device cached for the account: its roster version spares a
         // refetch, its outbox goes out once online.
         // Read side by side, as IndexedDB runs read transactions.
-        let ((roster, outbox), (records, cursors), archive) = futures::join!(
+        let ((roster, outbox), (records, cursors), archive, bookmarks) = futures::join!(
             cached(&store, &jid),
             cached_feed(&store, &jid, CACHED_ITEMS),
             store.cursor(jid.as_str(), super::chat::ARCHIVE_NEWEST),
+            store.cursor(jid.as_str(), super::rooms::BOOKMARKS),
         );
         state.pending.set(PendingWrite::all_from(&outbox));
         let feed = Feed::restore(jid.clone(), &records, &cursors);
@@ -178,6 +183,7 @@ impl App {
             outbox,
             feed,
             archive: archive.ok().flatten(),
+            bookmarks: bookmarks.ok().flatten(),
         };
         self.start(
             store,
@@ -269,9 +275,10 @@ impl App {
         self.set_account(Some(account.clone()));
         let weak = Rc::downgrade(&account.inner);
         let (roster, outbox, archive) = (cached.roster, cached.outbox, cached.archive);
+        let bookmarks = cached.bookmarks;
         let acquired = move || {
             if let Some(account) = Account::upgrade(&weak) {
-                account.connect(secret, roster, &outbox, archive, warm);
+                account.connect(secret, roster, &outbox, (archive, bookmarks), warm);
             }
         };
         let weak = Rc::downgrade(&account.inner);
@@ -324,7 +331,7 @@ impl Account {
         secret: Secret,
         roster: Roster,
         outbox: &[OutboxRecord],
-        archive: Option<String>,
+        (archive, bookmarks): (Option<String>, Option<String>),
         warm: bool,
     ) {
         let inner = &self.inner;
@@ -340,6 +347,9 @@ impl Account {
         );
         if let Some(newest) = archive {
             client.restore_archive(newest);
+        }
+        if let Some(bookmarks) = bookmarks {
+            client.restore_bookmarks(&bookmarks);
         }
         let url = inner.url.borrow().clone();
         let connection = Connection::open(&url, client, self.sinks(), warm);

@@ -17,6 +17,7 @@ mod follow;
 mod outbox;
 mod people;
 mod query;
+mod rooms;
 mod sync;
 mod upload;
 
@@ -26,6 +27,7 @@ use leptos::prelude::*;
 
 pub use account::Account;
 pub use feed::Draft;
+pub use rooms::room_address;
 
 use crate::config::AppConfig;
 use crate::state::AppState;

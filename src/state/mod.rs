@@ -8,6 +8,7 @@ use leptos::prelude::*;
 pub mod chat;
 pub mod feed;
 pub mod images;
+pub mod rooms;
 
 use crate::proto::percent;
 use crate::service::feed::{Feed, ItemKey};
@@ -95,6 +96,8 @@ pub enum Route {
     Chats,
     /// `#/chat/JID`: the conversation with one contact (bare JID).
     Chat(String),
+    /// `#/room/JID`: one room (bare JID).
+    Room(String),
     /// `#/post/SERVICE/ITEM`: one post on a microblog node, with its comments.
     Post(ItemKey),
     /// `#/person/JID`: one person's posts.
@@ -110,6 +113,10 @@ impl Route {
             (Some("chats"), None, None) => Route::Chats,
             (Some("chat"), Some(jid), None) => match percent::decode_strict(jid) {
                 Some(jid) => Route::Chat(jid),
+                None => Route::Chats,
+            },
+            (Some("room"), Some(jid), None) => match percent::decode_strict(jid) {
+                Some(jid) => Route::Room(jid),
                 None => Route::Chats,
             },
             (Some("post"), Some(service), Some(id)) => {
@@ -136,6 +143,9 @@ impl Route {
             Route::Chat(jid) => {
                 format!("#/chat/{}", percent::encode(jid, percent::FRAGMENT_SEGMENT))
             }
+            Route::Room(jid) => {
+                format!("#/room/{}", percent::encode(jid, percent::FRAGMENT_SEGMENT))
+            }
             Route::Post(key) => Route::post_href(key),
             Route::Person(jid) => format!(
                 "#/person/{}",
@@ -158,7 +168,7 @@ impl Route {
     pub fn section(&self) -> Route {
         match self {
             Route::Contacts => Route::Contacts,
-            Route::Chats | Route::Chat(_) => Route::Chats,
+            Route::Chats | Route::Chat(_) | Route::Room(_) => Route::Chats,
             _ => Route::Feed,
         }
     }
@@ -209,6 +219,7 @@ pub struct AppState {
     pub blocked: RwSignal<Vec<String>>,
     pub feed: feed::FeedState,
     pub chat: chat::ChatState,
+    pub rooms: rooms::RoomsState,
     /// Writes waiting for the server, in writing order.
     pub pending: RwSignal<Vec<PendingWrite>>,
     /// A lasting condition worth knowing (storage refused, another tab connected).
@@ -245,6 +256,7 @@ impl AppState {
             blocked: RwSignal::new(Vec::new()),
             feed: feed::FeedState::new(),
             chat: chat::ChatState::default(),
+            rooms: rooms::RoomsState::default(),
             pending: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
             elsewhere: RwSignal::new(false),
@@ -383,6 +395,7 @@ impl AppState {
         self.pending.set(Vec::new());
         self.feed.clear();
         self.chat.clear();
+        self.rooms.clear();
         self.elsewhere.set(false);
         self.roster.set_value(Roster::default());
         self.set_contacts(Vec::new());
