@@ -8,13 +8,13 @@ use minidom::Element;
 use super::{Client, Update};
 use crate::proto::jid::{BareJid, Jid};
 use crate::proto::ns;
-use crate::proto::rfc6120::{DefinedCondition, Iq};
+use crate::proto::rfc6120::{DefinedCondition, Iq, StanzaError};
 use crate::proto::rfc6121::{Message, MessageType, Presence};
 use crate::proto::xep0030::DiscoInfo;
 use crate::proto::xep0045::{History, RoomInfo};
-use crate::proto::{xep0359, xep0402};
+use crate::proto::{xep0060, xep0359, xep0402};
 use crate::service::chat::Compose;
-use crate::service::feed::ItemKey;
+use crate::service::feed::{self, ItemKey, Recovery};
 use crate::service::outbox::{EntryState, OutboxEntry, Outcome, WriteKind};
 use crate::service::rooms::{ConversationKey, JoinState, RoomChange, Rooms};
 use crate::store::MessageRecord;
@@ -142,6 +142,52 @@ impl Client {
                 _ => None,
             })
             .collect()
+    }
+
+    /// What to do about a refused bookmark write. XEP-0402 §3.3 publishes with options
+    /// that ejabberd 23.01 does not take as such (`max_items`, `send_last_published_item`,
+    /// refused with a `wait` that would have us send the same forever): then the node is
+    /// created or configured with them, and the bookmark published again without any
+    /// option, once. Removing a bookmark that is not there is done.
+    pub(super) fn recover_bookmark(
+        &mut self,
+        entry: &OutboxEntry,
+        error: &StanzaError,
+        tried: bool,
+    ) -> Recovery {
+        let id = &entry.id;
+        let iq = |suffix: &str, payload: Element| Iq::from_set(format!("{id}-{suffix}"), payload);
+        let configure = || {
+            iq(
+                "configure",
+                xep0060::configure(ns::BOOKMARKS, xep0402::node_config()),
+            )
+        };
+        if error.defined_condition == DefinedCondition::ItemNotFound {
+            Recovery::Done
+        } else if tried {
+            Recovery::Refuse
+        } else if feed::is_precondition_not_met(error) {
+            Recovery::Resend {
+                before: vec![configure()],
+                without_max_items: false,
+            }
+        } else if feed::is_publish_option_refused(error) {
+            let Some(plain) = without_options(&entry.payload) else {
+                return Recovery::Refuse;
+            };
+            self.outbox.retry(id, Some(plain));
+            let create = iq(
+                "create",
+                xep0060::create(ns::BOOKMARKS, xep0402::node_config()),
+            );
+            Recovery::Resend {
+                before: vec![create, configure()],
+                without_max_items: false,
+            }
+        } else {
+            Recovery::Refuse
+        }
     }
 
     // ---- from the stream ------------------------------------------------------------
@@ -311,6 +357,18 @@ impl Client {
             });
         }
     }
+}
+
+/// A publish (an outbox payload) without its publish options.
+fn without_options(payload: &str) -> Option<String> {
+    let iq: Element = payload.parse().ok()?;
+    let pubsub = iq.get_child("pubsub", ns::PUBSUB)?;
+    let publish = pubsub.get_child("publish", ns::PUBSUB)?.clone();
+    let id = iq.attr("id")?;
+    let plain = Element::builder("pubsub", ns::PUBSUB)
+        .append(publish)
+        .build();
+    Some(String::from(&Element::from(Iq::from_set(id, plain))))
 }
 
 /// Whether a stored record is a room's message (the chat's are never groupchat).

@@ -252,35 +252,6 @@ pub fn recover(entry: &OutboxEntry, error: &StanzaError, tried: bool) -> Recover
                 Recovery::Refuse
             }
         }
-        // Bookmarks (XEP-0402 §3.3) the same way, with the node settings that XEP asks for.
-        (WriteKind::Bookmark, _) if error.defined_condition == DefinedCondition::ItemNotFound => {
-            Recovery::Done // A bookmark removed that was not there.
-        }
-        (WriteKind::Bookmark, _) if !tried => {
-            use crate::proto::{xep0060, xep0402};
-            let node = ns::BOOKMARKS;
-            let configure = Iq::from_set(
-                format!("{id}-configure"),
-                xep0060::configure(node, xep0402::node_config()),
-            );
-            if is_precondition_not_met(error) {
-                Recovery::Resend {
-                    before: vec![configure],
-                    without_max_items: false,
-                }
-            } else if is_publish_option_refused(error) {
-                let create = Iq::from_set(
-                    format!("{id}-create"),
-                    xep0060::create(node, xep0402::node_config()),
-                );
-                Recovery::Resend {
-                    before: vec![create, configure],
-                    without_max_items: true,
-                }
-            } else {
-                Recovery::Refuse
-            }
-        }
         _ => Recovery::Refuse,
     }
 }

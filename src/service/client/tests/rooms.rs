@@ -482,13 +482,23 @@ fn stored_room_records_restore_the_room_not_a_chat() {
         .any(|u| matches!(u, Update::ReadUntil { peer, .. } if *peer == room())));
 }
 
+/// ejabberd 23.01's answer to a bookmark published with XEP-0402's options.
+fn ejabberd_refuses_send_last(id: &str) -> String {
+    format!(
+        "<iq xmlns='jabber:client' xml:lang='en' to='{BOUND}' from='user@example.org' type='error' id='{id}'>\
+         <error type='wait'><resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+         <text xml:lang='en' xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>Unknown field &apos;pubsub#send_last_published_item&apos; of type &apos;http://jabber.org/protocol/pubsub#publish-options&apos;</text>\
+         </error></iq>"
+    )
+}
+
 #[test]
-fn a_bookmark_refused_for_its_max_items_option_creates_the_node_and_goes_again() {
+fn a_bookmark_refused_for_its_publish_options_configures_the_node_and_goes_again_without() {
     let mut c = in_the_coven();
     let entry = c.compose_bookmark("b1", &room()).unwrap();
     c.submit(t(), entry).unwrap();
     frames(&mut c);
-    c.handle_frame(t(), &ejabberd_refuses_max_items("b1"));
+    c.handle_frame(t(), &ejabberd_refuses_send_last("b1"));
     let sent = frames(&mut c);
     let ids: Vec<&str> = sent.iter().filter_map(|f| f.attr("id")).collect();
     assert_eq!(ids, ["b1-create", "b1-configure", "b1"]);
@@ -497,8 +507,42 @@ fn a_bookmark_refused_for_its_max_items_option_creates_the_node_and_goes_again()
         .and_then(|p| p.get_child("create", ns::PUBSUB))
         .unwrap();
     assert_eq!(create.attr("node"), Some(ns::BOOKMARKS));
-    assert!(!form_fields(&sent[2])
+    // The node keeps what the options asked for; the bookmark goes without them.
+    let config = form_fields(&sent[1]);
+    for wanted in [
+        ("pubsub#access_model", "whitelist"),
+        ("pubsub#send_last_published_item", "never"),
+        ("pubsub#max_items", "max"),
+    ] {
+        assert!(
+            config.contains(&(wanted.0.into(), wanted.1.into())),
+            "{config:?}"
+        );
+    }
+    let publish = sent[2].get_child("pubsub", ns::PUBSUB).unwrap();
+    assert!(publish.get_child("publish-options", ns::PUBSUB).is_none());
+    assert!(publish.has_child("publish", ns::PUBSUB));
+    // Refused again: no second recovery; after a few `wait`s, left to the person.
+    let mut again = vec![];
+    for _ in 0..5 {
+        c.handle_frame(t(), &ejabberd_refuses_send_last("b1"));
+        again.extend(frames(&mut c));
+    }
+    assert!(!again.iter().any(|f| f.attr("id") == Some("b1-create")));
+    assert!(again.iter().filter(|f| f.attr("id") == Some("b1")).count() <= 3);
+    assert!(outbox_reports(&mut c)
         .iter()
-        .any(|(var, _)| var == "pubsub#max_items"));
-    assert!(form_fields(&sent[2]).contains(&("pubsub#access_model".into(), "whitelist".into())));
+        .flatten()
+        .any(|(id, failed)| id == "b1" && failed.is_some()));
+}
+
+#[test]
+fn removing_a_bookmark_that_is_not_there_is_done() {
+    let mut c = in_the_coven();
+    let entry = c.leave_room(t(), "b2", &room());
+    c.submit(t(), entry).unwrap();
+    frames(&mut c);
+    updates(&mut c);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='b2'><error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    assert!(updates(&mut c).contains(&Update::Delivered("b2".into())));
 }
