@@ -1173,6 +1173,8 @@ mod chat {
             reactions: [vec![], vec![]],
             delivery: Delivery::Sent,
             markable: false,
+            nick: None,
+            mentions_me: false,
         }
     }
 

@@ -72,6 +72,8 @@ struct Cached {
     feed: Feed,
     /// Where the archive catch-up stopped ([`super::chat::ARCHIVE_NEWEST`]).
     archive: Option<String>,
+    /// The rooms' bookmarks ([`super::rooms::BOOKMARKS`]).
+    bookmarks: Option<String>,
 }
 
 impl App {
@@ -94,12 +96,13 @@ impl App {
         // The newest page of the feed first, so the first screenful does not wait for
         // the whole cache (the rest joins after that paint); read beside the roster and
         // the endpoint, as IndexedDB runs read transactions side by side.
-        let ((roster, outbox), (records, cursors), stored, archive, people) = futures::join!(
+        let ((roster, outbox), (records, cursors), stored, archive, people, bookmarks) = futures::join!(
             cached(&store, &jid),
             cached_feed(&store, &jid, FIRST_CACHED_ITEMS),
             store.cursor(jid.as_str(), ENDPOINT),
             store.cursor(jid.as_str(), super::chat::ARCHIVE_NEWEST),
             store.people(jid.as_str()),
+            store.cursor(jid.as_str(), super::rooms::BOOKMARKS),
         );
         // Names and faces before the rows that show them.
         state.people.set_all(&people.unwrap_or_default());
@@ -129,6 +132,7 @@ impl App {
             outbox,
             feed,
             archive: archive.ok().flatten(),
+            bookmarks: bookmarks.ok().flatten(),
         };
         let account = self.start(store, jid, Secret::Keys(keys), true, cached, url);
         if !complete {
@@ -169,11 +173,12 @@ impl App {
         // Whatever this device cached for the account: its roster version spares a
         // refetch, its outbox goes out once online.
         // Read side by side, as IndexedDB runs read transactions.
-        let ((roster, outbox), (records, cursors), archive, people) = futures::join!(
+        let ((roster, outbox), (records, cursors), archive, people, bookmarks) = futures::join!(
             cached(&store, &jid),
             cached_feed(&store, &jid, CACHED_ITEMS),
             store.cursor(jid.as_str(), super::chat::ARCHIVE_NEWEST),
             store.people(jid.as_str()),
+            store.cursor(jid.as_str(), super::rooms::BOOKMARKS),
         );
         state.people.set_all(&people.unwrap_or_default());
         state.pending.set(PendingWrite::all_from(&outbox));
@@ -183,6 +188,7 @@ impl App {
             outbox,
             feed,
             archive: archive.ok().flatten(),
+            bookmarks: bookmarks.ok().flatten(),
         };
         self.start(
             store,
@@ -274,9 +280,10 @@ impl App {
         self.set_account(Some(account.clone()));
         let weak = Rc::downgrade(&account.inner);
         let (roster, outbox, archive) = (cached.roster, cached.outbox, cached.archive);
+        let bookmarks = cached.bookmarks;
         let acquired = move || {
             if let Some(account) = Account::upgrade(&weak) {
-                account.connect(secret, roster, &outbox, archive, warm);
+                account.connect(secret, roster, &outbox, (archive, bookmarks), warm);
             }
         };
         let weak = Rc::downgrade(&account.inner);
@@ -329,7 +336,7 @@ impl Account {
         secret: Secret,
         roster: Roster,
         outbox: &[OutboxRecord],
-        archive: Option<String>,
+        (archive, bookmarks): (Option<String>, Option<String>),
         warm: bool,
     ) {
         let inner = &self.inner;
@@ -345,6 +352,9 @@ impl Account {
         );
         if let Some(newest) = archive {
             client.restore_archive(newest);
+        }
+        if let Some(bookmarks) = bookmarks {
+            client.restore_bookmarks(&bookmarks);
         }
         let url = inner.url.borrow().clone();
         let connection = Connection::open(&url, client, self.sinks(), warm);

@@ -18,6 +18,7 @@ mod follow;
 mod outbox;
 mod people;
 mod query;
+mod rooms;
 mod sync;
 mod upload;
 
@@ -27,6 +28,7 @@ use leptos::prelude::*;
 
 pub use account::Account;
 pub use feed::Draft;
+pub use rooms::room_address;
 
 use crate::config::AppConfig;
 use crate::state::AppState;

@@ -29,8 +29,9 @@ pub(super) struct Sync {
     redraw: (Cell<bool>, Cell<f64>),
     /// A follower's reload of the feed from the store: running, and asked again since.
     pub(super) reload: Cell<(bool, bool)>,
-    /// A redraw of the chats is scheduled.
+    /// A redraw of the chats is scheduled; with the open room's occupants.
     chats: Cell<bool>,
+    occupants: Cell<bool>,
     /// People's records not yet in IndexedDB, and whether a write is scheduled.
     pub(super) people: RefCell<(Vec<crate::store::PersonRecord>, bool)>,
 }
@@ -166,9 +167,18 @@ impl Account {
                 key: super::chat::ARCHIVE_NEWEST.into(),
                 value: id.clone(),
             }),
-            Update::Conversation(_) => self.redraw_chats_soon(),
             Update::Person(jid) => self.person_changed(client, jid),
             Update::Avatar(avatar) => self.keep_avatar(avatar),
+            Update::Conversation(_) | Update::Room(_) => self.redraw_chats_soon(),
+            Update::Occupants(_) => {
+                self.inner.sync.occupants.set(true);
+                self.redraw_chats_soon();
+            }
+            Update::RoomJoined(room) => self.bookmark_joined(room.clone()),
+            Update::Bookmarks => {
+                self.keep_bookmarks(client.rooms().bookmarks_record());
+                self.redraw_chats_soon();
+            }
             Update::Feed(change) => {
                 let feed = client.feed();
                 // While a sync pours pages in, the main thread is what makes the timeline
@@ -362,6 +372,11 @@ impl Account {
                 return;
             };
             let state = account.state();
+            let open = state.route.with_untracked(|r| match r {
+                Route::Chat(peer) | Route::Room(peer) => crate::proto::jid::BareJid::new(peer).ok(),
+                _ => None,
+            });
+            let occupants = account.inner.sync.occupants.replace(false);
             c.with_client(|client| {
                 state.chat.show(
                     client.chat(),
@@ -369,11 +384,11 @@ impl Account {
                     client.blocklist(),
                     &state.people,
                     None,
-                )
-            });
-            let open = state.route.with_untracked(|r| match r {
-                Route::Chat(peer) => crate::proto::jid::BareJid::new(peer).ok(),
-                _ => None,
+                );
+                state.rooms.show(client.rooms(), &state.chat);
+                if let Some(room) = open.as_ref().filter(|_| occupants) {
+                    state.rooms.show_occupants(client.rooms(), room);
+                }
             });
             if let Some(peer) = open {
                 account.read_conversation(&peer);

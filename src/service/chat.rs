@@ -58,11 +58,15 @@ pub struct ChatMessage {
     pub reply_to: Option<String>,
     /// A file's URL (XEP-0066), shown as a link.
     pub attachment: Option<String>,
-    /// The account's reactions, then the contact's (XEP-0444: one set per side).
+    /// The account's reactions, then the contact's (XEP-0444: one set per side; in a
+    /// room, every other occupant's set in turn).
     pub reactions: [Vec<String>; 2],
     pub delivery: Delivery,
     /// Its sender asked to know when it is displayed (XEP-0333).
     pub markable: bool,
+    /// In a room: the sender's nickname, and whether the body mentions the account's.
+    pub nick: Option<String>,
+    pub mentions_me: bool,
 }
 
 impl ChatMessage {
@@ -575,6 +579,8 @@ fn apply(conversation: &mut Conversation, message: &Message, outgoing: bool, tim
         reactions: Default::default(),
         delivery: Delivery::Sent,
         markable: xep0333::is_markable(message),
+        nick: None,
+        mentions_me: false,
     };
     // Usually the newest; an archive replay or a delayed message goes where it belongs.
     // A stamp to the second (Prosody's have no fraction) goes after what arrived live in

@@ -10,7 +10,9 @@ use crate::sort::{VecMap, VecSet};
 use crate::proto::jid::{BareJid, FullJid, Jid};
 use crate::proto::ns;
 use crate::proto::rfc6120::{DefinedCondition, ErrorType, Iq, StanzaError};
-use crate::proto::rfc6121::{Message, Presence, PresenceType, RosterQuery, Subscription};
+use crate::proto::rfc6121::{
+    Message, MessageType, Presence, PresenceType, RosterQuery, Subscription,
+};
 use crate::proto::xep0030::{DiscoInfo, Identity};
 use minidom::Element;
 
@@ -23,6 +25,7 @@ use super::outbox::{
 use super::people::fetch::{AvatarBytes, Fetched, Fetches};
 use super::people::{self, Blocklist, People, PersonChange, Requests};
 use super::presence::PresenceBook;
+use super::rooms::Rooms;
 use super::roster::{Roster, RosterChange, RosterEdit};
 use crate::proto::xep0115;
 use crate::proto::xep0277::Entry;
@@ -104,6 +107,15 @@ pub enum Update {
         id: String,
         outcome: IqOutcome,
     },
+    /// This room changed: its state, subject or messages ([`Client::rooms`]).
+    Room(BareJid),
+    /// Who is in this room changed.
+    Occupants(BareJid),
+    /// The account is now in this room (entered, or entered again): it may want its
+    /// bookmark ([`Client::compose_bookmark`]).
+    RoomJoined(BareJid),
+    /// The bookmarked rooms changed: keep them ([`Rooms::bookmarks_record`]).
+    Bookmarks,
 }
 
 #[derive(Clone)]
@@ -153,6 +165,12 @@ pub struct Client {
     /// What people publish about themselves, and what of it is fetched.
     people: People,
     fetches: Fetches,
+    /// Rooms and bookmarks (see `client/rooms.rs`): this stream's bookmarks request, the
+    /// rooms' disco#info requests by id, and the rooms last reported entered.
+    rooms: Rooms,
+    bookmarks_request: Option<String>,
+    room_info: VecMap<String, BareJid>,
+    rooms_entered: VecSet<BareJid>,
     updates: VecDeque<Update>,
 }
 
@@ -168,6 +186,7 @@ impl Client {
         let archive = Archive::new(config.jid.clone());
         let chat = Chat::new(config.jid.clone());
         let people = People::new(config.jid.clone());
+        let rooms = Rooms::new(config.jid.clone());
         let mut session = Session::new(config);
         if !feed.synced_before() {
             // A first sync reads every contact's microblog: stream management after it.
@@ -199,6 +218,10 @@ impl Client {
             blocklist_request: None,
             people,
             fetches: Fetches::default(),
+            rooms,
+            bookmarks_request: None,
+            room_info: VecMap::new(),
+            rooms_entered: VecSet::new(),
             updates: VecDeque::new(),
         }
     }
@@ -268,6 +291,9 @@ impl Client {
         read_until: f64,
         deep: bool,
     ) {
+        if self.restore_room(peer, records, read_until) {
+            return;
+        }
         match deep {
             true => self.chat.restore_deep(peer, records, read_until),
             false => self.chat.restore(peer, records, read_until),
@@ -284,6 +310,11 @@ impl Client {
         to: &BareJid,
         what: Compose,
     ) -> OutboxEntry {
+        if self.rooms.is_room(to) {
+            if let Some(entry) = self.compose_room_message(now, id, to, what.clone()) {
+                return entry;
+            }
+        }
         let message = self.chat.compose(now.0 as f64, id, to, what);
         self.drain_chat();
         OutboxEntry::new(
@@ -300,7 +331,10 @@ impl Client {
     /// asked (one is on its way, the archive has no more, or we are offline).
     pub fn load_older_messages(&mut self, now: Instant, peer: &BareJid) -> bool {
         const PAGE: usize = 50;
-        if self.history_done.contains(peer) || self.history.values().any(|p| p == peer) {
+        if self.history_done.contains(peer)
+            || self.history.values().any(|p| p == peer)
+            || self.rooms.is_room(peer)
+        {
             return false;
         }
         let before = self
@@ -346,6 +380,9 @@ impl Client {
     /// The person is looking at `peer`'s conversation: it is read, and a contact who asked
     /// is told (XEP-0333; never a stranger: that would tell them we are here).
     pub fn mark_read(&mut self, now: Instant, peer: &BareJid) {
+        if self.rooms.is_room(peer) {
+            return self.mark_room_read(peer);
+        }
         let Some((until, marker)) = self.chat.mark_read(peer) else {
             return;
         };
@@ -636,6 +673,7 @@ impl Client {
             // Messages held back for it go now.
             self.pump_outbox(now);
         }
+        self.process_rooms(now);
         self.report_outbox();
     }
 
@@ -707,6 +745,7 @@ impl Client {
                     self.presence_deferred = None;
                     self.caps_caught_up = false;
                     self.fetches.new_stream();
+                    self.rooms_on_new_stream(now);
                     self.updates.push_back(Update::Online(jid));
                 }
                 Event::IqResponse { id, outcome } => self.handle_iq_response(now, id, outcome),
@@ -732,6 +771,10 @@ impl Client {
                 }
                 Event::Disconnected => self.updates.push_back(Update::Disconnected),
                 Event::Presence(p) => {
+                    // A room's occupant is never a contact.
+                    if self.rooms.handle_presence(&p) {
+                        continue;
+                    }
                     let account = self.account().clone();
                     let (roster, blocked) = (&self.roster, &self.blocklist);
                     if self.requests.handle_presence(&account, &p, roster, blocked) {
@@ -752,6 +795,11 @@ impl Client {
                         self.handle_message(now, original, false);
                         continue;
                     }
+                    // A room's message says nothing of the account's archive.
+                    if message.type_ == MessageType::Groupchat {
+                        self.handle_message(now, message, true);
+                        continue;
+                    }
                     match self.archive.handle_message(&message) {
                         Verdict::Live => self.handle_message(now, message, true),
                         Verdict::Replayed(original) => self.handle_message(now, *original, false),
@@ -768,7 +816,14 @@ impl Client {
 
     /// `live`: it came now, not from the archive.
     fn handle_message(&mut self, now: Instant, message: Message, live: bool) {
-        if self.feed.handle_message(now, &message) || self.handle_profile_event(&message) {
+        if self.feed.handle_message(now, &message) {
+            return;
+        }
+        // Bookmarks before the profile nodes: any other PEP event is a person's.
+        if self.rooms.handle_bookmarks_push(&message) {
+            return self.drain_rooms();
+        }
+        if self.handle_profile_event(&message) {
             return;
         }
         let account = self.account().clone();
@@ -784,6 +839,9 @@ impl Client {
             xep0280::Carbon::Received(inner) => (*inner, false, true),
             xep0280::Carbon::Forged => return,
         };
+        if self.handle_room_message(now, &message, outgoing, live && !carbon) {
+            return self.drain_rooms();
+        }
         let received = self
             .chat
             .receive(now.0 as f64, &message, outgoing, live && !carbon);
@@ -873,6 +931,7 @@ impl Client {
         }
         if self.archive.handle_response(&id, &outcome)
             || self.feed.handle_response(now, &id, &outcome)
+            || self.handle_room_answer(&id, &outcome)
         {
             return;
         }
@@ -956,7 +1015,11 @@ impl Client {
             IqOutcome::Result(_) => Outcome::Acknowledged,
             IqOutcome::Error(error) => {
                 let tried = self.reconfigured.contains(&id);
-                match feed::recover(&entry, &error, tried) {
+                let recovery = match entry.kind {
+                    WriteKind::Bookmark => self.recover_bookmark(&entry, &error, tried),
+                    _ => feed::recover(&entry, &error, tried),
+                };
+                match recovery {
                     Recovery::Done => Outcome::Acknowledged,
                     Recovery::Resend {
                         before,
@@ -1044,7 +1107,11 @@ impl Client {
         }
         // Messages wait while stream management does (see `send_message_entry`).
         let hold = self.session.message_acks() == MessageAcks::NotYet;
-        let held = |e: &OutboxEntry| hold && matches!(e.kind, WriteKind::Message { .. });
+        let rooms = self.rooms_not_entered();
+        let held = |e: &OutboxEntry| match &e.kind {
+            WriteKind::Message { to } => hold || rooms.contains(to),
+            _ => false,
+        };
         while let Some(entry) = self.outbox.next_to_send_except(held) {
             let id = entry.id.clone();
             if let WriteKind::Message { .. } = entry.kind {
@@ -1221,6 +1288,7 @@ impl Client {
             features: [ns::DISCO_INFO, ns::PING]
                 .into_iter()
                 .chain(xep0115::notify_features().into_iter().filter(|_| notify))
+                .chain([ns::BOOKMARKS_NOTIFY].into_iter().filter(|_| notify))
                 .map(str::to_owned)
                 .collect(),
             forms: vec![],
@@ -1243,6 +1311,8 @@ fn parse_iq(payload: &str) -> Option<Iq> {
 fn error(type_: ErrorType, condition: DefinedCondition) -> StanzaError {
     StanzaError::new(type_, condition, "en", "")
 }
+
+mod rooms;
 
 #[cfg(test)]
 mod tests;

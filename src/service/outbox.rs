@@ -50,6 +50,9 @@ pub enum WriteKind {
     Profile {
         access: Option<Access>,
     },
+    /// Adds, changes or removes a room's bookmark (XEP-0402); the item is the bookmark
+    /// (its id the room's JID).
+    Bookmark,
 }
 
 impl WriteKind {
@@ -68,6 +71,7 @@ impl WriteKind {
             WriteKind::Roster(RosterEdit::Remove(_)) => "roster-remove",
             WriteKind::Message { .. } => "message",
             WriteKind::Profile { .. } => "profile",
+            WriteKind::Bookmark => "bookmark",
         }
     }
 
@@ -196,6 +200,7 @@ impl OutboxEntry {
             ("profile", Some(_)) => WriteKind::Profile {
                 access: record.access.as_deref().map(Access::from_option),
             },
+            ("bookmark", Some(_)) => WriteKind::Bookmark,
             _ => return legacy::entry(record),
         };
         Some(OutboxEntry::restored(record, kind, item))
@@ -274,6 +279,10 @@ impl PendingWrite {
             WriteKind::Delete => "Deleting a post".into(),
             WriteKind::Message { to } => format!("A message to {to}"),
             WriteKind::Profile { .. } => super::people::describe_write(self.item.as_ref()).into(),
+            WriteKind::Bookmark => match &self.item {
+                Some(item) => format!("Keeping the room {} in your list", item.id),
+                None => "Keeping a room in your list".into(),
+            },
         }
     }
 }

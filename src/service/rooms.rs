@@ -757,13 +757,63 @@ impl Rooms {
 
     /// Every bookmark, as the account's PEP node holds them (on sign-in): the ones marked
     /// autojoin are entered unless already.
+    /// A room bookmarked before and missing now was removed elsewhere: it is left.
     pub fn set_bookmarks(&mut self, all: Vec<Bookmark>) {
-        self.bookmarks = VecMap::new();
+        let before = std::mem::replace(&mut self.bookmarks, VecMap::new());
         for bookmark in all {
             self.bookmarks.insert(bookmark.room.clone(), bookmark);
         }
+        for room in before.keys() {
+            if !self.bookmarks.contains_key(room) {
+                self.leave(room);
+            }
+        }
         self.autojoin();
         self.changed(RoomChange::Bookmarks);
+    }
+
+    /// The bookmarks as this device keeps them between visits: the shape of an items
+    /// result ([`xep0402::read_items`]).
+    pub fn bookmarks_record(&self) -> String {
+        let items = self.bookmarks.values().map(|b| {
+            Element::builder("item", ns::PUBSUB)
+                .a("id", b.room.as_str())
+                .append(b.to_element())
+                .build()
+        });
+        let items = Element::builder("items", ns::PUBSUB)
+            .a("node", ns::BOOKMARKS)
+            .append_all(items)
+            .build();
+        String::from(&Element::builder("pubsub", ns::PUBSUB).append(items).build())
+    }
+
+    /// The bookmarks this device kept ([`Rooms::bookmarks_record`]), before the server
+    /// says: a warm start lists the rooms and enters the autojoin ones once online.
+    pub fn restore_bookmarks(&mut self, record: &str) {
+        let all = record
+            .parse::<Element>()
+            .ok()
+            .and_then(|e| xep0402::read_items(&e));
+        if let Some(all) = all {
+            self.set_bookmarks(all);
+        }
+    }
+
+    /// Whether `room`, now entered, is to be bookmarked (again): it has no autojoin
+    /// bookmark with the nickname it was entered with.
+    pub fn wants_bookmark(&self, room: &BareJid) -> bool {
+        let Some(r) = self
+            .rooms
+            .get(room)
+            .filter(|r| r.state == JoinState::Joined)
+        else {
+            return false;
+        };
+        !self
+            .bookmarks
+            .get(room)
+            .is_some_and(|b| b.autojoin && b.nick.as_deref() == Some(r.nick.as_str()))
     }
 
     /// A bookmarks event from the stream; `true` if it was one from the account's own PEP

@@ -93,11 +93,14 @@ impl ChatState {
     }
 
     /// Puts `peer`'s conversation on screen.
+    /// (None yet, or a room's: left as it is.)
     pub fn show_open(&self, chat: &Chat, peer: &BareJid) {
-        let (messages, typing) = chat
+        let Some((messages, typing)) = chat
             .conversation(peer)
             .map(|c| (c.messages.clone(), c.typing))
-            .unwrap_or_default();
+        else {
+            return;
+        };
         self.open.set(OpenConversation {
             peer: peer.to_string(),
             messages,

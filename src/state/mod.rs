@@ -9,6 +9,7 @@ pub mod chat;
 pub mod feed;
 pub mod images;
 pub mod people;
+pub mod rooms;
 
 use crate::proto::percent;
 use crate::service::feed::{Feed, ItemKey};
@@ -96,6 +97,8 @@ pub enum Route {
     Chats,
     /// `#/chat/JID`: the conversation with one contact (bare JID).
     Chat(String),
+    /// `#/room/JID`: one room (bare JID).
+    Room(String),
     /// `#/post/SERVICE/ITEM`: one post on a microblog node, with its comments.
     Post(ItemKey),
     /// `#/person/JID`: one person's posts.
@@ -111,6 +114,10 @@ impl Route {
             (Some("chats"), None, None) => Route::Chats,
             (Some("chat"), Some(jid), None) => match percent::decode_strict(jid) {
                 Some(jid) => Route::Chat(jid),
+                None => Route::Chats,
+            },
+            (Some("room"), Some(jid), None) => match percent::decode_strict(jid) {
+                Some(jid) => Route::Room(jid),
                 None => Route::Chats,
             },
             (Some("post"), Some(service), Some(id)) => {
@@ -137,6 +144,9 @@ impl Route {
             Route::Chat(jid) => {
                 format!("#/chat/{}", percent::encode(jid, percent::FRAGMENT_SEGMENT))
             }
+            Route::Room(jid) => {
+                format!("#/room/{}", percent::encode(jid, percent::FRAGMENT_SEGMENT))
+            }
             Route::Post(key) => Route::post_href(key),
             Route::Person(jid) => format!(
                 "#/person/{}",
@@ -159,7 +169,7 @@ impl Route {
     pub fn section(&self) -> Route {
         match self {
             Route::Contacts => Route::Contacts,
-            Route::Chats | Route::Chat(_) => Route::Chats,
+            Route::Chats | Route::Chat(_) | Route::Room(_) => Route::Chats,
             _ => Route::Feed,
         }
     }
@@ -210,6 +220,7 @@ pub struct AppState {
     pub blocked: RwSignal<Vec<String>>,
     pub feed: feed::FeedState,
     pub chat: chat::ChatState,
+    pub rooms: rooms::RoomsState,
     /// Writes waiting for the server, in writing order.
     pub pending: RwSignal<Vec<PendingWrite>>,
     /// A lasting condition worth knowing (storage refused, another tab connected).
@@ -248,6 +259,7 @@ impl AppState {
             blocked: RwSignal::new(Vec::new()),
             feed: feed::FeedState::new(),
             chat: chat::ChatState::default(),
+            rooms: rooms::RoomsState::default(),
             pending: RwSignal::new(Vec::new()),
             notice: RwSignal::new(None),
             elsewhere: RwSignal::new(false),
@@ -389,6 +401,8 @@ impl AppState {
             Update::Person(_) | Update::Avatar(_) => {}
             // For the store.
             Update::MessageRecords(_) | Update::ReadUntil { .. } | Update::ArchiveNewest(_) => {}
+            // Rooms are redrawn once per burst (`app::sync`).
+            Update::Room(_) | Update::Occupants(_) | Update::RoomJoined(_) | Update::Bookmarks => {}
         }
     }
 
@@ -405,6 +419,7 @@ impl AppState {
         self.feed.clear();
         self.chat.clear();
         self.people.clear();
+        self.rooms.clear();
         self.elsewhere.set(false);
         self.roster.set_value(Roster::default());
         self.set_contacts(Vec::new());

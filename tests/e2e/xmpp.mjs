@@ -33,6 +33,10 @@ export const NS = {
   nick: 'http://jabber.org/protocol/nick', // XEP-0172
   xhtmlIm: 'http://jabber.org/protocol/xhtml-im', // XEP-0071
   oob: 'jabber:x:oob', // XEP-0066
+  muc: 'http://jabber.org/protocol/muc', // XEP-0045
+  mucUser: 'http://jabber.org/protocol/muc#user',
+  mucOwner: 'http://jabber.org/protocol/muc#owner',
+  bookmarks: 'urn:xmpp:bookmarks:1', // XEP-0402
 };
 
 /** One element of a parsed stanza: its name, default namespace (declared or inherited),
@@ -253,6 +257,45 @@ export class XmppClient {
   displayed(message) {
     this.send(`<message xmlns='jabber:client' type='chat' to='${esc(message.attrs.from)}' id='${newId()}'>` +
       `<displayed xmlns='${NS.markers}' id='${esc(message.attrs.id)}'/></message>`);
+  }
+
+  /**
+   * XEP-0045 §7.2: enters `room` as `nick`, without its history; a room this creates is
+   * made an instant room (§10.1.2), so others can enter. Resolves to the self-presence.
+   */
+  async joinRoom(room, nick) {
+    const occupant = `${room}/${nick}`;
+    this.send(`<presence xmlns='jabber:client' to='${esc(occupant)}'>` +
+      `<x xmlns='${NS.muc}'><history maxstanzas='0'/></x></presence>`);
+    const self = await this.next((f) => /^<presence\b/.test(f) && attrs(f, 'presence')?.from === occupant &&
+      (/code=['"]110['"]/.test(f) || attrs(f, 'presence')?.type === 'error'));
+    if (attrs(self, 'presence').type === 'error') throw new Error(`could not enter ${room}: ${self}`);
+    if (/code=['"]201['"]/.test(self)) {
+      await this.iq('set', `<query xmlns='${NS.mucOwner}'><x xmlns='jabber:x:data' type='submit'/></query>`, room);
+    }
+    return self;
+  }
+
+  /** A groupchat message to `room` (id and origin-id the same). Returns the id. */
+  groupchat(room, body, { id = newId() } = {}) {
+    this.send(`<message xmlns='jabber:client' type='groupchat' to='${esc(room)}' id='${esc(id)}'>` +
+      `<body>${esc(body)}</body><origin-id xmlns='${NS.sid}' id='${esc(id)}'/></message>`);
+    return id;
+  }
+
+  /** XEP-0402: the account's bookmarks, as [{ jid, autojoin, nick }]. */
+  async bookmarks() {
+    const reply = await this.iq('get', `<pubsub xmlns='http://jabber.org/protocol/pubsub'>` +
+      `<items node='${NS.bookmarks}'/></pubsub>`).catch((e) => {
+      if (/item-not-found/.test(e.message)) return '';
+      throw e;
+    });
+    if (!reply) return [];
+    const items = parseXml(reply).find('items')?.children ?? [];
+    return items.filter((i) => i instanceof XmlElement && i.name === 'item').map((i) => {
+      const c = i.child('conference', NS.bookmarks);
+      return { jid: i.attrs.id, autojoin: ['true', '1'].includes(c?.attrs.autojoin), nick: c?.child('nick')?.text };
+    });
   }
 
   /** XEP-0280: this resource gets copies of the account's chats to and from its others. */

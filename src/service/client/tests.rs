@@ -10,15 +10,17 @@ use crate::service::presence::Availability;
 use crate::service::roster::{Roster, RosterEdit};
 use crate::xmpp::testing::{config, sign_in, BOUND, NONCE};
 
-/// What the client sent, but the carbons and block list requests every new stream makes
-/// (see `carbons_are_asked_for_on_every_new_stream`, `the_block_list_is_asked_for_…`),
-/// so that tests see what they are about.
+/// What the client sent, but the carbons, block list and bookmarks requests every new
+/// stream makes (see `carbons_are_asked_for_on_every_new_stream`,
+/// `the_block_list_is_asked_for_…`, `rooms::bookmarks_…`), so that tests see what they
+/// are about.
 fn frames(c: &mut Client) -> Vec<Element> {
     all_frames(c)
         .into_iter()
         .filter(|f: &Element| {
             let every_stream = f.get_child("enable", ns::CARBONS).is_some()
-                || f.get_child("blocklist", ns::BLOCKING).is_some();
+                || f.get_child("blocklist", ns::BLOCKING).is_some()
+                || rooms::is_bookmarks_request(f);
             !(every_stream && f.is("iq", ns::DEFAULT_NS))
         })
         .collect()
@@ -2250,3 +2252,5 @@ fn an_avatar_fetch_lost_with_the_stream_is_asked_again_on_the_next() {
     c.handle_frame(t(), &data_answer(&id, "juliet@example.com", &hash, IMAGE));
     assert_eq!(avatars(&updates(&mut c)).len(), 1);
 }
+
+mod rooms;

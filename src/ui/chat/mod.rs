@@ -70,12 +70,14 @@ pub fn ChatsScreen() -> impl IntoView {
     view! {
         <section class="chats" aria-labelledby="chats-heading">
             <h2 id="chats-heading">"Chats"</h2>
-            <Show when=move || state.chat.rows.with(|r| !r.iter().any(|r| r.contact))>
+            <Show when=move || state.chat.rows.with(|r| !r.iter().any(|r| r.contact)) && state.rooms.rows.with(|r| !r.iter().any(|r| r.listed))>
                 <p class="empty">"No conversations yet. Open a contact and choose Message."</p>
             </Show>
             <NotificationsButton/>
+            <crate::ui::rooms::JoinRoom/>
             <GapNote/>
             <ul role="list" aria-label="Conversations" class="conversations">
+                <crate::ui::rooms::RoomItems/>
                 {move || rows(true).into_iter().map(item).collect_view()}
             </ul>
             <Show when=move || !rows(false).is_empty()>
@@ -130,8 +132,9 @@ enum Mode {
     Correct(String),
 }
 
+/// A conversation with a contact, or a `room`'s (with its subject and occupants).
 #[component]
-pub fn ConversationScreen(peer: String) -> impl IntoView {
+pub fn ConversationScreen(peer: String, #[prop(optional)] room: bool) -> impl IntoView {
     let app = use_app();
     let state = app.state;
     let Ok(jid) = BareJid::new(&peer) else {
@@ -146,19 +149,30 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
             peer: jid.to_string(),
             ..Default::default()
         });
-        if let Ok(account) = app.account() {
-            account.with_chat(|chat| state.chat.show_open(chat, &jid));
-            account.open_conversation(jid);
+        match app.account() {
+            Ok(account) if room => account.open_room(jid),
+            Ok(account) => {
+                account.with_chat(|chat| state.chat.show_open(chat, &jid));
+                account.open_conversation(jid);
+            }
+            Err(_) => {}
         }
     }
-    on_cleanup(move || state.chat.open.set(Default::default()));
+    on_cleanup(move || {
+        state.chat.open.set(Default::default());
+        state.rooms.open.set(Default::default());
+    });
     let name = {
         let peer = peer.clone();
         Memo::new(move |_| {
-            state
-                .contacts
-                .with(|c| c.iter().find(|c| c.jid == peer).map(|c| c.name.clone()))
-                .unwrap_or_else(|| peer.clone())
+            match room {
+                true => Some(state.rooms.open.with(|o| o.name.clone())),
+                false => state
+                    .contacts
+                    .with(|c| c.iter().find(|c| c.jid == peer).map(|c| c.name.clone())),
+            }
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| peer.clone())
         })
     };
     let total = Signal::derive(move || state.chat.open.with(|o| o.messages.len()));
@@ -325,7 +339,9 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
                 }
                 <h2 id="conversation-heading"><bdi>{move || name.get()}</bdi></h2>
             </div>
-            <Show when=move || { total.get() > 0 }>
+            {room.then(|| view! { <crate::ui::rooms::RoomHeader jid=jid.clone()/> })}
+            // (A room's archive is not read yet.)
+            <Show when=move || { total.get() > 0 && !room }>
                 <button type="button" class="plain" on:click={
                     let older = older.clone();
                     move |_| older()
@@ -390,6 +406,7 @@ pub fn ConversationScreen(peer: String) -> impl IntoView {
                     <p class="field-error" role="alert">{move || error().unwrap_or_default()}</p>
                 </Show>
             </form>
+            {room.then(|| view! { <crate::ui::rooms::Occupants/> })}
         </section>
     }
     .into_any()
@@ -425,7 +442,12 @@ impl Actions {
 
 /// A message's row key: its id, on its side (the two sides choose ids independently).
 fn message_key(message: &ChatMessage) -> u64 {
-    row_key(&[if message.outgoing { ">" } else { "<" }, &message.id])
+    let side = if message.outgoing { ">" } else { "<" };
+    row_key(&[
+        side,
+        message.nick.as_deref().unwrap_or_default(),
+        &message.id,
+    ])
 }
 
 #[component]
@@ -456,7 +478,7 @@ fn MessageItem(
         state.chat.open.with_untracked(|o| {
             o.messages
                 .iter()
-                .find(|m| &m.id == r)
+                .find(|m| &m.id == r || m.archive_id.as_ref() == Some(r))
                 .map(|m| m.body.lines().next().unwrap_or_default().to_owned())
                 .unwrap_or_else(|| "an earlier message".to_owned())
         })
@@ -508,12 +530,14 @@ fn MessageItem(
         <li
             class="message-row"
             class:own=own
+            class:mention=message.mentions_me
             data-pos=index.to_string()
             aria-setsize=total.to_string()
             aria-posinset=(index + 1).to_string()
         >
             {new_day.then(|| view! { <p class="day" aria-hidden="true">{day(message.time)}</p> })}
             <div class="message">
+            {message.nick.clone().map(|nick| view! { <p class="nick"><bdi>{nick}</bdi></p> })}
             {quote.map(|q| view! { <p class="quote">"Replying to: "<bdi>{q}</bdi></p> })}
             {match live {
                 true => view! { <p class="body">{linked(&message.body)}</p> }.into_any(),
@@ -525,6 +549,7 @@ fn MessageItem(
             <p class="meta">
                 <time>{clock(message.time)}</time>
                 {message.edited.then_some(" · edited")}
+                {message.mentions_me.then(|| view! { " · " <strong class="mention-mark">"Mentions you"</strong> })}
                 {own.then(|| view! { " · " <span class="delivery">{delivery}</span> })}
                 " "
             </p>

@@ -124,6 +124,7 @@ pub fn Shell() -> impl IntoView {
                 Route::Contacts => view! { <ContactsScreen/> }.into_any(),
                 Route::Chats => view! { <ChatsScreen/> }.into_any(),
                 Route::Chat(peer) => view! { <ConversationScreen peer=peer/> }.into_any(),
+                Route::Room(jid) => view! { <ConversationScreen peer=jid room=true/> }.into_any(),
                 Route::Post(key) => view! { <PostPage key=key/> }.into_any(),
                 Route::Person(jid) => view! { <PersonPage jid=jid/> }.into_any(),
             }}
