@@ -956,7 +956,11 @@ impl Client {
             IqOutcome::Result(_) => Outcome::Acknowledged,
             IqOutcome::Error(error) => {
                 let tried = self.reconfigured.contains(&id);
-                match feed::recover(&entry, &error, tried) {
+                let recovery = match entry.kind {
+                    WriteKind::Profile { .. } => people::recover(&entry, &error, tried),
+                    _ => feed::recover(&entry, &error, tried),
+                };
+                match recovery {
                     Recovery::Done => Outcome::Acknowledged,
                     Recovery::Resend {
                         before,
