@@ -17,6 +17,7 @@ mod feed;
 mod follow;
 mod outbox;
 mod people;
+mod profile;
 mod query;
 mod sync;
 mod upload;
@@ -27,6 +28,7 @@ use leptos::prelude::*;
 
 pub use account::Account;
 pub use feed::Draft;
+pub use profile::OwnProfile;
 
 use crate::config::AppConfig;
 use crate::state::AppState;

@@ -794,22 +794,23 @@ fn typed(text: &str) -> Option<String> {
 }
 
 /// **Save profile**: the writes that make the account's nickname and vCard4 say what
-/// `form` says, given what it published before (`before`): only what changed, so a save
-/// that changes nothing sends nothing. The vCard's fields the form does not show (URL,
-/// locality, birthday, its nickname) stay as they were.
+/// `form` says, given what it published (`published`, then updated to what is now
+/// written): only what changed, so a save that changes nothing sends nothing. The vCard's
+/// fields the form does not show (URL, locality, birthday, its nickname) stay as they were.
 pub fn compose_profile_edits(
     account: &BareJid,
-    before: Option<&Person>,
+    published: &mut Person,
     form: &ProfileForm,
     access: Access,
     ids: Ids<'_>,
 ) -> Vec<OutboxEntry> {
     let mut entries = vec![];
     let nick = typed(&form.nick);
-    if nick.as_deref() != before.and_then(|p| p.nick.as_deref()) {
+    if nick != published.nick {
         entries.push(compose_nick(account, nick.as_deref(), access, ids));
+        published.nick = nick;
     }
-    let old = before.and_then(|p| p.profile.clone()).unwrap_or_default();
+    let old = published.profile.clone().unwrap_or_default();
     let new = Profile {
         full_name: typed(&form.full_name),
         note: typed(&form.about),
@@ -817,6 +818,7 @@ pub fn compose_profile_edits(
     };
     if new != old {
         entries.push(compose_profile(account, &new, access, ids));
+        published.profile = Some(new).filter(|p| !p.is_empty());
     }
     entries
 }

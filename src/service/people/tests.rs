@@ -992,7 +992,20 @@ fn saving_the_profile_publishes_only_what_changed_and_keeps_the_other_fields() {
     let before = published_self();
     let same = ProfileForm::of(Some(&before));
     let save = |form: &ProfileForm| {
-        compose_profile_edits(&romeo(), Some(&before), form, Access::Open, &mut counter())
+        let mut published = before.clone();
+        let entries =
+            compose_profile_edits(&romeo(), &mut published, form, Access::Open, &mut counter());
+        let trimmed = |s: &str| s.trim().to_owned();
+        assert_eq!(
+            ProfileForm::of(Some(&published)),
+            ProfileForm {
+                nick: trimmed(&form.nick),
+                full_name: trimmed(&form.full_name),
+                about: trimmed(&form.about),
+            },
+            "what is now published"
+        );
+        entries
     };
     assert!(save(&same).is_empty(), "nothing changed, nothing sent");
     let padded = ProfileForm {
@@ -1046,7 +1059,7 @@ fn saving_the_profile_publishes_only_what_changed_and_keeps_the_other_fields() {
     // Nothing published before: what is typed is new.
     let first = compose_profile_edits(
         &romeo(),
-        None,
+        &mut Person::default(),
         &ProfileForm {
             nick: "Romeo".into(),
             ..ProfileForm::default()
