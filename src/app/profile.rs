@@ -48,12 +48,13 @@ fn data_url(type_: &str, bytes: &[u8]) -> Option<String> {
 impl Account {
     /// The account's nickname, vCard4 and avatar, from its PEP; what this tab last knew
     /// while offline, while the connection is another tab's, or while its own profile
-    /// writes are still on their way (they are newer than what the server has).
+    /// writes are still on their way (they are newer than what the server has; a refused
+    /// one is not).
     pub async fn own_profile(&self) -> OwnProfile {
         let cached = self.inner.own.borrow().clone();
         let writing = self.state().pending.with_untracked(|p| {
             p.iter()
-                .any(|w| matches!(w.kind, WriteKind::Profile { .. }))
+                .any(|w| matches!(w.kind, WriteKind::Profile { .. }) && w.failed.is_none())
         });
         if writing || self.connection().is_none() {
             return cached;

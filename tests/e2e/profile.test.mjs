@@ -127,6 +127,13 @@ e2e('nickname, vCard4 and an avatar published by Kith read the same in Bob\'s cl
     assert.ok(w <= 192 && w > 0, `at most 192 px: ${w}`);
     assert.deepEqual([Number(width), Number(height)], [w, h]);
     await pending(page).waitFor({ state: 'detached' });
+    // XEP-0153 for legacy clients: the same image as her vcard-temp photo, whether her
+    // server converts it by itself (XEP-0398) or Kith wrote the copy.
+    await until(async () => {
+      const vcard = parseXml(await bob.iq('get', "<vCard xmlns='vcard-temp'/>", ALICE.jid));
+      const binval = vcard.find('BINVAL')?.text.replace(/\s+/g, '');
+      return binval && createHash('sha1').update(Buffer.from(binval, 'base64')).digest('hex') === id;
+    }, 'Bob to read the avatar as her vcard-temp photo');
 
     // Signed in afresh, the screen shows what the server has.
     await signOut(page);
