@@ -28,7 +28,7 @@ use leptos::prelude::*;
 
 pub use account::Account;
 pub use feed::Draft;
-pub use profile::OwnProfile;
+pub use profile::{OwnProfile, ProfileEdit};
 
 use crate::config::AppConfig;
 use crate::state::AppState;

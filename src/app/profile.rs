@@ -15,6 +15,17 @@ use super::account::Account;
 use super::outbox::fresh_id;
 use super::UserError;
 
+/// What the **Profile** screen asks of [`Account::profile`].
+pub enum ProfileEdit {
+    /// What the account published ([`Account::own_profile`]).
+    Read,
+    /// **Change avatar** with this image (cropped square and resized here), or **Remove
+    /// avatar** (`None`).
+    Avatar(Option<web_sys::File>),
+    /// **Save profile**: the nickname and vCard4 as the form says, only what changed.
+    Save(ProfileForm),
+}
+
 /// What the **Profile** screen shows.
 #[derive(Clone, Debug, Default)]
 pub struct OwnProfile {
@@ -50,7 +61,7 @@ impl Account {
     /// while offline, while the connection is another tab's, or while its own profile
     /// writes are still on their way (they are newer than what the server has; a refused
     /// one is not).
-    pub async fn own_profile(&self) -> OwnProfile {
+    async fn own_profile(&self) -> OwnProfile {
         let cached = self.inner.own.borrow().clone();
         let writing = self.state().pending.with_untracked(|p| {
             p.iter()
@@ -59,43 +70,34 @@ impl Account {
         if writing || self.connection().is_none() {
             return cached;
         }
-        let me = self.jid().clone();
-        let items = |node| {
-            let me = me.clone();
-            self.ask(move |id| people::profile_items_iq(id, &me, node))
-        };
-        let (nick, vcard, metadata, info) = futures::join!(
-            items(ns::NICK),
-            items(ns::VCARD4_NODE),
-            items(ns::AVATAR_METADATA),
-            self.ask(|id| people::account_info_iq(id, &me)),
-        );
-        if let IqOutcome::Result(Some(info)) = info {
+        let me = self.jid();
+        if let IqOutcome::Result(Some(info)) = self.ask(|id| people::account_info_iq(id, me)).await
+        {
             self.inner.converts.set(Some(people::converts_vcard(info)));
         }
         let mut people = People::new(me.clone());
-        for outcome in [nick, vcard, metadata] {
-            match outcome {
+        for node in [ns::NICK, ns::VCARD4_NODE, ns::AVATAR_METADATA] {
+            match self.ask(|id| people::profile_items_iq(id, me, node)).await {
                 // (The session took the answer only from where it was asked.)
                 IqOutcome::Result(Some(payload)) => {
-                    people.handle_items(&me, None, &payload);
+                    people.handle_items(me, None, &payload);
                 }
                 // No such node (item-not-found): nothing published there.
                 IqOutcome::Error(_) => {}
                 _ => return cached,
             }
         }
-        let person = people.get(&me).cloned().unwrap_or_default();
+        let person = people.get(me).cloned().unwrap_or_default();
         let avatar = match person.avatar_info() {
             None => None,
             Some(info) if cached.avatar.as_ref().is_some_and(|a| a.0 == info.id) => cached.avatar,
             Some(info) => {
                 let answer = self
-                    .ask(|id| people::avatar_data_iq(id, &me, &info.id))
+                    .ask(|id| people::avatar_data_iq(id, me, &info.id))
                     .await;
                 let bytes = match answer {
                     IqOutcome::Result(Some(payload)) => {
-                        people.avatar_data(&me, None, &info.id, &payload)
+                        people.avatar_data(me, None, &info.id, &payload)
                     }
                     _ => None,
                 };
@@ -120,55 +122,43 @@ impl Account {
             .unwrap_or(Access::Presence)
     }
 
-    /// **Change avatar** with `image` (cropped square and resized here), or **Remove
-    /// avatar** (`None`): the XEP-0084 writes, stored, then sent. `Ok`: the profile now.
-    pub async fn change_avatar(
-        &self,
-        image: Option<web_sys::File>,
-    ) -> Result<OwnProfile, UserError> {
-        let image = match image {
-            Some(file) => Some(crate::net::upload::avatar(&file).await?),
-            None => None,
-        };
-        // XEP-0153's vcard-temp copy, unless the server makes it (or it is not known
-        // whether it does: offline before the screen could ask).
-        if self.inner.converts.get().is_none() {
-            if let IqOutcome::Result(Some(info)) =
-                self.ask(|id| people::account_info_iq(id, self.jid())).await
-            {
-                self.inner.converts.set(Some(people::converts_vcard(info)));
-            }
-        }
-        let legacy = self.inner.converts.get() == Some(false);
-        let entries = people::compose_avatar(
-            self.jid(),
-            image.as_ref(),
-            self.profile_access(),
-            legacy,
-            &mut fresh_id,
-        );
-        self.inner.own.borrow_mut().avatar = image.and_then(|image| {
-            let url = data_url(&image.type_, &image.bytes)?;
-            Some((sha1_hex(&image.bytes), url))
-        });
-        self.write(entries).await;
-        Ok(self.inner.own.borrow().clone())
-    }
-
-    /// **Save profile**: the nickname and vCard4 as the form says, only what changed.
-    /// `Ok`: the profile now.
-    pub async fn save_profile(&self, form: ProfileForm) -> Result<OwnProfile, UserError> {
-        let access = self.profile_access();
-        let entries = {
-            let mut own = self.inner.own.borrow_mut();
-            if !own.read {
-                return Err(
-                    "Your profile could not be read from your server yet, and saving \
-                            now could erase what is there. Try again once online."
-                        .into(),
+    /// What the **Profile** screen asked for, done: `Ok` is the profile as it now stands.
+    /// Edits are outbox writes, stored, then sent.
+    pub async fn profile(&self, edit: ProfileEdit) -> Result<OwnProfile, UserError> {
+        let entries = match edit {
+            ProfileEdit::Read => return Ok(self.own_profile().await),
+            ProfileEdit::Avatar(image) => {
+                let image = match image {
+                    Some(file) => Some(crate::net::upload::avatar(&file).await?),
+                    None => None,
+                };
+                // XEP-0153's vcard-temp copy, unless the server makes it (or it is not
+                // known whether it does: the screen could not ask, offline).
+                let legacy = self.inner.converts.get() == Some(false);
+                let entries = people::compose_avatar(
+                    self.jid(),
+                    image.as_ref(),
+                    self.profile_access(),
+                    legacy,
+                    &mut fresh_id,
                 );
+                self.inner.own.borrow_mut().avatar = image.and_then(|image| {
+                    let url = data_url(&image.type_, &image.bytes)?;
+                    Some((sha1_hex(&image.bytes), url))
+                });
+                entries
             }
-            people::compose_profile_edits(self.jid(), &mut own.person, &form, access, &mut fresh_id)
+            ProfileEdit::Save(form) => {
+                let access = self.profile_access();
+                let mut own = self.inner.own.borrow_mut();
+                if !own.read {
+                    return Err("Your profile could not be read from your server yet, and \
+                                saving now could erase what is there. Try again once online."
+                        .into());
+                }
+                let person = &mut own.person;
+                people::compose_profile_edits(self.jid(), person, &form, access, &mut fresh_id)
+            }
         };
         self.write(entries).await;
         Ok(self.inner.own.borrow().clone())

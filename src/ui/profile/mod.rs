@@ -1,13 +1,10 @@
 //! The person's own profile: avatar, nickname, full name and about text. Edits go through
 //! the outbox (**Pending** until the server has them; a refusal is listed by the shell).
 
-use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::app::{use_app, OwnProfile, UserError};
-use crate::proto::jid::BareJid;
+use crate::app::{use_app, OwnProfile, ProfileEdit};
 use crate::proto::ns;
 use crate::service::outbox::WriteKind;
 use crate::service::people::{display_name, ProfileForm};
@@ -17,50 +14,44 @@ use crate::state::ConnectionStatus;
 pub fn ProfileScreen() -> impl IntoView {
     let app = use_app();
     let state = app.state;
-    // `None` until what the account published is read: the form waits for it.
-    let own = RwSignal::new(None::<OwnProfile>);
-    let (nick, full_name, about) = (
+    // Signals of the types other screens use, so their code is linked once.
+    let (nick, full_name, about, name) = (
+        RwSignal::new(String::new()),
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
-    let error = RwSignal::new(None::<String>);
+    let avatar = RwSignal::new(None::<String>);
+    // The form waits until what the account published is known; `read`: from the server.
+    let (shown, read) = (RwSignal::new(false), RwSignal::new(false));
     let file_input = NodeRef::<Input>::new();
 
-    let show = move |profile: OwnProfile| {
-        let shown = ProfileForm::of(Some(&profile.person));
-        nick.try_set(shown.nick);
-        full_name.try_set(shown.full_name);
-        about.try_set(shown.about);
-        own.try_set(Some(profile));
-    };
-    // Read on opening, and again once online if it could not be read before.
-    Effect::new(move |_| {
-        let online = state.status.get() == ConnectionStatus::Online;
-        let wanted = own.with_untracked(|o| match o {
-            None => true,
-            Some(o) => online && !o.is_read(),
-        });
-        if let (true, Ok(account)) = (wanted, app.account()) {
-            spawn_local(async move { show(account.own_profile().await) });
-        }
-    });
-
-    let done = move |result: Result<OwnProfile, UserError>| match result {
-        Ok(profile) => {
-            error.try_set(None);
-            own.try_set(Some(profile));
-        }
-        Err(e) => {
-            error.try_set(Some(e.0));
-        }
-    };
-    let change_avatar = move |image: Option<web_sys::File>| {
-        spawn_local(async move {
-            let result = async { app.account()?.change_avatar(image).await }.await;
-            done(result);
+    // Reads, or edits, then shows the profile as it now stands (a read fills the fields).
+    let run = move |edit: ProfileEdit| {
+        app.act(async move {
+            let fill = matches!(edit, ProfileEdit::Read);
+            let account = app.account()?;
+            let profile: OwnProfile = account.profile(edit).await?;
+            name.try_set(display_name(account.jid(), None, Some(&profile.person)));
+            avatar.try_set(profile.avatar_url());
+            if fill {
+                let form = ProfileForm::of(Some(&profile.person));
+                nick.try_set(form.nick);
+                full_name.try_set(form.full_name);
+                about.try_set(form.about);
+                read.try_set(profile.is_read());
+                shown.try_set(true);
+            }
+            Ok(())
         })
     };
+    // Read on opening, and once online if it could not be read before.
+    Effect::new(move |_| {
+        let online = state.status.get() == ConnectionStatus::Online;
+        if !shown.get_untracked() || (online && !read.get_untracked()) {
+            run(ProfileEdit::Read);
+        }
+    });
     let chosen = move |_| {
         let input = file_input.get_untracked();
         if let Some(file) = input
@@ -68,53 +59,43 @@ pub fn ProfileScreen() -> impl IntoView {
             .and_then(|i| i.files())
             .and_then(|f| f.get(0))
         {
-            change_avatar(Some(file));
+            run(ProfileEdit::Avatar(Some(file)));
         }
         // Else choosing the same file again would not fire `change`.
         if let Some(input) = input {
             input.set_value("");
         }
     };
-    let save = move |ev: SubmitEvent| {
+    let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let typed = ProfileForm {
             nick: nick.get_untracked(),
             full_name: full_name.get_untracked(),
             about: about.get_untracked(),
         };
-        spawn_local(async move {
-            let result = async { app.account()?.save_profile(typed).await }.await;
-            done(result);
-        });
+        run(ProfileEdit::Save(typed));
     };
-
-    // What the person is shown as: the own name by the one rule, with what was saved.
-    let name = move || {
-        let jid = state.account.get().and_then(|a| BareJid::new(&a).ok())?;
-        Some(own.with(|o| display_name(&jid, None, o.as_ref().map(|o| &o.person))))
-    };
-    let avatar = move || own.with(|o| o.as_ref().and_then(OwnProfile::avatar_url));
-    // Profile writes waiting for the server, of the avatar (`true`) or of the rest.
+    // "Pending" while profile writes of the avatar (`true`) or of the rest wait.
     let pending = move |of_avatar: bool| {
-        state.pending.with(|p| {
-            p.iter().any(|w| {
-                let node = w.item.as_ref().map_or("", |i| i.node.as_str());
-                let avatar = !matches!(node, ns::NICK | ns::VCARD4_NODE);
-                matches!(w.kind, WriteKind::Profile { .. })
-                    && w.failed.is_none()
-                    && avatar == of_avatar
-            })
-        })
-    };
-    let pending_note = move |of_avatar: bool| {
-        move || pending(of_avatar).then(|| view! { <p class="pending">"Pending"</p> })
+        move || {
+            let waiting = state.pending.with(|p| {
+                p.iter().any(|w| {
+                    let node = w.item.as_ref().map_or("", |i| i.node.as_str());
+                    let avatar = !matches!(node, ns::NICK | ns::VCARD4_NODE);
+                    matches!(w.kind, WriteKind::Profile { .. })
+                        && w.failed.is_none()
+                        && avatar == of_avatar
+                })
+            });
+            waiting.then_some(view! { <p class="pending">"Pending"</p> })
+        }
     };
 
     view! {
-        <form class="composer profile" aria-label="Profile" on:submit=save novalidate>
-            <fieldset disabled=move || own.with(Option::is_none)>
+        <form class="composer" aria-label="Profile" on:submit=save novalidate>
+            <fieldset disabled=move || !shown.get()>
                 <h2><bdi>{name}</bdi></h2>
-                {move || avatar().map(|src| view! { <img src=src alt=name width="96" height="96"/> })}
+                {move || avatar.get().map(|src| view! { <img src=src alt=name width="96" height="96"/> })}
                 <div class="composer-row">
                     <button type="button" on:click=move |_| {
                         if let Some(input) = file_input.get_untracked() {
@@ -130,10 +111,10 @@ pub fn ProfileScreen() -> impl IntoView {
                         node_ref=file_input
                         on:change=chosen
                     />
-                    <button type="button" class="plain" on:click=move |_| change_avatar(None)>
+                    <button type="button" class="plain" on:click=move |_| run(ProfileEdit::Avatar(None))>
                         "Remove avatar"
                     </button>
-                    {pending_note(true)}
+                    {pending(true)}
                 </div>
                 <label for="profile-nick">"Nickname"</label>
                 <input id="profile-nick" type="text" bind:value=nick/>
@@ -143,9 +124,8 @@ pub fn ProfileScreen() -> impl IntoView {
                 <textarea id="profile-about" rows="4" bind:value=about></textarea>
                 <div class="composer-row">
                     <button type="submit" class="publish">"Save profile"</button>
-                    {pending_note(false)}
+                    {pending(false)}
                 </div>
-                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
             </fieldset>
         </form>
     }
