@@ -1,5 +1,5 @@
 //! XEP-0363's browser half: ready the image (a JPEG re-encoded without its metadata) and
-//! PUT it to the slot with progress. Finding the service and asking the slot is the
+//! PUT it to the slot with progress; and an avatar, cropped and sized by the canvas. Finding the service and asking the slot is the
 //! account's (`app::upload`); the protocol decisions live in `service::upload`.
 
 use crate::service::people::AvatarImage;

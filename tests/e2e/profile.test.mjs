@@ -4,6 +4,7 @@
 // app's contract with every other client, as the accessible names are with its people.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { after } from 'node:test';
 import { ALICE, BOB, KITH_WS, proxiedSuite, signInOnline, signOut } from './kith.mjs';
 import { XmppClient, esc, parseXml } from './xmpp.mjs';
 
@@ -29,6 +30,20 @@ const NODE = {
   metadata: 'urn:xmpp:avatar:metadata',
   data: 'urn:xmpp:avatar:data',
 };
+
+// The suite's other files share this server: Alice's profile nodes go when this file is
+// done, as if she had never published one.
+after(async () => {
+  const alice = await XmppClient.connect({ url: KITH_WS, ...ALICE, resource: 'e2e-profile-cleanup' });
+  try {
+    for (const node of Object.values(NODE)) {
+      await alice.iq('set', `<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'><delete node='${node}'/></pubsub>`)
+        .catch(() => {});
+    }
+  } finally {
+    await alice.close();
+  }
+});
 
 /** The newest item of Alice's PEP node `node` as Bob's client fetches it (XEP-0060
  *  §6.5.7), or of item `id`; `null` when the node has none. Throws on an error answer. */
