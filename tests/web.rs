@@ -1127,6 +1127,131 @@ mod upload {
     }
 }
 
+/// **Change avatar**: the picture's centred square, at most 192 px a side, as PNG (JPEG
+/// for a photo), drawn by the browser's canvas.
+mod avatar {
+    use super::*;
+    use kith::net::upload::avatar;
+    use wasm_bindgen::Clamped;
+    use wasm_bindgen_futures::JsFuture;
+    use web_sys::{Blob, ImageData, OffscreenCanvas, OffscreenCanvasRenderingContext2d};
+
+    fn canvas(width: u32, height: u32) -> (OffscreenCanvas, OffscreenCanvasRenderingContext2d) {
+        let canvas = OffscreenCanvas::new(width, height).unwrap();
+        let context = canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+        (canvas, context)
+    }
+
+    async fn png(canvas: &OffscreenCanvas) -> Blob {
+        JsFuture::from(canvas.convert_to_blob().unwrap())
+            .await
+            .unwrap()
+            .unchecked_into()
+    }
+
+    /// The picture `width` × `height`: red, with a green square in its centre.
+    async fn picture(width: u32, height: u32) -> Blob {
+        let (canvas, context) = canvas(width, height);
+        context.set_fill_style_str("#f00");
+        context.fill_rect(0.0, 0.0, f64::from(width), f64::from(height));
+        let side = width.min(height);
+        context.set_fill_style_str("#0f0");
+        context.fill_rect(
+            f64::from((width - side) / 2),
+            f64::from((height - side) / 2),
+            f64::from(side),
+            f64::from(side),
+        );
+        png(&canvas).await
+    }
+
+    /// The image's size and RGBA pixels, as the browser decodes it.
+    async fn pixels(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        let blob = Blob::new_with_u8_array_sequence(&parts).unwrap();
+        let window = web_sys::window().unwrap();
+        let bitmap: web_sys::ImageBitmap =
+            JsFuture::from(window.create_image_bitmap_with_blob(&blob).unwrap())
+                .await
+                .unwrap()
+                .unchecked_into();
+        let (w, h) = (bitmap.width(), bitmap.height());
+        let (_, context) = canvas(w, h);
+        context
+            .draw_image_with_image_bitmap(&bitmap, 0.0, 0.0)
+            .unwrap();
+        let data = context
+            .get_image_data(0.0, 0.0, f64::from(w), f64::from(h))
+            .unwrap();
+        (w, h, data.data().0)
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_wide_picture_becomes_its_centred_square_at_192_px() {
+        let image = avatar(&picture(900, 300).await).await.unwrap();
+        assert_eq!(image.type_, "image/png");
+        assert_eq!((image.width, image.height), (192, 192));
+        assert_eq!(&image.bytes[1..4], b"PNG");
+        let (w, h, rgba) = pixels(&image.bytes).await;
+        assert_eq!((w, h), (192, 192), "what the image says is what it is");
+        // Resampling may borrow from just outside the square at its edges: inside, only
+        // the green centre is left, the red sides are cut away.
+        for y in 2..190 {
+            for x in 2..190 {
+                let at = (y * 192 + x) * 4;
+                let (r, g) = (rgba[at], rgba[at + 1]);
+                assert!(g > 200 && r < 50, "({x}, {y}) is rgb({r}, {g}, _)");
+            }
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_small_tall_picture_is_cropped_and_never_enlarged() {
+        let image = avatar(&picture(60, 100).await).await.unwrap();
+        assert_eq!((image.width, image.height), (60, 60));
+        let (w, h, rgba) = pixels(&image.bytes).await;
+        assert_eq!((w, h), (60, 60));
+        let centre = (30 * 60 + 30) * 4;
+        assert!(rgba[centre + 1] > 200 && rgba[centre] < 50);
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_photo_goes_as_jpeg_to_stay_small() {
+        // Noise compresses as badly as a photo, worse.
+        let side = 400u32;
+        let mut seed = 0x2545_f491u32;
+        let noise: Vec<u8> = (0..side * side * 4)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                if i % 4 == 3 {
+                    255
+                } else {
+                    seed as u8
+                }
+            })
+            .collect();
+        let (canvas, context) = canvas(side, side);
+        let data = ImageData::new_with_u8_clamped_array(Clamped(&noise), side).unwrap();
+        context.put_image_data(&data, 0.0, 0.0).unwrap();
+        let image = avatar(&png(&canvas).await).await.unwrap();
+        assert_eq!(image.type_, "image/jpeg");
+        assert_eq!(&image.bytes[..3], &[0xFF, 0xD8, 0xFF]);
+        assert!(image.bytes.len() < 64 * 1024, "{}", image.bytes.len());
+        let (w, h, _) = pixels(&image.bytes).await;
+        assert_eq!((w, h), (192, 192));
+    }
+
+    #[wasm_bindgen_test]
+    async fn what_is_no_image_is_refused_with_a_sentence() {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&b"not an image"[..]));
+        let blob = Blob::new_with_u8_array_sequence(&parts).unwrap();
+        let why = avatar(&blob).await.expect_err("nothing to publish");
+        assert!(why.contains("could not be read"), "{why}");
+    }
+}
+
 /// Routes are links people keep: their encoding must not change, and a mangled one
 /// falls back to the feed instead of naming another post.
 #[wasm_bindgen_test]
@@ -1134,6 +1259,8 @@ fn routes_keep_their_encoding() {
     use kith::service::feed::ItemKey;
     use kith::state::Route;
 
+    assert_eq!(Route::Profile.href(), "#/profile");
+    assert_eq!(Route::from_hash("#/profile"), Route::Profile);
     let person = Route::Person("me@x.example".into());
     assert_eq!(person.href(), "#/person/me@x.example");
     assert_eq!(Route::from_hash(&person.href()), person);

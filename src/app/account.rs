@@ -61,6 +61,10 @@ pub(super) struct Inner {
     pub(super) upload: RefCell<Option<super::upload::Found>>,
     /// Queries awaiting their answer (see [`super::query`]).
     pub(super) waiting: super::query::Waiting,
+    /// The account's own profile as last read or saved (see [`super::profile`]).
+    pub(super) own: RefCell<super::profile::OwnProfile>,
+    /// Whether the server makes the vcard-temp copy of an avatar itself, once asked.
+    pub(super) converts: Cell<Option<bool>>,
     /// What the store and the screen are behind on (see [`super::sync`]).
     pub(super) sync: Sync,
 }
@@ -272,6 +276,8 @@ impl App {
                 last_seq: Cell::new(0.0),
                 upload: RefCell::new(None),
                 waiting: Default::default(),
+                own: Default::default(),
+                converts: Cell::new(None),
                 sync: Sync::default(),
             }
         });

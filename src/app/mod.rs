@@ -17,6 +17,7 @@ mod feed;
 mod follow;
 mod outbox;
 mod people;
+mod profile;
 mod query;
 mod rooms;
 mod sync;
@@ -28,6 +29,7 @@ use leptos::prelude::*;
 
 pub use account::Account;
 pub use feed::Draft;
+pub use profile::{OwnProfile, ProfileEdit};
 pub use rooms::room_address;
 
 use crate::config::AppConfig;

@@ -1017,6 +1017,7 @@ impl Client {
                 let tried = self.reconfigured.contains(&id);
                 let recovery = match entry.kind {
                     WriteKind::Bookmark => self.recover_bookmark(&entry, &error, tried),
+                    WriteKind::Profile { .. } => people::recover(&entry, &error, tried),
                     _ => feed::recover(&entry, &error, tried),
                 };
                 match recovery {

@@ -15,15 +15,17 @@ use minidom::Element;
 
 use crate::proto::jid::{BareJid, Jid};
 use crate::proto::ns;
+use crate::proto::rfc6120::StanzaError;
 use crate::proto::rfc6120::{Iq, ParseError};
 use crate::proto::rfc6121::{Message, Presence, PresenceType, Subscription};
+use crate::proto::xep0030::{self, DiscoInfo};
 use crate::proto::xep0084::{self, Info, Metadata};
 use crate::proto::xep0153::{self, PhotoUpdate};
 use crate::proto::xep0191::{self, Push, PushRejected};
 use crate::proto::xep0292::{self, Profile};
 use crate::proto::{xep0004, xep0060, xep0172};
 
-use super::feed::{Access, Ids, ItemKey};
+use super::feed::{is_precondition_not_met, Access, Ids, ItemKey, Recovery};
 use super::outbox::{OutboxEntry, WriteKind};
 use super::roster::{Contact, Roster};
 use crate::sort::VecMap;
@@ -761,6 +763,104 @@ pub fn compose_profile(
     let (node, item_id) = (ns::VCARD4_NODE, xep0292::ITEM_ID);
     let iq = pep_publish(ids(), node, item_id, profile.into(), access);
     profile_write(account, node, (node, item_id), iq, Some(access))
+}
+
+/// The nickname and vCard4 fields of the **Profile** screen, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProfileForm {
+    pub nick: String,
+    pub full_name: String,
+    pub about: String,
+}
+
+impl ProfileForm {
+    /// What `person` (the account) published, as the form shows it.
+    pub fn of(person: Option<&Person>) -> ProfileForm {
+        let profile = person.and_then(|p| p.profile.as_ref());
+        let text = |field: Option<&String>| field.cloned().unwrap_or_default();
+        ProfileForm {
+            nick: text(person.and_then(|p| p.nick.as_ref())),
+            full_name: text(profile.and_then(|p| p.full_name.as_ref())),
+            about: text(profile.and_then(|p| p.note.as_ref())),
+        }
+    }
+}
+
+/// A typed field as published: trimmed, blank as none.
+fn typed(text: &str) -> Option<String> {
+    Some(text.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+}
+
+/// **Save profile**: the writes that make the account's nickname and vCard4 say what
+/// `form` says, given what it published (`published`, then updated to what is now
+/// written): only what changed, so a save that changes nothing sends nothing. The vCard's
+/// fields the form does not show (URL, locality, birthday, its nickname) stay as they were.
+pub fn compose_profile_edits(
+    account: &BareJid,
+    published: &mut Person,
+    form: &ProfileForm,
+    access: Access,
+    ids: Ids<'_>,
+) -> Vec<OutboxEntry> {
+    let mut entries = vec![];
+    let nick = typed(&form.nick);
+    if nick != published.nick {
+        entries.push(compose_nick(account, nick.as_deref(), access, ids));
+        published.nick = nick;
+    }
+    let old = published.profile.clone().unwrap_or_default();
+    let new = Profile {
+        full_name: typed(&form.full_name),
+        note: typed(&form.about),
+        ..old.clone()
+    };
+    if new != old {
+        entries.push(compose_profile(account, &new, access, ids));
+        published.profile = Some(new).filter(|p| !p.is_empty());
+    }
+    entries
+}
+
+/// What a profile write the server answered with `error` can still do ([`Recovery`], as
+/// [`super::feed::recover`] decides for posts). XEP-0060 §7.1.5 `precondition-not-met`:
+/// the node has another access model (another client made it so). It is reconfigured to
+/// the one asked for, only that (its other settings are the server's or that client's),
+/// and the write goes once more; never twice (`tried`).
+pub fn recover(entry: &OutboxEntry, error: &StanzaError, tried: bool) -> Recovery {
+    match (&entry.kind, &entry.item) {
+        (
+            WriteKind::Profile {
+                access: Some(access),
+            },
+            Some(item),
+        ) if !tried && is_precondition_not_met(error) => {
+            let form = xep0004::submit(
+                ns::PUBSUB_CONFIGURE,
+                [xep0004::field("pubsub#access_model", access.as_str())],
+            );
+            let id = format!("{}-configure", entry.id);
+            Recovery::Resend {
+                before: vec![Iq::from_set(id, xep0060::configure(&item.node, form))],
+                without_max_items: false,
+            }
+        }
+        _ => Recovery::Refuse,
+    }
+}
+
+/// XEP-0030 about the account itself: whether its server converts XEP-0084 avatars to
+/// vcard-temp photos by itself ([`converts_vcard`]).
+pub fn account_info_iq(iq_id: &str, account: &BareJid) -> Iq {
+    Iq::from_get(iq_id, xep0030::info_query()).with_to(account.clone().into())
+}
+
+/// XEP-0398: the account's disco#info advertises [`ns::PEP_VCARD_CONVERSION`]; then
+/// [`compose_avatar`] leaves the vcard-temp copy to the server.
+pub fn converts_vcard(info: Element) -> bool {
+    DiscoInfo::try_from(info)
+        .is_ok_and(|info| info.features.iter().any(|f| f == ns::PEP_VCARD_CONVERSION))
 }
 
 /// What a profile write was, in words, for the list of refused writes.

@@ -112,6 +112,25 @@ pub fn bounded_size(width: u32, height: u32, max: u32) -> (u32, u32) {
     (scale(width), scale(height))
 }
 
+/// The longest side of an avatar Kith publishes: twice XEP-0084's 96 px, sharp on
+/// high-density screens, small enough to travel in a stanza.
+pub const AVATAR_SIDE: u32 = 192;
+/// A PNG avatar larger than this (a photo) goes as JPEG instead: the image travels
+/// base64-encoded in a stanza, once more in the vcard-temp copy.
+pub const AVATAR_PNG_MAX: usize = 64 * 1024;
+
+/// The centred square of a `width` × `height` image, `(x, y, side)`, and the side it is
+/// drawn at: at most `max`, never enlarged. Nothing for an empty image.
+pub fn avatar_square(width: u32, height: u32, max: u32) -> Option<((u32, u32, u32), u32)> {
+    let side = width.min(height);
+    (side > 0).then(|| {
+        (
+            ((width - side) / 2, (height - side) / 2, side),
+            side.min(max),
+        )
+    })
+}
+
 /// The slot in an answer; `None` if it is not one, or its URLs are not HTTP(S).
 pub fn slot(answer: Option<Element>) -> Option<Slot> {
     let result = xep0363::read_slot(&answer?)?;
@@ -197,6 +216,24 @@ mod tests {
         assert_eq!(bounded_size(100_000, 1, MAX_SIDE), (2560, 1));
         assert_eq!(bounded_size(0, 0, MAX_SIDE), (1, 1));
         assert_eq!(bounded_size(u32::MAX, u32::MAX, MAX_SIDE), (2560, 2560));
+    }
+
+    #[test]
+    fn an_avatar_is_the_centred_square_at_most_192_px() {
+        assert_eq!(
+            avatar_square(4000, 3000, AVATAR_SIDE),
+            Some(((500, 0, 3000), 192))
+        );
+        assert_eq!(
+            avatar_square(300, 1001, AVATAR_SIDE),
+            Some(((0, 350, 300), 192))
+        );
+        assert_eq!(
+            avatar_square(50, 80, AVATAR_SIDE),
+            Some(((0, 15, 50), 50)),
+            "never enlarged"
+        );
+        assert_eq!(avatar_square(0, 80, AVATAR_SIDE), None);
     }
 
     #[test]

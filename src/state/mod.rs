@@ -103,6 +103,8 @@ pub enum Route {
     Post(ItemKey),
     /// `#/person/JID`: one person's posts.
     Person(String),
+    /// `#/profile`: the person's own profile.
+    Profile,
 }
 
 impl Route {
@@ -111,6 +113,7 @@ impl Route {
         let mut parts = path.split('/');
         match (parts.next(), parts.next(), parts.next()) {
             (Some("contacts"), None, None) => Route::Contacts,
+            (Some("profile"), None, None) => Route::Profile,
             (Some("chats"), None, None) => Route::Chats,
             (Some("chat"), Some(jid), None) => match percent::decode_strict(jid) {
                 Some(jid) => Route::Chat(jid),
@@ -140,6 +143,7 @@ impl Route {
         match self {
             Route::Feed => "#/feed".into(),
             Route::Contacts => "#/contacts".into(),
+            Route::Profile => "#/profile".into(),
             Route::Chats => "#/chats".into(),
             Route::Chat(jid) => {
                 format!("#/chat/{}", percent::encode(jid, percent::FRAGMENT_SEGMENT))
@@ -169,6 +173,7 @@ impl Route {
     pub fn section(&self) -> Route {
         match self {
             Route::Contacts => Route::Contacts,
+            Route::Profile => Route::Profile,
             Route::Chats | Route::Chat(_) | Route::Room(_) => Route::Chats,
             _ => Route::Feed,
         }

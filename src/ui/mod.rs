@@ -6,6 +6,7 @@ pub mod chat;
 pub mod contacts;
 pub mod feed;
 pub mod login;
+pub mod profile;
 pub mod rooms;
 pub mod shell;
 pub mod update;

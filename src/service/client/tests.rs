@@ -2254,3 +2254,152 @@ fn an_avatar_fetch_lost_with_the_stream_is_asked_again_on_the_next() {
 }
 
 mod rooms;
+
+// ---- the person's own profile ---------------------------------------------------------
+
+fn avatar_entries() -> Vec<OutboxEntry> {
+    let image = crate::service::people::AvatarImage {
+        bytes: b"\x89PNG\r\n\x1a\n...".to_vec(),
+        type_: "image/png".into(),
+        width: 192,
+        height: 192,
+    };
+    let mut n = 0;
+    let mut ids = || {
+        n += 1;
+        format!("a{n}")
+    };
+    crate::service::people::compose_avatar(
+        &BareJid::new("user@example.org").unwrap(),
+        Some(&image),
+        crate::service::feed::Access::Presence,
+        false,
+        &mut ids,
+    )
+}
+
+/// The node an iq publishes to.
+fn published_node(iq: &Element) -> Option<&str> {
+    iq.get_child("pubsub", ns::PUBSUB)?
+        .get_child("publish", ns::PUBSUB)?
+        .attr("node")
+}
+
+#[test]
+fn an_avatar_written_offline_goes_data_then_metadata_each_once_and_leaves_on_its_ack() {
+    let mut c = Client::new(config());
+    for entry in avatar_entries() {
+        c.submit(t(), entry).unwrap();
+    }
+    assert!(frames(&mut c).is_empty(), "offline: nothing on the wire");
+    assert_eq!(
+        outbox_reports(&mut c).last().unwrap(),
+        &[("a1".to_owned(), None), ("a2".to_owned(), None)],
+        "both Pending"
+    );
+    // Online: after the roster, the data alone; the metadata waits for its ack.
+    let get = connect_and_sign_in(&mut c).pop().unwrap();
+    let id = get.attr("id").unwrap();
+    c.handle_frame(
+        t(),
+        &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"),
+    );
+    let sent = frames(&mut c);
+    let writes: Vec<_> = sent
+        .iter()
+        .filter(|f| published_node(f).is_some())
+        .collect();
+    assert_eq!(writes.len(), 1, "{sent:?}");
+    assert_eq!(
+        (writes[0].attr("id"), published_node(writes[0])),
+        (Some("a1"), Some(ns::AVATAR_DATA))
+    );
+    updates(&mut c);
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='result' id='a1' from='user@example.org'/>",
+    );
+    assert_eq!(updates(&mut c), vec![Update::Delivered("a1".into())]);
+    let next = frames(&mut c);
+    assert_eq!(next.len(), 1, "{next:?}");
+    assert_eq!(
+        (next[0].attr("id"), published_node(&next[0])),
+        (Some("a2"), Some(ns::AVATAR_METADATA))
+    );
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='result' id='a2' from='user@example.org'/>",
+    );
+    assert_eq!(updates(&mut c), vec![Update::Delivered("a2".into())]);
+    assert!(c.outbox().entries().is_empty());
+    assert!(frames(&mut c).is_empty(), "nothing sent twice");
+}
+
+#[test]
+fn a_profile_write_on_a_node_with_another_access_model_reconfigures_it_then_a_refusal_stands() {
+    let mut c = with_roster();
+    let entry = crate::service::people::compose_nick(
+        &BareJid::new("user@example.org").unwrap(),
+        Some("Romeo"),
+        crate::service::feed::Access::Presence,
+        &mut || "n1".to_owned(),
+    );
+    c.submit(t(), entry).unwrap();
+    assert_eq!(frames(&mut c)[0].attr("id"), Some("n1"));
+    let precondition = "<iq xmlns='jabber:client' type='error' id='n1' from='user@example.org'><error type='cancel'><conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/></error></iq>";
+    c.handle_frame(t(), precondition);
+    let sent = frames(&mut c);
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(
+        sent[0],
+        "<iq xmlns='jabber:client' type='set' id='n1-configure'>\
+         <pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>\
+         <configure node='http://jabber.org/protocol/nick'><x xmlns='jabber:x:data' type='submit'>\
+         <field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#node_config</value></field>\
+         <field var='pubsub#access_model'><value>presence</value></field></x></configure></pubsub></iq>"
+            .parse::<Element>()
+            .unwrap()
+    );
+    assert_eq!(
+        (sent[1].attr("id"), published_node(&sent[1])),
+        (Some("n1"), Some(ns::NICK)),
+        "the same write again"
+    );
+    assert!(updates(&mut c).is_empty(), "still Pending");
+    // Refused again: it stays, refused with its reason, for the person to retry or discard.
+    c.handle_frame(t(), precondition);
+    assert!(frames(&mut c).is_empty(), "no loop");
+    assert!(matches!(
+        updates(&mut c).as_slice(),
+        [Update::Refused { id, reason }] if id == "n1" && !reason.is_empty()
+    ));
+    assert_eq!(c.outbox().entries().len(), 1, "nothing lost");
+    c.retry(t(), "n1", None);
+    let again = frames(&mut c);
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attr("id"), Some("n1"));
+    c.handle_frame(
+        t(),
+        "<iq xmlns='jabber:client' type='result' id='n1' from='user@example.org'/>",
+    );
+    assert_eq!(updates(&mut c), vec![Update::Delivered("n1".into())]);
+}
+
+#[test]
+fn a_refused_avatar_holds_its_metadata_back() {
+    let mut c = with_roster();
+    for entry in avatar_entries() {
+        c.submit(t(), entry).unwrap();
+    }
+    assert_eq!(frames(&mut c).len(), 1);
+    c.handle_frame(t(), "<iq xmlns='jabber:client' type='error' id='a1' from='user@example.org'><error type='modify'><not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>");
+    assert!(matches!(
+        updates(&mut c).as_slice(),
+        [Update::Refused { id, reason }] if id == "a1" && reason.contains("too large")
+    ));
+    assert!(
+        frames(&mut c).is_empty(),
+        "no metadata naming data the server does not have"
+    );
+    assert_eq!(c.outbox().entries().len(), 2);
+}

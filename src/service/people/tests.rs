@@ -953,3 +953,194 @@ fn nick_and_profile_edits_are_publishes_to_their_nodes() {
         Some(&profile)
     );
 }
+
+/// The account as it published itself: nick, and a vCard with fields the form does not show.
+fn published_self() -> Person {
+    let mut people = People::new(romeo());
+    for items in [
+        nick_items("Romeo"),
+        "<items node='urn:xmpp:vcard4'><item id='current'>\
+         <vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><fn><text>Romeo Montague</text></fn>\
+         <note><text>Of Verona</text></note><url><uri>https://verona.example/</uri></url>\
+         <bday><date>1597-07-31</date></bday></vcard></item></items>"
+            .to_owned(),
+    ] {
+        let result = el(&format!(
+            "<pubsub xmlns='http://jabber.org/protocol/pubsub'>{items}</pubsub>"
+        ));
+        people.handle_items(&romeo(), None, &result).unwrap();
+    }
+    people.get(&romeo()).unwrap().clone()
+}
+
+#[test]
+fn the_form_shows_what_the_account_published() {
+    let form = ProfileForm::of(Some(&published_self()));
+    assert_eq!(
+        form,
+        ProfileForm {
+            nick: "Romeo".into(),
+            full_name: "Romeo Montague".into(),
+            about: "Of Verona".into(),
+        }
+    );
+    assert_eq!(ProfileForm::of(None), ProfileForm::default());
+}
+
+#[test]
+fn saving_the_profile_publishes_only_what_changed_and_keeps_the_other_fields() {
+    let before = published_self();
+    let same = ProfileForm::of(Some(&before));
+    let save = |form: &ProfileForm| {
+        let mut published = before.clone();
+        let entries =
+            compose_profile_edits(&romeo(), &mut published, form, Access::Open, &mut counter());
+        let trimmed = |s: &str| s.trim().to_owned();
+        assert_eq!(
+            ProfileForm::of(Some(&published)),
+            ProfileForm {
+                nick: trimmed(&form.nick),
+                full_name: trimmed(&form.full_name),
+                about: trimmed(&form.about),
+            },
+            "what is now published"
+        );
+        entries
+    };
+    assert!(save(&same).is_empty(), "nothing changed, nothing sent");
+    let padded = ProfileForm {
+        nick: " Romeo ".into(),
+        ..same.clone()
+    };
+    assert!(save(&padded).is_empty(), "spaces around are not a change");
+
+    let nick_only = save(&ProfileForm {
+        nick: "Romeo of Verona".into(),
+        ..same.clone()
+    });
+    assert_eq!(nick_only.len(), 1);
+    assert_eq!(
+        nick_only[0].item,
+        Some(ItemKey::new("romeo@montague.lit", ns::NICK, "current"))
+    );
+
+    let about = save(&ProfileForm {
+        about: "Banished".into(),
+        ..same.clone()
+    });
+    assert_eq!(about.len(), 1);
+    assert_eq!(
+        el(&about[0].payload),
+        publish(
+            "w1",
+            ns::VCARD4_NODE,
+            "current",
+            "<vcard xmlns='urn:ietf:params:xml:ns:vcard-4.0'><fn><text>Romeo Montague</text></fn>\
+             <note><text>Banished</text></note><url><uri>https://verona.example/</uri></url>\
+             <bday><date>1597-07-31</date></bday></vcard>"
+        ),
+        "the URL and birthday another client set stay"
+    );
+
+    // Cleared fields: the empty nick that removes it (XEP-0172 §4.5), a vCard without them.
+    let cleared = save(&ProfileForm::default());
+    assert_eq!(cleared.len(), 2);
+    assert_eq!(
+        el(&cleared[0].payload),
+        publish(
+            "w1",
+            ns::NICK,
+            "current",
+            "<nick xmlns='http://jabber.org/protocol/nick'/>"
+        )
+    );
+    assert!(!cleared[1].payload.contains("<fn>") && !cleared[1].payload.contains("<note>"));
+
+    // Nothing published before: what is typed is new.
+    let first = compose_profile_edits(
+        &romeo(),
+        &mut Person::default(),
+        &ProfileForm {
+            nick: "Romeo".into(),
+            ..ProfileForm::default()
+        },
+        Access::Presence,
+        &mut counter(),
+    );
+    assert_eq!(first.len(), 1);
+    assert!(first[0].payload.contains("<value>presence</value>"));
+}
+
+#[test]
+fn a_profile_node_with_another_access_model_is_reconfigured_once() {
+    let nick = compose_nick(&romeo(), Some("Romeo"), Access::Presence, &mut counter());
+    let error = |xml: &str| {
+        StanzaError::try_from(el(&format!(
+            "<error xmlns='jabber:client' type='cancel'>{xml}</error>"
+        )))
+        .unwrap()
+    };
+    let precondition = error(
+        "<conflict xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>\
+         <precondition-not-met xmlns='http://jabber.org/protocol/pubsub#errors'/>",
+    );
+    let Recovery::Resend {
+        before,
+        without_max_items: false,
+    } = recover(&nick, &precondition, false)
+    else {
+        panic!("a reconfiguration");
+    };
+    assert_eq!(
+        before,
+        [Iq::from_set(
+            "w1-configure",
+            el("<pubsub xmlns='http://jabber.org/protocol/pubsub#owner'>\
+                <configure node='http://jabber.org/protocol/nick'><x xmlns='jabber:x:data' type='submit'>\
+                <field type='hidden' var='FORM_TYPE'><value>http://jabber.org/protocol/pubsub#node_config</value></field>\
+                <field var='pubsub#access_model'><value>presence</value></field></x></configure></pubsub>")
+        )],
+        "the access model only: no max_items on a profile node"
+    );
+    assert_eq!(recover(&nick, &precondition, true), Recovery::Refuse);
+    let forbidden = error("<forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>");
+    assert_eq!(recover(&nick, &forbidden, false), Recovery::Refuse);
+    // The vcard-temp copy has no node to reconfigure.
+    let image = AvatarImage {
+        bytes: vec![1, 2, 3],
+        type_: "image/png".into(),
+        width: 1,
+        height: 1,
+    };
+    let avatar = compose_avatar(&romeo(), Some(&image), Access::Open, true, &mut counter());
+    assert_eq!(recover(&avatar[2], &precondition, false), Recovery::Refuse);
+    assert!(matches!(
+        recover(&avatar[0], &precondition, false),
+        Recovery::Resend { .. }
+    ));
+}
+
+#[test]
+fn the_servers_own_vcard_conversion_is_read_from_the_accounts_disco_info() {
+    assert_eq!(
+        account_info_iq("d1", &romeo()),
+        Iq::from_get(
+            "d1",
+            el("<query xmlns='http://jabber.org/protocol/disco#info'/>")
+        )
+        .with_to(jid("romeo@montague.lit"))
+    );
+    let info = |features: &str| {
+        el(&format!(
+            "<query xmlns='http://jabber.org/protocol/disco#info'>\
+             <identity category='account' type='registered'/>{features}</query>"
+        ))
+    };
+    assert!(converts_vcard(info(
+        "<feature var='urn:xmpp:pep-vcard-conversion:0'/>"
+    )));
+    assert!(!converts_vcard(info(
+        "<feature var='http://jabber.org/protocol/pubsub#publish'/>"
+    )));
+    assert!(!converts_vcard(el("<query xmlns='jabber:iq:version'/>")));
+}

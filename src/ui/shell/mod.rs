@@ -7,6 +7,7 @@ use crate::state::{AppState, Route};
 use crate::ui::chat::{ChatsLink, ChatsScreen, ConversationScreen};
 use crate::ui::contacts::ContactsScreen;
 use crate::ui::feed::{FeedScreen, PersonPage, PostPage};
+use crate::ui::profile::ProfileScreen;
 
 /// The page's one alert region; present only while there is something to say.
 #[component]
@@ -104,7 +105,7 @@ pub fn Shell() -> impl IntoView {
     view! {
         <header class="shell">
             <span class="brand">"Kith"</span>
-            <nav aria-label="Main">{link(Route::Feed, "Feed")} <ChatsLink/> {link(Route::Contacts, "Contacts")}</nav>
+            <nav aria-label="Main">{link(Route::Feed, "Feed")} <ChatsLink/> {link(Route::Contacts, "Contacts")} {link(Route::Profile, "Profile")}</nav>
             <p role="status" class="connection" data-status=move || state.status.get().label()>
                 {move || state.status.get().label()}
                 {move || state.elsewhere.get().then_some(" (in another tab)")}
@@ -127,6 +128,7 @@ pub fn Shell() -> impl IntoView {
                 Route::Room(jid) => view! { <ConversationScreen peer=jid room=true/> }.into_any(),
                 Route::Post(key) => view! { <PostPage key=key/> }.into_any(),
                 Route::Person(jid) => view! { <PersonPage jid=jid/> }.into_any(),
+                Route::Profile => view! { <ProfileScreen/> }.into_any(),
             }}
         </main>
     }
