@@ -597,7 +597,8 @@ fn apply(conversation: &mut Conversation, message: &Message, outgoing: bool, tim
 }
 
 /// The body to show: the language-less one (else any), without a reply's fallback quote.
-fn body_of(message: &Message) -> String {
+/// Chats and rooms alike.
+pub(super) fn body_of(message: &Message) -> String {
     let body = message
         .bodies
         .get("")

@@ -41,10 +41,8 @@ use crate::proto::xep0045::{
 use crate::proto::xep0313::ArchivedMessage;
 use crate::proto::xep0402::{self, Bookmark};
 use crate::proto::xml::Attrs;
-use crate::proto::{
-    xep0066, xep0203, xep0308, xep0359, xep0424, xep0425, xep0428, xep0444, xep0461,
-};
-use crate::service::chat::{reaction, retraction, text_body, Compose};
+use crate::proto::{xep0066, xep0203, xep0308, xep0359, xep0424, xep0425, xep0444, xep0461};
+use crate::service::chat::{body_of, reaction, retraction, text_body, Compose};
 use crate::service::presence::Availability;
 use crate::sort::VecMap;
 use crate::store::MessageRecord;
@@ -1174,17 +1172,6 @@ fn apply(
         .map_or(0, |i| i + 1);
     room.messages.insert(at, m);
     Fold::New
-}
-
-/// The body to show: the language-less one (else any), without a reply's fallback quote.
-fn body_of(message: &Message) -> String {
-    let body = message
-        .bodies
-        .get("")
-        .or_else(|| message.bodies.values().next())
-        .cloned()
-        .unwrap_or_default();
-    xep0428::strip(message, ns::REPLY, &body)
 }
 
 #[cfg(test)]

@@ -301,6 +301,13 @@ impl AppState {
             .with_untracked(|pending| self.feed.show(feed, &names, &hidden, pending));
     }
 
+    /// The conversations list: who is a contact, who is blocked and what people are
+    /// called all decide what it shows.
+    fn show_chats(&self, client: &Client) {
+        let (chat, roster, blocked) = (client.chat(), client.roster(), client.blocklist());
+        self.chat.show(chat, roster, blocked, &self.people, None);
+    }
+
     fn show_feed_of(&self, client: &Client) {
         self.show_feed(client.feed());
     }
@@ -351,13 +358,7 @@ impl AppState {
                 }
                 self.show_roster(client.roster(), Some(client.presence()));
                 // Who is a contact decides conversation or request.
-                self.chat.show(
-                    client.chat(),
-                    client.roster(),
-                    client.blocklist(),
-                    &self.people,
-                    None,
-                );
+                self.show_chats(client);
             }
             // Redrawn once per burst (`app::sync`).
             Update::Conversation(_) => {}
@@ -392,13 +393,7 @@ impl AppState {
                 self.blocked.set(blocked);
                 // What they wrote goes from the screens (and comes back when unblocked).
                 self.show_feed_of(client);
-                self.chat.show(
-                    client.chat(),
-                    client.roster(),
-                    client.blocklist(),
-                    &self.people,
-                    None,
-                );
+                self.show_chats(client);
             }
             // For the store; what they change on screen comes as `Outbox`.
             Update::Delivered(_) | Update::Refused { .. } => {}
