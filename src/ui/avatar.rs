@@ -15,6 +15,10 @@ pub fn Avatar(
     #[prop(into)] jid: String,
     #[prop(into)] name: String,
     #[prop(optional)] large: bool,
+    /// Beside the written name (a post's byline, a comment): hidden from assistive
+    /// technology, which would read the name twice, and not one of the post's images.
+    #[prop(optional)]
+    decorative: bool,
 ) -> impl IntoView {
     let app = use_app();
     let people = app.state.people;
@@ -30,20 +34,26 @@ pub fn Avatar(
             }
         });
     }
-    // CSS hsl() from the XEP's hue in whole degrees: its HSLuv conversion would link
-    // float maths and formatting for a shade no one compares across clients.
-    let colour = format!("hsl({} 60% 38%)", xep0392::hue_degrees(&jid));
+    // The XEP's hue in 24 steps of 15°, each a CSS rule (main.css): its HSLuv conversion
+    // would link float maths for a shade no one compares across clients, and a style
+    // attribute would be the one inline style on the page.
+    let hue = (xep0392::hue_degrees(&jid) / 15 % 24).to_string();
     let class = if large { "avatar large" } else { "avatar" };
     let letters = initials(&name);
-    move || {
-        match src.get() {
+    move || match src.get() {
+        src if src.is_empty() && decorative => view! {
+            <span class=class data-hue=hue.clone() aria-hidden="true">{letters.clone()}</span>
+        }
+        .into_any(),
         src if src.is_empty() => view! {
-            <span class=class role="img" aria-label=name.clone() style:background-color=colour.clone()>
+            <span class=class role="img" aria-label=name.clone() data-hue=hue.clone()>
                 <span aria-hidden="true">{letters.clone()}</span>
             </span>
         }
         .into_any(),
+        src if decorative => {
+            view! { <img class=class src=src alt="" aria-hidden="true"/> }.into_any()
+        }
         src => view! { <img class=class src=src alt=name.clone()/> }.into_any(),
-    }
     }
 }

@@ -88,7 +88,7 @@ fn byline(comment: &CommentView) -> AnyView {
     let href = Route::Person(comment.author.clone()).href();
     if comment.verified {
         let jid = comment.author.clone();
-        return view! { <Avatar jid name=name.clone()/> <a href=href><bdi>{name}</bdi></a> }
+        return view! { <Avatar jid name=name.clone() decorative=true/> <a href=href><bdi>{name}</bdi></a> }
             .into_any();
     }
     view! {

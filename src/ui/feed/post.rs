@@ -169,7 +169,7 @@ pub fn PostArticle(
             <header>
                 {heading}
                 <p class="byline">
-                    {move || view! { <Avatar jid=author.get() name=author_name.get()/> }}
+                    {move || view! { <Avatar jid=author.get() name=author_name.get() decorative=true/> }}
                     <a href=move || Route::Person(author.get()).href()><bdi>{move || author_name.get()}</bdi></a>
                     <Show when=dated>
                         " · "
