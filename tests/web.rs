@@ -1467,28 +1467,11 @@ mod avatars {
             "is",
             "the first letters of its first two words"
         );
-        // The colour of the JID: XEP-0392's hue.
-        let style = face.get_attribute("style").unwrap_or_default();
-        let rgb: Vec<f64> = style
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|n| !n.is_empty())
-            .map(|n| n.parse().unwrap())
-            .collect();
-        let [r, g, b] = rgb[..] else {
-            panic!("no rgb() in {style}");
-        };
-        let (max, min) = (r.max(g).max(b), r.min(g).min(b));
-        let hue = match max {
-            m if m == r => 60.0 * ((g - b) / (max - min)),
-            m if m == g => 60.0 * ((b - r) / (max - min) + 2.0),
-            _ => 60.0 * ((r - g) / (max - min) + 4.0),
-        }
-        .rem_euclid(360.0);
-        let expected = f64::from(kith::proto::xep0392::hue_degrees("mallory@evil.example"));
-        assert!(
-            (hue - expected).abs() < 2.0,
-            "{style}: hue {hue}, not {expected}"
-        );
+        // The colour of the JID: XEP-0392's hue, in the stylesheet's 24 steps of 15°,
+        // and no inline style.
+        let expected = kith::proto::xep0392::hue_degrees("mallory@evil.example") / 15 % 24;
+        assert_eq!(face.get_attribute("data-hue"), Some(expected.to_string()));
+        assert!(face.get_attribute("style").is_none());
     }
 
     #[wasm_bindgen_test]
