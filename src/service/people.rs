@@ -467,7 +467,7 @@ impl Sharing {
             Sharing::Both => "Both",
             Sharing::TheyDontShare => "They don't share",
             Sharing::YouDontShare => "You don't share",
-            Sharing::RequestPending => "Request pending",
+            Sharing::RequestPending => "Awaiting their answer",
             Sharing::Nothing => return None,
         })
     }

@@ -193,7 +193,7 @@ pub struct ContactRow {
     pub jid: String,
     pub name: String,
     pub availability: RwSignal<Availability>,
-    /// Who sees whose presence, in words ("Both", "Request pending"…), if anything.
+    /// Who sees whose presence, in words ("Both", "Awaiting their answer"…; never "Pending", which is the outbox's word), if anything.
     pub sharing: Option<&'static str>,
     pub groups: Vec<String>,
 }

@@ -546,13 +546,13 @@ fn what_the_contacts_list_shows() {
         shown,
         [
             None,
-            Some("Request pending"),
+            Some("Awaiting their answer"),
             None,
-            Some("Request pending"),
+            Some("Awaiting their answer"),
             Some("You don't share"),
             Some("You don't share"),
             Some("They don't share"),
-            Some("Request pending"),
+            Some("Awaiting their answer"),
             Some("Both"),
         ]
     );
