@@ -1063,17 +1063,6 @@ impl Client {
                             || matches!(c.subscription, Subscription::To | Subscription::Both)
                     });
                     if !subscribed {
-                        // §3.4: and approved in advance, where the server keeps that, so
-                        // that asking back is answered at once: both ways, as people
-                        // mean by adding someone.
-                        let shares = self.roster.get(&jid).is_some_and(|c| {
-                            matches!(c.subscription, Subscription::From | Subscription::Both)
-                        });
-                        if self.session.offers_pre_approval() && !shares {
-                            let approve =
-                                Presence::new(PresenceType::Subscribed).with_to(jid.clone());
-                            let _ = self.session.send_stanza(now, approve);
-                        }
                         let ask = Presence::new(PresenceType::Subscribe).with_to(jid);
                         let _ = self.session.send_stanza(now, ask);
                     }

@@ -1894,41 +1894,6 @@ fn a_request_is_listed_then_accepted_with_a_request_back_or_declined() {
     assert!(c.requests().is_empty());
 }
 
-#[test]
-fn a_contact_added_is_asked_and_where_the_server_keeps_it_approved_in_advance() {
-    const PRE_APPROVAL: &str = "<stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sub xmlns='urn:xmpp:features:pre-approval'/></stream:features>";
-    for (features, approved) in [
-        (PRE_APPROVAL, true),
-        (crate::xmpp::testing::BIND_FEATURES, false),
-    ] {
-        let mut c = Client::new(config());
-        c.handle_connected(t(), NONCE);
-        let mut last = vec![];
-        crate::xmpp::testing::sign_in_offering(features, |frame| {
-            c.handle_frame(t(), frame);
-            last = frames(&mut c);
-            last.clone()
-        });
-        let id = last.pop().unwrap().attr("id").unwrap().to_owned();
-        c.handle_frame(t(), &format!("<iq xmlns='jabber:client' type='result' id='{id}'><query xmlns='jabber:iq:roster'/></iq>"));
-        let sent = frames(&mut c);
-        answer_anchor(&mut c, &sent);
-        c.submit(t(), add_juliet("w1")).unwrap();
-        frames(&mut c);
-        c.handle_frame(t(), "<iq xmlns='jabber:client' type='result' id='w1'/>");
-        let presences: Vec<_> = frames(&mut c)
-            .into_iter()
-            .filter(|f| f.is("presence", ns::DEFAULT_NS))
-            .map(|p| p.attr("type").unwrap_or_default().to_owned())
-            .collect();
-        let expected: &[&str] = match approved {
-            true => &["subscribed", "subscribe"],
-            false => &["subscribe"],
-        };
-        assert_eq!(presences, expected);
-    }
-}
-
 // ---- people: names and avatars of others -------------------------------------------------
 
 /// A PEP event from `from` on `node` carrying `item` (raw XML).
