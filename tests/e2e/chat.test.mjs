@@ -11,6 +11,7 @@ import { before } from 'node:test';
 import {
   ALICE, BOB, EVE, KITH_URL, KITH_WS, SERVER, contactItem, openContacts, proxiedSuite,
   signInOnline, signOut,
+  until,
 } from './kith.mjs';
 import { NS, XmlElement, XmppClient, esc, newId, parseXml, unesc } from './xmpp.mjs';
 
@@ -19,17 +20,6 @@ const e2e = proxiedSuite();
 const unique = (what) => `${what} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const bare = (jid = '') => jid.split('/')[0];
-
-/** Polls `check` until it returns something truthy, and returns that. */
-async function until(check, what, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 // The seed (scripts/prosody, scripts/ejabberd) makes Alice and Bob contacts both ways and
 // leaves Eve in nobody's roster; every test here relies on that, so it is checked first

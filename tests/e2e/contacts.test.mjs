@@ -4,7 +4,7 @@
 // own XMPP client. Each test leaves Eve a stranger again (the chat tests rely on it).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ALICE, EVE, KITH_WS, launchBrowser, signInOnline, signOut, withPage, openContacts, contactItem } from './kith.mjs';
+import { ALICE, EVE, KITH_WS, launchBrowser, signInOnline, signOut, withPage, openContacts, contactItem, until } from './kith.mjs';
 import { XmppClient } from './xmpp.mjs';
 
 let browser;
@@ -37,14 +37,6 @@ async function forget(eve) {
     await alice.close();
   }
 }
-
-const until = async (check, what, timeout = 15000) => {
-  for (const deadline = Date.now() + timeout; ;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-};
 
 e2e('Alice adds Eve with a name and a group; Eve accepts; both share presence, and a rename sticks', async (page) => {
   const eve = await online(EVE);

@@ -129,6 +129,17 @@ export async function openContacts(page) {
   return list;
 }
 
+/** Polls `check` every 100 ms until it returns something truthy, and returns that. */
+export async function until(check, what, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The list item of one contact, found by bare JID. */
 export const contactItem = (list, jid) => list.getByRole('listitem').filter({ hasText: jid });
 

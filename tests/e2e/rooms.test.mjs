@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import {
   ALICE, BOB, DOMAIN, KITH_WS, proxiedSuite, signInOnline,
+  until,
 } from './kith.mjs';
 import { NS, XmppClient, attrs } from './xmpp.mjs';
 
@@ -14,17 +15,6 @@ const SERVICE = `conference.${DOMAIN}`;
 const unique = (what) => `${what}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const aliceNick = ALICE.jid.split('@')[0];
-
-/** Polls `check` until it returns something truthy, and returns that. */
-async function until(check, what, timeout = 15000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Bob, available and in a new room of his as `bob`. */
 async function bobInNewRoom() {
